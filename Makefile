@@ -1,0 +1,44 @@
+# liangshan — two commands for a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/liangshan.db
+export LIANGSHAN_DATABASE_URL ?= sqlite:///$(abspath $(DB))
+
+.PHONY: run test setup sysdeps lint typecheck pytest clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.synced: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.synced
+
+# System packages the tests need (installed only when missing, and only as root).
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+run: setup
+	@mkdir -p $(dir $(DB))
+	$(BIN)/liangshan demo
+	$(BIN)/liangshan assess --region 411224
+
+lint: setup
+	$(BIN)/ruff check liangshan tests benchmarks
+	$(BIN)/ruff format --check liangshan tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy liangshan
+
+pytest: setup sysdeps
+	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,169 @@
+"""Typed models of the indicator catalog (pydantic v2)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RuleName = Literal[
+    "threshold", "equals", "steady_improvement", "not_decrease", "obtained", "established", "zoned_threshold"
+]
+ElementKind = Literal["number", "count", "boolean"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Goal(_Frozen):
+    code: str
+    name: str
+
+
+class Category(_Frozen):
+    code: str
+    goal: str
+    name: str
+
+
+class DataElement(_Frozen):
+    """A figure a unit supplies (e.g. GDP), defined once and reused by several indicators."""
+
+    code: str
+    name: str
+    unit: str
+    kind: ElementKind
+    min: float = 0.0
+    max: float | None = None
+    suppliers: tuple[str, ...] = ()
+
+
+class Target(_Frozen):
+    """The target as the seed writes it (``text``) and the machine rule with its parameters.
+
+    ``op`` is ``">"`` (strict) or ``">="``; ``value`` the threshold; ``zones`` the thresholds per
+    terrain zone for ``zoned_threshold``; ``tolerance`` the allowed shortfall for ``not_decrease``
+    and for ``steady_improvement``; ``ceiling`` a value at which holding steady counts as improving.
+    """
+
+    text: str
+    rule: RuleName
+    op: Literal[">", ">="] | None = None
+    value: float | None = None
+    zones: dict[str, float] | None = None
+    tolerance: float = 0.0
+    ceiling: float | None = None
+    mode: Literal["no_decline", "latest_vs_base", "ols_slope"] = "no_decline"
+    baseline: float | None = None
+    require_evidence: bool = False
+    na_counts_as_pass: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Target:
+        if self.rule in ("threshold", "zoned_threshold") and self.op is None:
+            raise ValueError(f"目标“{self.text}”：阈值规则须给出比较符 op")
+        if self.rule in ("threshold", "equals") and self.value is None:
+            raise ValueError(f"目标“{self.text}”：须给出目标值 value")
+        if self.rule == "zoned_threshold" and not self.zones:
+            raise ValueError(f"目标“{self.text}”：分区阈值须给出 zones")
+        return self
+
+
+class Formula(_Frozen):
+    """How an indicator's value comes from data elements.
+
+    ``ratio``: Σnumerator ÷ Σdenominator × scale (also across regions/years when aggregated);
+    ``value``: one element as is; ``count``: a per-year count (the 获得 rule sums it over the
+    window); ``all_true``: every listed boolean element is true in the year.
+    """
+
+    kind: Literal["ratio", "value", "count", "all_true"]
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    scale: float = 1.0
+    element: str | None = None
+    elements: tuple[str, ...] = ()
+
+    def element_codes(self) -> tuple[str, ...]:
+        if self.kind == "ratio":
+            return self.numerator + self.denominator
+        if self.kind in ("value", "count"):
+            return (self.element,) if self.element else ()
+        return self.elements
+
+
+class Indicator(_Frozen):
+    id: int
+    name: str
+    category: str
+    unit: str
+    precision: int = 1
+    max_value: float | None = None
+    target: Target
+    responsible_units: tuple[str, ...]
+    formula: Formula
+    definition: str = ""
+    standards: tuple[str, ...] = ()
+
+    @property
+    def lead_unit(self) -> str:
+        return self.responsible_units[0]
+
+
+class Catalog(_Frozen):
+    framework: str
+    version: str
+    title: str
+    source: str
+    goals: tuple[Goal, ...]
+    categories: tuple[Category, ...]
+    data_elements: tuple[DataElement, ...]
+    indicators: tuple[Indicator, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalog:
+        goals = {g.code for g in self.goals}
+        cats = {c.code for c in self.categories}
+        elems = {e.code for e in self.data_elements}
+        for c in self.categories:
+            if c.goal not in goals:
+                raise ValueError(f"类别 {c.code} 引用了不存在的目标 {c.goal}")
+        ids = [i.id for i in self.indicators]
+        if len(ids) != len(set(ids)):
+            raise ValueError("指标序号重复")
+        if len(elems) != len(self.data_elements):
+            raise ValueError("数据元素代码重复")
+        for ind in self.indicators:
+            if ind.category not in cats:
+                raise ValueError(f"指标 {ind.id} 引用了不存在的类别 {ind.category}")
+            missing = [c for c in ind.formula.element_codes() if c not in elems]
+            if missing or not ind.formula.element_codes():
+                raise ValueError(f"指标 {ind.id} 的公式引用了不存在的数据元素 {missing}")
+        return self
+
+    # -- look-ups -------------------------------------------------------------------------------
+    def indicator(self, ident: int | str) -> Indicator:
+        key = int(ident)
+        for ind in self.indicators:
+            if ind.id == key:
+                return ind
+        raise KeyError(f"未知指标：{ident}")
+
+    def element(self, code: str) -> DataElement:
+        for e in self.data_elements:
+            if e.code == code:
+                return e
+        raise KeyError(f"未知数据元素：{code}")
+
+    def category(self, code: str) -> Category:
+        return next(c for c in self.categories if c.code == code)
+
+    def goal(self, code: str) -> Goal:
+        return next(g for g in self.goals if g.code == code)
+
+    def goal_of(self, ind: Indicator) -> Goal:
+        return self.goal(self.category(ind.category).goal)
+
+    def indicators_using(self, element_code: str) -> list[Indicator]:
+        return [i for i in self.indicators if element_code in i.formula.element_codes()]

@@ -1,0 +1,185 @@
+"""Core commands: demo, catalog, assess, import, export, history, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.table import Table
+
+from liangshan.assess import equal_weights
+from liangshan.assess.index import SCORE_LABEL, Assessment
+from liangshan.catalog import Catalog, load_catalog
+from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.store.errors import StoreError
+
+DbOpt = Annotated[str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
+COLOURS = {"达标": "green", "基本达标": "yellow", "未达标": "red", "数据缺失": "magenta", "不适用": "bright_black"}
+
+
+def catalog_dict(cat: Catalog) -> dict[str, Any]:
+    """The catalog as nested JSON: goals → categories → indicators, plus the data elements."""
+    goals = []
+    for g in cat.goals:
+        cats = []
+        for c in (c for c in cat.categories if c.goal == g.code):
+            inds = [i.model_dump(mode="json") for i in cat.indicators if i.category == c.code]
+            for d in inds:
+                d["target_text"] = d["target"]["text"]
+            cats.append({"code": c.code, "name": c.name, "indicators": inds})
+        goals.append({"code": g.code, "name": g.name, "categories": cats})
+    return {"framework": cat.framework, "version": cat.version, "title": cat.title, "source": cat.source,
+            "goals": goals, "data_elements": [e.model_dump(mode="json") for e in cat.data_elements]}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(db: DbOpt = None, json: JsonOpt = False,
+             work_dir: Annotated[Path | None, typer.Option(help="保留示例原始数据的目录")] = None) -> None:
+        """建立卢氏县示例数据库（已存在则不变）。"""
+        from liangshan.demo.build import REGION, build_demo
+
+        url = db_url(db)
+        with console.status("正在生成示例数据并计算……") if not json else _null():
+            created = build_demo(url, work_dir)
+        if json:
+            emit_json({"region": REGION, "created": created, "db": url})
+        else:
+            console.print(f"示例数据库{'已建立' if created else '已存在，未改动'}：{url}（卢氏县 {REGION}）")
+
+    @app.command()
+    def catalog(json: JsonOpt = False,
+                file: Annotated[Path | None, typer.Option("--file", help="其他指标体系 YAML")] = None) -> None:
+        """显示“两山指数”评估指标体系（附件2）。"""
+        cat = load_catalog(file)
+        if json:
+            emit_json(catalog_dict(cat))
+            return
+        t = Table(title=f"{cat.title}（{cat.source}）", show_lines=False)
+        for col in ("目标", "任务", "序号", "指标", "目标参考值", "责任单位"):
+            t.add_column(col)
+        for ind in cat.indicators:
+            c = cat.category(ind.category)
+            t.add_row(cat.goal(c.goal).name, c.name, str(ind.id), ind.name, ind.target.text,
+                      "、".join(ind.responsible_units))
+        console.print(t)
+
+    @app.command()
+    def assess(
+        region: Annotated[str, typer.Option(help="地区代码（GB/T 2260），如 411224")],
+        years: Annotated[str | None, typer.Option(help="评估年份，如 2023-2025（默认为评估批次年份）")] = None,
+        round_id: Annotated[int | None, typer.Option("--round", help="评估批次编号")] = None,
+        include_pending: Annotated[bool, typer.Option(help="预览：未审核的填报也参与计算")] = False,
+        score: Annotated[bool, typer.Option(help=f"附加{SCORE_LABEL}（等权重）")] = False,
+        weights: Annotated[Path | None, typer.Option(help="权重 YAML（指标序号: 权重）")] = None,
+        db: DbOpt = None,
+        json: JsonOpt = False,
+    ) -> None:
+        """按目标规则评估各指标（达标/基本达标/未达标/数据缺失/不适用）。"""
+        from liangshan.store.service import run_assessment
+
+        w = None
+        if weights:
+            w = {int(k): float(v) for k, v in yaml.safe_load(weights.read_text(encoding="utf-8")).items()}
+        elif score:
+            w = equal_weights(load_catalog())
+        try:
+            result = run_assessment(db_url(db), region, years, round_id, include_pending, w)
+        except StoreError as e:
+            fail(str(e))
+        if json:
+            emit_json(result.to_dict())
+        else:
+            print_assessment(result)
+
+    @app.command("import")
+    def import_(
+        file: Annotated[Path, typer.Argument(help="CSV 或 XLSX：region, item, year, value[, unit, note]")],
+        user: Annotated[str, typer.Option("--as", help="以哪个账号的名义填报")] = "office",
+        round_id: Annotated[int | None, typer.Option("--round", help="评估批次编号（默认进行中的批次）")] = None,
+        approve: Annotated[bool, typer.Option(help="导入后直接审核通过（办公室）")] = False,
+        db: DbOpt = None,
+        json: JsonOpt = False,
+    ) -> None:
+        """导入填报数值；任何一行有误则全部不写入。"""
+        from liangshan.store.db import session_scope
+        from liangshan.store.service import ensure_db
+        from liangshan.store.values_io import import_file
+
+        if not file.exists():
+            fail(f"文件不存在：{file}")
+        url = ensure_db(db_url(db))
+        try:
+            with session_scope(url) as s:
+                subs = import_file(s, load_catalog(), file, user, round_id, approve)
+                out = [{"id": x.id, "region": x.region_code, "item": x.item_code, "year": x.year,
+                        "version": x.version, "status": x.status} for x in subs]
+        except StoreError as e:
+            fail(str(e))
+        if json:
+            emit_json({"imported": len(out), "submissions": out})
+        else:
+            console.print(f"已导入 {len(out)} 条（{'已审核通过' if approve else '待审核'}）：{file}")
+
+    @app.command()
+    def export(
+        out: Annotated[Path, typer.Option("--out", help="输出文件")],
+        fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
+        region: Annotated[str | None, typer.Option(help="只导出该地区")] = None,
+        years: Annotated[str | None, typer.Option(help="年份，如 2023-2025")] = None,
+        db: DbOpt = None,
+    ) -> None:
+        """导出各数据项的最新版本（可修改后再导入）。"""
+        from liangshan.store.db import session_scope
+        from liangshan.store.service import ensure_db, parse_years
+        from liangshan.store.values_io import export_rows, write_export
+
+        if fmt not in ("xlsx", "csv"):
+            fail("--format 只能是 xlsx 或 csv")
+        url = ensure_db(db_url(db))
+        try:
+            ys = parse_years(years, (0, 0)) if years else None
+            with session_scope(url) as s:
+                rows = export_rows(s, load_catalog(), region, ys)
+        except StoreError as e:
+            fail(str(e))
+        write_export(rows, out, fmt)
+        console.print(f"已导出 {len(rows)} 条：{out}")
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def print_assessment(a: Assessment) -> None:
+    """The verdict table as a county office reads it."""
+    t = Table(title=f"{a.region.name}（{a.region.code}）“两山指数”自评估 {a.years[0]}—{a.years[-1]}年",
+              show_lines=False)
+    for col in ("序号", "指标", "目标", *[f"{y}年" for y in a.years], "结论", "说明"):
+        t.add_column(col, overflow="fold")
+    for r in a.results:
+        vals = [_cell(v) for v in r.values().values()]
+        colour = COLOURS[r.verdict]
+        t.add_row(str(r.indicator.id), r.indicator.name, r.target.text, *vals, f"[{colour}]{r.verdict}[/]",
+                  r.judgement.reason)
+    console.print(t)
+    counts = "，".join(f"{k} {v} 项" for k, v in a.counts().items())
+    console.print(f"共 {len(a.results)} 项指标：{counts}")
+    sc = a.score()
+    if sc is not None:
+        console.print(f"{SCORE_LABEL}：{sc}")
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    return f"{v:g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,98 @@
+"""Engines, sessions, migrations and the append-only guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from liangshan.store.models import AuditLog, Review, Submission
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+IMMUTABLE_SUBMISSION = (
+    "region_code", "item_code", "year", "version", "value_num", "value_bool", "value_unit",
+    "note", "provenance", "created_by", "created_at",
+)  # fmt: skip
+_engines: dict[str, Engine] = {}
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a stored value, a review or an audit entry."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per URL. SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
+    if url not in _engines:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(url, future=True)
+        if eng.dialect.name == "sqlite":
+            event.listen(eng, "connect", _sqlite_pragmas)
+        _engines[url] = eng
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    for eng in _engines.values():
+        eng.dispose()
+    _engines.clear()
+
+
+def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the latest Alembic revision (creates tables on a new one)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    with get_engine(url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error (so nothing partial is written)."""
+    factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, Submission | Review | AuditLog):
+            raise AppendOnlyError(f"不允许删除{type(obj).__name__}记录（id={obj.id}）")
+    for obj in session.dirty:
+        if isinstance(obj, Review | AuditLog) and session.is_modified(obj):
+            raise AppendOnlyError(f"不允许修改{type(obj).__name__}记录（id={obj.id}）")
+        if isinstance(obj, Submission):
+            state = inspect(obj)
+            changed = [a for a in IMMUTABLE_SUBMISSION if state.attrs[a].history.has_changes()]
+            if changed:
+                raise AppendOnlyError(f"填报记录（id={obj.id}）不可修改 {changed}：请提交新版本")

@@ -1,0 +1,78 @@
+"""The catalog reproduces 附件2 of the seed word for word."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SHARED
+from liangshan.catalog import load_catalog
+from liangshan.cli import app
+
+SEED = SHARED / "seed" / "000_b5049ac286e4fa82.txt"
+
+
+def seed_table() -> dict[int, tuple[str, str, list[str]]]:
+    """Parse 附件2 (tab-separated) from the seed: number → (name, target, responsible units)."""
+    text = SEED.read_text(encoding="utf-8")
+    table = text[text.index("附件 2") :]
+    rows = {}
+    for line in table.splitlines():
+        fields = line.split("\t")
+        for i, f in enumerate(fields):
+            if f.strip().isdigit() and 1 <= int(f) <= 20 and len(fields) >= i + 4:
+                rows[int(f)] = (fields[i + 1].strip(), fields[i + 2].strip(), fields[i + 3].strip().split("、"))
+                break
+    return rows
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared/seed not beside the repository")
+def test_catalog_matches_seed_annex_2_word_for_word() -> None:
+    cat = load_catalog()
+    seed = seed_table()
+    assert sorted(seed) == list(range(1, 21))
+    for ind in cat.indicators:
+        name, target, units = seed[ind.id]
+        assert ind.name == name
+        assert ind.target.text == target
+        assert list(ind.responsible_units) == units
+
+
+def test_structure_three_goals_eight_categories() -> None:
+    cat = load_catalog()
+    assert [g.name for g in cat.goals] == ["构筑绿水青山", "推动“两山”转化", "建立长效机制"]
+    assert [c.name for c in cat.categories] == [
+        "环境质量", "生态状况", "民生福祉", "生态经济", "生态补偿", "社会效益", "制度创新", "资金保障",
+    ]  # fmt: skip
+    per_cat = [sum(1 for i in cat.indicators if i.category == c.code) for c in cat.categories]
+    assert per_cat == [6, 4, 1, 3, 1, 2, 2, 1]
+
+
+def test_shared_elements_defined_once_and_reused() -> None:
+    cat = load_catalog()
+    assert [i.id for i in cat.indicators_using("land_area_km2")] == [7, 10]
+    assert [i.id for i in cat.indicators_using("gdp")] == [20]
+    assert cat.indicator(20).formula.numerator == ("eco_env_investment",)
+
+
+def test_catalog_json_cli() -> None:
+    res = CliRunner().invoke(app, ["catalog", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert len(data["goals"]) == 3
+    cats = [c for g in data["goals"] for c in g["categories"]]
+    inds = [i for c in cats for i in c["indicators"]]
+    assert len(cats) == 8 and len(inds) == 20
+    seven = next(i for i in inds if i["id"] == 7)
+    assert seven["target_text"] == "山区>60% 丘陵区>40% 平原区>18%"
+    assert seven["responsible_units"] == ["林业局"]
+
+
+def test_bad_catalog_is_rejected(tmp_path) -> None:
+    raw = (load_catalog.__globals__["DEFAULT_CATALOG"]).read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(raw.replace("numerator: [air_good_days]", "numerator: [air_goood_days]"), encoding="utf-8")
+    with pytest.raises(ValueError, match="air_goood_days"):
+        load_catalog(bad)
