@@ -67,7 +67,10 @@ def ratio_of_sums(
 
 
 def year_value(
-    ind: Indicator, year: int, obs: Mapping[tuple[str, int], Observation], labels: Mapping[str, str] | None = None
+    ind: Indicator,
+    year: int,
+    obs: Mapping[tuple[str, int], Observation],
+    labels: Mapping[str, str] | None = None,
 ) -> YearValue:
     """Compute ``ind`` for ``year`` from element observations, else from a directly entered value.
 
@@ -81,7 +84,7 @@ def year_value(
     if not missing:
         vals = {c: o.value for c, o in present.items()}
         if f.kind == "ratio":
-            numeric = {c: float(v) for c, v in vals.items()}
+            numeric = {c: float(v or 0) for c, v in vals.items()}  # present → not None
             value, num, den = ratio_of_sums(f.numerator, f.denominator, [numeric], f.scale)
             comps = {"numerator": num, "denominator": den, "elements": numeric}
             status = "not_applicable" if value is None else "ok"

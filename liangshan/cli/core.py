@@ -15,9 +15,17 @@ from liangshan.catalog import Catalog, load_catalog
 from liangshan.cli.common import console, db_url, emit_json, fail
 from liangshan.store.errors import StoreError
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
-COLOURS = {"达标": "green", "基本达标": "yellow", "未达标": "red", "数据缺失": "magenta", "不适用": "bright_black"}
+COLOURS = {
+    "达标": "green",
+    "基本达标": "yellow",
+    "未达标": "red",
+    "数据缺失": "magenta",
+    "不适用": "bright_black",
+}
 
 
 def catalog_dict(cat: Catalog) -> dict[str, Any]:
@@ -31,14 +39,23 @@ def catalog_dict(cat: Catalog) -> dict[str, Any]:
                 d["target_text"] = d["target"]["text"]
             cats.append({"code": c.code, "name": c.name, "indicators": inds})
         goals.append({"code": g.code, "name": g.name, "categories": cats})
-    return {"framework": cat.framework, "version": cat.version, "title": cat.title, "source": cat.source,
-            "goals": goals, "data_elements": [e.model_dump(mode="json") for e in cat.data_elements]}
+    return {
+        "framework": cat.framework,
+        "version": cat.version,
+        "title": cat.title,
+        "source": cat.source,
+        "goals": goals,
+        "data_elements": [e.model_dump(mode="json") for e in cat.data_elements],
+    }
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def demo(db: DbOpt = None, json: JsonOpt = False,
-             work_dir: Annotated[Path | None, typer.Option(help="保留示例原始数据的目录")] = None) -> None:
+    def demo(
+        db: DbOpt = None,
+        json: JsonOpt = False,
+        work_dir: Annotated[Path | None, typer.Option(help="保留示例原始数据的目录")] = None,
+    ) -> None:
         """建立卢氏县示例数据库（已存在则不变）。"""
         from liangshan.demo.build import REGION, build_demo
 
@@ -51,8 +68,10 @@ def register(app: typer.Typer) -> None:
             console.print(f"示例数据库{'已建立' if created else '已存在，未改动'}：{url}（卢氏县 {REGION}）")
 
     @app.command()
-    def catalog(json: JsonOpt = False,
-                file: Annotated[Path | None, typer.Option("--file", help="其他指标体系 YAML")] = None) -> None:
+    def catalog(
+        json: JsonOpt = False,
+        file: Annotated[Path | None, typer.Option("--file", help="其他指标体系 YAML")] = None,
+    ) -> None:
         """显示“两山指数”评估指标体系（附件2）。"""
         cat = load_catalog(file)
         if json:
@@ -63,14 +82,22 @@ def register(app: typer.Typer) -> None:
             t.add_column(col)
         for ind in cat.indicators:
             c = cat.category(ind.category)
-            t.add_row(cat.goal(c.goal).name, c.name, str(ind.id), ind.name, ind.target.text,
-                      "、".join(ind.responsible_units))
+            t.add_row(
+                cat.goal(c.goal).name,
+                c.name,
+                str(ind.id),
+                ind.name,
+                ind.target.text,
+                "、".join(ind.responsible_units),
+            )
         console.print(t)
 
     @app.command()
     def assess(
         region: Annotated[str, typer.Option(help="地区代码（GB/T 2260），如 411224")],
-        years: Annotated[str | None, typer.Option(help="评估年份，如 2023-2025（默认为评估批次年份）")] = None,
+        years: Annotated[
+            str | None, typer.Option(help="评估年份，如 2023-2025（默认为评估批次年份）")
+        ] = None,
         round_id: Annotated[int | None, typer.Option("--round", help="评估批次编号")] = None,
         include_pending: Annotated[bool, typer.Option(help="预览：未审核的填报也参与计算")] = False,
         score: Annotated[bool, typer.Option(help=f"附加{SCORE_LABEL}（等权重）")] = False,
@@ -99,7 +126,9 @@ def register(app: typer.Typer) -> None:
     def import_(
         file: Annotated[Path, typer.Argument(help="CSV 或 XLSX：region, item, year, value[, unit, note]")],
         user: Annotated[str, typer.Option("--as", help="以哪个账号的名义填报")] = "office",
-        round_id: Annotated[int | None, typer.Option("--round", help="评估批次编号（默认进行中的批次）")] = None,
+        round_id: Annotated[
+            int | None, typer.Option("--round", help="评估批次编号（默认进行中的批次）")
+        ] = None,
         approve: Annotated[bool, typer.Option(help="导入后直接审核通过（办公室）")] = False,
         db: DbOpt = None,
         json: JsonOpt = False,
@@ -115,8 +144,17 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope(url) as s:
                 subs = import_file(s, load_catalog(), file, user, round_id, approve)
-                out = [{"id": x.id, "region": x.region_code, "item": x.item_code, "year": x.year,
-                        "version": x.version, "status": x.status} for x in subs]
+                out = [
+                    {
+                        "id": x.id,
+                        "region": x.region_code,
+                        "item": x.item_code,
+                        "year": x.year,
+                        "version": x.version,
+                        "status": x.status,
+                    }
+                    for x in subs
+                ]
         except StoreError as e:
             fail(str(e))
         if json:
@@ -149,6 +187,68 @@ def register(app: typer.Typer) -> None:
         write_export(rows, out, fmt)
         console.print(f"已导出 {len(rows)} 条：{out}")
 
+    @app.command()
+    def history(
+        region: Annotated[str, typer.Option(help="地区代码")],
+        item: Annotated[str, typer.Option(help="数据元素代码或 indicator:N")],
+        year: Annotated[int, typer.Option(help="年份")],
+        db: DbOpt = None,
+        json: JsonOpt = False,
+    ) -> None:
+        """某数据项的全部版本与审核记录（谁、何时、改了什么）。"""
+        from sqlalchemy import select
+
+        from liangshan.store.db import session_scope
+        from liangshan.store.models import Review
+        from liangshan.store.service import ensure_db
+        from liangshan.store.submissions import history as versions
+
+        url = ensure_db(db_url(db))
+        with session_scope(url) as s:
+            subs = versions(s, region, item, year)
+            reviews = s.scalars(
+                select(Review)
+                .where(Review.submission_id.in_([x.id for x in subs]))
+                .order_by(Review.at, Review.id)
+            ).all()
+            data: list[dict[str, Any]] = [
+                {
+                    "version": x.version,
+                    "value": x.value,
+                    "unit": x.value_unit,
+                    "status": x.status,
+                    "note": x.note,
+                    "by": x.created_by,
+                    "at": x.created_at.isoformat(),
+                    "provenance": x.provenance,
+                    "reviews": [
+                        {
+                            "action": r.action,
+                            "from": r.from_status,
+                            "to": r.to_status,
+                            "reason": r.reason,
+                            "by": r.actor,
+                            "at": r.at.isoformat(),
+                        }
+                        for r in reviews
+                        if r.submission_id == x.id
+                    ],
+                }
+                for x in subs
+            ]
+        if json:
+            emit_json(data)
+            return
+        if not data:
+            fail(f"{region} {item} {year}年 没有填报记录")
+        t = Table(title=f"{region} {item} {year}年 填报历史")
+        for col in ("版本", "数值", "状态", "填报人", "时间", "审核记录"):
+            t.add_column(col)
+        for d in data:
+            rv = "；".join(f"{r['by']} {r['action']} {r['reason']}".strip() for r in d["reviews"])
+            t.add_row(str(d["version"]), _cell(d["value"]), d["status"], d["by"], d["at"][:19], rv)
+        console.print(t)
+
 
 class _null:
     def __enter__(self) -> None:
@@ -160,15 +260,23 @@ class _null:
 
 def print_assessment(a: Assessment) -> None:
     """The verdict table as a county office reads it."""
-    t = Table(title=f"{a.region.name}（{a.region.code}）“两山指数”自评估 {a.years[0]}—{a.years[-1]}年",
-              show_lines=False)
+    t = Table(
+        title=f"{a.region.name}（{a.region.code}）“两山指数”自评估 {a.years[0]}—{a.years[-1]}年",
+        show_lines=False,
+    )
     for col in ("序号", "指标", "目标", *[f"{y}年" for y in a.years], "结论", "说明"):
         t.add_column(col, overflow="fold")
     for r in a.results:
         vals = [_cell(v) for v in r.values().values()]
         colour = COLOURS[r.verdict]
-        t.add_row(str(r.indicator.id), r.indicator.name, r.target.text, *vals, f"[{colour}]{r.verdict}[/]",
-                  r.judgement.reason)
+        t.add_row(
+            str(r.indicator.id),
+            r.indicator.name,
+            r.target.text,
+            *vals,
+            f"[{colour}]{r.verdict}[/]",
+            r.judgement.reason,
+        )
     console.print(t)
     counts = "，".join(f"{k} {v} 项" for k, v in a.counts().items())
     console.print(f"共 {len(a.results)} 项指标：{counts}")
