@@ -44,16 +44,25 @@ def _users(session: Session) -> dict[str, str]:
     """One account per unit (``u01``…), plus the office admin, the analyst and a leader."""
     units = list(session.scalars(select(Unit).where(Unit.region_code == REGION).order_by(Unit.sort)))
     office = next(u for u in units if u.kind == "office")
-    session.add_all([
-        User(username=OFFICE, display_name="领导小组办公室", role="office", unit_id=office.id, region_code=REGION),
-        User(username=ANALYST, display_name="技术支持单位", role="analyst", region_code=REGION),
-        User(username=LEADER, display_name="领导小组", role="leader", region_code=REGION),
-    ])
+    session.add_all(
+        [
+            User(
+                username=OFFICE,
+                display_name="领导小组办公室",
+                role="office",
+                unit_id=office.id,
+                region_code=REGION,
+            ),
+            User(username=ANALYST, display_name="技术支持单位", role="analyst", region_code=REGION),
+            User(username=LEADER, display_name="领导小组", role="leader", region_code=REGION),
+        ]
+    )
     by_unit = {}
     for i, u in enumerate(units, start=1):
         name = f"u{i:02d}"
-        session.add(User(username=name, display_name=f"{u.name}联络员", role="unit", unit_id=u.id,
-                         region_code=REGION))
+        session.add(
+            User(username=name, display_name=f"{u.name}联络员", role="unit", unit_id=u.id, region_code=REGION)
+        )
         by_unit[u.name] = name
     session.flush()
     return by_unit
@@ -89,9 +98,18 @@ def build_demo(url: str, work_dir: Path | None = None) -> bool:
                 if (code, res.year) in seen or value is None:
                     continue  # the same element from two calculators (e.g. 国土面积): the first wins
                 seen.add((code, res.year))
-                sub = submit_value(s, region=REGION, item=code, year=res.year, value=value, user=ANALYST,
-                                   unit=catalog.element(code).unit, note=res.notes.get(code, "示例数据"),
-                                   provenance=prov, at=next(clock))
+                sub = submit_value(
+                    s,
+                    region=REGION,
+                    item=code,
+                    year=res.year,
+                    value=value,
+                    user=ANALYST,
+                    unit=catalog.element(code).unit,
+                    note=res.notes.get(code, "示例数据"),
+                    provenance=prov,
+                    at=next(clock),
+                )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
         root = evidence_root(url)
         for code, series in manual.SERIES.items():
@@ -102,12 +120,29 @@ def build_demo(url: str, work_dir: Path | None = None) -> bool:
                 evidence = []
                 if (code, year) in manual.EVIDENCE_ITEMS:
                     text = f"示例佐证材料（示例数据）：{catalog.element(code).name}，{year}年。\n"
-                    ev = store_evidence(s, root, text.encode(), f"{code}_{year}_佐证.txt", "text/plain",
-                                        region=REGION, user=user, at=next(clock))
+                    ev = store_evidence(
+                        s,
+                        root,
+                        text.encode(),
+                        f"{code}_{year}_佐证.txt",
+                        "text/plain",
+                        region=REGION,
+                        user=user,
+                        at=next(clock),
+                    )
                     evidence.append(ev.id)
                 note = manual.NOTES.get((code, year), "示例数据")
-                sub = submit_value(s, region=REGION, item=code, year=year, value=value, user=user,
-                                   unit=catalog.element(code).unit, note=note, evidence_ids=evidence,
-                                   at=next(clock))
+                sub = submit_value(
+                    s,
+                    region=REGION,
+                    item=code,
+                    year=year,
+                    value=value,
+                    user=user,
+                    unit=catalog.element(code).unit,
+                    note=note,
+                    evidence_ids=evidence,
+                    at=next(clock),
+                )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
     return True

@@ -1,0 +1,218 @@
+"""Vectorized classification of water-quality results (single item, and single-factor per site).
+
+Single-item class (GB 3838-2002 §4 / GB/T 14848-2017 §5): the best class whose limits the value meets.
+With ``hi[k]`` the upper and ``lo[k]`` the lower limit of class k+1 (limits widen from class I on),
+
+    class = 1 + max(number of upper limits the value exceeds, number of lower limits it falls short of)
+
+which is ``np.searchsorted`` over each item's limits, written as a count so that rows of many items
+are classified in one pass. A value equal to a limit meets it; where adjacent classes share a limit the
+value takes the better class. A value outside every defined class gets ``standard.worst_class``
+(6 = 劣Ⅴ for GB 3838; 5 = Ⅴ for GB/T 14848). NaN or an item without limits gives class 0.
+
+Single-factor method (单因子评价法, 环办〔2011〕22号 §三; GB/T 14848-2017 §8.2): a site's class is the
+worst of its item classes; the items at that class are its limiting items (定类项目).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from liangshan.standards.water.limits import GB3838_2002, Standard
+
+_CHUNK = 1 << 20
+
+
+def round_report(values: np.ndarray, decimals: np.ndarray | int) -> np.ndarray:
+    """Round to ``decimals`` places, half to even on the decimal value (GB/T 8170-2008 §3.3).
+
+    Parameters
+    ----------
+    values : array of float, in the item's canonical unit (mg/L unless the item says otherwise).
+    decimals : int or array of int, decimal places kept (same shape as ``values`` or scalar).
+
+    Returns
+    -------
+    array of float, each equal to the double nearest to its rounded decimal, so that comparing it with a
+    limit parsed from the standard's text is exact (twelve 0.1 mg/L results average to 0.1, not
+    0.10000000000000002).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    scale = np.power(10.0, np.asarray(decimals, dtype=np.float64))
+    y = v * scale
+    fl = np.floor(y)
+    half = np.abs(y - fl - 0.5) <= 1e-11 * np.maximum(1.0, np.abs(y))
+    r = np.where(half, fl + (np.mod(fl, 2.0) == 1.0), np.round(y))
+    return r / scale
+
+
+def key_indices(standard: Standard, keys: Sequence[str] | np.ndarray | pl.Series) -> np.ndarray:
+    """Row of each limit key in ``standard`` (−1 where the standard has no class limits for it)."""
+    s = pl.Series("k", keys, dtype=pl.String)
+    return s.replace_strict(standard.index, default=-1, return_dtype=pl.Int32).to_numpy()
+
+
+def classify_keys(standard: Standard, key_index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Class of each value (int8; 0 = not classified) for limit rows ``key_index`` of ``standard``.
+
+    Parameters
+    ----------
+    standard : the edition's limit table (:data:`~liangshan.standards.water.limits.GB3838_2002`, …).
+    key_index : array of int, the row of each value's item in ``standard`` (see :func:`key_indices`);
+        −1 for items without class limits.
+    values : array of float, in each item's canonical unit (mg/L; pH 无量纲; 粪大肠菌群 个/L; …).
+    """
+    ki = np.asarray(key_index, dtype=np.intp)
+    x = np.asarray(values, dtype=np.float64)
+    out = np.empty(x.shape, dtype=np.int8)
+    n_cls = standard.hi.shape[1]
+    his = [np.append(standard.hi[:, j], np.inf) for j in range(n_cls)]  # row −1 → no limit
+    los = [np.append(standard.lo[:, j], -np.inf) for j in range(n_cls)]
+    for start in range(0, x.size, _CHUNK):
+        k, v = ki[start : start + _CHUNK], x[start : start + _CHUNK]
+        above = np.zeros(v.shape, dtype=np.int8)
+        below = np.zeros(v.shape, dtype=np.int8)
+        for j in range(n_cls):
+            above += v > his[j][k]
+            below += v < los[j][k]
+        c = np.maximum(above, below) + 1
+        c[np.isnan(v) | (k < 0)] = 0
+        out[start : start + _CHUNK] = c
+    return out
+
+
+def classify(item: str, values: np.ndarray | Sequence[float], standard: Standard = GB3838_2002) -> np.ndarray:
+    """Class of each value of one item (key ``"tp@lake"`` for 总磷 of lakes/reservoirs), int8 array.
+
+    Parameters
+    ----------
+    item : item code (or limit key) in ``standard``, e.g. ``"nh3n"``, ``"do"``, ``"tp@lake"``.
+    values : array of float in the item's canonical unit (mg/L unless noted in ``limits.ITEMS``).
+    standard : edition, default GB 3838-2002.
+    """
+    if item not in standard.index:
+        raise KeyError(f"{standard.edition} 无 {item!r} 的分类限值")
+    x = np.asarray(values, dtype=np.float64)
+    return classify_keys(standard, np.full(x.shape, standard.index[item]), x)
+
+
+def exceedance_over_iii(standard: Standard, key_index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """超标倍数 over the class-III limit, (C − C_III) / C_III; NaN where C ≤ C_III or not applicable.
+
+    Not applicable to items with lower limits (溶解氧, pH) or without a finite positive class-III limit
+    (环办〔2011〕22号 §三(四)).
+
+    Parameters
+    ----------
+    standard : edition.
+    key_index : array of int, rows in ``standard`` (−1 = none).
+    values : array of float, canonical unit.
+    """
+    ki = np.asarray(key_index, dtype=np.intp)
+    x = np.asarray(values, dtype=np.float64)
+    c3 = np.append(standard.hi[:, 2], np.nan)[ki]
+    lo3 = np.append(standard.lo[:, 2], 0.0)[ki]
+    ok = np.isneginf(lo3) & np.isfinite(c3) & (c3 > 0) & (x > c3)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, (x - c3) / c3, np.nan)
+
+
+def annual_means(
+    results: pl.DataFrame, *, nd_factor: float = 0.5, by: Sequence[str] = ("site",)
+) -> pl.DataFrame:
+    """Mean of each item's valid results per group (by default per site), results below the detection
+    limit counted as ``nd_factor`` × detection limit (UNVERIFIED common practice, see docs/water.md).
+
+    Parameters
+    ----------
+    results : normalized long-form frame from :func:`liangshan.standards.water.io.normalize`
+        (columns site, item, value, below_dl, detection_limit, …; value in the canonical unit).
+    nd_factor : float, multiple of the detection limit used for a result below it (default 0.5).
+    by : grouping columns besides ``item``.
+
+    Returns
+    -------
+    frame with ``by`` columns, item, mean, n (results), all_nd (every result below the detection limit).
+    """
+    eff = (
+        pl.when(pl.col("below_dl"))
+        .then(pl.col("detection_limit") * nd_factor)
+        .otherwise(pl.col("value"))
+        .alias("_v")
+    )
+    return (
+        results.filter(pl.col("value").is_not_null())
+        .with_columns(eff)
+        .group_by([*by, "item"], maintain_order=True)
+        .agg(pl.col("_v").mean().alias("mean"), pl.len().alias("n"), pl.col("below_dl").all().alias("all_nd"))
+    )
+
+
+def classify_means(
+    means: pl.DataFrame,
+    standard: Standard,
+    *,
+    key_col: str = "item",
+    rounding: bool = True,
+    decimals: Mapping[str, int] | None = None,
+) -> pl.DataFrame:
+    """Round each mean to its reporting digits, then add ``class`` and ``exceedance`` columns.
+
+    Parameters
+    ----------
+    means : frame with ``key_col`` (limit key), ``mean`` and ``all_nd`` columns (see :func:`annual_means`).
+    standard : edition whose limits apply.
+    rounding : round to reporting digits before comparing (default True; UNVERIFIED digits, see
+        ``Standard.decimals``: one digit finer than the item's finest limit, pH 0.01).
+    decimals : per-key overrides of the reporting digits.
+    """
+    digits = {**standard.decimals, **(decimals or {})}
+    keys = means[key_col]
+    x = means["mean"].to_numpy().astype(np.float64)
+    if rounding:
+        dec = keys.replace_strict(digits, default=None, return_dtype=pl.Int64).to_numpy()
+        has = ~np.isnan(dec.astype(np.float64))
+        x = np.where(has, round_report(x, np.where(has, dec, 0)), x)
+    nd_items = list(standard.not_detected_class1)
+    nd_zero = (keys.is_in(nd_items) & means["all_nd"]).to_numpy() if nd_items else np.zeros(len(x), bool)
+    x_cls = np.where(nd_zero, 0.0, x)  # 不得检出: class I only when every result was below the DL
+    ki = key_indices(standard, keys)
+    return means.with_columns(
+        pl.Series("value", x),
+        pl.Series("class", classify_keys(standard, ki, x_cls)),
+        pl.Series("exceedance", exceedance_over_iii(standard, ki, x)),
+    )
+
+
+def worst_factor(classified: pl.DataFrame, *, by: Sequence[str] = ("site",)) -> pl.DataFrame:
+    """Single-factor site class: the worst item class, its limiting items and items above class III.
+
+    Parameters
+    ----------
+    classified : frame from :func:`classify_means` (``by`` columns, item, class, exceedance, value);
+        rows with class 0 (no limit) are ignored.
+
+    Returns
+    -------
+    frame with ``by`` columns, class (int), limiting_items (items at the site class, highest
+    exceedance first; empty for class I), exceeding (list of {item, multiple}), n_items.
+    """
+    c = classified.filter(pl.col("class") > 0).with_columns(pl.col("exceedance").fill_nan(None))
+    c = c.sort([*by, "exceedance", "item"], descending=[False] * len(by) + [True, False], nulls_last=True)
+    return (
+        c.with_columns(pl.col("class").max().over(by).alias("_worst"))
+        .group_by(by, maintain_order=True)
+        .agg(
+            pl.col("class").max().cast(pl.Int64).alias("class"),
+            pl.col("item")
+            .filter((pl.col("class") == pl.col("_worst")) & (pl.col("_worst") > 1))
+            .alias("limiting_items"),
+            pl.struct(item="item", multiple=pl.col("exceedance").round(2))
+            .filter(pl.col("exceedance").is_not_null())
+            .alias("exceeding"),
+            pl.len().alias("n_items"),
+        )
+    )

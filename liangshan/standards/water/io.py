@@ -1,0 +1,183 @@
+"""Long-form water monitoring results (CSV or Parquet): read, validate, convert to canonical units.
+
+One row per result. Columns (English headers, or the Chinese ones in :data:`HEADER_ALIASES`):
+
+==================  =========================================================================
+site                section / source / well name (断面、水源地、点位)
+site_type           ``river`` | ``lake`` | ``reservoir`` | ``groundwater`` (河流/湖泊/水库/地下水)
+date                sampling date (2024-03-15, 2024/3/15, 20240315 or 2024-03)
+item                item code or Chinese name (``nh3n``, 氨氮, NH3-N …; see ``limits.ITEMS``)
+value               number; ``ND``/未检出/``<0.01``/``0.01L`` = below the detection limit;
+                    断流/干涸 = dry (no sample); 无/有 for 嗅和味 and 肉眼可见物
+unit                unit of value and detection_limit (mg/L, µg/L, 个/L, MPN/100mL, …)
+detection_limit     optional, same unit as value
+source_kind         optional; ``surface`` | ``groundwater`` marks a drinking-water source
+volume              optional; annual supply of a source (万 m³), for the volume-weighted rate
+river               optional; river or basin of a section, for the river quality description
+==================  =========================================================================
+
+Any bad row raises :class:`WaterInputError` naming the file, the row (as a spreadsheet shows it:
+header = row 1) and the column; nothing is returned when anything is bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from liangshan.standards.water.limits import ITEMS, UNIT_FACTORS, item_code, normalize_token
+
+REQUIRED = ("site", "site_type", "date", "item", "value", "unit")
+OPTIONAL = ("detection_limit", "source_kind", "volume", "river")
+HEADER_ALIASES = {
+    "断面": "site", "点位": "site", "站点": "site", "水源地": "site", "监测点": "site",
+    "类型": "site_type", "水体类型": "site_type", "日期": "date", "采样日期": "date", "监测日期": "date",
+    "项目": "item", "监测项目": "item", "指标": "item", "值": "value", "监测值": "value", "浓度": "value",
+    "单位": "unit", "检出限": "detection_limit", "水源类型": "source_kind", "供水量": "volume",
+    "取水量": "volume", "河流": "river", "流域": "river",
+}  # fmt: skip
+SITE_TYPES = {
+    "river": "river", "河流": "river", "河": "river", "lake": "lake", "湖泊": "lake", "湖": "lake",
+    "reservoir": "reservoir", "水库": "reservoir", "库": "reservoir",
+    "groundwater": "groundwater", "地下水": "groundwater",
+}  # fmt: skip
+SOURCE_KINDS = {
+    "surface": "surface", "地表水": "surface", "groundwater": "groundwater", "地下水": "groundwater",
+}  # fmt: skip
+_ND_WORDS = ["ND", "N.D.", "未检出", "低于检出限", "<DL"]
+_DRY_WORDS = ["断流", "干涸", "DRY"]
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+
+
+class WaterInputError(ValueError):
+    """A bad input row: names the file, row (header = row 1) and column, and says what was expected."""
+
+    def __init__(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.file, self.row, self.column = file, row, column
+        where = file + (f" 第 {row} 行" if row is not None else "") + (f" 列 {column}" if column else "")
+        super().__init__(f"{where}: {message}")
+
+
+def read_results(path: str | Path) -> pl.DataFrame:
+    """Read and validate a long-form CSV (UTF-8 or GB18030) or Parquet file; see :func:`normalize`."""
+    p = Path(path)
+    if p.suffix.lower() in (".parquet", ".pq"):
+        raw = pl.read_parquet(p)
+        raw = raw.with_columns(pl.all().cast(pl.String))
+        return normalize(raw, file=p.name, first_row=1)
+    data = p.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
+    raw = pl.read_csv(text.encode("utf-8"), infer_schema=False)
+    return normalize(raw, file=p.name, first_row=2)
+
+
+def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: str, message: str) -> None:
+    idx = bad.fill_null(False).arg_true()
+    if idx.len() == 0:
+        return
+    i = int(idx[0])
+    value = df[column][i] if column in df.columns else None
+    more = f"（另有 {idx.len() - 1} 行同类问题）" if idx.len() > 1 else ""
+    shown = f"'{value}'" if value is not None else "空值"
+    raise WaterInputError(file, i + first_row, column, f"{shown}: {message}{more}")
+
+
+def _map_unique(col: pl.Series, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
+    """Apply ``fn`` to the distinct values of ``col`` only (a few dozen), then map back per row."""
+    table = {u: fn(u) for u in col.unique().drop_nulls().to_list()}
+    return col.replace_strict(table, default=None, return_dtype=dtype)
+
+
+def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
+    """Validate a long-form frame of strings and return it in canonical units.
+
+    Parameters
+    ----------
+    raw : frame with the columns of the module docstring (strings; numbers are accepted too).
+    file : name shown in error messages.
+    first_row : row number of the first data row as the user sees it (2 for CSV with a header).
+
+    Returns
+    -------
+    frame with row, site, site_type, date, year, item (code), value (float in the item's canonical unit:
+    mg/L, 个/L, …; the detection limit for results below it; null for dry), below_dl, detection_limit,
+    dry, source_kind, volume, river.
+    """
+    clean = {c: c.strip().lstrip("\ufeff") for c in raw.columns}
+    df = raw.rename({c: HEADER_ALIASES.get(n, n) for c, n in clean.items()})
+    for c in REQUIRED:
+        if c not in df.columns:
+            raise WaterInputError(file, None, c, f"缺少必需列 {c}（必需列: {', '.join(REQUIRED)}）")
+    df = df.select(
+        pl.col(c).cast(pl.String).str.strip_chars() if c in df.columns else pl.lit(None, pl.String).alias(c)
+        for c in (*REQUIRED, *OPTIONAL)
+    )
+    f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg)  # noqa: E731
+    f(df["site"].fill_null("") == "", "site", "站点名称不能为空")
+    site_type = _map_unique(df["site_type"], lambda s: SITE_TYPES.get(s.lower()))
+    f(site_type.is_null(), "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
+    s = pl.col("date")
+    dates = df.select(pl.coalesce([s.str.to_datetime(fm, strict=False).dt.date() for fm in _DATE_FORMATS]
+                                  + [(s + "-01").str.to_date("%Y-%m-%d", strict=False)]))["date"]  # fmt: skip
+    f(dates.is_null(), "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
+    item = _map_unique(df["item"], item_code)
+    f(item.is_null(), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
+    canon = item.replace_strict({k: v.unit for k, v in ITEMS.items()}, default=None)
+    pair = canon + "\x00" + _map_unique(df["unit"].fill_null(""), normalize_token)
+    factor = _map_unique(
+        pair, lambda p: UNIT_FACTORS.get(p.split("\x00")[0], {}).get(p.split("\x00")[1]), pl.Float64
+    )
+    f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
+    v = df["value"].fill_null("")
+    w = pl.DataFrame({"v": v, "item": item, "dl_s": df["detection_limit"].fill_null(""), "factor": factor})
+    w = w.with_columns(
+        num=pl.when(pl.col("item").is_in(["odor", "visible"]) & pl.col("v").is_in(["无", "有"]))
+        .then((pl.col("v") == "有").cast(pl.Float64))
+        .otherwise(pl.col("v").cast(pl.Float64, strict=False)),
+        lt=pl.col("v").str.extract(r"^[<＜]\s*([0-9.eE+-]+)$").cast(pl.Float64, strict=False),
+        lsuf=pl.col("v").str.extract(r"^([0-9.]+)[Ll]$").cast(pl.Float64, strict=False),
+        nd=pl.col("v").str.to_uppercase().is_in(_ND_WORDS),
+        dry=pl.col("v").str.to_uppercase().is_in(_DRY_WORDS),
+        dl=pl.col("dl_s").cast(pl.Float64, strict=False),
+    )
+    ok = w.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
+    f(~ok, "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
+    f((w["dl_s"] != "") & w["dl"].is_null(), "detection_limit", "检出限应为数值")
+    f(w["dl"] < 0, "detection_limit", "检出限不能为负")
+    f((w["num"] < 0) & (item != "water_temp"), "value", "监测值不能为负")
+    w = w.with_columns(dl=pl.coalesce("lt", "lsuf", "dl"))
+    w = w.with_columns(
+        below=(pl.col("lt").is_not_null() | pl.col("lsuf").is_not_null() | pl.col("nd")
+               | (pl.col("num") < pl.col("dl"))).fill_null(False)
+    )  # fmt: skip
+    f(w["below"] & w["dl"].is_null(), "detection_limit", "未检出结果须给出检出限（<0.01、0.01L 或检出限列）")
+    w = w.with_columns(
+        value=pl.when("below").then("dl").when("dry").then(None).otherwise("num") * pl.col("factor"),
+        detection_limit=pl.col("dl") * pl.col("factor"),
+    )
+    kind = _map_unique(df["source_kind"], lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
+    f(kind == "?", "source_kind", "水源类型应为 surface 或 groundwater")
+    f((kind == "surface") & (site_type == "groundwater"), "source_kind", "地下水点位不能标为地表水水源")
+    f((kind == "groundwater") & (site_type != "groundwater"), "source_kind", "地表水体不能标为地下水水源")
+    vol_col = df["volume"].fill_null("")
+    volume = vol_col.cast(pl.Float64, strict=False)
+    f(((vol_col != "") & volume.is_null()) | (volume < 0), "volume", "供水量应为非负数值")
+    out = pl.DataFrame({
+        "row": pl.int_range(first_row, first_row + df.height, eager=True), "site": df["site"],
+        "site_type": site_type, "date": dates, "item": item, "value": w["value"], "below_dl": w["below"],
+        "detection_limit": w["detection_limit"], "dry": w["dry"], "source_kind": kind, "volume": volume,
+        "river": df["river"].replace("", None),
+    }).with_columns(pl.col("date").dt.year().alias("year"))  # fmt: skip
+    types = out.select(pl.col("site_type").n_unique().over("site") > 1).to_series()
+    f(types, "site_type", "同一站点出现多种水体类型")
+    dup = out.select(pl.struct("site", "date", "item").is_duplicated()).to_series()
+    if dup.any():
+        rows = out.filter(dup)["row"].head(2).to_list()
+        raise WaterInputError(file, rows[1], "item", f"与第 {rows[0]} 行重复（同一站点、日期、项目）")
+    return out

@@ -1,0 +1,303 @@
+"""Surface-water section evaluation: GB 3838-2002 by the 2011 method (环办〔2011〕22号).
+
+Per section and year (SPEC §C.3/§C.4): the annual arithmetic mean of each of the 21 evaluation items
+(表1 minus 水温, 总氮, 粪大肠菌群), rounded to its reporting digits, is classed against GB 3838-2002 表1
+(总磷 by the river or the 湖、库 column); the section class is the worst item class (单因子评价法).
+Sections without any valid result in the year are excluded from the ratio and reported. Indicator 3
+(地表水水质达到或优于Ⅲ类水的比例) = sections at Ⅰ–Ⅲ ÷ sections assessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from liangshan.provenance import ComputedValues, InputFile, Provenance
+from liangshan.standards.water.classify import annual_means, classify_means, worst_factor
+from liangshan.standards.water.limits import CLASS_NAMES, EVALUATION_ITEMS_2011, GB3838_2002
+
+SURFACE_TYPES = ("river", "lake", "reservoir")
+QUALITY = {1: "优", 2: "优", 3: "良好", 4: "轻度污染", 5: "中度污染", 6: "重度污染"}
+#: TLI correlation of each parameter with chl-a (中国环境监测总站 2001; UNVERIFIED, SPEC §C.3).
+TLI_R = {"chla": 1.0, "tp": 0.84, "tn": 0.82, "sd": -0.83, "codmn": 0.83}
+
+
+@dataclass
+class SiteClass:
+    """Class of one site (section, source or well) for one year."""
+
+    site: str
+    site_type: str
+    cls: int
+    class_name: str
+    limiting_items: list[str]
+    n_samples: int
+    exceeding: list[dict[str, Any]] = field(default_factory=list)
+    quality: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: site, class (1–6), class_name (Ⅰ…劣Ⅴ), limiting_items, n_samples, then details."""
+        d: dict[str, Any] = {
+            "site": self.site, "class": self.cls, "class_name": self.class_name,
+            "limiting_items": self.limiting_items, "n_samples": self.n_samples, "site_type": self.site_type,
+            "quality": self.quality, "exceeding": self.exceeding,
+        }  # fmt: skip
+        return d | self.extra
+
+
+@dataclass
+class SitesResult:
+    """Evaluation of all sites (sections, or groundwater points) of one year: classes and the Ⅰ–Ⅲ count."""
+
+    year: int
+    sites: list[SiteClass]
+    excluded: list[dict[str, str]]
+    good: int
+    total: int
+    rivers: list[dict[str, Any]] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        """Percentage of assessed sections at Ⅰ–Ⅲ; None when no section was assessed."""
+        return 100.0 * self.good / self.total if self.total else None
+
+
+SectionsResult = SitesResult
+
+
+def describe_class(cls: int) -> str:
+    """水质状况 of one section: Ⅰ–Ⅱ 优, Ⅲ 良好, Ⅳ 轻度污染, Ⅴ 中度污染, 劣Ⅴ 重度污染 (环办〔2011〕22号)."""
+    return QUALITY[int(cls)]
+
+
+def describe_river(classes: Sequence[int]) -> str:
+    """水质状况 of a river with ≥ 5 sections by the share of sections per class (环办〔2011〕22号).
+
+    ≥ 90 % at Ⅰ–Ⅲ 优; ≥ 75 % 良好; otherwise 劣Ⅴ < 20 % 轻度污染, 劣Ⅴ < 40 % 中度污染, else 重度污染
+    (a river with exactly 60 % Ⅰ–Ⅲ and 40 % 劣Ⅴ, a gap in the table, is 中度污染). UNVERIFIED thresholds.
+
+    Parameters
+    ----------
+    classes : section classes (1–6).
+    """
+    c = np.asarray(classes)
+    good = 100.0 * np.mean(c <= 3)
+    bad = 100.0 * np.mean(c == 6)
+    if good >= 90:
+        return "优"
+    if good >= 75:
+        return "良好"
+    if bad < 20:
+        return "轻度污染"
+    return "中度污染" if bad < 40 or good >= 60 else "重度污染"
+
+
+def tli(chla: float, tp: float | None = None, tn: float | None = None, sd: float | None = None,
+        codmn: float | None = None) -> float:  # fmt: skip
+    """综合营养状态指数 TLI(Σ) = Σ W_j·TLI(j), W_j = r_j² / Σ r_i² over the parameters given.
+
+    Parameters
+    ----------
+    chla : 叶绿素a, mg/m³.
+    tp, tn : 总磷, 总氮, mg/L.
+    sd : 透明度, m.
+    codmn : 高锰酸盐指数, mg/L.
+    """
+    parts = {
+        "chla": (chla, lambda x: 10 * (2.5 + 1.086 * math.log(x))),
+        "tp": (tp, lambda x: 10 * (9.436 + 1.624 * math.log(x))),
+        "tn": (tn, lambda x: 10 * (5.453 + 1.694 * math.log(x))),
+        "sd": (sd, lambda x: 10 * (5.118 - 1.94 * math.log(x))),
+        "codmn": (codmn, lambda x: 10 * (0.109 + 2.661 * math.log(x))),
+    }
+    given = {k: fn(v) for k, (v, fn) in parts.items() if v is not None and v > 0}
+    r2 = {k: TLI_R[k] ** 2 for k in given}
+    return sum(r2[k] * given[k] for k in given) / sum(r2.values())
+
+
+def trophic_state(value: float) -> str:
+    """营养状态: < 30 贫营养, 30–50 中营养, (50, 60] 轻度富营养, (60, 70] 中度富营养, > 70 重度富营养."""
+    if value < 30:
+        return "贫营养"
+    if value <= 50:
+        return "中营养"
+    if value <= 60:
+        return "轻度富营养"
+    return "中度富营养" if value <= 70 else "重度富营养"
+
+
+def _key() -> pl.Expr:
+    lake = pl.col("site_type").is_in(["lake", "reservoir"]) & (pl.col("item") == "tp")
+    return pl.when(lake).then(pl.lit("tp@lake")).otherwise(pl.col("item")).alias("key")
+
+
+def classify_sites(
+    results: pl.DataFrame,
+    *,
+    items: Sequence[str] = EVALUATION_ITEMS_2011,
+    nd_factor: float = 0.5,
+    rounding: bool = True,
+    decimals: Mapping[str, int] | None = None,
+    by: Sequence[str] = ("site",),
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Item classes (site, item, value, class, exceedance…) and site classes of surface-water results.
+
+    ``results`` holds one year of normalized rows (see :mod:`.io`); parameters as in
+    :func:`evaluate_sections`; ``by`` groups the results (per site, or per site and date).
+    Returns (item frame, site frame from :func:`.classify.worst_factor` with ``n`` sampling dates).
+    """
+    ev = results.filter(pl.col("item").is_in(list(items)))
+    means = annual_means(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key())
+    classified = classify_means(means, GB3838_2002, key_col="key", rounding=rounding, decimals=decimals)
+    samples = ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n"))
+    worst = worst_factor(classified, by=by).join(samples, on=list(by), how="left")
+    return classified, worst
+
+
+def evaluate_sections(
+    results: pl.DataFrame,
+    year: int,
+    *,
+    items: Sequence[str] = EVALUATION_ITEMS_2011,
+    nd_factor: float = 0.5,
+    rounding: bool = True,
+    decimals: Mapping[str, int] | None = None,
+) -> SectionsResult:
+    """Classify every surface-water section of ``year`` and count those at Ⅰ–Ⅲ (indicator 3).
+
+    Parameters
+    ----------
+    results : normalized long-form results (:func:`liangshan.standards.water.io.normalize`); rows of
+        groundwater sites and of drinking-water sources (``source_kind`` set) are ignored.
+    year : calendar year evaluated.
+    items : evaluation items, default the 21 of 环办〔2011〕22号.
+    nd_factor : a result below the detection limit counts as ``nd_factor`` × DL in the mean (default
+        0.5; UNVERIFIED as the 办法's rule).
+    rounding : round annual means to reporting digits before comparing (default True).
+    decimals : per-item reporting digits overriding ``GB3838_2002.decimals``.
+    """
+    scope = results.filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
+    yr = scope.filter(pl.col("year") == year)
+    classified, worst = classify_sites(
+        yr, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals
+    )
+    meta = scope.group_by("site", maintain_order=True).agg(
+        pl.col("site_type").first(), pl.col("river").drop_nulls().first()
+    )
+    info = {r["site"]: r for r in meta.to_dicts()}
+    extra = _lake_extras(yr, nd_factor)
+    sites = [
+        site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {}))
+        for r in worst.sort("site").to_dicts()
+    ]
+    done = {s.site for s in sites}
+    dry = set(yr.filter(pl.col("dry"))["site"].to_list())
+    excluded = [
+        {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
+        for s in sorted(info)
+        if s not in done
+    ]
+    good = sum(s.cls <= 3 for s in sites)
+    opts: dict[str, Any] = {"rounding": rounding, "decimals": decimals}
+    rivers = _rivers(classified, sites, info, opts)
+    params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
+    params["decimals"] = dict(decimals or {})
+    return SectionsResult(year, sites, excluded, good, len(sites), rivers, params)
+
+
+def site_class(r: dict[str, Any], site_type: str, extra: dict[str, Any]) -> SiteClass:
+    """A :class:`SiteClass` from one row of :func:`.classify.worst_factor` joined with sample counts."""
+    cls = int(r["class"])
+    return SiteClass(
+        site=r["site"],
+        site_type=site_type,
+        cls=cls,
+        class_name=CLASS_NAMES[cls],
+        limiting_items=list(r["limiting_items"]),
+        n_samples=int(r.get("n") or 0),
+        exceeding=list(r["exceeding"]),
+        quality=describe_class(cls) if site_type != "groundwater" else None,
+        extra=extra,
+    )
+
+
+def _lake_extras(yr: pl.DataFrame, nd_factor: float) -> dict[str, dict[str, Any]]:
+    """总氮 class (reference, not in the section class) and TLI for lakes/reservoirs with chl-a and SD."""
+    lakes = yr.filter(pl.col("site_type").is_in(["lake", "reservoir"]))
+    if lakes.is_empty():
+        return {}
+    means = annual_means(lakes.filter(pl.col("item").is_in(["tn", *TLI_R])), nd_factor=nd_factor)
+    out: dict[str, dict[str, Any]] = {}
+    tn = classify_means(means.filter(pl.col("item") == "tn"), GB3838_2002)
+    for r in tn.to_dicts():
+        out.setdefault(r["site"], {})["tn_class"] = CLASS_NAMES.get(r["class"], "")
+    for site, grp in means.group_by("site"):
+        m = dict(zip(grp["item"], grp["mean"], strict=True))
+        if m.get("chla") and m.get("sd"):
+            t = tli(m["chla"], m.get("tp"), m.get("tn"), m["sd"], m.get("codmn"))
+            out.setdefault(str(site[0]), {}).update(tli=round(t, 1), trophic_state=trophic_state(t))
+    return out
+
+
+def _rivers(
+    classified: pl.DataFrame, sites: list[SiteClass], info: dict[str, dict[str, Any]], opts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """River description: ≥ 5 sections by the class-share method; fewer by classing the mean of sections."""
+    by_river: dict[str, list[SiteClass]] = {}
+    for s in sites:
+        if info[s.site]["river"]:
+            by_river.setdefault(info[s.site]["river"], []).append(s)
+    out = []
+    for river, secs in sorted(by_river.items()):
+        classes = [s.cls for s in secs]
+        n = len(classes)
+        row: dict[str, Any] = {
+            "river": river,
+            "n_sections": n,
+            "ratio_le_iii": round(100.0 * sum(c <= 3 for c in classes) / n, 1),
+            "ratio_worse_v": round(100.0 * sum(c == 6 for c in classes) / n, 1),
+        }
+        if n >= 5:
+            row.update(method="断面水质类别比例法", quality=describe_river(classes))
+        else:
+            m = (
+                classified.filter(pl.col("site").is_in([s.site for s in secs]))
+                .group_by("key", "item", maintain_order=True)
+                .agg(pl.col("mean").mean(), pl.lit(False).alias("all_nd"))
+                .with_columns(pl.lit(river).alias("site"))
+            )
+            cls = int(worst_factor(classify_means(m, GB3838_2002, key_col="key", **opts))["class"][0])
+            row.update(method="断面浓度均值法", cls=cls, class_name=CLASS_NAMES[cls])
+            row["quality"] = describe_class(cls)
+        out.append(row)
+    return out
+
+
+def computed_values(res: SitesResult, inputs: list[InputFile], region: str | None = None) -> ComputedValues:
+    """Indicator-3 data elements (sw_sections_good, sw_sections_total) of one year, with provenance."""
+    return ComputedValues(
+        year=res.year,
+        values={"sw_sections_good": res.good, "sw_sections_total": res.total},
+        provenance=Provenance(
+            calculator="liangshan.standards.water.surface_water.evaluate_sections",
+            standard="GB3838-2002; 环办〔2011〕22号",
+            parameters=res.parameters,
+            inputs=inputs,
+            components={
+                "sections": [
+                    {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
+                    for s in res.sites
+                ],
+                "excluded": res.excluded,
+                "rivers": res.rivers,
+            },
+        ),
+        region=region,
+    )

@@ -1,0 +1,145 @@
+"""Long-form water input: names, units, detection limits, and errors naming file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from liangshan.standards.water.io import WaterInputError, normalize, read_results
+
+HEAD = "site,site_type,date,item,value,unit,detection_limit"
+
+
+def write(
+    tmp_path: Path, lines: list[str], head: str = HEAD, name: str = "in.csv", enc: str = "utf-8"
+) -> Path:
+    p = tmp_path / name
+    p.write_bytes(("\n".join([head, *lines]) + "\n").encode(enc))
+    return p
+
+
+def test_names_units_and_detection_limits(tmp_path: Path) -> None:
+    p = write(tmp_path, [
+        "A,河流,2024-01-15,氨氮,0.5,mg/L,",
+        "A,river,2024/2/15,NH3-N,<0.025,mg/L,",
+        "A,river,2024-03,总磷,80,µg/L,",
+        "A,river,20240415,溶解氧,ND,mg/L,0.2",
+        "A,river,2024-05-15,tp,0.01L,mg/L,",
+        "A,river,2024-06-15,cod,断流,mg/L,",
+        "A,river,2024-07-15,粪大肠菌群,23,个/100mL,",
+        "A,river,2024-08-15,hg,0.03,μg/L,0.04",
+        "B,水库,2024-01-15,叶绿素a,12,µg/L,",
+        "B,reservoir,2024-01-15,透明度,150,cm,",
+        "B,reservoir,2024-01-15,pH,7.5,无量纲,",
+    ])  # fmt: skip
+    df = read_results(p)
+    assert df["row"].to_list() == list(range(2, 13))
+    assert df["item"].to_list() == [
+        "nh3n",
+        "nh3n",
+        "tp",
+        "do",
+        "tp",
+        "cod",
+        "fecal_coliform",
+        "hg",
+        "chla",
+        "sd",
+        "ph",
+    ]
+    assert df["site_type"].to_list()[:1] == ["river"] and df["site_type"][8] == "reservoir"
+    v = df["value"].to_list()
+    assert v[0] == 0.5 and v[2] == pytest.approx(0.08) and v[6] == 230.0 and v[9] == pytest.approx(1.5)
+    assert v[8] == 12.0 and v[5] is None and df["dry"][5]
+    assert df["below_dl"].to_list() == [
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert df["detection_limit"][1] == 0.025 and v[1] == 0.025 and df["detection_limit"][4] == 0.01
+    assert df["detection_limit"][7] == pytest.approx(0.00004)  # 0.03 µg/L < DL 0.04 µg/L → below DL, in mg/L
+    assert str(df["date"][2]) == "2024-03-01" and df["year"].unique().to_list() == [2024]
+
+
+def test_gb18030_csv_and_chinese_headers(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        ["甲断面,河流,2024-01-15,氨氮,0.5,mg/L,"],
+        head="断面,类型,日期,项目,监测值,单位,检出限",
+        enc="gb18030",
+    )
+    assert read_results(p)["site"].to_list() == ["甲断面"]
+
+
+def test_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "in.parquet"
+    pl.DataFrame({"site": ["A"], "site_type": ["lake"], "date": ["2024-01-15"], "item": ["总磷"],
+                  "value": [0.03], "unit": ["mg/L"]}).write_parquet(p)  # fmt: skip
+    assert read_results(p)["value"].to_list() == [0.03]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "needle"),
+    [
+        ("A,river,2024-01-15,氨氮氮,0.5,mg/L,", "item", "未知的监测项目"),
+        ("A,river,2024-01-15,氨氮,0.5,mg/m3,", "unit", "单位"),
+        ("A,ocean,2024-01-15,氨氮,0.5,mg/L,", "site_type", "水体类型"),
+        ("A,river,2024-01-15,氨氮,abc,mg/L,", "value", "数值"),
+        ("A,river,2024-01-15,氨氮,-0.5,mg/L,", "value", "负"),
+        ("A,river,2024-13-45,氨氮,0.5,mg/L,", "date", "日期"),
+        ("A,river,2024-01-15,氨氮,ND,mg/L,", "detection_limit", "检出限"),
+        ("A,river,2024-01-15,氨氮,0.5,mg/L,x", "detection_limit", "数值"),
+        (",river,2024-01-15,氨氮,0.5,mg/L,", "site", "不能为空"),
+    ],
+)
+def test_bad_rows_name_file_row_and_column(tmp_path: Path, line: str, column: str, needle: str) -> None:
+    p = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", line])
+    with pytest.raises(WaterInputError) as exc:
+        read_results(p)
+    e = exc.value
+    assert isinstance(e, ValueError) and e.file == "in.csv" and e.row == 3 and e.column == column
+    assert needle in str(e) and "第 3 行" in str(e)
+
+
+def test_counts_other_bad_rows_and_reports_the_first(tmp_path: Path) -> None:
+    p = write(tmp_path, ["A,river,2024-01-01,foo,1,mg/L,", "A,river,2024-01-02,bar,1,mg/L,"])
+    with pytest.raises(WaterInputError, match=r"第 2 行.*另有 1 行"):
+        read_results(p)
+
+
+def test_duplicates_mixed_types_and_missing_columns(tmp_path: Path) -> None:
+    dup = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", "A,river,2024-01-01,NH3-N,0.6,mg/L,"])
+    with pytest.raises(WaterInputError, match=r"第 3 行.*与第 2 行重复"):
+        read_results(dup)
+    mixed = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", "A,lake,2024-02-01,氨氮,0.6,mg/L,"])
+    with pytest.raises(WaterInputError, match="多种水体类型"):
+        read_results(mixed)
+    with pytest.raises(WaterInputError, match="缺少必需列 unit"):
+        cols = {
+            "site": ["A"],
+            "site_type": ["river"],
+            "date": ["2024-01-01"],
+            "item": ["氨氮"],
+            "value": ["1"],
+        }
+        normalize(pl.DataFrame(cols))
+
+
+def test_source_kind_must_match_site_type(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        ["W,river,2024-01-01,氨氮,0.5,mg/L,groundwater"],
+        head="site,site_type,date,item,value,unit,source_kind",
+    )
+    with pytest.raises(WaterInputError, match="source_kind"):
+        read_results(p)
