@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SHARED
 from typer.testing import CliRunner
 
-from conftest import SHARED
 from liangshan.catalog import load_catalog
 from liangshan.cli import app
 
@@ -23,7 +23,11 @@ def seed_table() -> dict[int, tuple[str, str, list[str]]]:
         fields = line.split("\t")
         for i, f in enumerate(fields):
             if f.strip().isdigit() and 1 <= int(f) <= 20 and len(fields) >= i + 4:
-                rows[int(f)] = (fields[i + 1].strip(), fields[i + 2].strip(), fields[i + 3].strip().split("、"))
+                rows[int(f)] = (
+                    fields[i + 1].strip(),
+                    fields[i + 2].strip(),
+                    fields[i + 3].strip().split("、"),
+                )
                 break
     return rows
 

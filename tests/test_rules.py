@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from liangshan.assess import (
-    FAIL, MISSING, NA, PARTIAL, PASS, Observation, RegionProfile, assess, equal_weights, indicator_key,
-    ratio_of_sums, round_half_even,
+    FAIL,
+    MISSING,
+    NA,
+    PARTIAL,
+    PASS,
+    Observation,
+    RegionProfile,
+    assess,
+    equal_weights,
+    indicator_key,
+    ratio_of_sums,
+    round_half_even,
 )  # fmt: skip
 from liangshan.catalog import Catalog
 
@@ -14,10 +24,21 @@ LUSHI = RegionProfile("411224", "卢氏县", "山区")
 Y3 = (2023, 2024, 2025)
 
 
-def run(catalog: Catalog, ind_id: int, series: dict[str, tuple], region: RegionProfile = LUSHI,
-        years=Y3, overrides=None, evidence: int = 0):
-    obs = {(code, y): Observation(v, evidence) for code, vals in series.items()
-           for y, v in zip(years, vals, strict=True) if v is not None}
+def run(
+    catalog: Catalog,
+    ind_id: int,
+    series: dict[str, tuple],
+    region: RegionProfile = LUSHI,
+    years=Y3,
+    overrides=None,
+    evidence: int = 0,
+):
+    obs = {
+        (code, y): Observation(v, evidence)
+        for code, vals in series.items()
+        for y, v in zip(years, vals, strict=True)
+        if v is not None
+    }
     result = assess(catalog, region, years, obs, overrides)
     return next(r for r in result.results if r.indicator.id == ind_id)
 
@@ -63,8 +84,12 @@ def test_zero_denominator_is_not_applicable_not_zero(catalog) -> None:
     r = run(catalog, 6, {"plots_safe_use": (1, 0, 0), "plots_redeveloped": (1, 2, 0)})
     assert r.verdict == NA and r.values()["2025"] is None
     assert r.values()["2024"] == 0.0
-    prov = run(catalog, 6, {"plots_safe_use": (1, 0, 0), "plots_redeveloped": (1, 2, 0)},
-               overrides={6: {"na_counts_as_pass": True}})
+    prov = run(
+        catalog,
+        6,
+        {"plots_safe_use": (1, 0, 0), "plots_redeveloped": (1, 2, 0)},
+        overrides={6: {"na_counts_as_pass": True}},
+    )
     assert prov.verdict == PASS and "按省级规则计为达标" in prov.judgement.reason
 
 
@@ -90,14 +115,26 @@ def test_equals_100(catalog) -> None:
     ("平原区", 18.0, FAIL), ("平原区", 18.1, PASS),
 ])  # fmt: skip
 def test_zoned_threshold_each_zone(catalog, zone, pct, verdict) -> None:
-    r = run(catalog, 7, {"forest_area_km2": (1, 1, pct * 10), "grass_area_km2": (0, 0, 0),
-                         "land_area_km2": (1000, 1000, 1000)}, region=RegionProfile("1", "某县", zone))
+    r = run(
+        catalog,
+        7,
+        {
+            "forest_area_km2": (1, 1, pct * 10),
+            "grass_area_km2": (0, 0, 0),
+            "land_area_km2": (1000, 1000, 1000),
+        },
+        region=RegionProfile("1", "某县", zone),
+    )
     assert r.verdict == verdict and zone in r.judgement.reason
 
 
 def test_zoned_threshold_area_weighted_and_unknown_zone(catalog) -> None:
     mixed = RegionProfile("1", "某县", None, {"山区": 0.5, "丘陵区": 0.5})  # target 50%
-    series = {"forest_area_km2": (1, 1, 501), "grass_area_km2": (0, 0, 0), "land_area_km2": (1000, 1000, 1000)}
+    series = {
+        "forest_area_km2": (1, 1, 501),
+        "grass_area_km2": (0, 0, 0),
+        "land_area_km2": (1000, 1000, 1000),
+    }
     r = run(catalog, 7, series, region=mixed)
     assert r.judgement.threshold == 50.0 and r.verdict == PASS and "按面积加权" in r.judgement.reason
     r = run(catalog, 7, series, region=RegionProfile("1", "某县"))
@@ -182,11 +219,19 @@ def test_obtained_needs_a_title_and_evidence(catalog) -> None:
 def test_established_needs_issued_and_implemented(catalog) -> None:
     ok = {"system_issued": (True, True, True), "system_implemented": (True, True, True)}
     assert run(catalog, 18, ok, evidence=1).verdict == PASS
-    r = run(catalog, 18, {"system_issued": (True, True, True), "system_implemented": (True, True, False)},
-            evidence=1)
+    r = run(
+        catalog,
+        18,
+        {"system_issued": (True, True, True), "system_implemented": (True, True, False)},
+        evidence=1,
+    )
     assert r.verdict == FAIL and "未见当年实施" in r.judgement.reason
-    r = run(catalog, 18, {"system_issued": (False, False, False), "system_implemented": (True, True, True)},
-            evidence=1)
+    r = run(
+        catalog,
+        18,
+        {"system_issued": (False, False, False), "system_implemented": (True, True, True)},
+        evidence=1,
+    )
     assert r.verdict == FAIL and "未印发" in r.judgement.reason
     assert run(catalog, 18, ok, evidence=0).verdict == FAIL
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from liangshan.demo.build import PROFILE
 from liangshan.store.db import AppendOnlyError, session_scope
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, TransitionError
 from liangshan.store.models import AuditLog, GroupMember, Region, Review, Submission, Unit
 from liangshan.store.regions import find_unit, load_profile
 from liangshan.store.service import ensure_db, run_assessment
 from liangshan.store.submissions import approved_observations, history, submit_value, transition
-from liangshan.demo.build import PROFILE
 
 
 @pytest.fixture
@@ -40,12 +40,16 @@ def test_profile_loads_seed_organisation(lushi: str) -> None:
 def test_new_version_keeps_old_and_audits(lushi: str) -> None:
     with session_scope(lushi) as s:
         a = submit_value(s, region="411224", item="gdp", year=2024, value=100.0, user="u19", unit="万元")
-        b = submit_value(s, region="411224", item="gdp", year=2024, value=120.0, user="u19", unit="万元",
-                         note="更正")
+        b = submit_value(
+            s, region="411224", item="gdp", year=2024, value=120.0, user="u19", unit="万元", note="更正"
+        )
         assert (a.version, b.version) == (1, 2)
     with session_scope(lushi) as s:
         versions = history(s, "411224", "gdp", 2024)
-        assert [(v.version, v.value, v.status) for v in versions] == [(1, 100.0, "superseded"), (2, 120.0, "submitted")]
+        assert [(v.version, v.value, v.status) for v in versions] == [
+            (1, 100.0, "superseded"),
+            (2, 120.0, "submitted"),
+        ]
         log = s.scalars(select(AuditLog).where(AuditLog.entity == "submission").order_by(AuditLog.id)).all()
         assert [(e.actor, e.action) for e in log] == [("u19", "submit"), ("u19", "submit")]
         assert log[1].before is not None and log[1].before["value"] == 100.0
@@ -88,7 +92,14 @@ def test_review_workflow_and_lock(lushi: str) -> None:
         transition(s, sub3.id, "approve", "office")
         assert approved_observations(s, "411224", [2025])[("gdp", 2025)].value == 3.0
         reviews = s.scalars(select(Review).order_by(Review.id)).all()
-        assert [r.action for r in reviews] == ["return", "supersede", "approve", "reopen", "supersede", "approve"]
+        assert [r.action for r in reviews] == [
+            "return",
+            "supersede",
+            "approve",
+            "reopen",
+            "supersede",
+            "approve",
+        ]
 
 
 def test_optimistic_version_check(lushi: str) -> None:

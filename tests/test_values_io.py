@@ -46,8 +46,10 @@ def lushi(db: str) -> str:
 
 def count(url: str) -> tuple[int, int]:
     with session_scope(url) as s:
-        return (s.scalar(select(func.count()).select_from(Submission)) or 0,
-                s.scalar(select(func.count()).select_from(AuditLog)) or 0)
+        return (
+            s.scalar(select(func.count()).select_from(Submission)) or 0,
+            s.scalar(select(func.count()).select_from(AuditLog)) or 0,
+        )
 
 
 def invoke(*args: str):

@@ -19,8 +19,18 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
 
-def store_evidence(session: Session, root: Path, data: bytes, filename: str, content_type: str, *,
-                   region: str, user: str, unit_id: int | None = None, at: datetime | None = None) -> Evidence:
+def store_evidence(
+    session: Session,
+    root: Path,
+    data: bytes,
+    filename: str,
+    content_type: str,
+    *,
+    region: str,
+    user: str,
+    unit_id: int | None = None,
+    at: datetime | None = None,
+) -> Evidence:
     """Write the bytes once under their sha256 (atomic rename) and record who uploaded them."""
     digest = hashlib.sha256(data).hexdigest()
     path = blob_path(root, digest)
@@ -30,10 +40,25 @@ def store_evidence(session: Session, root: Path, data: bytes, filename: str, con
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    ev = Evidence(sha256=digest, filename=Path(filename).name, content_type=content_type, size=len(data),
-                  region_code=region, unit_id=unit_id, uploaded_by=user, uploaded_at=at or now())
+    ev = Evidence(
+        sha256=digest,
+        filename=Path(filename).name,
+        content_type=content_type,
+        size=len(data),
+        region_code=region,
+        unit_id=unit_id,
+        uploaded_by=user,
+        uploaded_at=at or now(),
+    )
     session.add(ev)
     session.flush()
-    audit(session, user, "upload", "evidence", ev.id, after={"sha256": digest, "filename": ev.filename,
-                                                             "size": ev.size}, at=at)
+    audit(
+        session,
+        user,
+        "upload",
+        "evidence",
+        ev.id,
+        after={"sha256": digest, "filename": ev.filename, "size": ev.size},
+        at=at,
+    )
     return ev

@@ -48,15 +48,20 @@ def open_round(session: Session, region: str, round_id: int | None = None) -> As
         if rnd is None or rnd.region_code != region:
             raise NotFoundError(f"地区 {region} 没有编号为 {round_id} 的评估批次")
         return rnd
-    q = (select(AssessmentRound).where(AssessmentRound.region_code == region, AssessmentRound.state == "open")
-         .order_by(AssessmentRound.end_year.desc(), AssessmentRound.id.desc()))
+    q = (
+        select(AssessmentRound)
+        .where(AssessmentRound.region_code == region, AssessmentRound.state == "open")
+        .order_by(AssessmentRound.end_year.desc(), AssessmentRound.id.desc())
+    )
     rnd = session.scalars(q).first()
     if rnd is None:
         raise NotFoundError(f"地区 {region} 没有进行中的评估批次")
     return rnd
 
 
-def load_profile(session: Session, path: str | Path, actor: str = "system", at: datetime | None = None) -> Region:
+def load_profile(
+    session: Session, path: str | Path, actor: str = "system", at: datetime | None = None
+) -> Region:
     """Create a region with its units, leading group, users, rounds and target overrides from YAML."""
     with open(path, encoding="utf-8") as fh:
         doc = yaml.safe_load(fh)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+
 from liangshan.assess import Assessment, assess
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import db_url as resolve_url
@@ -60,8 +61,19 @@ def record_computed(
                 if prev is not None and prev.value == value and prev.provenance == prov:
                     continue
                 note = res.notes.get(code, "")
-                sub = submit_value(s, region=region, item=code, year=res.year, value=value, user=user,
-                                   unit=cat.element(code).unit, note=note, provenance=prov, status=status, at=at)
+                sub = submit_value(
+                    s,
+                    region=region,
+                    item=code,
+                    year=res.year,
+                    value=value,
+                    user=user,
+                    unit=cat.element(code).unit,
+                    note=note,
+                    provenance=prov,
+                    status=status,
+                    at=at,
+                )
                 ids.append(sub.id)
     return ids
 

@@ -31,24 +31,52 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 REASON_REQUIRED = {"return", "reopen"}
 
 
-def audit(session: Session, actor: str, action: str, entity: str, entity_id: Any,
-          before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None,
-          detail: str = "", at: datetime | None = None) -> None:
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    detail: str = "",
+    at: datetime | None = None,
+) -> None:
     """Append one audit entry."""
-    session.add(AuditLog(at=at or now(), actor=actor, action=action, entity=entity, entity_id=str(entity_id),
-                         before=dict(before) if before else None, after=dict(after) if after else None,
-                         detail=detail))
+    session.add(
+        AuditLog(
+            at=at or now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=dict(before) if before else None,
+            after=dict(after) if after else None,
+            detail=detail,
+        )
+    )
 
 
 def snapshot(s: Submission) -> dict[str, Any]:
-    return {"item": s.item_code, "year": s.year, "version": s.version, "value": s.value, "unit": s.value_unit,
-            "status": s.status, "note": s.note}
+    return {
+        "item": s.item_code,
+        "year": s.year,
+        "version": s.version,
+        "value": s.value,
+        "unit": s.value_unit,
+        "status": s.status,
+        "note": s.note,
+    }
 
 
 def latest(session: Session, region: str, item: str, year: int) -> Submission | None:
     """The newest version for a region-item-year, whatever its status."""
-    q = (select(Submission).where(Submission.region_code == region, Submission.item_code == item,
-                                  Submission.year == year).order_by(Submission.version.desc()).limit(1))
+    q = (
+        select(Submission)
+        .where(Submission.region_code == region, Submission.item_code == item, Submission.year == year)
+        .order_by(Submission.version.desc())
+        .limit(1)
+    )
     return session.scalars(q).first()
 
 
@@ -79,31 +107,57 @@ def submit_value(
     prev = latest(session, region, item, year)
     current = prev.version if prev else 0
     if expected_version is not None and expected_version != current:
-        raise ConflictError(f"{item} {year}年已被他人更新为第 {current} 版（您编辑的是第 {expected_version} 版），"
-                            "请刷新后再保存；您的输入未丢失")
+        raise ConflictError(
+            f"{item} {year}年已被他人更新为第 {current} 版（您编辑的是第 {expected_version} 版），"
+            "请刷新后再保存；您的输入未丢失"
+        )
     if prev is not None and prev.status == "approved":
-        raise LockedError(f"{item} {year}年第 {prev.version} 版已审核通过并锁定，须由办公室说明理由重新打开后才能修改")
+        raise LockedError(
+            f"{item} {year}年第 {prev.version} 版已审核通过并锁定，须由办公室说明理由重新打开后才能修改"
+        )
     ts = at or now()
-    sub = Submission(region_code=region, item_code=item, year=year, version=current + 1,
-                     value_num=None if isinstance(value, bool) or value is None else float(value),
-                     value_bool=value if isinstance(value, bool) else None, value_unit=unit, note=note,
-                     provenance=dict(provenance) if provenance else None, status=status, round_id=round_id,
-                     created_by=user, created_at=ts)
+    sub = Submission(
+        region_code=region,
+        item_code=item,
+        year=year,
+        version=current + 1,
+        value_num=None if isinstance(value, bool) or value is None else float(value),
+        value_bool=value if isinstance(value, bool) else None,
+        value_unit=unit,
+        note=note,
+        provenance=dict(provenance) if provenance else None,
+        status=status,
+        round_id=round_id,
+        created_by=user,
+        created_at=ts,
+    )
     session.add(sub)
     if prev is not None and prev.status != "superseded":
         before = prev.status
         prev.status = "superseded"
-        session.add(Review(submission_id=prev.id, action="supersede", from_status=before, to_status="superseded",
-                           reason=f"由第 {current + 1} 版取代", actor=user, at=ts))
+        session.add(
+            Review(
+                submission_id=prev.id,
+                action="supersede",
+                from_status=before,
+                to_status="superseded",
+                reason=f"由第 {current + 1} 版取代",
+                actor=user,
+                at=ts,
+            )
+        )
     session.flush()
     for eid in evidence_ids:
         session.add(SubmissionEvidence(submission_id=sub.id, evidence_id=eid))
-    audit(session, user, "submit", "submission", sub.id, snapshot(prev) if prev else None, snapshot(sub), at=ts)
+    audit(
+        session, user, "submit", "submission", sub.id, snapshot(prev) if prev else None, snapshot(sub), at=ts
+    )
     return sub
 
 
-def transition(session: Session, submission_id: int, action: str, user: str, reason: str = "",
-               at: datetime | None = None) -> Submission:
+def transition(
+    session: Session, submission_id: int, action: str, user: str, reason: str = "", at: datetime | None = None
+) -> Submission:
     """Apply a review action (approve / return / reopen / submit) to the newest version of an item."""
     sub = session.get(Submission, submission_id)
     if sub is None:
@@ -119,8 +173,17 @@ def transition(session: Session, submission_id: int, action: str, user: str, rea
         raise TransitionError("退回或重新打开必须填写理由")
     ts = at or now()
     before = snapshot(sub)
-    session.add(Review(submission_id=sub.id, action=action, from_status=sub.status, to_status=allowed[action],
-                       reason=reason, actor=user, at=ts))
+    session.add(
+        Review(
+            submission_id=sub.id,
+            action=action,
+            from_status=sub.status,
+            to_status=allowed[action],
+            reason=reason,
+            actor=user,
+            at=ts,
+        )
+    )
     sub.status = allowed[action]
     audit(session, user, action, "submission", sub.id, before, snapshot(sub), detail=reason, at=ts)
     session.flush()
@@ -128,31 +191,44 @@ def transition(session: Session, submission_id: int, action: str, user: str, rea
 
 
 def history(session: Session, region: str, item: str, year: int) -> list[Submission]:
-    q = (select(Submission).where(Submission.region_code == region, Submission.item_code == item,
-                                  Submission.year == year).order_by(Submission.version))
+    q = (
+        select(Submission)
+        .where(Submission.region_code == region, Submission.item_code == item, Submission.year == year)
+        .order_by(Submission.version)
+    )
     return list(session.scalars(q))
 
 
-def approved_observations(session: Session, region: str, years: Iterable[int],
-                          include_pending: bool = False) -> dict[tuple[str, int], Observation]:
+def approved_observations(
+    session: Session, region: str, years: Iterable[int], include_pending: bool = False
+) -> dict[tuple[str, int], Observation]:
     """The approved value of every item in ``years`` (the newest approved version), as observations.
 
     With ``include_pending`` the newest submitted/reopened version is used where none is approved
     (a preview; the report and the official assessment use approved values only).
     """
     statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
-    rows = session.scalars(select(Submission).where(
-        Submission.region_code == region, Submission.year.in_(list(years)), Submission.status.in_(statuses)
-    ).order_by(Submission.item_code, Submission.year, Submission.version))
+    rows = session.scalars(
+        select(Submission)
+        .where(
+            Submission.region_code == region,
+            Submission.year.in_(list(years)),
+            Submission.status.in_(statuses),
+        )
+        .order_by(Submission.item_code, Submission.year, Submission.version)
+    )
     chosen: dict[tuple[str, int], Submission] = {}
     for s in rows:
         key = (s.item_code, s.year)
         if key not in chosen or s.status == "approved" or chosen[key].status != "approved":
             chosen[key] = s
-    counts = dict(session.execute(
-        select(SubmissionEvidence.submission_id, func.count()).where(
-            SubmissionEvidence.submission_id.in_([s.id for s in chosen.values()])
-        ).group_by(SubmissionEvidence.submission_id)).all())
+    counts = dict(
+        session.execute(
+            select(SubmissionEvidence.submission_id, func.count())
+            .where(SubmissionEvidence.submission_id.in_([s.id for s in chosen.values()]))
+            .group_by(SubmissionEvidence.submission_id)
+        ).all()
+    )
     return {k: Observation(s.value, counts.get(s.id, 0), s.id, s.version) for k, s in chosen.items()}
 
 

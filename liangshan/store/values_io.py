@@ -217,19 +217,36 @@ def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[str]:
             den = sum(float(by_key[(region, c, year)].value) for c in f.denominator)
             if den > 0 and num / den * f.scale > ind.max_value:
                 lines = "、".join(str(g.line) for g in got if g)
-                yield (f"第 {lines} 行：{year}年 {ind.name} = {num / den * f.scale:.1f}{ind.unit}，"
-                       f"超过 {ind.max_value:g}{ind.unit}（分子不能大于分母）")
+                yield (
+                    f"第 {lines} 行：{year}年 {ind.name} = {num / den * f.scale:.1f}{ind.unit}，"
+                    f"超过 {ind.max_value:g}{ind.unit}（分子不能大于分母）"
+                )
 
 
-def import_file(session: Session, catalog: Catalog, path: Path, user: str, round_id: int | None = None,
-                approve: bool = False) -> list[Submission]:
+def import_file(
+    session: Session,
+    catalog: Catalog,
+    path: Path,
+    user: str,
+    round_id: int | None = None,
+    approve: bool = False,
+) -> list[Submission]:
     """Validate then write every row as a new version (in the caller's transaction)."""
     rows = read_rows(session, catalog, path, round_id)
     out = []
     for r in rows:
         try:
-            sub = submit_value(session, region=r.region, item=r.item, year=r.year, value=r.value, user=user,
-                               unit=r.unit, note=r.note, round_id=round_id)
+            sub = submit_value(
+                session,
+                region=r.region,
+                item=r.item,
+                year=r.year,
+                value=r.value,
+                user=user,
+                unit=r.unit,
+                note=r.note,
+                round_id=round_id,
+            )
             if approve:
                 transition(session, sub.id, "approve", user)
         except StoreError as e:
@@ -238,11 +255,13 @@ def import_file(session: Session, catalog: Catalog, path: Path, user: str, round
     return out
 
 
-def export_rows(session: Session, catalog: Catalog, region: str | None = None,
-                years: Sequence[int] | None = None) -> list[dict[str, Any]]:
+def export_rows(
+    session: Session, catalog: Catalog, region: str | None = None, years: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """The newest version of every item, ordered by region, item, year (stable)."""
-    q = select(Submission).order_by(Submission.region_code, Submission.item_code, Submission.year,
-                                    Submission.version)
+    q = select(Submission).order_by(
+        Submission.region_code, Submission.item_code, Submission.year, Submission.version
+    )
     if region:
         q = q.where(Submission.region_code == region)
     if years:
@@ -252,10 +271,20 @@ def export_rows(session: Session, catalog: Catalog, region: str | None = None,
         newest[(s.region_code, s.item_code, s.year)] = s
     names = {e.code: e.name for e in catalog.data_elements}
     names.update({f"indicator:{i.id}": i.name for i in catalog.indicators})
-    return [{"region": s.region_code, "item": s.item_code, "item_name": names.get(s.item_code, ""),
-             "year": s.year, "value": ("是" if s.value else "否") if s.value_bool is not None else s.value_num,
-             "unit": s.value_unit, "status": s.status, "version": s.version, "note": s.note}
-            for s in newest.values()]
+    return [
+        {
+            "region": s.region_code,
+            "item": s.item_code,
+            "item_name": names.get(s.item_code, ""),
+            "year": s.year,
+            "value": ("是" if s.value else "否") if s.value_bool is not None else s.value_num,
+            "unit": s.value_unit,
+            "status": s.status,
+            "version": s.version,
+            "note": s.note,
+        }
+        for s in newest.values()
+    ]
 
 
 def write_export(rows: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
