@@ -1,0 +1,135 @@
+"""Benchmark of the air calculators (not a test): ``.venv/bin/python benchmarks/air.py [--stations N]``.
+
+1. End to end on synthetic data, 1,000 stations × 1 year (8,784 h, 2024): validation of the in-memory table →
+   dense cube → daily statistics with validity (per station and area) → daily AQI → annual good-day ratio,
+   in station-hours per second. Also the hourly (real-time) AQI of every station-hour.
+2. IAQI values per second, ours (numpy) against python-aqi's China algorithm (``aqi.ALGO_MEP``) on the same
+   PM2.5 24-h values; python-aqi is timed on a subsample (it is scalar, Decimal-based) and scaled.
+3. Peak memory (``resource.getrusage`` max RSS) of the process.
+Median of ``--repeat`` runs. Targets: ≥ 2 M station-hours/s, ≥ 100× python-aqi, peak < 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from liangshan.standards.air import iaqi
+from liangshan.standards.air.annual import annual_stats
+from liangshan.standards.air.cube import to_cube
+from liangshan.standards.air.daily import daily_stats
+from liangshan.standards.air.hourly import hourly_aqi
+from liangshan.standards.air.io import validate
+
+
+def synthetic(n_stations: int, seed: int = 1) -> pl.DataFrame:
+    """Station-hours of 2024 with seasonal, diurnal and random variation and ~2 % missing hours."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(np.datetime64("2024-01-01T00", "h"), np.datetime64("2025-01-01T00", "h"))
+    n = t.size * n_stations
+    hour = np.tile((t - t.astype("datetime64[D]")).astype(int), n_stations)
+    season = np.tile(np.cos(2 * np.pi * np.arange(t.size) / t.size), n_stations)
+    base = np.exp(rng.normal(0, 0.5, n))
+
+    def col(x: np.ndarray, decimals: int = 0) -> np.ndarray:
+        x = np.round(x, decimals)
+        x[rng.random(n) < 0.02] = np.nan
+        return x
+
+    return pl.DataFrame(
+        {
+            "station": pl.Series([f"S{i:04d}" for i in range(n_stations)]).gather(
+                np.repeat(np.arange(n_stations), t.size)
+            ),
+            "time": np.tile(t.astype("datetime64[us]"), n_stations),
+            "so2": col(10 * base),
+            "no2": col(30 * base),
+            "pm10": col((70 + 30 * season) * base),
+            "pm2_5": col((40 + 20 * season) * base),
+            "co": col(0.9 * base, 1),
+            "o3": col((90 - 40 * season) * (0.4 + 0.6 * np.clip(np.sin(np.pi * (hour - 6) / 14), 0, 1))),
+        }
+    ).with_columns(pl.col(c).fill_nan(None) for c in ("so2", "no2", "pm10", "pm2_5", "co", "o3"))
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs)
+
+
+STAGES: dict[str, list[float]] = {}
+
+
+def end_to_end(df: pl.DataFrame) -> None:
+    marks = [time.perf_counter()]
+
+    def mark(name: str) -> None:
+        marks.append(time.perf_counter())
+        STAGES.setdefault(name, []).append(marks[-1] - marks[-2])
+
+    cube = to_cube(validate(df))
+    mark("validate + cube")
+    res = daily_stats(cube, edition="auto")  # per station
+    mark("daily statistics + daily AQI (stations)")
+    annual_stats(res)
+    mark("annual good-day ratio (stations)")
+    annual_stats(daily_stats(cube, edition="auto", area=True))  # area (mean of station concentrations)
+    mark("area: daily + annual")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stations", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--iaqi-values", type=int, default=10_000_000)
+    ap.add_argument("--peer-values", type=int, default=50_000)
+    args = ap.parse_args()
+
+    df = synthetic(args.stations)
+    n = df.height
+    t_e2e = timed(lambda: end_to_end(df), args.repeat)
+    t_hourly = timed(lambda: hourly_aqi(df, "auto"), args.repeat)
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[0]
+    print(f"load average (1 min) after the timed runs: {load} (2 cores, shared with other jobs)")
+    print(f"station-hours: {n:,} ({args.stations} stations × {n // args.stations} h)")
+    print(
+        f"end to end (validate → cube → daily → AQI → annual ratio, stations + area): median {t_e2e:.2f} s"
+        f" = {n / t_e2e / 1e6:.2f} M station-hours/s"
+    )
+    for name, runs in STAGES.items():
+        print(f"  {name}: median {statistics.median(runs):.2f} s")
+    print(
+        f"hourly real-time AQI of every station-hour: median {t_hourly:.2f} s = {n / t_hourly / 1e6:.2f} M/s"
+    )
+
+    rng = np.random.default_rng(2)
+    values = np.round(rng.uniform(0, 500, args.iaqi_values), 1)
+    t_ours = timed(lambda: iaqi("pm2_5", values, "24h", "HJ633-2012"), args.repeat)
+    import aqi as python_aqi  # benchmark peer only
+
+    sub = [str(v) for v in values[: args.peer_values]]
+    t0 = time.perf_counter()
+    for v in sub:
+        python_aqi.to_iaqi(python_aqi.POLLUTANT_PM25, v, algo=python_aqi.ALGO_MEP)
+    t_peer = time.perf_counter() - t0
+    ours, peer = values.size / t_ours, len(sub) / t_peer
+    print(f"IAQI PM2.5 24-h: ours {ours / 1e6:.1f} M values/s ({values.size:,} values, {t_ours:.3f} s)")
+    print(f"  python-aqi {peer / 1e3:.1f} k values/s ({len(sub):,} values, {t_peer:.2f} s)")
+    print(f"  ratio {ours / peer:.0f}×")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak memory (max RSS): {peak_kb / 1024**2:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()

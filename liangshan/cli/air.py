@@ -1,0 +1,227 @@
+"""``liangshan air``: AQI, daily statistics and 优良天数比例 from hourly station data (CSV or Parquet)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import polars.selectors as cs
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from liangshan.cli.common import console, db_url, emit_json, err_console, fail
+
+app = typer.Typer(
+    help="环境空气质量：AQI（HJ 633-2012/2026）、日统计与有效性（GB 3095、HJ 663）、优良天数比例",
+    no_args_is_help=True,
+)
+
+EDITION_HELP = "标准版本：auto（按日期，2026-03-01 起用 HJ633-2026）、HJ633-2012、HJ633-2026"
+COLUMNS_HELP = "列名映射，如 'pm2_5=PM2.5,time=监测时间'（本程序列名=文件列名）"
+INPUT_ARG = typer.Argument(..., help="小时数据文件（.csv 或 .parquet），每行一个站点小时", exists=False)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    """Progress bar on stderr (stdout stays clean for --json and CSV)."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("读取数据", total=total)
+
+        def step(label: str) -> None:
+            progress.update(task, advance=1, description=label)
+
+        yield step
+
+
+def _load(path: Path, columns: str | None) -> pl.DataFrame:
+    from liangshan.standards.air.io import parse_columns, read_hourly
+
+    return read_hourly(path, parse_columns(columns))
+
+
+def _daily(df: pl.DataFrame, path: Path, *, edition: str, area: bool, area_method: str, o3_start: int) -> Any:
+    from liangshan.standards.air.cube import to_cube
+    from liangshan.standards.air.daily import daily_stats
+
+    return daily_stats(
+        to_cube(df, file=path.name),
+        edition=edition,
+        area=area,
+        area_method=area_method,
+        o3_first_window_start=o3_start,
+    )
+
+
+def _write_csv(frame: pl.DataFrame, out: Path | None) -> None:
+    frame = frame.with_columns(cs.float().fill_nan(None))  # missing values as empty cells
+    if out is None:
+        sys.stdout.write(frame.write_csv(datetime_format="%Y-%m-%dT%H:%M"))
+    else:
+        frame.write_csv(out, datetime_format="%Y-%m-%dT%H:%M")
+        err_console.print(f"已写出 {frame.height} 行 → {out}", highlight=False)
+
+
+@app.command("aqi")
+def aqi_cmd(
+    input: Path = INPUT_ARG,
+    mode: str = typer.Option("hourly", "--mode", help="hourly：逐小时实时 AQI；daily：逐站逐日日报 AQI"),
+    out: Path | None = typer.Option(None, "--out", help="输出 CSV（缺省写到标准输出）"),
+    edition: str = typer.Option("auto", "--edition", help=EDITION_HELP),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
+) -> None:
+    """逐行计算 AQI、级别与首要污染物（hourly 按 HJ 633 实时报规则：PM 用 24 小时限值，不用 O3 8 小时）。"""
+    from liangshan.standards.air.daily import daily_frame
+    from liangshan.standards.air.errors import AirInputError
+    from liangshan.standards.air.hourly import hourly_aqi
+
+    if mode not in ("hourly", "daily"):
+        fail(f"--mode 应为 hourly 或 daily，而不是 {mode!r}")
+    try:
+        with _progress(2) as step:
+            df = _load(input, columns)
+            step("计算 AQI")
+            if mode == "hourly":
+                from liangshan.standards.air.cube import to_cube
+
+                to_cube(df, file=input.name)  # rejects duplicate station-hours
+                result = hourly_aqi(df, edition)
+            else:
+                result = daily_frame(
+                    _daily(df, input, edition=edition, area=False, area_method="hourly", o3_start=0)
+                )
+            step("写出")
+    except (AirInputError, ValueError) as exc:
+        fail(str(exc))
+    _write_csv(result, out)
+
+
+@app.command("daily")
+def daily_cmd(
+    input: Path = INPUT_ARG,
+    area: bool = typer.Option(False, "--area", help="输出区域（全部站点浓度平均）逐日结果，而非逐站"),
+    area_method: str = typer.Option(
+        "hourly", "--area-method", help="区域值：hourly（先小时均值）或 daily（站点日均值平均）"
+    ),
+    out: Path | None = typer.Option(None, "--out", help="输出 CSV（缺省写到标准输出）"),
+    edition: str = typer.Option("auto", "--edition", help=EDITION_HELP),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
+    o3_start: int = typer.Option(
+        0, "--o3-window-start", help="当日首个 O3 8 小时窗口的起始小时（-7…0，缺省 0）"
+    ),
+) -> None:
+    """逐站（或区域）逐日统计：24 小时均值、O3 日最大 1 小时与 8 小时滑动平均、有效性、日 AQI。"""
+    from liangshan.standards.air.daily import daily_frame
+    from liangshan.standards.air.errors import AirInputError
+
+    try:
+        with _progress(3) as step:
+            df = _load(input, columns)
+            step("日统计")
+            frame = daily_frame(
+                _daily(df, input, edition=edition, area=area, area_method=area_method, o3_start=o3_start)
+            )
+            step("写出")
+    except (AirInputError, ValueError) as exc:
+        fail(str(exc))
+    _write_csv(frame, out)
+
+
+@app.command("good-days")
+def good_days_cmd(
+    input: Path = INPUT_ARG,
+    edition: str = typer.Option("auto", "--edition", help=EDITION_HELP),
+    area_method: str = typer.Option("hourly", "--area-method", help="区域值：hourly 或 daily"),
+    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
+    o3_start: int = typer.Option(0, "--o3-window-start", help="当日首个 O3 8 小时窗口的起始小时（-7…0）"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
+    to_indicator: bool = typer.Option(
+        False, "--to-indicator", help="记为指标 1 的数据元（air_good_days、air_valid_days）"
+    ),
+    region: str | None = typer.Option(None, "--region", help="区域代码（--to-indicator 时必填），如 411224"),
+    db: str | None = typer.Option(None, "--db", help="数据库 URL"),
+    user: str = typer.Option("system", "--user", help="记录人"),
+) -> None:
+    """按年统计区域（文件内全部站点浓度平均）的有效监测天数、优良天数与优良天数比例。"""
+    from liangshan.standards.air.annual import good_days_report
+    from liangshan.standards.air.errors import AirInputError
+
+    if to_indicator and not region:
+        fail("--to-indicator 需要 --region 区域代码")
+    try:
+        with _progress(3) as step:
+            df = _load(input, columns)
+            step("日统计")
+            res = _daily(df, input, edition=edition, area=True, area_method=area_method, o3_start=o3_start)
+            step("年统计")
+            report = good_days_report(res)
+    except (AirInputError, ValueError) as exc:
+        fail(str(exc))
+    params = {
+        "edition": edition,
+        "area_method": area_method,
+        "o3_first_window_start": o3_start,
+        "round_inputs": True,
+        "required": list(res.required),
+        "columns": columns or "",
+        "stations": sorted(set(df["station"].to_list())),
+    }
+    ids: list[int] = []
+    if to_indicator:
+        assert region is not None
+        from liangshan.provenance import sha256_file
+        from liangshan.standards.air.indicator import indicator_values
+        from liangshan.store.service import record_computed
+
+        try:
+            results = indicator_values(report, [sha256_file(input)], params, region)
+            ids = record_computed(results, region=region, db_url=db_url(db), user=user)
+        except ValueError as exc:
+            fail(str(exc))
+    if as_json:
+        emit_json(
+            {
+                "input": input.name,
+                "parameters": params,
+                "years": report,
+                **({"submission_ids": ids} if to_indicator else {}),
+            }
+        )
+        return
+    _print(report, params)
+    if to_indicator:
+        console.print(f"已记录为区域 {region} 的指标 1 数据元，提交编号：{ids}", highlight=False)
+
+
+def _print(report: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    from liangshan.standards.air.tables import CATEGORIES
+
+    table = Table(title=f"环境空气质量优良天数比例（区域：{len(params['stations'])} 个站点浓度平均）")
+    for head in ("年份", "有效天数", "优良天数", "比例(%)", *CATEGORIES, "不计入天数", "标准版本"):
+        table.add_column(head, justify="right")
+    for y in report:
+        table.add_row(
+            str(y["year"]),
+            str(y["valid_days"]),
+            str(y["good_days"]),
+            "—" if y["ratio"] is None else f"{y['ratio']:.1f}",
+            *[str(y["categories"][c]) for c in CATEGORIES],
+            str(y["invalid_day_count"]),
+            "+".join(y["editions"]),
+        )
+    console.print(table)
+    for y in report:
+        for d in y["invalid_days"][:10]:
+            console.print(f"  {d['date']} {d['status']}：{d['reason']}", highlight=False, soft_wrap=True)
+        if len(y["invalid_days"]) > 10:
+            console.print(f"  … {y['year']} 年另有 {len(y['invalid_days']) - 10} 天未计入（--json 查看全部）")
