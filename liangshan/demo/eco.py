@@ -34,7 +34,7 @@ _SRC = "示例数据，非官方"  # inside parentheses of a source text
 
 _FARMLAND_E = (12_460.0, 12_460.0, 12_385.0, 12_385.0, 12_310.0, 12_310.0)  # 亩
 _FARMLAND_A = (95.62, 96.05, 96.41, 96.93, 97.36, 97.81)  # % targets of the synthetic series
-_PLOTS = ((2, 2), (0, 0), (1, 1), (3, 3), (0, 0), (2, 2))  # (redeveloped, safe use): 2021, 2024 → 不适用
+_PLOTS = ((2, 2), (0, 0), (1, 1), (3, 3), (2, 2), (0, 0))  # (redeveloped, safe use): 2021, 2025 → 不适用
 
 
 def _farmland_csv(path: Path) -> None:
@@ -394,7 +394,7 @@ _README = f"""# 卢氏县生态指标示例数据（{_SRC}）
 不是官方统计数据。国土面积 4,004 km² 与 2020 年常住人口 317,232 人为公开数据（见 SPEC §L）。
 
 - soil_farmland_示例数据.csv：受污染耕地 B、C、D、E 面积（亩）
-- soil_plots_示例数据.csv：再开发利用污染地块与安全利用地块数（2021、2024 年为 0 → 不适用）
+- soil_plots_示例数据.csv：再开发利用污染地块与安全利用地块数（2021、2025 年为 0 → 不适用）
 - species_示例数据.csv：各类群野生物种数、调查强度与分类修订（2023 年植物归并 19 种）
 - survey_YYYY_示例数据.csv：公众满意度问卷（每年约 400 份），survey_weights_示例数据.csv：分层人口
 - gep_workbook_示例数据.yaml：GEP 核算参数（2020—2025，不变价基年 {PRICE_YEAR}）

@@ -185,7 +185,7 @@ def test_demo_values_per_year_and_element(demo_run: tuple[Path, list[Any]]) -> N
     ]
     assert all(95 < x < 98 for x in a)
     zero = [y for y, v in by_year.items() if v["plots_redeveloped"] == 0]
-    assert zero == [2021, 2024] and all(by_year[y]["plots_safe_use"] == 0 for y in zero)
+    assert zero == [2021, 2025] and all(by_year[y]["plots_safe_use"] == 0 for y in zero)
     sat = [100 * v["survey_satisfied"] / v["survey_valid"] for v in by_year.values()]
     assert all(93 <= s <= 97 for s in sat) and any(s <= 95 for s in sat)
     assert all(390 <= v["survey_valid"] <= 420 for v in by_year.values())
