@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -63,17 +64,34 @@ def test_every_verdict_follows_from_values(demo_db: str, catalog) -> None:
             assert i["verdict"] == ("达标" if last > t.zones["山区"] else "未达标"), i
         elif t.rule == "steady_improvement":
             known = [v for v in vals if v is not None]
-            dips = sum(b < a for a, b in zip(known, known[1:], strict=False))
+            dips = sum(b < a for a, b in itertools.pairwise(known))
             at_ceiling = t.ceiling is not None and all(v >= t.ceiling for v in known)
-            expect = "达标" if dips == 0 or at_ceiling else ("基本达标" if known[-1] >= known[0] and dips == 1 else "未达标")
+            expect = (
+                "达标"
+                if dips == 0 or at_ceiling
+                else ("基本达标" if known[-1] >= known[0] and dips == 1 else "未达标")
+            )
             assert i["verdict"] == expect, i
         elif t.rule in ("obtained", "established"):
             assert i["verdict"] in ("达标", "未达标")
 
 
 def test_calculated_values_carry_provenance(demo_db: str) -> None:
-    res = CliRunner().invoke(app, ["history", "--region", "411224", "--item", "air_good_days", "--year", "2025",
-                                   "--db", demo_db, "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "history",
+            "--region",
+            "411224",
+            "--item",
+            "air_good_days",
+            "--year",
+            "2025",
+            "--db",
+            demo_db,
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     (v1,) = json.loads(res.stdout)
     prov = v1["provenance"]
