@@ -4,6 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/liangshan.db
+PORT ?= 8000
 export LIANGSHAN_DATABASE_URL ?= sqlite:///$(abspath $(DB))
 
 .PHONY: run test setup sysdeps lint typecheck pytest clean
@@ -23,10 +24,13 @@ setup: $(VENV)/.synced
 sysdeps:
 	@bash scripts/sysdeps.sh
 
+# The main job: build the 卢氏县 demo (once), print its assessment, then serve the web app.
 run: setup
 	@mkdir -p $(dir $(DB))
 	$(BIN)/liangshan demo
 	$(BIN)/liangshan assess --region 411224
+	$(BIN)/liangshan user demo-passwords
+	$(BIN)/liangshan serve --host 127.0.0.1 --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check liangshan tests benchmarks

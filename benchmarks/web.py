@@ -1,0 +1,146 @@
+"""Web latency under load: dashboard and indicator pages, 20 concurrent clients, 100 regions of data.
+
+Builds (or reuses, ``--db``) a SQLite database with 卢氏县 and 99 synthetic counties (示例数据, values
+for 2023–2025 approved), starts ``liangshan serve`` on a free 127.0.0.1 port, and has ``--clients``
+clients (asyncio + httpx, closed loop, no think time) request random regions' dashboards and
+indicator pages for ``--seconds``. It runs twice in the same session: with the result cache (as
+served) and without it (``LIANGSHAN_WEB_NOCACHE=1``, every request recomputes the assessment) and
+prints p50/p95 and the ratio.
+
+    .venv/bin/python benchmarks/web.py [--db sqlite:///out/bench_web.db] [--clients 20] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+PASSWORD = "bench-password-1"
+
+
+def build(url: str, regions: int) -> None:
+    from sqlalchemy import select
+
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import Region, User
+    from liangshan.web.sample import seed_site
+    from liangshan.web.security import hash_password
+
+    with session_scope(url) as s:
+        try:
+            if s.scalar(select(Region.code).where(Region.code == "411224")):
+                return
+        except Exception:
+            pass
+    t = time.perf_counter()
+    h = hash_password(PASSWORD)
+    seed_site(url, h, extra_regions=regions - 1)
+    with session_scope(url) as s:
+        s.add(
+            User(
+                username="bench", display_name="市领导", role="leader", region_code="411200", password_hash=h
+            )
+        )
+    print(f"built {regions} regions in {time.perf_counter() - t:.0f} s")
+
+
+def start(url: str, files: Path, nocache: bool) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "LIANGSHAN_FILES_DIR": str(files), "LIANGSHAN_SECRET_KEY": "b" * 40}
+    if nocache:
+        env["LIANGSHAN_WEB_NOCACHE"] = "1"
+    runner = "import typer; from liangshan.cli.web import serve; typer.run(serve)"
+    cmd = [sys.executable, "-c", runner, "--db", url, "--port", str(port), "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if httpx.get(base + "/login", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("server did not start")
+
+
+async def load(base: str, regions: list[str], clients: int, seconds: float) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {"dashboard": [], "indicator": []}
+    errors: list[int] = []
+    stop = time.monotonic() + seconds
+
+    async def one(i: int) -> None:
+        rng = random.Random(i)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+            r = await c.post("/api/login", json={"username": "bench", "password": PASSWORD})
+            r.raise_for_status()
+            while time.monotonic() < stop:
+                region = rng.choice(regions)
+                if rng.random() < 0.5:
+                    kind, path = "dashboard", f"/dashboard?region={region}"
+                else:
+                    kind, path = "indicator", f"/indicator/{rng.randint(1, 20)}?region={region}"
+                t = time.perf_counter()
+                r = await c.get(path)
+                dt = (time.perf_counter() - t) * 1000
+                if r.status_code != 200:
+                    errors.append(r.status_code)
+                out[kind].append(dt)
+
+    await asyncio.gather(*(one(i) for i in range(clients)))
+    if errors:
+        raise SystemExit(f"errors: {errors[:10]}")
+    return out
+
+
+def pct(xs: list[float], q: int) -> float:
+    return statistics.quantiles(xs, n=100, method="inclusive")[q - 1] if len(xs) > 1 else xs[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", default=None)
+    ap.add_argument("--regions", type=int, default=100)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="liangshan-bench-web-"))
+    url = a.db or f"sqlite:///{tmp / 'bench.db'}"
+    build(url, a.regions)
+    regions = ["411224"] + [f"9{k:05d}" for k in range(1, a.regions)]
+    rows = {}
+    for label, nocache in (("cached", False), ("uncached", True)):
+        proc, base = start(url, tmp / "files", nocache)
+        try:
+            asyncio.run(load(base, regions, a.clients, 3.0))  # warm-up (templates, connections)
+            res = asyncio.run(load(base, regions, a.clients, a.seconds))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        rows[label] = res
+        n = sum(len(v) for v in res.values())
+        print(f"[{label}] {n} requests in {a.seconds:.0f} s = {n / a.seconds:.0f} req/s, {a.clients} clients")
+        for kind, xs in res.items():
+            print(f"  {kind:9s} n={len(xs):5d}  p50 {pct(xs, 50):6.1f} ms  p95 {pct(xs, 95):6.1f} ms")
+    for kind in ("dashboard", "indicator"):
+        c, u = rows["cached"][kind], rows["uncached"][kind]
+        r50, r95 = pct(u, 50) / pct(c, 50), pct(u, 95) / pct(c, 95)
+        print(f"ratio uncached/cached {kind}: p50 ×{r50:.1f}, p95 ×{r95:.1f}")
+    print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""``liangshan serve`` (the web app) and ``liangshan user add|passwd|list|demo-passwords`` (accounts)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from liangshan.cli.common import console, db_url, fail
+
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
+]
+user_app = typer.Typer(help="用户账号：添加、改密码、列出（密码从标准输入读取）", no_args_is_help=True)
+DEMO_PASSWORD = "lushi-demo-2026"
+
+
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="监听地址（县内网可用 0.0.0.0）")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="进程数")] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="打印访问日志")] = True,
+) -> None:
+    """启动网页服务（填报、审核、总览、Excel、JSON API）。"""
+    import uvicorn
+
+    from liangshan.config import DB_ENV
+    from liangshan.store.service import ensure_db
+
+    url = db_url(db)
+    try:
+        ensure_db(url)
+    except Exception as e:  # a bad URL or an unreachable server: say so plainly
+        fail(f"无法打开数据库 {url}：{e}")
+    os.environ[DB_ENV] = url
+    console.print(f"两山基地建设管理系统：http://{host}:{port}/  （数据库 {url}）", highlight=False)
+    uvicorn.run(
+        "liangshan.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level="info" if access_log else "warning",
+        proxy_headers=False,
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("密码：")
+        if getpass.getpass("再次输入：") != first:
+            fail("两次输入的密码不一致")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名（登录名）")],
+    role: Annotated[str, typer.Option(help="角色：office|unit|reviewer|leader|analyst")],
+    unit: Annotated[str | None, typer.Option(help="所属责任单位（名称或别名；unit 角色必填）")] = None,
+    region: Annotated[str | None, typer.Option(help="地区代码（只有一个地区时可省略）")] = None,
+    display_name: Annotated[str | None, typer.Option(help="显示名称")] = None,
+    db: DbOpt = None,
+) -> None:
+    """添加用户；密码从标准输入读取（至少 8 个字符）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import Region, User
+    from liangshan.store.regions import find_unit
+    from liangshan.store.service import ensure_db
+    from liangshan.store.submissions import audit
+    from liangshan.web.permissions import ROLES
+    from liangshan.web.security import PasswordPolicyError, hash_password
+
+    if role not in ROLES:
+        fail(f"未知角色：{role}（应为 {'|'.join(ROLES)}）")
+    if not name.strip() or len(name) > 64 or any(c.isspace() for c in name):
+        fail("用户名不能为空、不能含空格，最长 64 个字符")
+    url = ensure_db(db_url(db))
+    password = _read_password()
+    try:
+        pw_hash = hash_password(password)
+    except PasswordPolicyError as e:
+        fail(str(e))
+    with session_scope(url) as s:
+        if s.scalars(select(User).where(func.lower(User.username) == name.lower())).first():
+            fail(f"用户名已存在：{name}（改密码用 liangshan user passwd {name}）")
+        if region is None:
+            counties = s.scalars(select(Region.code).where(Region.level == "county")).all()
+            if len(counties) != 1:
+                fail("请用 --region 指定地区代码")
+            region = counties[0]
+        if s.get(Region, region) is None:
+            fail(f"未知地区代码：{region}")
+        unit_row = None
+        if unit:
+            unit_row = find_unit(s, region, unit)
+            if unit_row is None:
+                fail(f"地区 {region} 没有单位“{unit}”")
+        if role == "unit" and unit_row is None:
+            fail("unit 角色必须用 --unit 指定所属责任单位")
+        user = User(
+            username=name,
+            display_name=display_name or (f"{unit_row.name}联络员" if unit_row and role == "unit" else name),
+            role=role,
+            unit_id=unit_row.id if unit_row else None,
+            region_code=region,
+            password_hash=pw_hash,
+        )
+        s.add(user)
+        s.flush()
+        audit(s, "cli", "create", "user", user.id, after={"username": name, "role": role, "region": region})
+    console.print(f"已添加用户 {name}（{role}，地区 {region}{'，' + unit_row.name if unit_row else ''}）")
+
+
+@user_app.command("passwd")
+def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOpt = None) -> None:
+    """设置或重置用户密码（从标准输入读取）；该用户已登录的会话随即失效。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import User
+    from liangshan.store.service import ensure_db
+    from liangshan.store.submissions import audit
+    from liangshan.web.security import PasswordPolicyError, hash_password
+
+    url = ensure_db(db_url(db))
+    password = _read_password()
+    try:
+        pw_hash = hash_password(password)
+    except PasswordPolicyError as e:
+        fail(str(e))
+    with session_scope(url) as s:
+        user = s.scalars(select(User).where(User.username == name)).first()
+        if user is None:
+            fail(f"用户不存在：{name}")
+        user.password_hash = pw_hash
+        audit(s, "cli", "passwd", "user", user.id, detail="密码已重置")
+    console.print(f"已设置用户 {name} 的密码")
+
+
+@user_app.command("list")
+def user_list(db: DbOpt = None) -> None:
+    """列出用户、角色、单位和是否已设置密码。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import User
+    from liangshan.store.service import ensure_db
+    from liangshan.web.permissions import ROLE_LABELS
+
+    url = ensure_db(db_url(db))
+    table = Table("用户名", "显示名称", "角色", "单位", "地区", "密码")
+    with session_scope(url) as s:
+        for u in s.scalars(select(User).order_by(User.id)):
+            table.add_row(
+                u.username,
+                u.display_name,
+                ROLE_LABELS.get(u.role, u.role),
+                u.unit.name if u.unit else "",
+                u.region_code or "",
+                "已设置" if u.password_hash else "未设置",
+            )
+    console.print(table)
+
+
+@user_app.command("demo-passwords")
+def user_demo_passwords(
+    db: DbOpt = None,
+    password: Annotated[str, typer.Option(help="给尚无密码的账号设置的示例密码")] = DEMO_PASSWORD,
+) -> None:
+    """给尚未设置密码的账号（示例数据库）设置同一个示例密码，并打印示例账号。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import User
+    from liangshan.store.service import ensure_db
+    from liangshan.web.security import PasswordPolicyError, hash_password
+
+    url = ensure_db(db_url(db))
+    try:
+        pw_hash = hash_password(password)
+    except PasswordPolicyError as e:
+        fail(str(e))
+    shown = []
+    with session_scope(url) as s:
+        for u in s.scalars(select(User).order_by(User.id)):
+            if u.password_hash is None and u.role != "system":
+                u.password_hash = pw_hash
+                shown.append((u.username, u.role, u.unit.name if u.unit else ""))
+    if not shown:
+        console.print("所有账号都已设置密码，未做修改")
+        return
+    table = Table("用户名", "角色", "单位", title=f"示例账号（密码均为 {password}，仅用于演示）")
+    for row in shown[:8]:
+        table.add_row(*row)
+    if len(shown) > 8:
+        table.add_row("…", "", f"另有 {len(shown) - 8} 个账号（liangshan user list 查看）")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``user`` group to the root command."""
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

@@ -1,0 +1,287 @@
+"""The FastAPI application: ``create_app(db_url, files_dir=None)``.
+
+Server-rendered pages (Jinja2, autoescaped) with HTMX for inline checks, ECharts for charts, every
+asset vendored under ``static/vendor`` (no CDN), and a JSON API under ``/api/`` described by
+OpenAPI at ``/api/openapi.json`` (readable at ``/api/docs``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liangshan import __version__
+from liangshan.catalog import load_catalog
+from liangshan.config import evidence_root
+from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
+from liangshan.store.service import ensure_db
+from liangshan.web.context import WebContext
+from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, render
+from liangshan.web.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
+from liangshan.web.security import (
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    LoginThrottle,
+    SessionCodec,
+    load_secret,
+    new_session,
+)
+from liangshan.web.uploads import DEFAULT_MAX_BYTES, UploadRejected
+from liangshan.web.validation import EntryError
+from liangshan.web.workflow import ClosedError
+
+HERE = Path(__file__).parent
+ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse request bodies above ``limit`` bytes with 413 before they are parsed or stored."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _too_large(scope, send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, _too_large_text(self.limit))
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+def _too_large_text(limit: int) -> str:
+    return f"上传内容超过上限 {limit / 1048576:.0f} MB（单个请求），未保存任何内容"
+
+
+async def _too_large(scope: MutableMapping[str, Any], send: Any, limit: int) -> None:
+    resp = JSONResponse({"detail": _too_large_text(limit), "code": "too_large"}, status_code=413)
+    await resp(scope, _no_body, send)
+
+
+async def _no_body() -> MutableMapping[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str, code: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message, "code": code}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message, "code": code}, status)
+
+
+def create_app(
+    db_url: str,
+    files_dir: str | Path | None = None,
+    *,
+    secret_key: str | None = None,
+    max_upload: int = DEFAULT_MAX_BYTES,
+    secure_cookies: bool = False,
+    throttle: LoginThrottle | None = None,
+) -> FastAPI:
+    """Build the web application for the database at ``db_url`` (migrated on start).
+
+    Parameters
+    ----------
+    db_url : str
+        SQLAlchemy URL (SQLite file or PostgreSQL).
+    files_dir : str or Path, optional
+        Evidence folder; default :func:`liangshan.config.evidence_root` of the database.
+    secret_key : str, optional
+        Key that signs session cookies; default ``LIANGSHAN_SECRET_KEY`` or a random key kept in
+        ``<files_dir>/.secret_key``.
+    max_upload : int
+        Largest request body in bytes (uploads), default 20 MB.
+    secure_cookies : bool
+        Mark cookies ``Secure`` (set when served over HTTPS).
+    """
+    ensure_db(db_url)
+    root = Path(files_dir) if files_dir else evidence_root(db_url)
+    root.mkdir(parents=True, exist_ok=True)
+    ctx = WebContext(
+        db_url=db_url,
+        files_dir=root,
+        catalog=load_catalog(),
+        codec=SessionCodec(secret_key or load_secret(root)),
+        throttle=throttle or LoginThrottle(),
+        max_upload=max_upload,
+        secure_cookies=secure_cookies or os.environ.get("LIANGSHAN_SECURE_COOKIES") == "1",
+    )
+    if os.environ.get("LIANGSHAN_WEB_NOCACHE") == "1":  # for the benchmark's uncached baseline
+        ctx.cache.ttl = 0.0
+    app = FastAPI(
+        title="liangshan 两山基地建设管理系统 API",
+        version=__version__,
+        docs_url=None,  # the stock pages load scripts from a CDN; /api/docs is served locally instead
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.ctx = ctx
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        ROLE_LABELS=ROLE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        ACTION_LABELS=ACTION_LABELS,
+        asset_version=__version__,
+    )
+    env.filters["num"] = display_number
+    app.state.templates = Jinja2Templates(env=env)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def session_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        data = ctx.codec.decode(request.cookies.get(SESSION_COOKIE))
+        fresh = data is None
+        request.state.session = data or new_session()
+        request.state.session_out = None
+        response = await call_next(request)
+        out = request.state.session_out
+        if out is not None or fresh:
+            if out == "clear":
+                out = new_session()
+            response.set_cookie(
+                SESSION_COOKIE,
+                ctx.codec.encode(out or request.state.session),
+                max_age=ctx.codec.max_age,
+                httponly=True,
+                samesite="lax",
+                secure=ctx.secure_cookies,
+                path="/",
+            )
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "public, max-age=86400"
+        else:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauth(request: Request, exc: NotAuthenticated) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "未登录或登录已过期，请先登录", "code": "unauthenticated"}, 401)
+        return RedirectResponse(login_url(request), status_code=303)
+
+    handlers: list[tuple[type[Exception], int, str]] = [
+        (CsrfError, 403, "csrf"),
+        (PermissionDenied, 403, "forbidden"),
+        (NotFoundError, 404, "not_found"),
+        (LockedError, 423, "locked"),
+        (ConflictError, 409, "conflict"),
+        (ClosedError, 409, "closed"),
+        (TransitionError, 409, "transition"),
+        (EntryError, 422, "invalid"),
+        (StoreError, 400, "rejected"),
+    ]
+    for exc_type, status, code in handlers:
+
+        def make(
+            status: int = status, code: str = code
+        ) -> Callable[[Request, Exception], Awaitable[Response]]:
+            async def handler(request: Request, exc: Exception) -> Response:
+                message = exc.message if isinstance(exc, PermissionDenied) else str(exc)
+                return _error(request, status, message, code)
+
+            return handler
+
+        app.add_exception_handler(exc_type, make())
+
+    @app.exception_handler(UploadRejected)
+    async def _upload(request: Request, exc: UploadRejected) -> Response:
+        return _error(request, exc.status, str(exc), "upload_rejected")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors()[:5]:
+            loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "form"))
+            parts.append(f"{loc or '请求'}：{_cn(e.get('type', ''), e.get('msg', ''))}")
+        return _error(request, 422, "请求参数有误 — " + "；".join(parts), "invalid")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {
+            404: f"页面不存在：{request.url.path}",
+            405: f"不支持的请求方法 {request.method}",
+            400: "请求格式有误，无法解析",
+        }.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 413:
+            message = str(exc.detail)
+        return _error(request, exc.status_code, message, f"http_{exc.status_code}")
+
+    from liangshan.web.routes import api, auth, dashboard, entry, excel, indicator, review
+
+    for module in (auth, entry, review, dashboard, indicator, excel, api):
+        app.include_router(module.router)
+    wrapped: Any = BodyLimit(app.build_middleware_stack(), max_upload + 1024 * 1024)
+    app.middleware_stack = wrapped
+    return app
+
+
+def display_number(text: Any) -> str:
+    """``1431000`` → ``1,431,000`` for reading (values are stored and edited without separators)."""
+    t = "" if text is None else str(text)
+    try:
+        v = float(t)
+    except ValueError:
+        return t
+    if "e" in t.lower() or not t:
+        return t
+    whole, _, frac = t.lstrip("-").partition(".")
+    sign = "-" if v < 0 else ""
+    return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
+
+
+def _cn(kind: str, msg: str) -> str:
+    table = {
+        "int_parsing": "应为整数",
+        "float_parsing": "应为数值",
+        "missing": "缺少此项",
+        "string_too_long": "内容过长",
+        "json_invalid": "JSON 格式错误",
+        "model_attributes_type": "应为 JSON 对象",
+        "literal_error": "取值不在允许范围内",
+        "bool_parsing": "应为 true/false",
+    }
+    return table.get(kind, msg)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory liangshan.web.app:app_from_env`` (reads LIANGSHAN_DATABASE_URL)."""
+    from liangshan.config import db_url
+
+    return create_app(db_url(), os.environ.get("LIANGSHAN_FILES_DIR"))

@@ -1,0 +1,185 @@
+"""Request helpers shared by the routes: the context, the signed-in user, CSRF, regions, rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from liangshan.store.models import AssessmentRound, Region
+from liangshan.web.context import WebContext
+from liangshan.web.permissions import Actor, PermissionDenied, check_region
+from liangshan.web.security import FLASH_COOKIE, SessionData, csrf_ok
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NotAuthenticated(Exception):
+    """No valid session: pages redirect to the login form, the API answers 401."""
+
+
+class CsrfError(Exception):
+    """A write without the session's CSRF token (HTTP 403)."""
+
+
+def ctx_of(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+def session_of(request: Request) -> SessionData:
+    return request.state.session
+
+
+def current_actor(request: Request) -> Actor:
+    """The signed-in user (dependency); raises :class:`NotAuthenticated`."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    actor = ctx_of(request).load_actor(session_of(request))
+    if actor is None:
+        raise NotAuthenticated()
+    request.state.actor = actor
+    return actor
+
+
+def optional_actor(request: Request) -> Actor | None:
+    try:
+        return current_actor(request)
+    except NotAuthenticated:
+        return None
+
+
+async def csrf_protect(request: Request) -> None:
+    """Dependency of every router: unsafe methods need the session's CSRF token (header or form field)."""
+    if request.method in SAFE_METHODS:
+        return
+    if request.url.path == "/api/login" and request.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return  # a cross-site JSON POST needs a CORS preflight, which this server never grants
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        if origin.split("://", 1)[-1] != host:
+            raise CsrfError(f"请求来源 {origin} 与本站 {host} 不一致")
+    token = request.headers.get("x-csrf-token")
+    if not token and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        form = await request.form()
+        value = form.get("csrf_token")
+        token = value if isinstance(value, str) else None
+    if not csrf_ok(session_of(request).csrf, token):
+        raise CsrfError("安全校验失败（CSRF 令牌缺失或不符）：请刷新页面后重试")
+
+
+def scope_regions(request: Request, actor: Actor) -> list[dict[str, str]]:
+    """The regions the user may switch between (code, name), with a round first."""
+    ctx = ctx_of(request)
+    key = ("regions", actor.regions)
+    hit = ctx.cache.get(key)
+    if hit is None:
+        with ctx.read() as s:
+            with_round = set(s.scalars(select(AssessmentRound.region_code).distinct()))
+            rows = s.execute(
+                select(Region.code, Region.name)
+                .where(Region.code.in_(list(actor.regions)))
+                .order_by(Region.code)
+            ).all()
+        hit = sorted(
+            ({"code": c, "name": n, "has_round": c in with_round} for c, n in rows),
+            key=lambda r: (not r["has_round"], r["code"]),
+        )
+        ctx.cache.put(key, hit)
+    return hit
+
+
+def pick_region(request: Request, actor: Actor, region: str | None) -> str:
+    """The region asked for (checked against the user's scope), else the user's default region."""
+    if region:
+        region = region.strip()
+        check_region(actor, region)
+        return region
+    if actor.region is None or not actor.regions:
+        raise PermissionDenied("您的账号没有指定地区，请联系管理员")
+    regions = scope_regions(request, actor)
+    own = next((r for r in regions if r["code"] == actor.region), None)
+    if own is not None and own["has_round"]:
+        return actor.region
+    return regions[0]["code"] if regions else actor.region
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Render a template with the common context (user, CSRF token, flash message, regions)."""
+    actor = getattr(request.state, "actor", None) or optional_actor(request)
+    flash = ctx_of(request).codec.decode_flash(request.cookies.get(FLASH_COOKIE))
+    base = {
+        "request": request,
+        "actor": actor,
+        "csrf": session_of(request).csrf,
+        "flash": flash,
+        "regions": scope_regions(request, actor) if actor is not None and actor.region else [],
+    }
+    base.update(context)
+    resp: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, name, base, status_code=status_code
+    )
+    if flash:
+        resp.delete_cookie(FLASH_COOKIE, path="/")
+    return resp
+
+
+def redirect(request: Request, url: str, flash: tuple[str, str] | None = None) -> RedirectResponse:
+    """303 redirect (after a POST), optionally with a one-time message."""
+    resp = RedirectResponse(url, status_code=303)
+    if flash:
+        ctx = ctx_of(request)
+        resp.set_cookie(
+            FLASH_COOKIE,
+            ctx.codec.encode_flash(*flash),
+            httponly=True,
+            samesite="lax",
+            secure=ctx.secure_cookies,
+            path="/",
+        )
+    return resp
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    return "/login?next=" + quote(target, safe="")
+
+
+def safe_next(url: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return "/"
+    return url
+
+
+def error_status(exc: Exception) -> int:
+    """The HTTP status a refused write answers with (same mapping as the app's error handlers)."""
+    from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
+    from liangshan.web.uploads import UploadRejected
+    from liangshan.web.validation import EntryError
+    from liangshan.web.workflow import ClosedError
+
+    if isinstance(exc, UploadRejected):
+        return exc.status
+    table: list[tuple[type[Exception], int]] = [
+        (PermissionDenied, 403),
+        (NotFoundError, 404),
+        (LockedError, 423),
+        (ConflictError, 409),
+        (ClosedError, 409),
+        (TransitionError, 409),
+        (EntryError, 422),
+        (StoreError, 400),
+    ]
+    return next((code for t, code in table if isinstance(exc, t)), 400)
+
+
+def error_text(exc: Exception) -> str:
+    return exc.message if isinstance(exc, PermissionDenied) else str(exc)

@@ -1,0 +1,348 @@
+"""Excel round-trip: a per-unit template generated from the catalog, and an import that previews
+every cell's problem and writes nothing until the office confirms.
+
+The template's first sheet has the columns :mod:`liangshan.store.values_io` reads (地区代码, 代码,
+年份, 数值, 单位, 备注), pre-filled with the unit's data elements × the round's years and their current
+values; headers and key columns are locked (sheet protection), 数值 and 备注 are open, with data
+validation (whole/decimal range, 是/否 list). The import reuses ``values_io.read_rows`` validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from liangshan.catalog.models import DataElement
+from liangshan.store.errors import StoreError
+from liangshan.store.models import Region, Unit
+from liangshan.store.submissions import submit_value
+from liangshan.store.values_io import ImportRejected, Row, read_rows
+from liangshan.web.context import WebContext
+from liangshan.web.permissions import Actor, PermissionDenied, check_office, check_region
+from liangshan.web.queries import current_round, fmt_value, latest_map, plain_number, round_years
+from liangshan.web.workflow import lock_latest
+
+HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
+COLUMN_LABELS = {"region": "地区代码", "item": "代码", "year": "年份", "value": "数值", "unit": "单位"}
+PENDING_TTL = 3600  # seconds a previewed import waits for confirmation
+_ERR = re.compile(r"^第 (\d+) 行，列“(\w+)”：(.*)$")
+_ERR_ROWS = re.compile(r"^第 ([\d、]+) 行：(.*)$")
+
+
+def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[str, bytes]:
+    """(file name, xlsx bytes) of the template for one unit."""
+    check_office(actor, "下载填报模板")
+    check_region(actor, region)
+    with ctx.read() as s:
+        unit = s.get(Unit, unit_id)
+        if unit is None or unit.region_code != region:
+            raise PermissionDenied(f"单位 {unit_id} 不属于地区 {region}")
+        reg = s.get(Region, region)
+        names = {unit.name, *(unit.aliases or [])}
+        els = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
+        rnd = current_round(s, region)
+        years = round_years(rnd)
+        latest = latest_map(s, region, years, [e.code for e in els])
+        unit_name, region_name = unit.name, reg.name if reg else region
+        round_name = rnd.name if rnd else "（无评估批次）"
+        deadline = rnd.deadline if rnd and rnd.deadline else "未设"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "填报"
+    ws.append(HEADER)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for c in ws[1]:
+        c.font, c.fill = bold, fill
+    open_cell = Protection(locked=False)
+    row = 2
+    validations: dict[str, DataValidation] = {}
+    for e in els:
+        for y in years:
+            sub = latest.get((e.code, y))
+            status = {
+                "approved": "已审核（锁定）",
+                "submitted": "待审",
+                "returned": "已退回",
+                "draft": "草稿",
+            }
+            ws.append(
+                [
+                    region,
+                    e.code,
+                    e.name,
+                    y,
+                    _cell_value(e, sub.value if sub else None),
+                    e.unit,
+                    sub.note if sub else "",
+                    status.get(sub.status, sub.status) if sub else "未填报",
+                ]
+            )
+            ws.cell(row, 5).protection = open_cell
+            ws.cell(row, 7).protection = open_cell
+            _validation(ws, validations, e).add(f"E{row}")
+            row += 1
+    for col, width in zip("ABCDEFGH", (10, 26, 44, 8, 16, 8, 40, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    info = wb.create_sheet("说明")
+    lines = [
+        f"{region_name}（{region}）· {unit_name} · {round_name}",
+        f"填报截止日期：{deadline}",
+        "",
+        "填写说明：",
+        "1. 只在“数值”和“备注”两列填写；其他列已锁定，请勿修改行的顺序以外的内容。",
+        "2. 数值按“单位”列的单位填写，不要带单位或千分位以外的文字；是/否 类填“是”或“否”。",
+        "3. “当前状态”为下载时的状态；已审核（锁定）的数据不能通过导入修改，须先由办公室重新打开。",
+        "4. 与上一年变化超过 30% 的数值，请在“备注”中说明原因。",
+        "5. 上传后系统先显示预览和逐格错误，确认后才写入；未修改的行不会产生新版本。",
+        "",
+        "数据元素：",
+    ]
+    lines += [f"{e.code}：{e.name}（{e.unit or '是/否'}）" for e in els]
+    for text in lines:
+        info.append([text])
+    info.column_dimensions["A"].width = 100
+    info["A1"].font = Font(bold=True, size=13)
+    for r in info.iter_rows():
+        for c in r:
+            c.alignment = Alignment(wrap_text=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return f"填报模板_{region}_{unit_name}.xlsx", buf.getvalue()
+
+
+def _cell_value(e: DataElement, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return int(value) if e.kind == "count" and float(value).is_integer() else value
+
+
+def _validation(ws: Any, cache: dict[str, DataValidation], e: DataElement) -> DataValidation:
+    key = "bool" if e.kind == "boolean" else f"{e.kind}:{e.min}:{e.max}"
+    if key not in cache:
+        if e.kind == "boolean":
+            dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+            dv.error = "请填写“是”或“否”"
+        else:
+            hi = e.max if e.max is not None else 1e12
+            dv = DataValidation(
+                type="whole" if e.kind == "count" else "decimal",
+                operator="between",
+                formula1=str(int(e.min) if e.kind == "count" else e.min),
+                formula2=str(int(hi) if e.kind == "count" else hi),
+                allow_blank=True,
+            )
+            dv.error = f"应为{'整数' if e.kind == 'count' else '数值'}，范围 {e.min:g}–{hi:g}"
+        dv.errorTitle = "数值不符合要求"
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+        cache[key] = dv
+    return cache[key]
+
+
+def _pending_dir(ctx: WebContext) -> Path:
+    d = ctx.files_dir / "imports"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _parse_errors(errors: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for e in errors:
+        m = _ERR.match(e)
+        if m:
+            out.append({"row": int(m[1]), "column": COLUMN_LABELS.get(m[2], m[2]), "message": m[3]})
+            continue
+        m2 = _ERR_ROWS.match(e)
+        if m2:
+            for r in m2[1].split("、"):
+                out.append({"row": int(r), "column": "数值", "message": m2[2]})
+            continue
+        out.append({"row": None, "column": None, "message": e})
+    return out
+
+
+def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
+    """Validate a file: per-cell errors, or the rows to write (changed) and to skip (unchanged)."""
+    with ctx.read() as s:
+        try:
+            rows = read_rows(s, ctx.catalog, path)
+        except ImportRejected as e:
+            return {"ok": False, "errors": _parse_errors(e.errors), "rows": []}
+        except StoreError as e:
+            return {"ok": False, "errors": [{"row": None, "column": None, "message": str(e)}], "rows": []}
+        errors: list[dict[str, Any]] = []
+        planned = []
+        by_region: dict[str, dict[tuple[str, int], Any]] = {}
+        for r in rows:
+            if r.region not in actor.regions:
+                errors.append(
+                    {"row": r.line, "column": "地区代码", "message": f"无权导入地区 {r.region} 的数据"}
+                )
+                continue
+            if r.region not in by_region:
+                years = round_years(current_round(s, r.region))
+                by_region[r.region] = latest_map(s, r.region, years)
+            cur = by_region[r.region].get((r.item, r.year))
+            if cur is not None and cur.status == "approved":
+                if cur.value == r.value:
+                    planned.append(_row_dict(r, cur, "unchanged"))
+                    continue
+                errors.append(
+                    {
+                        "row": r.line,
+                        "column": "数值",
+                        "message": f"{r.year}年第 {cur.version} 版已审核通过并锁定，须先由办公室重新打开",
+                    }
+                )
+                continue
+            same = (
+                cur is not None and cur.value == r.value and cur.note == r.note and cur.status != "returned"
+            )
+            planned.append(_row_dict(r, cur, "unchanged" if same else "new" if cur is None else "changed"))
+    errors.sort(key=lambda e: e["row"] or 0)
+    return {"ok": not errors, "errors": errors, "rows": planned}
+
+
+def _row_dict(r: Row, cur: Any, change: str) -> dict[str, Any]:
+    return {
+        "row": r.line,
+        "region": r.region,
+        "item": r.item,
+        "year": r.year,
+        "value": r.value,
+        "value_text": ("是" if r.value else "否") if isinstance(r.value, bool) else plain_number(r.value),
+        "unit": r.unit,
+        "note": r.note,
+        "current": fmt_value(cur) if cur is not None else "",
+        "current_version": cur.version if cur is not None else 0,
+        "change": change,
+    }
+
+
+def _blank_unfilled(path: Path) -> None:
+    """Clear the rows whose 数值 is empty (rows a unit did not fill), keeping row numbers."""
+    try:
+        wb = load_workbook(path)
+    except Exception as e:  # openpyxl raises many kinds on a damaged file
+        raise StoreError(f"无法读取 Excel 文件：{type(e).__name__}") from None
+    ws = wb.worksheets[0]
+    header = [str(c.value).strip() if c.value is not None else "" for c in ws[1]]
+    col = next((i for i, h in enumerate(header) if h.lower() in ("数值", "value")), None)
+    if col is None:
+        return
+    changed = False
+    for row in ws.iter_rows(min_row=2):
+        v = row[col].value if col < len(row) else None
+        if v is None or (isinstance(v, str) and not v.strip()):
+            for c in row:
+                if c.value is not None:
+                    c.value = None
+                    changed = True
+    if changed:
+        wb.save(path)
+
+
+def preview(ctx: WebContext, actor: Actor, data: bytes) -> dict[str, Any]:
+    """Validate an uploaded workbook; when clean, keep it under a one-time token for :func:`confirm`."""
+    check_office(actor, "导入 Excel")
+    d = _pending_dir(ctx)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", dir=d, delete=False) as fh:
+        fh.write(data)
+        tmp = Path(fh.name)
+    try:
+        _blank_unfilled(tmp)
+        plan = _plan(ctx, actor, tmp)
+    except StoreError as e:
+        tmp.unlink(missing_ok=True)
+        return {
+            "ok": False,
+            "errors": [{"row": None, "column": None, "message": str(e)}],
+            "rows": [],
+            "token": None,
+            "to_write": 0,
+        }
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    plan["token"] = None
+    plan["to_write"] = sum(r["change"] != "unchanged" for r in plan["rows"])
+    if plan["ok"]:
+        token = secrets.token_urlsafe(18)
+        tmp.rename(d / f"{token}.xlsx")
+        seen = {f"{r['region']}|{r['item']}|{r['year']}": r["current_version"] for r in plan["rows"]}
+        meta = {"user": actor.id, "sha256": hashlib.sha256(data).hexdigest(), "at": time.time(), "seen": seen}
+        (d / f"{token}.json").write_text(json.dumps(meta))
+        plan["token"] = token
+    else:
+        tmp.unlink(missing_ok=True)
+    return plan
+
+
+def confirm(ctx: WebContext, actor: Actor, token: str) -> dict[str, Any]:
+    """Write a previewed import (re-validated now) as new submitted versions; all or nothing."""
+    check_office(actor, "导入 Excel")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{10,40}", token or ""):
+        raise StoreError("导入编号无效，请重新上传文件")
+    d = _pending_dir(ctx)
+    xlsx, meta_path = d / f"{token}.xlsx", d / f"{token}.json"
+    if not xlsx.exists() or not meta_path.exists():
+        raise StoreError("导入预览已过期或已确认，请重新上传文件")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("user") != actor.id:
+        raise PermissionDenied("只能确认自己上传的导入")
+    if time.time() - float(meta.get("at", 0)) > PENDING_TTL:
+        raise StoreError("导入预览已超过 1 小时，请重新上传文件")
+    plan = _plan(ctx, actor, xlsx)
+    seen = meta.get("seen", {})
+    moved = [
+        r for r in plan["rows"] if seen.get(f"{r['region']}|{r['item']}|{r['year']}") != r["current_version"]
+    ]
+    if moved:
+        r = moved[0]
+        raise StoreError(
+            f"第 {r['row']} 行：预览后数据已被他人更新（现为第 {r['current_version']} 版），请重新上传文件"
+        )
+    if not plan["ok"]:
+        raise ImportRejected(xlsx.name, [f"第 {e['row']} 行：{e['message']}" for e in plan["errors"]])
+    written = []
+    with ctx.write() as s:
+        for r in plan["rows"]:
+            if r["change"] == "unchanged":
+                continue
+            prev = lock_latest(s, r["region"], r["item"], r["year"])
+            if (prev.version if prev else 0) != r["current_version"]:
+                raise StoreError(f"第 {r['row']} 行：预览后数据已被他人更新，请重新上传文件")
+            rnd = current_round(s, r["region"])
+            sub = submit_value(
+                s,
+                region=r["region"],
+                item=r["item"],
+                year=r["year"],
+                value=r["value"],
+                user=actor.username,
+                unit=r["unit"],
+                note=r["note"],
+                round_id=rnd.id if rnd else None,
+                expected_version=r["current_version"],
+            )
+            written.append(sub.id)
+    xlsx.unlink(missing_ok=True)
+    meta_path.unlink(missing_ok=True)
+    return {"written": len(written), "submission_ids": written, "skipped": len(plan["rows"]) - len(written)}

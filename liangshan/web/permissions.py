@@ -1,0 +1,180 @@
+"""Who may see and do what. Every route calls these checks on the server; the UI only shows their result.
+
+Rules (see docs/web.md):
+
+- ``unit`` (责任单位): in its own region only; sees and edits the data elements whose ``suppliers`` name
+  its unit (by name or alias) and sees the indicators whose ``responsible_units`` name it (and may enter
+  an indicator's value directly, ``indicator:N``). It never reviews.
+- ``office`` (领导小组办公室): everything in its region and the regions below it; enters values and
+  reviews (approve / return / reopen with a reason).
+- ``analyst`` (技术支持单位): reads everything in its region scope and enters (computed) values for any
+  data element; does not review.
+- ``reviewer`` (评审专家): reads everything in scope and may comment; ``leader`` (领导): reads only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from liangshan.catalog.models import Catalog, DataElement, Indicator
+
+ROLES = ("office", "unit", "reviewer", "leader", "analyst")
+ROLE_LABELS = {
+    "office": "领导小组办公室",
+    "unit": "责任单位",
+    "reviewer": "评审专家",
+    "leader": "领导（只读）",
+    "analyst": "技术支持单位",
+}
+EDIT_ROLES = frozenset({"office", "unit", "analyst"})
+REVIEW_ROLES = frozenset({"office"})
+COMMENT_ROLES = frozenset({"office", "reviewer"})
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交待审",
+    "approved": "已审核通过",
+    "returned": "已退回",
+    "reopened": "已重新打开",
+    "superseded": "已被新版本取代",
+    None: "未填报",
+}
+ACTION_LABELS = {
+    "save": "保存草稿",
+    "submit": "提交",
+    "approve": "审核通过",
+    "return": "退回",
+    "reopen": "重新打开",
+    "comment": "评论",
+}
+
+
+class PermissionDenied(Exception):
+    """A request the user's role, unit or region does not allow (HTTP 403), with the reason in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as the permission rules see it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region: str | None
+    unit_id: int | None = None
+    unit_name: str | None = None
+    unit_names: frozenset[str] = field(default_factory=frozenset)
+    regions: frozenset[str] = field(default_factory=frozenset)
+    csrf: str = ""
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def is_unit(self) -> bool:
+        return self.role == "unit"
+
+
+def check_region(actor: Actor, region: str) -> None:
+    """Refuse a region outside the user's scope."""
+    if region not in actor.regions:
+        raise PermissionDenied(f"无权访问地区 {region}：您的账号属于地区 {actor.region or '（未指定）'}")
+
+
+def supplies(actor: Actor, element: DataElement) -> bool:
+    return bool(actor.unit_names.intersection(element.suppliers))
+
+
+def responsible(actor: Actor, indicator: Indicator) -> bool:
+    return bool(actor.unit_names.intersection(indicator.responsible_units))
+
+
+def visible_elements(actor: Actor, catalog: Catalog) -> list[DataElement]:
+    if actor.is_unit:
+        return [e for e in catalog.data_elements if supplies(actor, e)]
+    return list(catalog.data_elements)
+
+
+def visible_indicators(actor: Actor, catalog: Catalog) -> list[Indicator]:
+    if actor.is_unit:
+        return [i for i in catalog.indicators if responsible(actor, i)]
+    return list(catalog.indicators)
+
+
+def resolve_item(catalog: Catalog, item: str) -> tuple[DataElement | None, Indicator | None]:
+    """The data element or indicator an item code names; :class:`KeyError` when unknown."""
+    if item.startswith("indicator:"):
+        key = item.split(":", 1)[1]
+        if not key.isdigit():
+            raise KeyError(item)
+        return None, catalog.indicator(key)
+    return catalog.element(item), None
+
+
+def item_name(catalog: Catalog, item: str) -> str:
+    el, ind = resolve_item(catalog, item)
+    return el.name if el else f"指标{ind.id} {ind.name}"  # type: ignore[union-attr]
+
+
+def view_denial(actor: Actor, catalog: Catalog, region: str, item: str) -> str | None:
+    """Why ``actor`` may not see ``item`` in ``region`` (None = allowed)."""
+    if region not in actor.regions:
+        return f"无权访问地区 {region}：您的账号属于地区 {actor.region or '（未指定）'}"
+    if not actor.is_unit:
+        return None
+    el, ind = resolve_item(catalog, item)
+    if el is not None and not supplies(actor, el):
+        return f"“{el.name}”由{'、'.join(el.suppliers)}填报，不属于本单位（{actor.unit_name}）"
+    if ind is not None and not responsible(actor, ind):
+        return f"指标{ind.id}“{ind.name}”的责任单位是{'、'.join(ind.responsible_units)}，不含本单位"
+    return None
+
+
+def edit_denial(actor: Actor, catalog: Catalog, region: str, item: str) -> str | None:
+    """Why ``actor`` may not enter values for ``item`` in ``region`` (None = allowed)."""
+    if actor.role not in EDIT_ROLES:
+        return f"{actor.role_label}账号只能查看，不能填报"
+    if actor.role == "analyst" and item.startswith("indicator:"):
+        return "技术支持单位填报数据元素，不直接填报指标值"
+    return view_denial(actor, catalog, region, item)
+
+
+def check_view(actor: Actor, catalog: Catalog, region: str, item: str) -> None:
+    reason = view_denial(actor, catalog, region, item)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def check_edit(actor: Actor, catalog: Catalog, region: str, item: str) -> None:
+    reason = edit_denial(actor, catalog, region, item)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def check_indicator(actor: Actor, indicator: Indicator, region: str) -> None:
+    check_region(actor, region)
+    if actor.is_unit and not responsible(actor, indicator):
+        raise PermissionDenied(
+            f"指标{indicator.id}“{indicator.name}”的责任单位是{'、'.join(indicator.responsible_units)}，"
+            f"不含本单位（{actor.unit_name}）"
+        )
+
+
+def check_review(actor: Actor) -> None:
+    if actor.role not in REVIEW_ROLES:
+        raise PermissionDenied(f"只有领导小组办公室可以审核；您的角色是{actor.role_label}")
+
+
+def check_comment(actor: Actor) -> None:
+    if actor.role not in COMMENT_ROLES:
+        raise PermissionDenied(f"只有领导小组办公室和评审专家可以评论；您的角色是{actor.role_label}")
+
+
+def check_office(actor: Actor, what: str) -> None:
+    if actor.role != "office":
+        raise PermissionDenied(f"只有领导小组办公室可以{what}；您的角色是{actor.role_label}")

@@ -1,0 +1,1 @@
+"""Routes, one module per area: auth, entry, review, dashboard, indicator, excel, api."""

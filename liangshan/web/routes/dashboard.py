@@ -1,0 +1,83 @@
+"""The dashboard: verdicts by goal and category, trends, completeness by unit, indicators at risk."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from liangshan.web.dashboard import dashboard
+from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render
+from liangshan.web.permissions import Actor, visible_indicators
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def dashboard_for(request: Request, actor: Actor, region: str | None, pending: bool) -> dict[str, Any]:
+    """The dashboard data; a unit user gets it limited to the indicators its unit is responsible for."""
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, region)
+    data = dashboard(ctx, code, pending)
+    if actor.is_unit:
+        mine = {i.id for i in visible_indicators(actor, ctx.catalog)}
+        goals = []
+        for g in data["goals"]:
+            cats = [
+                {**c, "indicators": [i for i in c["indicators"] if i["id"] in mine]} for c in g["categories"]
+            ]
+            goals.append({**g, "categories": [c for c in cats if c["indicators"]]})
+        inds = [i for i in data["indicators"] if i["id"] in mine]
+        counts = {k: sum(i["verdict"] == k for i in inds) for k in data["counts"]}
+        comp = {
+            **data["completeness"],
+            "units": [u for u in data["completeness"]["units"] if u["unit_id"] == actor.unit_id],
+        }
+        data = {
+            **data,
+            "goals": [g for g in goals if g["categories"]],
+            "indicators": inds,
+            "counts": counts,
+            "risks": [r for r in data["risks"] if r["id"] in mine],
+            "completeness": comp,
+        }
+    return data
+
+
+def chart_json(data: dict[str, Any]) -> str:
+    """The chart data the page's script reads (JSON in a data attribute, escaped by Jinja)."""
+    trend = [
+        {
+            "id": i["id"],
+            "name": i["name"],
+            "unit": i["unit"],
+            "values": [i["values"].get(str(y)) for y in data["years"]],
+            "threshold": i["threshold"],
+        }
+        for i in data["indicators"]
+    ]
+    comp = data["completeness"]["units"]
+    return json.dumps(
+        {
+            "years": data["years"],
+            "trend": trend,
+            "completeness": {
+                "units": [u["unit"] for u in comp],
+                "approved": [u["approved"] for u in comp],
+                "pending": [u["submitted"] - u["approved"] for u in comp],
+                "missing": [u["expected"] - u["submitted"] for u in comp],
+            },
+            "counts": data["counts"],
+        },
+        ensure_ascii=False,
+    )
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request, actor: ActorDep, region: str | None = None, pending: bool = False
+) -> Response:
+    data = dashboard_for(request, actor, region, pending)
+    return render(request, "dashboard.html", {"data": data, "chart": chart_json(data)})

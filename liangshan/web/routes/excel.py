@@ -1,0 +1,88 @@
+"""Excel round-trip pages: download a unit's template, upload filled templates, preview, confirm."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from liangshan.store.errors import StoreError
+from liangshan.web import excel
+from liangshan.web.deps import (
+    csrf_protect,
+    ctx_of,
+    current_actor,
+    error_status,
+    error_text,
+    pick_region,
+    redirect,
+    render,
+)
+from liangshan.web.permissions import Actor, check_office
+from liangshan.web.queries import unit_elements
+from liangshan.web.uploads import check_upload
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+ActorDep = Annotated[Actor, Depends(current_actor)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(name: str, data: bytes) -> Response:
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"template.xlsx\"; filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+@router.get("/excel")
+def excel_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    check_office(actor, "使用 Excel 导入导出")
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, region)
+    with ctx.read() as s:
+        units = [
+            {"id": u.id, "name": u.name, "elements": len(els)}
+            for u, els in unit_elements(s, ctx.catalog, code)
+        ]
+    return render(request, "excel.html", {"region": code, "units": units, "plan": None, "error": None})
+
+
+@router.get("/excel/template")
+def excel_template(request: Request, actor: ActorDep, unit: int, region: str | None = None) -> Response:
+    code = pick_region(request, actor, region)
+    name, data = excel.template(ctx_of(request), actor, code, unit)
+    return xlsx_response(name, data)
+
+
+@router.post("/excel/preview")
+def excel_preview(request: Request, actor: ActorDep, file: Annotated[UploadFile, File()]) -> Response:
+    check_office(actor, "导入 Excel")
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, None)
+    try:
+        up = check_upload(
+            file.file.read(ctx.max_upload + 1), file.filename, ctx.max_upload, allowed=("xlsx",)
+        )
+        plan = excel.preview(ctx, actor, up.data)
+    except (StoreError, ValueError) as exc:
+        return render(
+            request,
+            "excel.html",
+            {"region": code, "units": [], "plan": None, "error": error_text(exc)},
+            error_status(exc),
+        )
+    status = 200 if plan["ok"] else 422
+    return render(request, "excel.html", {"region": code, "units": [], "plan": plan, "error": None}, status)
+
+
+@router.post("/excel/confirm")
+def excel_confirm(request: Request, actor: ActorDep, token: Annotated[str, Form(max_length=60)]) -> Response:
+    ctx = ctx_of(request)
+    out = excel.confirm(ctx, actor, token)
+    msg = f"已导入 {out['written']} 项（新版本，待审核），{out['skipped']} 项无变化未写入"
+    return redirect(request, "/review", ("ok", msg))

@@ -1,0 +1,53 @@
+"""The indicator page: definition, target, rule, values, chart, evidence, provenance and history."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from liangshan.store.errors import NotFoundError
+from liangshan.web.dashboard import indicator_page
+from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render
+from liangshan.web.permissions import Actor, check_indicator, visible_indicators
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def indicator_for(
+    request: Request, actor: Actor, ind_id: int, region: str | None, pending: bool
+) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, region)
+    try:
+        ind = ctx.catalog.indicator(ind_id)
+    except KeyError:
+        raise NotFoundError(f"未知指标：{ind_id}（指标序号为 1–{len(ctx.catalog.indicators)}）") from None
+    check_indicator(actor, ind, code)
+    return indicator_page(ctx, ind, code, pending)
+
+
+@router.get("/indicators")
+def indicator_list(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, region)
+    inds = visible_indicators(actor, ctx.catalog)
+    return render(request, "indicators.html", {"region": code, "indicators": inds, "catalog": ctx.catalog})
+
+
+@router.get("/indicator/{ind_id}")
+def indicator_detail(
+    request: Request, actor: ActorDep, ind_id: int, region: str | None = None, pending: bool = False
+) -> Response:
+    data = indicator_for(request, actor, ind_id, region, pending)
+    chart = {
+        "years": data["years"],
+        "name": data["indicator"]["name"],
+        "unit": data["indicator"]["unit"],
+        "values": [data["result"]["values"].get(str(y)) for y in data["years"]],
+        "threshold": data["result"]["threshold"],
+    }
+    return render(request, "indicator.html", {"data": data, "chart": json.dumps(chart, ensure_ascii=False)})

@@ -1,0 +1,304 @@
+"""Write-side services: save/submit a value with evidence, review actions, comments, evidence access.
+
+Each runs in one write transaction (:meth:`WebContext.write`): the newest version is locked
+(``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) before it is checked, so two
+people saving or reviewing the same item at once cannot both win — the second gets a clear 409 and
+nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
+from liangshan.store.evidence import store_evidence
+from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
+from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, submit_value, transition
+from liangshan.web.context import WebContext
+from liangshan.web.permissions import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    Actor,
+    PermissionDenied,
+    check_comment,
+    check_edit,
+    check_region,
+    check_review,
+    check_view,
+    resolve_item,
+)
+from liangshan.web.queries import current_round, evidence_of, round_denial, submission_dict
+from liangshan.web.uploads import CheckedUpload
+from liangshan.web.validation import Check, EntryError, check_note, check_value, parse_value
+
+
+class ClosedError(StoreError):
+    """The round is closed or the year is outside it (HTTP 409)."""
+
+
+@dataclass
+class EntryOutcome:
+    submission: dict[str, Any]
+    checks: list[Check] = field(default_factory=list)
+    changed: bool = True
+    message: str = ""
+
+
+def lock_latest(session: Session, region: str, item: str, year: int) -> Submission | None:
+    """The newest version, re-read and row-locked until the transaction ends (PostgreSQL)."""
+    q = (
+        select(Submission)
+        .where(Submission.region_code == region, Submission.item_code == item, Submission.year == year)
+        .order_by(Submission.version.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(q).first()
+
+
+def _locked_message(session: Session, sub: Submission) -> str:
+    rev = session.scalars(
+        select(Review)
+        .where(Review.submission_id == sub.id, Review.action == "approve")
+        .order_by(Review.id.desc())
+        .limit(1)
+    ).first()
+    who = f"由 {rev.actor} 于 {rev.at:%Y-%m-%d %H:%M} " if rev else ""
+    return (
+        f"{sub.year}年第 {sub.version} 版已{who}审核通过并锁定；如需修改，须由领导小组办公室说明理由重新打开"
+    )
+
+
+def _evidence_ids(session: Session, submission_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(SubmissionEvidence.evidence_id)
+            .where(SubmissionEvidence.submission_id == submission_id)
+            .order_by(SubmissionEvidence.evidence_id)
+        )
+    )
+
+
+def save_entry(
+    ctx: WebContext,
+    actor: Actor,
+    *,
+    region: str,
+    item: str,
+    year: int,
+    raw_value: Any,
+    note: str,
+    action: str,
+    expected_version: int | None,
+    uploads: Sequence[CheckedUpload] = (),
+    keep_evidence: Sequence[int] | None = None,
+    attach_evidence: Sequence[int] = (),
+) -> EntryOutcome:
+    """Save a draft (``action="save"``) or submit (``"submit"``) a value as a new version.
+
+    Raises :class:`PermissionDenied`, :class:`EntryError` (bad value, unexplained warning),
+    :class:`ClosedError`, :class:`LockedError` or :class:`ConflictError`; nothing is written then.
+    """
+    if action not in ("save", "submit"):
+        raise EntryError(f"未知操作：{action}（应为 save 或 submit）")
+    try:
+        el, ind = resolve_item(ctx.catalog, item)
+    except KeyError:
+        raise NotFoundError(f"未知数据元素或指标：{item}") from None
+    check_edit(actor, ctx.catalog, region, item)
+    value = parse_value(raw_value, el, ind)
+    note = check_note(note)
+    with ctx.write() as s:
+        rnd = current_round(s, region)
+        closed = round_denial(rnd, region, year)
+        if closed:
+            raise ClosedError(closed)
+        prev = lock_latest(s, region, item, year)
+        if prev is not None and prev.status == "approved":
+            raise LockedError(_locked_message(s, prev))
+        current = prev.version if prev else 0
+        if expected_version is not None and expected_version != current:
+            who = f"{prev.created_by} 于 {prev.created_at:%Y-%m-%d %H:%M:%S} " if prev else ""
+            raise ConflictError(
+                f"{year}年的数据已被{who}更新为第 {current} 版（您编辑的是第 {expected_version} 版）；"
+                "您的保存未生效，输入保留在下方，请核对最新版本后再保存"
+            )
+        checks = check_value(s, ctx.catalog, region, item, year, value, el, ind)
+        errors = [c.message for c in checks if c.level == "error"]
+        if errors:
+            raise EntryError("；".join(errors))
+        warnings = [c.message for c in checks if c.level == "warning"]
+        if action == "submit" and warnings and not note:
+            raise EntryError(f"{warnings[0]}（请在备注中说明原因后再提交，或先保存草稿）")
+        prev_ev = _evidence_ids(s, prev.id) if prev else []
+        keep = prev_ev if keep_evidence is None else [i for i in prev_ev if i in set(keep_evidence)]
+        for eid in attach_evidence:
+            _check_attachable(s, actor, region, eid)
+            if eid not in keep:
+                keep.append(eid)
+        new_ids = []
+        for up in uploads:
+            ev = store_evidence(
+                s,
+                ctx.files_dir,
+                up.data,
+                up.filename,
+                up.content_type,
+                region=region,
+                user=actor.username,
+                unit_id=actor.unit_id,
+            )
+            new_ids.append(ev.id)
+        unchanged = (
+            prev is not None
+            and prev.value == value
+            and prev.note == note
+            and not new_ids
+            and sorted(keep) == prev_ev
+        )
+        if unchanged and prev is not None and prev.status == "draft" and action == "submit":
+            sub = transition(s, prev.id, "submit", actor.username)
+            return EntryOutcome(submission_dict(sub), checks, True, f"{year}年第 {sub.version} 版已提交")
+        if (
+            unchanged
+            and prev is not None
+            and (
+                (action == "save" and prev.status == "draft")
+                or (action == "submit" and prev.status == "submitted")
+            )
+        ):
+            return EntryOutcome(submission_dict(prev), checks, False, f"{year}年数据无变化，未产生新版本")
+        sub = submit_value(
+            s,
+            region=region,
+            item=item,
+            year=year,
+            value=value,
+            user=actor.username,
+            unit=el.unit if el else ind.unit,  # type: ignore[union-attr]
+            note=note,
+            status="draft" if action == "save" else "submitted",
+            round_id=rnd.id if rnd else None,
+            expected_version=current,
+            evidence_ids=sorted(set(keep + new_ids)),
+        )
+        verb = "已保存为草稿" if action == "save" else "已提交，等待领导小组办公室审核"
+        evs = evidence_of(s, [sub.id])[sub.id]
+        return EntryOutcome(submission_dict(sub, evs), checks, True, f"{year}年第 {sub.version} 版{verb}")
+
+
+def _check_attachable(session: Session, actor: Actor, region: str, evidence_id: int) -> None:
+    ev = session.get(Evidence, evidence_id)
+    if ev is None or ev.region_code != region:
+        raise PermissionDenied(f"佐证材料 {evidence_id} 不存在或不属于地区 {region}")
+    if actor.is_unit and ev.unit_id != actor.unit_id:
+        raise PermissionDenied(f"佐证材料 {evidence_id} 不是本单位（{actor.unit_name}）上传的")
+
+
+def upload_evidence(ctx: WebContext, actor: Actor, region: str, upload: CheckedUpload) -> dict[str, Any]:
+    """Store an evidence file on its own (to attach to a value later by id)."""
+    if actor.role not in ("office", "unit", "analyst"):
+        raise PermissionDenied(f"{actor.role_label}账号只能查看，不能上传佐证材料")
+    check_region(actor, region)
+    with ctx.write() as s:
+        ev = store_evidence(
+            s,
+            ctx.files_dir,
+            upload.data,
+            upload.filename,
+            upload.content_type,
+            region=region,
+            user=actor.username,
+            unit_id=actor.unit_id,
+        )
+        return {"id": ev.id, "filename": ev.filename, "sha256": ev.sha256, "size": ev.size}
+
+
+def review(
+    ctx: WebContext,
+    actor: Actor,
+    submission_id: int,
+    action: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Approve / return / reopen (office), submit a draft (its editor) or comment (office, reviewer)."""
+    if action not in ("approve", "return", "reopen", "submit", "comment"):
+        raise EntryError(f"未知操作：{action}")
+    reason = check_note(reason)
+    with ctx.write() as s:
+        sub = s.get(Submission, submission_id)
+        if sub is None:
+            raise NotFoundError(f"填报记录不存在：{submission_id}")
+        check_view(actor, ctx.catalog, sub.region_code, sub.item_code)
+        if action == "comment":
+            check_comment(actor)
+            if not reason:
+                raise EntryError("评论内容不能为空")
+            audit(s, actor.username, "comment", "submission", sub.id, detail=reason)
+            return submission_dict(sub)
+        if action == "submit":
+            check_edit(actor, ctx.catalog, sub.region_code, sub.item_code)
+            closed = round_denial(current_round(s, sub.region_code), sub.region_code, sub.year)
+            if closed:
+                raise ClosedError(closed)
+        else:
+            check_review(actor)
+        sub = lock_latest(s, sub.region_code, sub.item_code, sub.year) or sub
+        if sub.id != submission_id:
+            old = s.get(Submission, submission_id)
+            raise ConflictError(
+                f"第 {old.version if old else '?'} 版已被第 {sub.version} 版（{sub.created_by}）取代，"
+                "请刷新后审核最新版本"
+            )
+        if expected_version is not None and expected_version != sub.version:
+            raise ConflictError(f"版本已变化（现为第 {sub.version} 版），请刷新后再操作")
+        allowed = TRANSITIONS.get(sub.status, {})
+        if action not in allowed:
+            if sub.status == "approved" and action in ("approve", "submit"):
+                raise LockedError(_locked_message(s, sub))
+            can = "、".join(ACTION_LABELS.get(a, a) for a in allowed) or "无"
+            raise TransitionError(
+                f"当前状态为“{STATUS_LABELS.get(sub.status, sub.status)}”，不能{ACTION_LABELS[action]}"
+                f"（此状态可执行：{can}）"
+            )
+        if action in REASON_REQUIRED and not reason:
+            raise EntryError(f"{ACTION_LABELS[action]}必须填写理由")
+        done = transition(s, sub.id, action, actor.username, reason)
+        return submission_dict(done)
+
+
+def evidence_for_download(ctx: WebContext, actor: Actor, evidence_id: int) -> Evidence:
+    """The evidence row if the user may download it: same region scope and, for a unit user, a file it
+    uploaded or one attached to a value of its own data elements."""
+    with ctx.read() as s:
+        ev = s.get(Evidence, evidence_id)
+        if ev is None:
+            raise NotFoundError(f"佐证材料不存在：{evidence_id}")
+        check_region(actor, ev.region_code)
+        if actor.is_unit and ev.unit_id != actor.unit_id:
+            items = s.scalars(
+                select(Submission.item_code)
+                .join(SubmissionEvidence, SubmissionEvidence.submission_id == Submission.id)
+                .where(SubmissionEvidence.evidence_id == ev.id)
+            ).all()
+            if not any(_may_view(ctx, actor, ev.region_code, i) for i in items):
+                raise PermissionDenied(
+                    f"佐证材料 {evidence_id} 不属于本单位（{actor.unit_name}）的数据，无权下载"
+                )
+        s.expunge(ev)
+        return ev
+
+
+def _may_view(ctx: WebContext, actor: Actor, region: str, item: str) -> bool:
+    try:
+        check_view(actor, ctx.catalog, region, item)
+    except (PermissionDenied, KeyError):
+        return False
+    return True

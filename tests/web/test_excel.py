@@ -1,0 +1,157 @@
+"""Excel round-trip: template from the catalog, preview with per-cell errors, nothing written until
+confirmed, confirm writes new versions (all or nothing)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from websupport import Site
+
+from liangshan.store.db import session_scope
+from liangshan.store.models import Submission, Unit
+
+Clients = Callable[[str], tuple[TestClient, str]]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def unit_id(url: str, name: str) -> int:
+    with session_scope(url) as s:
+        return int(s.scalars(select(Unit.id).where(Unit.region_code == "411224", Unit.name == name)).one())
+
+
+def n_subs(url: str) -> int:
+    with session_scope(url) as s:
+        return int(s.scalar(select(func.count()).select_from(Submission)) or 0)
+
+
+def template(c: TestClient, url: str) -> bytes:
+    r = c.get("/excel/template", params={"unit": unit_id(url, "财政局")})
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    return r.content
+
+
+def fill(data: bytes, values: dict[tuple[str, int], object]) -> bytes:
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["填报"]
+    for row in ws.iter_rows(min_row=2):
+        key = (row[1].value, row[3].value)
+        if key in values:
+            row[4].value = values[key]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def preview(c: TestClient, token: str, data: bytes, name: str = "财政局.xlsx") -> TestClient:
+    return c.post("/excel/preview", files={"file": (name, data, XLSX)}, data={"csrf_token": token})  # type: ignore[return-value]
+
+
+def test_template_is_built_from_the_catalog(site: Site, client_for: Clients) -> None:
+    c, _ = client_for("office")
+    wb = load_workbook(io.BytesIO(template(c, site.url)))
+    assert wb.sheetnames == ["填报", "说明"]
+    ws = wb["填报"]
+    assert [x.value for x in ws[1]] == [
+        "地区代码",
+        "代码",
+        "名称",
+        "年份",
+        "数值",
+        "单位",
+        "备注",
+        "当前状态",
+    ]
+    codes = {r[1].value for r in ws.iter_rows(min_row=2)}
+    assert codes == {"eco_compensation_revenue", "fiscal_revenue", "market_issued", "eco_env_investment"}
+    assert ws.max_row == 1 + 4 * 3
+    assert ws.protection.sheet is True
+    assert ws["A2"].protection.locked and not ws["E2"].protection.locked and not ws["G2"].protection.locked
+    kinds = {dv.type for dv in ws.data_validations.dataValidation}
+    assert kinds == {"decimal", "list"}
+    approved = [r for r in ws.iter_rows(min_row=2) if r[1].value == "fiscal_revenue"]
+    assert approved[0][4].value == 172000 and approved[0][7].value == "已审核（锁定）"
+    assert "填报截止日期：2026-12-31" in [r[0].value for r in wb["说明"].iter_rows()]
+
+
+def test_preview_confirm_round_trip(site: Site, client_for: Clients) -> None:
+    c, token = client_for("office")
+    data = fill(template(c, site.url), {("eco_env_investment", y): v for y, v in
+                                        ((2023, 45000), (2024, 48000), (2025, 52000))})  # fmt: skip
+    before = n_subs(site.url)
+    r = preview(c, token, data)
+    assert r.status_code == 200 and "检查通过" in r.text and "3 行将写入" in r.text
+    assert n_subs(site.url) == before  # nothing written by the preview
+    api = c.post(
+        "/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    plan = api.json()
+    assert plan["ok"] and plan["to_write"] == 3
+    assert sorted(x["change"] for x in plan["rows"]).count("unchanged") == 9
+    tok = re.search(r'name="token" value="([^"]+)"', r.text)
+    assert tok
+    done = c.post("/excel/confirm", data={"token": tok.group(1), "csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    assert n_subs(site.url) == before + 3
+    with session_scope(site.url) as s:
+        rows = s.scalars(select(Submission).where(Submission.item_code == "eco_env_investment")).all()
+        assert sorted((x.year, x.value, x.status, x.created_by) for x in rows) == [
+            (2023, 45000.0, "submitted", "office"),
+            (2024, 48000.0, "submitted", "office"),
+            (2025, 52000.0, "submitted", "office"),
+        ]
+    again = c.post("/excel/confirm", data={"token": tok.group(1), "csrf_token": token})
+    assert again.status_code == 400 and "已过期或已确认" in again.text
+    # the API confirm of the earlier API preview now finds newer versions: refused, nothing written
+    r2 = c.post("/api/excel/confirm", json={"token": plan["token"]}, headers={"X-CSRF-Token": token})
+    assert r2.status_code == 400 and "已被他人更新" in r2.json()["detail"]
+    assert n_subs(site.url) == before + 3
+
+
+def test_preview_shows_every_bad_cell_and_writes_nothing(site: Site, client_for: Clients) -> None:
+    c, token = client_for("office")
+    data = fill(template(c, site.url), {
+        ("eco_env_investment", 2023): "abc",
+        ("eco_env_investment", 2024): -5,
+        ("market_issued", 2025): "也许",
+        ("fiscal_revenue", 2023): 1,  # approved and locked
+    })  # fmt: skip
+    before = n_subs(site.url)
+    r = preview(c, token, data)
+    assert r.status_code == 422 and "未写入任何数据" in r.text
+    api = c.post(
+        "/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    errs = {(e["row"], e["column"]): e["message"] for e in api.json()["errors"]}
+    wb = load_workbook(io.BytesIO(data))
+    line = {(r[1].value, r[3].value): i for i, r in enumerate(wb["填报"].iter_rows(min_row=2), start=2)}
+    assert "应为数值" in errs[(line[("eco_env_investment", 2023)], "数值")]
+    assert "不能为负数" in errs[(line[("eco_env_investment", 2024)], "数值")]
+    assert "是/否" in errs[(line[("market_issued", 2025)], "数值")]
+    assert api.json()["token"] is None
+    assert n_subs(site.url) == before
+
+
+def test_import_refuses_other_regions_and_non_office(site: Site, client_for: Clients) -> None:
+    c, token = client_for("office")
+    data = template(c, site.url)
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["填报"]
+    ws["A2"].value, ws["E2"].value = "900001", 1
+    out = io.BytesIO()
+    wb.save(out)
+    api = c.post("/api/excel/preview", files={"file": ("a.xlsx", out.getvalue(), XLSX)},
+                 headers={"X-CSRF-Token": token})  # fmt: skip
+    assert any("无权导入地区 900001" in e["message"] for e in api.json()["errors"])
+    u, tu = client_for("u07")
+    r = u.post("/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": tu})
+    assert r.status_code == 403
+    r = c.post(
+        "/api/excel/preview", files={"file": ("a.xlsx", b"%PDF-1.4 x", XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 415 and "只接受 Excel 表格" in r.json()["detail"]
