@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, err_console, fail
+from liangshan.cli.common import console, emit_json, err_console, fail, record_results
 
 app = typer.Typer(
     help="环境空气质量：AQI（HJ 633-2012/2026）、日统计与有效性（GB 3095、HJ 663）、优良天数比例",
@@ -181,13 +181,12 @@ def good_days_cmd(
         assert region is not None
         from liangshan.provenance import sha256_file
         from liangshan.standards.air.indicator import indicator_values
-        from liangshan.store.service import record_computed
 
         try:
             results = indicator_values(report, [sha256_file(input)], params, region)
-            ids = record_computed(results, region=region, db_url=db_url(db), user=user)
         except ValueError as exc:
             fail(str(exc))
+        ids = record_results(results, region, db, user)
     if as_json:
         emit_json(
             {

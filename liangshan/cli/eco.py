@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, emit_json, fail, record_results
 from liangshan.provenance import ComputedValues, Provenance, sha256_file
 from liangshan.standards import biodiversity, soil
 
@@ -33,20 +33,6 @@ species_app = typer.Typer(
 )
 #: ``app`` is the soil sub-app (registered as ``soil``); ``species_app`` is registered as ``species``.
 app = soil_app
-
-
-def record_results(results: list[ComputedValues], region: str, db: str | None) -> list[int]:
-    """Record computed values through the store service; prints the submission ids."""
-    try:
-        from liangshan.store.service import record_computed
-    except ImportError as exc:  # the store layer is integrated by the lead
-        fail(f"存储层不可用（liangshan.store.service）：{exc}")
-    try:
-        ids = record_computed(results, region=region, db_url=db_url(db))
-    except ValueError as exc:
-        fail(str(exc))
-    console.print(f"已记录 {len(ids)} 条提交（地区 {region}）：{', '.join(map(str, ids))}")
-    return list(ids)
 
 
 def _check_indicator_opts(to_indicator: bool, region: str | None) -> None:

@@ -142,7 +142,7 @@ def gep(
             )
         console.print(s)
     if to_indicator:
-        from liangshan.cli.eco import record_results
+        from liangshan.cli.common import record_results
 
         assert region is not None
         if const_year is None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, emit_json, fail, record_results
 from liangshan.provenance import ComputedValues, InputFile, Provenance, sha256_file
 
 app = typer.Typer(
@@ -54,19 +54,6 @@ def parse_zone(text: str) -> str | dict[str, float]:
                 f"--zone 中 {part.strip()!r} 的占比不是数字，应写成 山区=0.7,丘陵区=0.3"
             ) from None
     return shares
-
-
-def _record(result: ComputedValues, region: str | None, db: str | None) -> list[int]:
-    if not region:
-        raise ValueError("--to-indicator 需要 --region（行政区划代码）")
-    from liangshan.store.service import record_computed
-
-    return record_computed([result], region=region, db_url=db_url(db))
-
-
-def _print_recorded(region: str | None, year: int | None, ids: list[int]) -> None:
-    listed = ", ".join(map(str, ids)) or "（无变化）"
-    console.print(f"已记入 {region} {year} 年指标数据，提交编号：{listed}")
 
 
 def _check_year(to_indicator: bool, region: str | None, year: int | None) -> None:
@@ -145,7 +132,7 @@ def coverage(
                 provenance=prov,
                 region=region,
             )
-            ids = _record(cv, region, db)
+            ids = record_results([cv], region, db)
     except ValueError as exc:
         fail(str(exc))
     out = res.to_dict()
@@ -155,10 +142,6 @@ def coverage(
         emit_json(out)
         return
     _print_coverage(out)
-    if to_indicator:
-        console.print(
-            f"已记入 {region} {year} 年指标数据，提交编号：{', '.join(map(str, ids)) or '（无变化）'}"
-        )
 
 
 def _print_coverage(d: dict[str, Any]) -> None:
@@ -255,7 +238,7 @@ def redline(
             cv = ComputedValues(
                 year=year, values={"redline_area_km2": res.area_km2}, provenance=prov, region=region
             )
-            out["submission_ids"] = _record(cv, region, db)
+            out["submission_ids"] = record_results([cv], region, db)
     except ValueError as exc:
         fail(str(exc))
     if json:
@@ -287,5 +270,3 @@ def redline(
                 f"  消失的编号：{'、'.join(map(str, ch_d['lost_ids'])) or '—'}；"
                 f"新增的编号：{'、'.join(map(str, ch_d['added_ids'])) or '—'}"
             )
-    if to_indicator:
-        _print_recorded(region, year, out["submission_ids"])

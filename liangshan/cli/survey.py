@@ -114,7 +114,7 @@ def survey(
                 f"注意：有效问卷 {res.n} 份少于所需样本量 {res.sample_needed} 份。", highlight=False
             )
     if to_indicator:
-        from liangshan.cli.eco import record_results
+        from liangshan.cli.common import record_results
 
         assert region is not None and year is not None
         files = [responses] + ([weights] if weights is not None else [])

@@ -10,7 +10,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, emit_json, fail, record_results
 
 app = typer.Typer(
     help="水环境质量：地表水断面（GB 3838-2002、环办〔2011〕22号）、集中式饮用水水源地、"
@@ -55,14 +55,10 @@ def _run(
     ids: list[int] = []
     if opts["to_indicator"]:
         from liangshan.provenance import sha256_file
-        from liangshan.store.service import record_computed
 
         inputs = [sha256_file(input)]
-        try:
-            values = [computed(r, inputs, opts["region"]) for r in results if r.total]
-            ids = record_computed(values, region=opts["region"], db_url=db_url(opts["db"]), user=opts["user"])
-        except ValueError as exc:
-            fail(str(exc))
+        values = [computed(r, inputs, opts["region"]) for r in results if r.total]
+        ids = record_results(values, opts["region"], opts["db"], opts["user"])
     return results, ids
 
 
@@ -72,11 +68,6 @@ def _emit(
     extra = {"submission_ids": ids} if opts["to_indicator"] else {}
     params = results[0].parameters if results else {}
     emit_json({"input": input.name, "parameters": params, "years": years, **extra})
-
-
-def _recorded(ids: list[int], opts: dict[str, Any], label: str) -> None:
-    if opts["to_indicator"]:
-        console.print(f"已记录为区域 {opts['region']} 的{label}数据元，提交编号：{ids}", highlight=False)
 
 
 def _table(title: str, rows: list[Any], quality: bool = False, sources: bool = False) -> None:
@@ -149,7 +140,6 @@ def sections_cmd(
         for rv in r.rivers:
             line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
             console.print(line, highlight=False)
-    _recorded(ids, opts, "指标 3 ")
 
 
 @app.command("sources")
@@ -211,7 +201,6 @@ def sources_cmd(
     for r in results:
         _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
         console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
-    _recorded(ids, opts, "指标 2 ")
 
 
 @app.command("groundwater")
@@ -248,7 +237,6 @@ def groundwater_cmd(
         console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
         if r.parameters.get("ignored_items"):
             console.print(f"  GB/T 14848 未列、未参与分类的项目：{'、'.join(r.parameters['ignored_items'])}")
-    _recorded(ids, opts, "指标 4 ")
 
 
 def _name(code: str) -> str:
