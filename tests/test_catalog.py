@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from typer.testing import CliRunner
 
 from liangshan.catalog import load_catalog
 from liangshan.cli import app
 
-SEED = SHARED / "seed" / "000_b5049ac286e4fa82.txt"
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "000_b5049ac286e4fa82.txt"
 
 
 def seed_table() -> dict[int, tuple[str, str, list[str]]]:

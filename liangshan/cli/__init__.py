@@ -12,7 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from liangshan.cli import air, core, eco, gep, land, survey, water, web  # noqa: E402
+from liangshan.cli import air, core, eco, gep, land, survey, water, web, workplan  # noqa: E402
 
 core.register(app)
 web.register(app)
@@ -24,5 +24,6 @@ for _name, _sub in (
     ("survey", survey.app),
     ("soil", eco.soil_app),
     ("species", eco.species_app),
+    ("workplan", workplan.app),
 ):
     app.add_typer(_sub, name=_name)

@@ -1,6 +1,7 @@
 """Build the 卢氏县 demo database: region, units, users, round, and values for 2020–2025.
 
-Values of indicators 1–10 and 17 come from the calculators run on synthetic raw data written into
+The work plan of 卢办〔2023〕16号 (organisation, phases, tasks, checklist) is loaded with its
+示例数据 tracking (:mod:`.workplan`). Values of indicators 1–10 and 17 come from the calculators run on synthetic raw data written into
 ``work_dir`` (示例数据) — with provenance — and the units' statistics from :mod:`.manual`. Every
 value is submitted by the supplying unit's user (or the technical analyst for computed values) and
 approved by the office. Timestamps are fixed, so the same command builds the same database.
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
 from liangshan.demo import manual
+from liangshan.demo.workplan import seed_workplan
 from liangshan.provenance import ComputedValues
 from liangshan.store.db import session_scope
 from liangshan.store.evidence import store_evidence
@@ -91,6 +93,7 @@ def build_demo(url: str, work_dir: Path | None = None) -> bool:
     with session_scope(url) as s:
         load_profile(s, PROFILE, at=next(clock))
         users = _users(s)
+        seed_workplan(s, clock)
         seen: set[tuple[str, int]] = set()
         for res in computed:
             prov = res.provenance.model_dump(mode="json")

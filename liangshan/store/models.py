@@ -180,3 +180,6 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+from liangshan.store import models_workplan  # noqa: E402,F401

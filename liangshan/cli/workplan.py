@@ -1,0 +1,397 @@
+"""``liangshan workplan``: the work plan — organisation, phases, tasks, digest, unit scores, bundle,
+verification route and meeting minutes."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.store.errors import StoreError
+
+app = typer.Typer(
+    help="工作方案：领导小组、实施步骤、主要任务、调度督办、考核、资料包与核查路线", no_args_is_help=True
+)
+
+RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]
+STATE_STYLE = {"overdue": "red", "due_soon": "yellow", "done": "green", "done_late": "magenta"}
+
+
+def _date(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"日期格式应为 YYYY-MM-DD，收到：{text}")
+
+
+def _url(db: str | None) -> str:
+    from liangshan.store.service import ensure_db
+
+    return ensure_db(db_url(db))
+
+
+def _pct(v: float | None) -> str:
+    return "未报送" if v is None else f"{v:.0f}%"
+
+
+@app.command()
+def load(
+    region: RegionOpt,
+    file: Annotated[Path | None, typer.Option("--file", help="工作方案 YAML（默认卢氏县方案）")] = None,
+    db: DbOpt = None,
+) -> None:
+    """为已有地区载入工作方案（任务、阶段节点、资料清单）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.workplan.plan import LUSHI_PLAN, load_plan
+
+    url = _url(db)
+    try:
+        with session_scope(url) as s:
+            plan = load_plan(s, region, file or LUSHI_PLAN)
+            title = plan.title
+    except StoreError as e:
+        fail(str(e))
+    console.print(f"已载入工作方案：{title}（{region}）")
+
+
+@app.command()
+def show(region: RegionOpt, date_: DateOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """领导小组与办公室、实施步骤与节点、七项主要任务（牵头/配合单位、关联指标、进展）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.workplan.plan import plan_dict
+    from liangshan.workplan.tracking import STATE_LABELS
+
+    on = _date(date_)
+    try:
+        with session_scope(_url(db)) as s:
+            data = plan_dict(s, region, on)
+    except StoreError as e:
+        fail(str(e))
+    if json:
+        emit_json(data)
+        return
+    org = data["organisation"]
+    console.print(f"[bold]{data['plan']['title']}[/]（{data['plan']['doc_number']}）  截至 {data['as_of']}")
+    console.print(f"\n[bold]{org['group_name']}[/]")
+    console.print("组长：" + "；".join(f"{p['name']}（{p['title']}）" for p in org["leaders"]))
+    console.print("副组长：" + "；".join(f"{p['name']}（{p['title']}）" for p in org["deputy_leaders"]))
+    console.print("成员单位：" + "、".join(org["member_units"]))
+    off = org["office"]
+    console.print(
+        f"{off['name']}（设在{off['location']}）主任："
+        + "；".join(p["name"] for p in off["director"])
+        + "  副主任："
+        + "；".join(p["name"] for p in off["deputy_directors"])
+    )
+    t = Table(title="实施步骤与节点", show_lines=False)
+    for col in ("阶段", "节点", "责任单位", "期限", "状态"):
+        t.add_column(col)
+    for ph in data["phases"]:
+        for i, m in enumerate(ph["milestones"]):
+            style = STATE_STYLE.get(m["state"], "")
+            label = STATE_LABELS[m["state"]]
+            t.add_row(
+                ph["name"] if i == 0 else "",
+                m["title"],
+                m["owner"] or "—",
+                m["due"] or "未定",
+                f"[{style}]{label}[/]" if style else label,
+            )
+    console.print(t)
+    t = Table(title="主要任务", show_lines=True)
+    for col in ("任务", "牵头单位", "配合单位", "关联指标", "进展"):
+        t.add_column(col, overflow="fold")
+    for tk in data["tasks"]:
+        rows = [(f"（{tk['code']}）{tk['title']}", tk)] + [
+            (f"  {x['code']}. {x['title']}", x) for x in tk["subtasks"]
+        ]
+        for label, x in rows:
+            t.add_row(
+                label,
+                x["lead_unit"] or "—",
+                "、".join(x["cooperating_units"]) or "—",
+                "、".join(str(i) for i in x["indicators"]) or "—",
+                _pct(x["progress"]["percent"]),
+            )
+    console.print(t)
+
+
+@app.command()
+def digest(
+    region: RegionOpt,
+    date_: DateOpt = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="只看该单位（名称或别名）")] = None,
+    horizon: Annotated[int, typer.Option("--horizon", help="几天内到期算“即将到期”")] = 7,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """每日提醒：各单位已逾期和即将到期的事项（节点、督办、资料、群众监督、数据填报）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.regions import find_unit
+    from liangshan.workplan.tracking import digest as make_digest
+
+    on = _date(date_)
+    try:
+        with session_scope(_url(db)) as s:
+            uid = None
+            if unit:
+                u = find_unit(s, region, unit)
+                if u is None:
+                    fail(f"地区 {region} 没有单位“{unit}”")
+                uid = u.id
+            data = make_digest(s, region, on, horizon_days=horizon, unit_id=uid)
+    except StoreError as e:
+        fail(str(e))
+    if json:
+        emit_json({"region": region, "date": on.isoformat(), "horizon_days": horizon, "units": data})
+        return
+    if not data:
+        console.print(f"{on.isoformat()}：没有逾期或 {horizon} 天内到期的事项")
+        return
+    for entry in data:
+        console.print(
+            f"\n[bold]{entry['unit']}[/]  已逾期 {len(entry['overdue'])} 项，"
+            f"{horizon} 天内到期 {len(entry['due_soon'])} 项"
+        )
+        for key, style in (("overdue", "red"), ("due_soon", "yellow")):
+            for it in entry[key]:
+                console.print(
+                    f"  [{style}]{it['state_label']}[/] {it['due']}  [{it['kind_label']}] {it['title']}"
+                )
+
+
+@app.command()
+def score(
+    region: RegionOpt,
+    year: Annotated[int, typer.Option("--year", help="考核年度")],
+    sheet: Annotated[Path | None, typer.Option("--sheet", help="评分表 YAML（默认参考评分表）")] = None,
+    date_: DateOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="导出排名表（.csv 或 .xlsx）")] = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """年度工作目标考核：各单位得分与排名（评分表可配置）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.workplan.scoring import COMPONENT_LABELS, assess_units, load_sheet
+
+    try:
+        sh = load_sheet(sheet)
+        with session_scope(_url(db)) as s:
+            data = assess_units(s, region, year, as_of=_date(date_) if date_ else None, sheet=sh)
+    except StoreError as e:
+        fail(str(e))
+    comps = list(sh.weights)
+    if out is not None:
+        _write_scores(data, comps, out)
+    if json:
+        emit_json(data)
+        return
+    t = Table(title=f"{year}年{sh.name}（截至 {data['as_of']}）")
+    for col in (
+        "排名",
+        "单位",
+        "得分",
+        "等次",
+        *(f"{COMPONENT_LABELS[c]}({sh.weights[c]:g})" for c in comps),
+    ):
+        t.add_column(col)
+    for u in data["units"]:
+        cells = []
+        for c in comps:
+            comp = u["components"][c]
+            cells.append("—" if comp["rate"] is None else f"{100 * comp['rate']:.0f}%")
+        t.add_row(
+            str(u["rank"] or "—"),
+            u["unit"],
+            "—" if u["score"] is None else f"{u['score']:.1f}",
+            u["grade"] or "无考核内容",
+            *cells,
+        )
+    console.print(t)
+    if out is not None:
+        console.print(f"已导出：{out}")
+
+
+def _write_scores(data: dict[str, Any], comps: list[str], out: Path) -> None:
+    from liangshan.workplan.scoring import COMPONENT_LABELS
+
+    header = ["排名", "单位", "得分", "等次"]
+    for c in comps:
+        header += [f"{COMPONENT_LABELS[c]}", f"{COMPONENT_LABELS[c]}分子", f"{COMPONENT_LABELS[c]}分母"]
+    rows: list[list[Any]] = []
+    for u in data["units"]:
+        row: list[Any] = [
+            u["rank"],
+            u["unit"],
+            None if u["score"] is None else round(u["score"], 2),
+            u["grade"],
+        ]
+        for c in comps:
+            comp = u["components"][c]
+            row += [
+                None if comp["rate"] is None else round(comp["rate"], 4),
+                comp["numerator"],
+                comp["denominator"],
+            ]
+        rows.append(row)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = f"{data['year']}年度考核"
+        ws.append(header)
+        for r in rows:
+            ws.append(r)
+        wb.save(out)
+    elif out.suffix.lower() == ".csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+    else:
+        fail(f"--out 只支持 .csv 或 .xlsx：{out}")
+
+
+@app.command()
+def bundle(
+    region: RegionOpt,
+    out: Annotated[Path, typer.Option("--out", help="输出 ZIP 文件")],
+    date_: DateOpt = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """导出申报/核查资料包（ZIP，含 manifest.json 与每个文件的 sha256）。"""
+    from liangshan.config import evidence_root
+    from liangshan.store.db import session_scope
+    from liangshan.workplan.bundle import export_bundle
+
+    url = _url(db)
+    try:
+        with session_scope(url) as s:
+            manifest = export_bundle(s, region, evidence_root(url), out, as_of=_date(date_))
+    except StoreError as e:
+        fail(str(e))
+    done = sum(1 for i in manifest["items"] if i["status"] == "done")
+    if json:
+        emit_json(
+            {"out": str(out), "items": len(manifest["items"]), "done": done, "files": manifest["file_count"]}
+        )
+        return
+    console.print(
+        f"已导出资料包：{out}（{len(manifest['items'])} 项资料，已完成 {done} 项，"
+        f"文件 {manifest['file_count']} 个）"
+    )
+
+
+@app.command()
+def route(
+    region: RegionOpt,
+    out: Annotated[Path, typer.Option("--out", help="输出路线单 .docx")],
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="底图边界 GeoJSON（WGS 84）")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="另存路线图 PNG")] = None,
+    speed: Annotated[float, typer.Option("--speed", help="平均车速（公里/小时）")] = 40.0,
+    road_factor: Annotated[float, typer.Option("--road-factor", help="道路距离 / 直线距离")] = 1.0,
+    return_to_start: Annotated[bool, typer.Option("--return", help="返回出发点")] = False,
+    start_time: Annotated[str, typer.Option("--start-time", help="出发时间 HH:MM")] = "08:30",
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """现场核查路线：按最近邻 + 2-opt 排序点位，估算距离与时间，输出路线单（含路线图）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import Region
+    from liangshan.workplan.documents import write_route_sheet
+    from liangshan.workplan.mapping import read_boundaries, route_map_png
+
+    try:
+        with session_scope(_url(db)) as s:
+            from liangshan.workplan.verification import region_route
+
+            pts, rt, rows = region_route(
+                s,
+                region,
+                speed_kmh=speed,
+                road_factor=road_factor,
+                return_to_start=return_to_start,
+                start_time=start_time,
+            )
+            reg = s.get(Region, region)
+            name = reg.name if reg else region
+        bounds = read_boundaries(geojson) if geojson else []
+    except (StoreError, ValueError) as e:
+        fail(str(e))
+    image = route_map_png(
+        pts, rt.order, boundaries=bounds, title=f"{name}现场核查路线", closed=return_to_start
+    )
+    if png:
+        png.write_bytes(image)
+    totals = {
+        "total_km": rt.total_km,
+        "drive_minutes": rt.drive_minutes,
+        "total_minutes": rt.total_minutes,
+        "parameters": rt.parameters,
+    }
+    write_route_sheet(rows, totals, out, title=f"{name}现场核查路线单", map_png=image)
+    if json:
+        emit_json(
+            {
+                "out": str(out),
+                **totals,
+                "stops": [
+                    {k: r[k] for k in ("seq", "name", "distance_km", "arrive", "depart")} for r in rows
+                ],
+            }
+        )
+        return
+    t = Table(
+        title=f"{name}现场核查路线（全程约 {rt.total_km:.1f} 公里，"
+        f"含停留约 {rt.total_minutes / 60:.1f} 小时）"
+    )
+    for col in ("序", "点位", "责任单位", "上一段(km)", "到达", "离开"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            str(r["seq"]), r["name"], r["owner"] or "—", f"{r['distance_km']:.1f}", r["arrive"], r["depart"]
+        )
+    console.print(t)
+    console.print(f"已写出路线单：{out}")
+
+
+@app.command()
+def minutes(
+    meeting_id: Annotated[int, typer.Argument(help="调度会议编号")],
+    out: Annotated[Path, typer.Option("--out", help="输出会议纪要 .docx")],
+    db: DbOpt = None,
+) -> None:
+    """导出调度会议纪要（会议情况、议题、议定事项、督办事项）。"""
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import Region
+    from liangshan.workplan.documents import write_minutes
+    from liangshan.workplan.tracking import meeting_dict
+
+    try:
+        with session_scope(_url(db)) as s:
+            m = meeting_dict(s, meeting_id)
+            reg = s.get(Region, m["region"])
+            name = reg.name if reg else ""
+    except StoreError as e:
+        fail(str(e))
+    write_minutes(m, out, region_name=name)
+    console.print(
+        f"已写出会议纪要：{out}（{m['title']}，议定事项 {len(m['decisions'])} 项，"
+        f"督办 {len(m['actions'])} 项）"
+    )
