@@ -12,10 +12,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from liangshan.cli import air, core, eco, gep, land, survey, water, web, workplan  # noqa: E402
+from liangshan.cli import air, core, eco, gep, land, report, survey, water, web, workplan  # noqa: E402
 
 core.register(app)
 web.register(app)
+report.register(app)
 for _name, _sub in (
     ("air", air.app),
     ("water", water.app),

@@ -1,0 +1,113 @@
+"""``liangshan report``: the 情况说明技术报告 (docx/pdf), its 附表 (xlsx) or the briefing deck (pptx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from liangshan.cli.common import console, db_url, emit_json, err_console, fail
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        region: Annotated[str, typer.Option(help="地区代码（GB/T 2260），如 411224")],
+        out: Annotated[Path, typer.Option("--out", help="输出文件，如 报告.docx")],
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="docx、pdf、xlsx 或 pptx（默认取 --out 的扩展名）")
+        ] = None,
+        round_id: Annotated[
+            int | None, typer.Option("--round", help="评估批次编号（默认进行中的批次）")
+        ] = None,
+        years: Annotated[str | None, typer.Option(help="评估年份，如 2023-2025（代替批次年份）")] = None,
+        target_year: Annotated[
+            int | None, typer.Option(help="问题指标须达标的年份（趋势测算用，默认评估期后一年）")
+        ] = None,
+        score: Annotated[bool, typer.Option(help="附加参考评分（非官方，等权重）")] = False,
+        support_unit: Annotated[str, typer.Option(help="封面“技术支持”单位")] = "技术支持单位",
+        official_fonts: Annotated[
+            bool,
+            typer.Option(
+                help="写入公文字体名（仿宋_GB2312、黑体、方正小标宋简体），供装有这些字体的 Word 使用"
+            ),
+        ] = False,
+        measures: Annotated[Path | None, typer.Option(help="其他完善措施库 YAML")] = None,
+        cases: Annotated[Path | None, typer.Option(help="其他典型案例库 YAML")] = None,
+        db: Annotated[
+            str | None,
+            typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）"),
+        ] = None,
+        json: Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")] = False,
+    ) -> None:
+        """生成“两山指数”自评估情况说明技术报告（Word/PDF）、附表（Excel）或汇报演示文稿（PPT）。"""
+        from liangshan.assess import equal_weights
+        from liangshan.catalog import load_catalog
+        from liangshan.report.cases import load_cases
+        from liangshan.report.charts import ChartFontError
+        from liangshan.report.fonts import FontSet
+        from liangshan.report.generate import FORMATS, generate
+        from liangshan.report.measures import load_measures
+        from liangshan.report.pdf import PdfConversionError
+        from liangshan.store.errors import StoreError
+        from liangshan.store.service import parse_years
+
+        kind = (fmt or out.suffix.lstrip(".")).lower()
+        if kind not in FORMATS:
+            fail(f"--format 只能是 {'、'.join(FORMATS)}（收到：{fmt or out.suffix or '无扩展名'}）")
+        if round_id is not None and years:
+            fail("--round 与 --years 只能选一个")
+        options: dict[str, object] = {"support_unit": support_unit}
+        if target_year is not None:
+            options["target_year"] = target_year
+        if official_fonts:
+            options["fonts"] = FontSet.official()
+        try:
+            if measures:
+                options["measures"] = load_measures(measures)
+            if cases:
+                options["cases"] = load_cases(cases)
+            ys = parse_years(years, (0, 0)) if years else None
+        except (ValueError, StoreError) as e:
+            fail(str(e))
+        weights = equal_weights(load_catalog()) if score else None
+        url = db_url(db)
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=json,
+        ) as bar:
+            task = bar.add_task("准备", total=100)
+
+            def progress(label: str, fraction: float) -> None:
+                bar.update(task, description=label, completed=round(100 * fraction))
+
+            try:
+                path = generate(
+                    url,
+                    region,
+                    kind,
+                    out,
+                    round_id=round_id,
+                    years=ys,
+                    weights=weights,
+                    progress=progress,
+                    **options,
+                )
+            except (StoreError, PdfConversionError, ChartFontError, ValueError) as e:
+                bar.stop()
+                fail(str(e))
+        size = path.stat().st_size
+        if json:
+            emit_json({"region": region, "format": kind, "out": str(path), "bytes": size})
+        else:
+            console.print(f"已生成{_LABEL[kind]}：{path}（{size / 1024:,.0f} KB）")
+
+
+_LABEL = {"docx": " Word 报告", "pdf": " PDF 报告", "xlsx": " Excel 附表", "pptx": "汇报演示文稿"}

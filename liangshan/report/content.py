@@ -1,0 +1,763 @@
+"""The report as data: a format-independent model of the 情况说明技术报告, built from an assessment.
+
+:func:`collect` reads what the report needs from the store in one transaction (the region, its round,
+the approved values used, their provenance, evidence files and approvers, the completeness of each
+unit's data) and :func:`build_content` turns an :class:`~liangshan.assess.Assessment` plus those facts
+into a :class:`ReportContent` — pure and deterministic: no clock (the report date is the date of the
+newest approval among the values used, else the round's deadline), catalog order for indicators, sorted
+lists everywhere. The writers (docx, pdf, xlsx, pptx) only lay this model out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liangshan import __version__
+from liangshan.assess import Assessment, assess
+from liangshan.assess.index import SCORE_LABEL, IndicatorResult
+from liangshan.assess.rules import NA, PASS
+from liangshan.assess.values import Observation, YearValue, display_value
+from liangshan.catalog import Catalog, Indicator, load_catalog
+from liangshan.report.cases import Case, CaseLibrary, load_cases
+from liangshan.report.gaps import PROBLEM_VERDICTS, Gap, analyse, fmt_value
+from liangshan.report.measures import SUPPLIER, MeasureLibrary, load_measures, resolve_deadline
+from liangshan.store.errors import NotFoundError
+from liangshan.store.models import (
+    AssessmentRound,
+    Evidence,
+    GroupMember,
+    Region,
+    Review,
+    Submission,
+    SubmissionEvidence,
+    Unit,
+    User,
+)
+from liangshan.store.regions import get_region, open_round, overrides, profile
+from liangshan.store.submissions import approved_observations
+
+RULE_TEXT = {
+    "threshold": "评估年（最新一年）数值按 GB/T 8170 修约到报告精度后与目标值比较，“>”为严格大于",
+    "equals": "评估年数值修约后须等于目标值（全部达标）",
+    "zoned_threshold": "按地区所属地形区（山区/丘陵区/平原区）选取目标值，评估年数值修约后比较",
+    "steady_improvement": "评估期内逐年不下降为达标；末年不低于首年且仅一次下降为基本达标；否则未达标",
+    "not_decrease": "评估年面积不低于批准的划定基数（未设置时为评估期首年），容差 0.01 km²",
+    "obtained": "评估期内获得至少 1 个国家级及以上生态文化品牌，并有佐证材料",
+    "established": "制度文件已印发且评估年度有实施佐证",
+}
+SOURCE_TEXT = {"elements": "数据项计算", "direct": "直接填报"}
+
+
+# ---- the model ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegionFacts:
+    code: str
+    name: str
+    parents: tuple[str, ...]
+    terrain_zone: str | None
+    land_area_km2: float | None
+    population: int | None
+    note: str
+    leading_group: tuple[tuple[str, str, str], ...] = ()  # (position, name, title)
+
+    @property
+    def full_name(self) -> str:
+        return "".join(self.parents) + self.name
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    id: int | None
+    name: str
+    start_year: int
+    end_year: int
+    deadline: str | None
+
+
+@dataclass(frozen=True)
+class ElementRef:
+    code: str
+    name: str
+    unit: str
+    suppliers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputRef:
+    name: str
+    sha256: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class ProvenanceRef:
+    """One calculation behind approved values: which elements, which year, how, from which files."""
+
+    year: int
+    elements: tuple[str, ...]  # element names
+    calculator: str
+    standard: str
+    package_version: str
+    inputs: tuple[InputRef, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    year: int
+    element: str  # element name
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ApprovalRef:
+    year: int
+    element: str
+    version: int
+    submitted_by: str
+    approver: str
+    at: str  # ISO date
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One year of an indicator: the value as reported and how it was formed."""
+
+    year: int
+    value: float | bool | None
+    text: str  # "88.8%", "是", "数据缺失（统计局）"
+    status: str  # ok | missing | not_applicable
+    composition: str  # "优良天数 318 天 ÷ 有效监测天数 358 天"
+    source: str  # 数据项计算 | 直接填报 | ""
+    missing_units: tuple[str, ...] = ()
+    evidence_count: int = 0
+
+
+@dataclass(frozen=True)
+class IndicatorSection:
+    id: int
+    name: str
+    goal: str
+    category: str
+    unit: str
+    precision: int
+    definition: str
+    standards: tuple[str, ...]
+    target_text: str
+    rule: str
+    rule_text: str
+    threshold: float | None
+    responsible_units: tuple[str, ...]
+    elements: tuple[ElementRef, ...]
+    rows: tuple[YearRow, ...]
+    verdict: str
+    reason: str
+    gap: Gap
+    provenance: tuple[ProvenanceRef, ...]
+    evidence: tuple[EvidenceRef, ...]
+    approvals: tuple[ApprovalRef, ...]
+    kind: str  # ratio | value | count | all_true
+
+    @property
+    def latest(self) -> YearRow:
+        return self.rows[-1]
+
+
+@dataclass(frozen=True)
+class MeasureItem:
+    id: str
+    text: str
+    lead: str
+    cooperating: tuple[str, ...]
+    deadline: date
+    task: str
+    task_title: str
+
+
+@dataclass(frozen=True)
+class ProblemPlan:
+    indicator_id: int
+    indicator_name: str
+    verdict: str
+    gap: Gap
+    measures: tuple[MeasureItem, ...]
+
+
+@dataclass(frozen=True)
+class UnitCompleteness:
+    unit: str
+    expected: int
+    approved: int
+    pending: int
+    missing: int
+    missing_items: tuple[str, ...]
+
+    @property
+    def rate(self) -> float:
+        return 100.0 * self.approved / self.expected if self.expected else 100.0
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    code: str
+    name: str
+    unit: str
+    suppliers: tuple[str, ...]
+    computed_years: tuple[int, ...]
+    entered_years: tuple[int, ...]
+    missing_years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    code: str
+    name: str
+    indicators: int
+    counts: dict[str, int]
+    goal: str = ""
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    title: str
+    region: RegionFacts
+    round: RoundFacts
+    years: tuple[int, ...]
+    report_date: date
+    compiler: str
+    support_unit: str
+    catalog_title: str
+    catalog_version: str
+    catalog_source: str
+    package_version: str
+    counts: dict[str, int]
+    goals: tuple[GroupSummary, ...]
+    categories: tuple[GroupSummary, ...]
+    indicators: tuple[IndicatorSection, ...]
+    problems: tuple[ProblemPlan, ...]
+    not_applicable: tuple[IndicatorSection, ...]
+    cases: tuple[Case, ...]
+    completeness: tuple[UnitCompleteness, ...]
+    sources: tuple[SourceRow, ...]
+    target_year: int
+    score: float | None = None
+    score_label: str = SCORE_LABEL
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def evaluation_year(self) -> int:
+        return self.years[-1]
+
+    @property
+    def period(self) -> str:
+        return f"{self.years[0]}—{self.years[-1]}年"
+
+    def indicator(self, ident: int) -> IndicatorSection:
+        return next(s for s in self.indicators if s.id == ident)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (dates as ISO strings), e.g. for the web API."""
+
+        def conv(x: Any) -> Any:
+            if isinstance(x, date):
+                return x.isoformat()
+            if isinstance(x, dict):
+                return {str(k): conv(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return [conv(v) for v in x]
+            return x
+
+        d = conv(dataclasses.asdict(self))
+        d["cases"] = [c.model_dump(mode="json") for c in self.cases]
+        return d
+
+
+# ---- what the store supplies ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoreFacts:
+    """Everything the report reads from the database, as plain values (no ORM objects)."""
+
+    region: RegionFacts
+    round: RoundFacts
+    observations: Mapping[tuple[str, int], Observation]
+    submissions: Mapping[int, dict[str, Any]]  # id → {item, year, version, provenance, created_by}
+    approvals: Mapping[int, tuple[str, str]]  # submission id → (approver display name, ISO date)
+    evidence: Mapping[int, tuple[tuple[str, str, int], ...]]  # submission id → (filename, sha256, size)
+    latest_status: Mapping[tuple[str, int], str]  # newest version's status per item-year
+    units: tuple[str, ...]  # the region's unit names in their order
+    unit_aliases: Mapping[str, str]  # alias → unit name
+    overrides: Mapping[int, Mapping[str, Any]]
+
+
+def collect(
+    session: Session, region_code: str, years: Sequence[int] | None = None, round_id: int | None = None
+) -> StoreFacts:
+    """Read the store facts for a report of ``region_code`` (the round's years unless ``years``)."""
+    region = get_region(session, region_code)
+    rnd: AssessmentRound | None
+    try:
+        rnd = open_round(session, region_code, round_id)
+    except NotFoundError:
+        if round_id is not None or not years:
+            raise
+        rnd = None
+    if years:
+        ys = tuple(sorted(set(years)))
+        rf = RoundFacts(
+            rnd.id if rnd and (rnd.start_year, rnd.end_year) == (ys[0], ys[-1]) else None,
+            rnd.name
+            if rnd and (rnd.start_year, rnd.end_year) == (ys[0], ys[-1])
+            else f"{ys[0]}—{ys[-1]}年自评估",
+            ys[0],
+            ys[-1],
+            rnd.deadline if rnd and (rnd.start_year, rnd.end_year) == (ys[0], ys[-1]) else None,
+        )
+    else:
+        assert rnd is not None
+        ys = tuple(range(rnd.start_year, rnd.end_year + 1))
+        rf = RoundFacts(rnd.id, rnd.name, rnd.start_year, rnd.end_year, rnd.deadline)
+    parents: list[str] = []
+    p = region.parent_code
+    while p:
+        parent = session.get(Region, p)
+        if parent is None:
+            break
+        parents.insert(0, parent.name)
+        p = parent.parent_code
+    group = session.scalars(
+        select(GroupMember).where(GroupMember.region_code == region_code).order_by(GroupMember.sort)
+    )
+    facts = RegionFacts(
+        region.code,
+        region.name,
+        tuple(parents),
+        region.terrain_zone,
+        region.land_area_km2,
+        region.population,
+        region.note or "",
+        tuple((m.position, m.name, m.title) for m in group),
+    )
+    obs = approved_observations(session, region_code, ys)
+    ids = sorted({o.submission_id for o in obs.values() if o.submission_id is not None})
+    subs: dict[int, dict[str, Any]] = {}
+    for s in session.scalars(select(Submission).where(Submission.id.in_(ids))):
+        subs[s.id] = {
+            "item": s.item_code,
+            "year": s.year,
+            "version": s.version,
+            "provenance": s.provenance,
+            "created_by": s.created_by,
+        }
+    names = {u.username: u.display_name for u in session.scalars(select(User))}
+    approvals: dict[int, tuple[str, str]] = {}
+    for r in session.scalars(
+        select(Review)
+        .where(Review.submission_id.in_(ids), Review.action == "approve")
+        .order_by(Review.at, Review.id)
+    ):
+        approvals[r.submission_id] = (names.get(r.actor, r.actor), r.at.date().isoformat())
+    ev: dict[int, list[tuple[str, str, int]]] = {}
+    for sid, e in session.execute(
+        select(SubmissionEvidence.submission_id, Evidence)
+        .join(Evidence, Evidence.id == SubmissionEvidence.evidence_id)
+        .where(SubmissionEvidence.submission_id.in_(ids))
+    ).all():
+        ev.setdefault(sid, []).append((e.filename, e.sha256, e.size))
+    status: dict[tuple[str, int], tuple[int, str]] = {}
+    for item, year, version, st in session.execute(
+        select(Submission.item_code, Submission.year, Submission.version, Submission.status).where(
+            Submission.region_code == region_code, Submission.year.in_(list(ys))
+        )
+    ).all():
+        if (item, year) not in status or version > status[(item, year)][0]:
+            status[(item, year)] = (version, st)
+    units = list(session.scalars(select(Unit).where(Unit.region_code == region_code).order_by(Unit.sort)))
+    aliases = {a: u.name for u in units for a in (u.aliases or [])}
+    return StoreFacts(
+        facts,
+        rf,
+        obs,
+        subs,
+        approvals,
+        {k: tuple(sorted(v)) for k, v in ev.items()},
+        {k: v[1] for k, v in status.items()},
+        tuple(u.name for u in units),
+        aliases,
+        overrides(session, region_code),
+    )
+
+
+# ---- building the content -------------------------------------------------------------------------
+def _fmt_number(x: float, unit: str, count: bool) -> str:
+    s = f"{x:,.0f}" if count or float(x).is_integer() else f"{x:,.2f}"
+    return f"{s} {unit}".rstrip() if unit else s
+
+
+def _composition(ind: Indicator, yv: YearValue, catalog: Catalog) -> str:
+    if yv.source == "direct":
+        return "直接填报的指标值"
+    comps = yv.components
+    if not comps:
+        return ""
+    if ind.formula.kind == "ratio":
+        elems = comps.get("elements", {})
+
+        def side(codes: Sequence[str]) -> str:
+            parts = []
+            for c in codes:
+                el = catalog.element(c)
+                parts.append(f"{el.name} {_fmt_number(elems.get(c, 0.0), el.unit, el.kind == 'count')}")
+            return " + ".join(parts)
+
+        return f"{side(ind.formula.numerator)} ÷ {side(ind.formula.denominator)}"
+    if ind.formula.kind == "all_true":
+        return "；".join(
+            f"{catalog.element(c).name}：{'是' if comps.get(c) else '否'}" for c in ind.formula.elements
+        )
+    return ""
+
+
+def _missing_units(yv: YearValue, catalog: Catalog, ind: Indicator) -> tuple[str, ...]:
+    codes = {e.code for e in catalog.data_elements}
+    units: list[str] = []
+    for c in yv.missing:
+        for u in catalog.element(c).suppliers[:1] if c in codes else ind.responsible_units[:1]:
+            if u not in units:
+                units.append(u)
+    return tuple(units or ind.responsible_units[:1])
+
+
+def _row(ind: Indicator, yv: YearValue, catalog: Catalog) -> YearRow:
+    v = display_value(ind, yv)
+    if yv.status == "missing":
+        units = _missing_units(yv, catalog, ind)
+        return YearRow(yv.year, None, f"数据缺失（{'、'.join(units)}）", "missing", "", "", units)
+    if yv.status == "not_applicable":
+        return YearRow(
+            yv.year, None, "不适用（无评价对象）", "not_applicable", _composition(ind, yv, catalog), ""
+        )
+    if isinstance(v, bool):
+        text = "是" if v else "否"
+    elif ind.formula.kind == "count":
+        text = f"{v:g} {ind.unit}"
+    else:
+        text = fmt_value(ind, v)
+    return YearRow(
+        yv.year,
+        v,
+        text,
+        "ok",
+        _composition(ind, yv, catalog),
+        SOURCE_TEXT.get(yv.source or "", ""),
+        (),
+        yv.evidence_count,
+    )
+
+
+def _item_codes(ind: Indicator) -> list[str]:
+    return [*ind.formula.element_codes(), f"indicator:{ind.id}"]
+
+
+def _traces(
+    ind: Indicator, years: Sequence[int], facts: StoreFacts, catalog: Catalog
+) -> tuple[tuple[ProvenanceRef, ...], tuple[EvidenceRef, ...], tuple[ApprovalRef, ...]]:
+    names = {e.code: e.name for e in catalog.data_elements} | {f"indicator:{ind.id}": ind.name}
+    prov: dict[tuple[int, str, str, tuple[InputRef, ...]], tuple[list[str], str]] = {}
+    evidence: list[EvidenceRef] = []
+    approvals: list[ApprovalRef] = []
+    for y in years:
+        for code in _item_codes(ind):
+            o = facts.observations.get((code, y))
+            if o is None or o.submission_id is None:
+                continue
+            sub = facts.submissions.get(o.submission_id, {})
+            p = sub.get("provenance")
+            if p:
+                inputs = tuple(
+                    InputRef(str(i.get("name", "")), str(i.get("sha256", "")), i.get("size"))
+                    for i in p.get("inputs", [])
+                )
+                key = (y, str(p.get("calculator", "")), str(p.get("standard", "")), inputs)
+                prov.setdefault(key, ([], str(p.get("package_version", ""))))[0].append(names[code])
+            for fn, sha, size in facts.evidence.get(o.submission_id, ()):
+                evidence.append(EvidenceRef(y, names[code], fn, sha, size))
+            who, at = facts.approvals.get(o.submission_id, ("—", ""))
+            approvals.append(
+                ApprovalRef(
+                    y, names[code], int(sub.get("version", 0)), str(sub.get("created_by", "")), who, at
+                )
+            )
+    provs = tuple(
+        ProvenanceRef(y, tuple(els), calc, std, ver, inputs)
+        for (y, calc, std, inputs), (els, ver) in sorted(prov.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    )
+    evidence.sort(key=lambda e: (e.year, e.element, e.filename, e.sha256))
+    return provs, tuple(evidence), tuple(approvals)
+
+
+def _section(r: IndicatorResult, a: Assessment, facts: StoreFacts, gap: Gap) -> IndicatorSection:
+    cat, ind = a.catalog, r.indicator
+    codes = {e.code for e in cat.data_elements}
+    elements = tuple(
+        ElementRef(c, cat.element(c).name, cat.element(c).unit, cat.element(c).suppliers)
+        for c in ind.formula.element_codes()
+        if c in codes
+    )
+    provs, evidence, approvals = _traces(ind, a.years, facts, cat)
+    return IndicatorSection(
+        id=ind.id,
+        name=ind.name,
+        goal=cat.goal_of(ind).name,
+        category=cat.category(ind.category).name,
+        unit=ind.unit,
+        precision=ind.precision,
+        definition=ind.definition,
+        standards=ind.standards,
+        target_text=r.target.text,
+        rule=r.target.rule,
+        rule_text=RULE_TEXT[r.target.rule],
+        threshold=r.judgement.threshold,
+        responsible_units=ind.responsible_units,
+        elements=elements,
+        rows=tuple(_row(ind, yv, cat) for yv in r.years),
+        verdict=r.verdict,
+        reason=r.judgement.reason,
+        gap=gap,
+        provenance=provs,
+        evidence=evidence,
+        approvals=approvals,
+        kind=ind.formula.kind,
+    )
+
+
+def _plans(
+    sections: Sequence[IndicatorSection], lib: MeasureLibrary, rf: RoundFacts
+) -> tuple[ProblemPlan, ...]:
+    plans = []
+    for sec in sections:
+        if sec.verdict not in PROBLEM_VERDICTS:
+            continue
+        items: list[MeasureItem] = []
+        if sec.gap.missing:
+            suppliers: list[str] = []
+            for mi in sec.gap.missing:
+                lead = mi.units[0] if mi.units else sec.responsible_units[0]
+                if lead not in suppliers:
+                    suppliers.append(lead)
+            dm = lib.data_missing
+            for sup in suppliers:
+                rule = dm.deadline or lib.default_deadline
+                coop = tuple(u for u in dm.cooperating if lib.canonical(u) != lib.canonical(sup))
+                items.append(
+                    MeasureItem(
+                        dm.id,
+                        dm.text,
+                        sup if dm.lead == SUPPLIER else dm.lead,
+                        coop,
+                        resolve_deadline(rule, rf.end_year, rf.deadline),
+                        dm.task,
+                        lib.task(dm.task).title,
+                    )
+                )
+        if sec.verdict != "数据缺失":
+            for m in lib.for_indicator(sec.id):
+                rule = m.deadline or lib.default_deadline
+                items.append(
+                    MeasureItem(
+                        m.id,
+                        m.text,
+                        m.lead,
+                        m.cooperating,
+                        resolve_deadline(rule, rf.end_year, rf.deadline),
+                        m.task,
+                        lib.task(m.task).title,
+                    )
+                )
+        plans.append(ProblemPlan(sec.id, sec.name, sec.verdict, sec.gap, tuple(items)))
+    return tuple(plans)
+
+
+def _completeness(a: Assessment, facts: StoreFacts, lib: MeasureLibrary) -> tuple[UnitCompleteness, ...]:
+    """Per supplying unit (first supplier of each data element): approved, pending and missing figures."""
+
+    def canon(u: str) -> str:
+        u = lib.canonical(u)
+        return facts.unit_aliases.get(u, u)
+
+    per: dict[str, dict[str, Any]] = {}
+    for el in a.catalog.data_elements:
+        unit = canon(el.suppliers[0]) if el.suppliers else "未指定单位"
+        d = per.setdefault(unit, {"expected": 0, "approved": 0, "pending": 0, "missing": []})
+        for y in a.years:
+            d["expected"] += 1
+            if (el.code, y) in facts.observations:
+                d["approved"] += 1
+            elif facts.latest_status.get((el.code, y)) in ("submitted", "reopened", "draft"):
+                d["pending"] += 1
+                d["missing"].append(f"{y}年{el.name}（待审核）")
+            else:
+                d["missing"].append(f"{y}年{el.name}")
+    order = {u: i for i, u in enumerate(facts.units)}
+    out = [
+        UnitCompleteness(
+            u, d["expected"], d["approved"], d["pending"], d["expected"] - d["approved"], tuple(d["missing"])
+        )
+        for u, d in per.items()
+    ]
+    out.sort(key=lambda c: (order.get(c.unit, len(order)), c.unit))
+    return tuple(out)
+
+
+def _sources(a: Assessment, facts: StoreFacts) -> tuple[SourceRow, ...]:
+    rows = []
+    for el in a.catalog.data_elements:
+        computed, entered, missing = [], [], []
+        for y in a.years:
+            o = facts.observations.get((el.code, y))
+            if o is None or o.submission_id is None:
+                missing.append(y)
+            elif (facts.submissions.get(o.submission_id) or {}).get("provenance"):
+                computed.append(y)
+            else:
+                entered.append(y)
+        rows.append(
+            SourceRow(
+                el.code, el.name, el.unit, el.suppliers, tuple(computed), tuple(entered), tuple(missing)
+            )
+        )
+    return tuple(rows)
+
+
+def report_date(facts: StoreFacts) -> date:
+    """The newest approval date among the values used (数据截至), else the round's deadline."""
+    dates = sorted(at for _, at in facts.approvals.values() if at)
+    if dates:
+        return date.fromisoformat(dates[-1])
+    if facts.round.deadline:
+        return date.fromisoformat(facts.round.deadline)
+    return date(facts.round.end_year + 1, 12, 31)
+
+
+def build_content(
+    a: Assessment,
+    facts: StoreFacts,
+    *,
+    measures: MeasureLibrary | None = None,
+    cases: CaseLibrary | None = None,
+    target_year: int | None = None,
+    compiler: str | None = None,
+    support_unit: str = "技术支持单位",
+    when: date | None = None,
+) -> ReportContent:
+    """The report model for assessment ``a`` with the store ``facts`` (pure; same inputs → same model).
+
+    Parameters
+    ----------
+    a : Assessment
+        The assessment (catalog, region, years, results).
+    facts : StoreFacts
+        What :func:`collect` read from the store.
+    measures, cases : library, optional
+        The measures and case libraries (default: the bundled files).
+    target_year : int, optional
+        Year by which a failing indicator should reach its target (default: the year after the window).
+    compiler : str, optional
+        编制单位 on the cover (default: the region's leading group office).
+    support_unit : str
+        技术支持单位 on the cover.
+    when : date, optional
+        Report date (default: :func:`report_date`).
+    """
+    lib = measures or load_measures()
+    case_lib = cases if cases is not None else load_cases()
+    ty = target_year or a.years[-1] + 1
+    sections = []
+    for r in a.results:
+        gap = analyse(r, a.region, a.catalog, ty, lib.gap_terms)
+        sections.append(_section(r, a, facts, gap))
+    goals = tuple(GroupSummary(g["code"], g["name"], g["indicators"], g["counts"]) for g in a.by_goal())
+    cats = tuple(
+        GroupSummary(c["code"], c["name"], c["indicators"], c["counts"], a.catalog.goal(c["goal"]).name)
+        for c in a.by_category()
+    )
+    notes = []
+    if any(s.verdict == NA for s in sections):
+        notes.append("“不适用”指评估年无评价对象（分母为0），不计入问题指标。")
+    region_name = facts.region.name
+    return ReportContent(
+        title=f"{region_name}“两山指数”自评估情况说明技术报告",
+        region=facts.region,
+        round=facts.round,
+        years=a.years,
+        report_date=when or report_date(facts),
+        compiler=compiler or f"{region_name}“绿水青山就是金山银山”实践创新基地建设领导小组办公室",
+        support_unit=support_unit,
+        catalog_title=a.catalog.title,
+        catalog_version=f"{a.catalog.framework} {a.catalog.version}",
+        catalog_source=a.catalog.source,
+        package_version=__version__,
+        counts=a.counts(),
+        goals=goals,
+        categories=cats,
+        indicators=tuple(sections),
+        problems=_plans(sections, lib, facts.round),
+        not_applicable=tuple(s for s in sections if s.verdict == NA),
+        cases=tuple(case_lib.for_region(facts.region.code)),
+        completeness=_completeness(a, facts, lib),
+        sources=_sources(a, facts),
+        target_year=ty,
+        score=a.score(),
+        notes=tuple(notes),
+    )
+
+
+def load_content(
+    url: str,
+    region: str,
+    *,
+    years: Sequence[int] | None = None,
+    round_id: int | None = None,
+    weights: Mapping[int, float] | None = None,
+    catalog: Catalog | None = None,
+    **options: Any,
+) -> ReportContent:
+    """Assess ``region`` from its approved values and build the report model (one read transaction)."""
+    from liangshan.store.db import session_scope
+    from liangshan.store.service import ensure_db
+
+    ensure_db(url)
+    cat = catalog or load_catalog()
+    with session_scope(url) as s:
+        facts = collect(s, region, years, round_id)
+        region_row = get_region(s, region)
+        prof = profile(region_row)
+    ys = list(range(facts.round.start_year, facts.round.end_year + 1))
+    a = assess(cat, prof, ys, facts.observations, facts.overrides, weights)
+    return build_content(a, facts, **options)
+
+
+__all__ = [
+    "PASS",
+    "ApprovalRef",
+    "EvidenceRef",
+    "IndicatorSection",
+    "MeasureItem",
+    "ProblemPlan",
+    "ProvenanceRef",
+    "ReportContent",
+    "StoreFacts",
+    "UnitCompleteness",
+    "YearRow",
+    "build_content",
+    "collect",
+    "load_content",
+    "report_date",
+]

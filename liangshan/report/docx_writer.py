@@ -1,0 +1,883 @@
+"""The 情况说明技术报告 as a Word document (python-docx), laid out like a county government submission.
+
+Layout after GB/T 9704-2012 (党政机关公文格式) adapted to a technical report: A4, margins 37/35/28/26 mm,
+title in 小标宋, 一级标题 黑体, 二级标题 楷体, 正文 仿宋 四号 (14 pt, a technical report is denser than a
+公文's 三号) with a two-character first-line indent, tables in 五号, page numbers “— n —” centred at the
+foot. Each font is set on the styles and on every run for Latin and East Asian text (``w:eastAsia``)
+with ``zh-CN`` as the East Asian language, so Word and LibreOffice choose the Chinese face. The
+contents page holds a TOC field whose cached result is a static list of the headings: it reads
+correctly before any update, and Word refreshes the page numbers on opening (``w:updateFields``).
+
+Output is deterministic: document properties carry the report date, the zip members carry a fixed
+timestamp, charts are deterministic PNGs — the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from liangshan.report.charts import VERDICT_COLOURS, all_charts
+from liangshan.report.content import IndicatorSection, ReportContent
+from liangshan.report.fonts import FontSet
+from liangshan.report.gaps import fmt_rate, fmt_value
+
+CN_NUM = "一二三四五六七八九十"
+SHADE = {"达标": "E8F5E9", "基本达标": "FFF8E1", "未达标": "FFEBEE", "数据缺失": "F3E5F5", "不适用": "F5F5F5"}
+HEADER_SHADE = "D9E2F3"
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+Progress = Callable[[str], None]
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (up to 99)."""
+    if n <= 10:
+        return CN_NUM[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else CN_NUM[tens - 1]
+    return f"{head}十{CN_NUM[ones - 1] if ones else ''}"
+
+
+def _hex(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#"))
+
+
+# ---- low-level helpers ----------------------------------------------------------------------------
+def _rfonts(rpr: Any, east_asia: str, latin: str) -> None:
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr, name in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
+        rfonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if rfonts.get(qn(attr)) is not None:
+            del rfonts.attrib[qn(attr)]
+
+
+def _style_font(
+    style, east_asia: str, latin: str, size: float, bold: bool = False, colour: str = "000000"
+) -> None:
+    style.font.name = latin
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = _hex(colour)
+    _rfonts(style.element.get_or_add_rPr(), east_asia, latin)
+
+
+def _run_font(run: Run, east_asia: str, latin: str) -> None:
+    _rfonts(run._element.get_or_add_rPr(), east_asia, latin)
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
+
+
+def _repeat_header(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def _field(paragraph: Paragraph, instr: str, placeholder: str = "") -> None:
+    """A complex field (PAGE, TOC …) in ``paragraph``."""
+    for kind, text in (
+        ("begin", None),
+        ("instr", instr),
+        ("separate", None),
+        ("text", placeholder),
+        ("end", None),
+    ):
+        run = paragraph.add_run()
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {text} "
+            run._r.append(el)
+        elif kind == "text":
+            if text:
+                run.text = text
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
+
+
+class _Writer:
+    def __init__(self, content: ReportContent, fonts: FontSet, charts: dict[str, bytes]) -> None:
+        self.c = content
+        self.f = fonts
+        self.charts = charts
+        self.doc: DocumentType = Document()
+        self.table_no = 0
+        self.figure_no = 0
+        self._setup()
+
+    # -- document set-up --------------------------------------------------------------------------
+    def _setup(self) -> None:
+        doc, f = self.doc, self.f
+        styles = doc.styles
+        # East Asian language zh-CN everywhere (LibreOffice picks the SC face of a CJK collection by it)
+        rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        lang = rpr_default.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr_default.append(lang)
+        lang.set(qn("w:val"), "en-US")  # Latin text: English word breaking (no “GB/T 817|0”)
+        lang.set(qn("w:eastAsia"), "zh-CN")
+        _rfonts(rpr_default, f.body, f.latin)
+        normal = styles["Normal"]
+        _style_font(normal, f.body, f.latin, 14)
+        pf = normal.paragraph_format
+        pf.line_spacing = 1.5
+        pf.space_before = Pt(0)
+        pf.space_after = Pt(0)
+        pf.first_line_indent = Pt(28)
+        pf.widow_control = True
+        for name, face, size, bold in (
+            ("Heading 1", f.heading1, 16, False),
+            ("Heading 2", f.heading2, 15, True),
+            ("Heading 3", f.body, 14, True),
+            ("Title", f.title, 22, False),
+            ("Subtitle", f.heading2, 16, False),
+            ("Caption", f.heading1, 10.5, False),
+        ):
+            st = styles[name]
+            _style_font(st, face, f.latin, size, bold)
+            st.paragraph_format.first_line_indent = Pt(0)
+            st.paragraph_format.keep_with_next = name != "Title"
+            st.paragraph_format.space_before = Pt(12 if name.startswith("Heading") else 0)
+            st.paragraph_format.space_after = Pt(6 if name.startswith("Heading") else 0)
+            st.paragraph_format.line_spacing = 1.25
+        styles["Caption"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        # Title style carries a bottom border in the default template: drop it
+        ppr = styles["Title"].element.get_or_add_pPr()
+        for bdr in ppr.findall(qn("w:pBdr")):
+            ppr.remove(bdr)
+        for name in ("Footer", "Header"):
+            _style_font(styles[name], f.body, f.latin, 14)
+        sec = doc.sections[0]
+        sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+        sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
+        sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
+        sec.footer_distance = Cm(2.0)
+        sec.different_first_page_header_footer = True  # no page number on the cover
+        self._page_number(sec)
+        settings = doc.settings.element
+        upd = OxmlElement("w:updateFields")
+        upd.set(qn("w:val"), "true")
+        settings.append(upd)
+        cp = doc.core_properties
+        stamp = datetime(
+            self.c.report_date.year, self.c.report_date.month, self.c.report_date.day, tzinfo=UTC
+        ).replace(tzinfo=None)
+        cp.title = self.c.title
+        cp.subject = f"{self.c.region.name}“两山指数”自评估（{self.c.period}）"
+        cp.author = self.c.compiler
+        cp.last_modified_by = f"liangshan {self.c.package_version}"
+        cp.keywords = f"两山指数; {self.c.catalog_version}; liangshan {self.c.package_version}"
+        cp.comments = (
+            f"指标体系 {self.c.catalog_version}（{self.c.catalog_source}"
+            f"）；软件 liangshan {self.c.package_version}"
+        )
+        cp.created = stamp
+        cp.modified = stamp
+        cp.last_printed = stamp
+        cp.revision = 1
+
+    def _page_number(self, sec) -> None:
+        p = sec.footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.add_run("— ")
+        _field(p, "PAGE", "1")
+        p.add_run(" —")
+        for r in p.runs:
+            _run_font(r, self.f.body, self.f.latin)
+
+    # -- text helpers -----------------------------------------------------------------------------
+    def para(
+        self, text: str = "", *, bold_lead: str = "", indent: bool = True, align=None, size=None
+    ) -> Paragraph:
+        p = self.doc.add_paragraph()
+        if not indent:
+            p.paragraph_format.first_line_indent = Pt(0)
+        if align is not None:
+            p.alignment = align
+        if bold_lead:
+            r = p.add_run(bold_lead)
+            r.bold = True
+            _run_font(r, self.f.body, self.f.latin)
+            if size:
+                r.font.size = Pt(size)
+        if text:
+            r = p.add_run(text)
+            _run_font(r, self.f.body, self.f.latin)
+            if size:
+                r.font.size = Pt(size)
+        return p
+
+    def verdict_para(self, lead: str, verdict: str, rest: str) -> Paragraph:
+        p = self.para(bold_lead=lead)
+        r = p.add_run(verdict)
+        r.bold = True
+        r.font.color.rgb = _hex(VERDICT_COLOURS.get(verdict, "#000000"))
+        _run_font(r, self.f.body, self.f.latin)
+        r2 = p.add_run(rest)
+        _run_font(r2, self.f.body, self.f.latin)
+        return p
+
+    def heading(self, text: str, level: int) -> Paragraph:
+        h = self.doc.add_heading(level=level)
+        r = h.add_run(text)
+        face = self.f.heading1 if level == 1 else self.f.heading2 if level == 2 else self.f.body
+        _run_font(r, face, self.f.latin)
+        return h
+
+    def caption(self, kind: str, text: str) -> None:
+        if kind == "表":
+            self.table_no += 1
+            n = self.table_no
+        else:
+            self.figure_no += 1
+            n = self.figure_no
+        p = self.doc.add_paragraph(style="Caption")
+        r = p.add_run(f"{kind} {n}　{text}")
+        _run_font(r, self.f.heading1, self.f.latin)
+
+    def picture(self, key: str, width_cm: float, caption: str) -> None:
+        data = self.charts.get(key)
+        if data is None:
+            return
+        p = self.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.line_spacing = 1.0
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(io.BytesIO(data), width=Cm(width_cm))
+        self.caption("图", caption)
+
+    def table(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths_cm: Sequence[float],
+        *,
+        caption: str = "",
+        size: float = 10.5,
+        shade_col: int | None = None,
+        center_cols: Sequence[int] = (),
+    ) -> Table:
+        if caption:
+            self.caption("表", caption)
+        t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
+        t.style = self.doc.styles["Table Grid"]
+        t.alignment = WD_TABLE_ALIGNMENT.CENTER
+        t.autofit = False
+        for j, w in enumerate(widths_cm):
+            t.columns[j].width = Cm(w)
+        for i, row in enumerate([list(header), *[list(r) for r in rows]]):
+            cells = t.rows[i].cells
+            for j, text in enumerate(row):
+                cell = cells[j]
+                cell.width = Cm(widths_cm[j])
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                p = cell.paragraphs[0]
+                p.paragraph_format.first_line_indent = Pt(0)
+                p.paragraph_format.line_spacing = 1.0
+                p.paragraph_format.space_before = Pt(1)
+                p.paragraph_format.space_after = Pt(1)
+                if i == 0 or j in center_cols:
+                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                r = p.add_run(str(text))
+                r.font.size = Pt(size)
+                _run_font(r, self.f.table, self.f.latin)
+                if i == 0:
+                    r.bold = True
+                    _shade(cell, HEADER_SHADE)
+                elif shade_col is not None and j == shade_col and text in SHADE:
+                    _shade(cell, SHADE[text])
+                    r.bold = True
+                    r.font.color.rgb = _hex(VERDICT_COLOURS[text])
+        _repeat_header(t.rows[0])
+        return t
+
+    def page_break(self) -> None:
+        p = self.doc.add_paragraph()
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.add_run().add_break(WD_BREAK.PAGE)
+
+    # -- parts ------------------------------------------------------------------------------------
+    def cover(self) -> None:
+        c = self.c
+        for _ in range(2):
+            self.para("", indent=False)
+        p = self.doc.add_paragraph(style="Subtitle")
+        r = p.add_run(f"{c.region.name}“绿水青山就是金山银山”实践创新基地")
+        _run_font(r, self.f.heading2, self.f.latin)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        t = self.doc.add_paragraph(style="Title")
+        r = t.add_run("“两山指数”自评估\n情况说明技术报告")
+        _run_font(r, self.f.title, self.f.latin)
+        r.bold = True
+        self.para(f"（{c.period}）", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
+        for _ in range(4):
+            self.para("", indent=False)
+        rows = [
+            ("评估地区：", f"{c.region.full_name}（{c.region.code}）"),
+            ("评估批次：", c.round.name),
+            ("编制单位：", c.compiler),
+            ("技术支持：", c.support_unit),
+            ("编制日期：", f"{c.report_date.year}年{c.report_date.month}月{c.report_date.day}日"),
+        ]
+        for k, v in rows:
+            p = self.para(bold_lead=k, indent=False, size=14)
+            p.paragraph_format.left_indent = Cm(2.5)
+            r = p.add_run(v)
+            r.font.size = Pt(14)
+            _run_font(r, self.f.body, self.f.latin)
+        self.para("", indent=False)
+        self.para(
+            f"指标体系：{c.catalog_title} {c.catalog_version}　　生成软件：liangshan {c.package_version}",
+            indent=False,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            size=10.5,
+        )
+        self.page_break()
+
+    def headings(self) -> list[tuple[int, str]]:
+        """Level-1 and level-2 headings, in order (for the static contents list)."""
+        c = self.c
+        out: list[tuple[int, str]] = [(1, "一、概况")]
+        out += [
+            (2, t) for t in ("（一）地区概况", "（二）评估范围与组织", "（三）评估依据", "（四）数据来源")
+        ]
+        out.append((1, "二、总体评估"))
+        out.append((2, "（一）评估结论"))
+        if c.score is not None:
+            out.append((2, f"（二）{c.score_label}"))
+        out.append((1, "三、分指标情况"))
+        out += [(2, f"（{cn_number(i)}）{s.name}") for i, s in enumerate(c.indicators, start=1)]
+        out.append((1, "四、问题与差距"))
+        out += [(2, self._problem_title(i, p.indicator_id)) for i, p in enumerate(c.problems, start=1)]
+        out.append((1, "五、完善措施"))
+        out += [(2, f"（{cn_number(i)}）{p.indicator_name}") for i, p in enumerate(c.problems, start=1)]
+        if c.cases:
+            out.append((1, "六、典型案例"))
+            out += [(2, f"（{cn_number(i)}）{self._case_title(k)}") for i, k in enumerate(c.cases, start=1)]
+        out.append((1, "附表1　“两山指数”评估指标任务分解表及评估结果"))
+        out.append((1, "附表2　数据完整性（按责任单位）"))
+        return out
+
+    def contents(self) -> None:
+        h = self.doc.add_paragraph(style="Title")
+        r = h.add_run("目　　录")
+        r.font.size = Pt(18)
+        _run_font(r, self.f.heading1, self.f.latin)
+        entries = self.headings()
+        first = self.doc.add_paragraph()
+        first.paragraph_format.first_line_indent = Pt(0)
+        # field begin … separate in the first paragraph, the static list as the cached result, end last
+        for kind, text in (("begin", None), ("instr", 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
+            run = first.add_run()
+            if kind == "instr":
+                el = OxmlElement("w:instrText")
+                el.set(qn("xml:space"), "preserve")
+                el.text = f" {text} "
+                run._r.append(el)
+            else:
+                el = OxmlElement("w:fldChar")
+                el.set(qn("w:fldCharType"), kind)
+                run._r.append(el)
+        p = first
+        for i, (level, text) in enumerate(entries):
+            if i:
+                p = self.doc.add_paragraph()
+                p.paragraph_format.first_line_indent = Pt(0)
+            p.paragraph_format.left_indent = Cm(0 if level == 1 else 0.9)
+            p.paragraph_format.line_spacing = 1.15
+            r = p.add_run(text)
+            r.font.size = Pt(12 if level == 1 else 11)
+            r.bold = level == 1
+            _run_font(r, self.f.heading1 if level == 1 else self.f.body, self.f.latin)
+        end = p.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), "end")
+        end._r.append(el)
+        self.page_break()
+
+    def overview(self) -> None:
+        c = self.c
+        self.heading("一、概况", 1)
+        self.heading("（一）地区概况", 2)
+        facts = [f"{c.region.full_name}（行政区划代码 {c.region.code}）"]
+        if c.region.terrain_zone:
+            facts.append(f"地形区为{c.region.terrain_zone}")
+        if c.region.land_area_km2:
+            facts.append(f"国土面积 {c.region.land_area_km2:,.0f} 平方千米")
+        if c.region.population:
+            facts.append(f"常住人口 {c.region.population:,} 人")
+        self.para("，".join(facts) + "。" + (c.region.note or ""))
+        self.heading("（二）评估范围与组织", 2)
+        self.para(
+            f"本次评估为“{c.round.name}”，评估期为 {c.period}，评估年为 {c.evaluation_year} 年，"
+            f"共评估“两山指数”3 个方面、8 类、{len(c.indicators)}"
+            " 项指标。评估所用数值均为经领导小组办公室审核通过的"
+            f"填报值或计算值（数据截至 {c.report_date.isoformat()}），未审核的填报不参与评估。"
+        )
+        leaders = [f"{n}（{t}）" for pos, n, t in c.region.leading_group if pos == "组长"]
+        office = [n for pos, n, _ in c.region.leading_group if pos == "办公室主任"]
+        if leaders:
+            text = f"评估工作由{c.region.name}“两山”基地建设领导小组统筹，组长：{'、'.join(leaders)}"
+            text += f"；领导小组办公室主任：{'、'.join(office)}。" if office else "。"
+            self.para(text)
+        self.heading("（三）评估依据", 2)
+        self.para(
+            f"评估指标及目标参考值依据{c.catalog_source}（指标体系版本 {c.catalog_version}"
+            "）。数值按 GB/T 8170-2008 "
+            "修约（四舍六入五成双）到各指标的报告精度后再与目标比较；“稳定提高”“不减少”“获得”“建立实施”等定性目标的判定规则"
+            "见各指标小节。有国家标准计算方法的指标（如环境空气质量优良天数比例）由系统按标准从原始监测数据计算，"
+            "并记录计算方法、标准版本与原始文件的 SHA-256 校验值。"
+        )
+        self.heading("（四）数据来源", 2)
+        computed = sum(1 for s in c.sources if s.computed_years)
+        self.para(
+            f"评估共使用 {len(c.sources)} 个数据项，其中 {computed}"
+            " 个由计算器从原始数据计算，其余由责任单位填报；"
+            "各数据项的报送单位及各年来源见下表（“—”表示无）。"
+        )
+        rows = [
+            (
+                str(i),
+                s.name,
+                s.unit or "—",
+                "、".join(s.suppliers[:2]) + ("等" if len(s.suppliers) > 2 else ""),
+                _years(s.computed_years),
+                _years(s.entered_years),
+                _years(s.missing_years),
+            )
+            for i, s in enumerate(c.sources, start=1)
+        ]
+        self.table(
+            ("序号", "数据项", "单位", "报送单位", "计算（年）", "填报（年）", "缺失（年）"),
+            rows,
+            (1.0, 5.0, 1.3, 3.2, 1.8, 1.8, 1.5),
+            caption="评估数据项及来源",
+            size=9,
+            center_cols=(0, 2, 4, 5, 6),
+        )
+
+    def summary(self) -> None:
+        c = self.c
+        self.heading("二、总体评估", 1)
+        self.heading("（一）评估结论", 2)
+        counts = "、".join(f"{k} {v} 项" for k, v in c.counts.items() if v)
+        self.para(f"{len(c.indicators)} 项指标中，{counts}。各方面、各类别情况见图表。")
+        for g in c.goals:
+            parts = "、".join(f"{k} {v} 项" for k, v in g.counts.items() if v)
+            self.para(f"{g.name}（{g.indicators} 项）：{parts}。")
+        self.picture("summary", 15.5, "各类别指标评估结论")
+        rows = [
+            (c2.goal, c2.name, str(c2.indicators), *[str(c2.counts.get(v, 0)) for v in VERDICT_COLOURS])
+            for c2 in c.categories
+        ]
+        rows.append(("合计", "", str(len(c.indicators)), *[str(c.counts.get(v, 0)) for v in VERDICT_COLOURS]))
+        self.table(
+            ("方面", "类别", "指标数", *VERDICT_COLOURS),
+            rows,
+            (3.4, 2.2, 1.5, 1.5, 1.8, 1.5, 1.8, 1.5),
+            caption="按方面和类别汇总的评估结论",
+            center_cols=(2, 3, 4, 5, 6, 7),
+        )
+        if c.score is not None:
+            self.heading(f"（二）{c.score_label}", 2)
+            self.para(
+                "按等权重计算（达标计 1 分、基本达标计 0.5 分、"
+                "未达标和数据缺失计 0 分、不适用不计），参考评分为 "
+                f"{c.score:.1f} 分（满分 100）。该评分非官方口径，仅供内部比较，不代替逐项达标判定。"
+            )
+
+    def indicator(self, i: int, s: IndicatorSection) -> None:
+        self.heading(f"（{cn_number(i)}）{s.name}", 2)
+        self.para(s.definition, bold_lead="指标定义：")
+        self.para(f"{s.target_text}。评价规则：{s.rule_text}。", bold_lead="目标值：")
+        self.para("、".join(s.responsible_units), bold_lead="责任单位：")
+        if s.standards:
+            self.para("；".join(s.standards), bold_lead="相关标准：")
+        rows = []
+        for row in s.rows:
+            approvals = sorted({(a.approver, a.at) for a in s.approvals if a.year == row.year})
+            who = "\n".join(f"{a}\n{d}" for a, d in approvals) or "—"
+            rows.append((f"{row.year}年", row.text, row.composition or "—", row.source or "—", who))
+        self.table(
+            ("年份", "指标值", "计算过程", "来源", "审核"),
+            rows,
+            (1.8, 2.4, 6.3, 1.9, 3.3),
+            caption=f"{s.name}近三年数值",
+            size=9.5,
+            center_cols=(0, 1, 3),
+        )
+        self.picture(f"indicator-{s.id}", 14.5, f"{s.name}变化趋势")
+        self.verdict_para("评估结论：", s.verdict, f"。{s.reason}。")
+        self.para(s.gap.headline + "。", bold_lead="差距分析：" if s.gap.is_problem else "达标情况：")
+        for d in s.gap.details:
+            self.para(d)
+        if s.provenance:
+            rows = [
+                (
+                    f"{p.year}年",
+                    "、".join(p.elements),
+                    p.calculator,
+                    p.standard,
+                    "；".join(f"{x.name}（SHA-256 {x.sha256}）" for x in p.inputs) or "—",
+                )
+                for p in s.provenance
+            ]
+            self.table(
+                ("年份", "数据项", "计算方法", "标准版本", "原始数据文件"),
+                rows,
+                (1.4, 2.6, 3.6, 2.8, 5.5),
+                caption=f"{s.name}计算溯源",
+                size=8,
+                center_cols=(0,),
+            )
+        else:
+            self.para("各年数值为责任单位填报并经审核的数据，无计算器溯源记录。", bold_lead="溯源：")
+        if s.evidence:
+            rows = [(f"{e.year}年", e.element, e.filename, e.sha256, f"{e.size:,} B") for e in s.evidence]
+            self.table(
+                ("年份", "数据项", "文件名", "SHA-256", "大小"),
+                rows,
+                (1.4, 3.2, 3.4, 6.3, 1.6),
+                caption=f"{s.name}佐证材料",
+                size=8,
+                center_cols=(0, 4),
+            )
+        else:
+            self.para("无。", bold_lead="佐证材料：")
+
+    def indicators(self, progress: Progress | None) -> None:
+        self.heading("三、分指标情况", 1)
+        for i, s in enumerate(self.c.indicators, start=1):
+            self.indicator(i, s)
+            if progress:
+                progress(f"指标 {s.id}")
+
+    def _problem_title(self, i: int, ident: int) -> str:
+        s = self.c.indicator(ident)
+        return f"（{cn_number(i)}）指标{s.id} {s.name}（{s.verdict}）"
+
+    def problems(self) -> None:
+        c = self.c
+        self.heading("四、问题与差距", 1)
+        if not c.problems:
+            self.para("全部指标均达标或不适用，无需整改的问题。")
+        else:
+            kinds = "、".join(
+                f"{v} {n} 项"
+                for v in ("未达标", "基本达标", "数据缺失")
+                if (n := sum(1 for p in c.problems if p.verdict == v))
+            )
+            self.para(
+                f"评估发现 {len(c.problems)} 项指标存在问题（{kinds}"
+                f"），逐项说明差距如下；趋势测算以 {c.target_year} 年为"
+                "目标年，并按 Open SDG 方法给出增长比（观测年均增长率"
+                " ÷ 所需年均增长率，≥0.95 进展显著、≥0.6 进展一般、"
+                "≥0 进展有限、<0 倒退）。"
+            )
+        for i, p in enumerate(c.problems, start=1):
+            self.heading(self._problem_title(i, p.indicator_id), 2)
+            self.para(p.gap.headline + "。", bold_lead="差距：")
+            for d in p.gap.details:
+                self.para(d)
+        traj = [(c.indicator(p.indicator_id), p.gap.trajectory) for p in c.problems if p.gap.trajectory]
+        if traj:
+            rows = []
+            for s, t in traj:
+                assert t is not None
+                ind = _ind(s)
+                rows.append(
+                    (
+                        f"{s.id}. {s.name}",
+                        f"{t.base_year}年 {fmt_value(ind, t.base_value)}",
+                        f"{t.current_year}年 {fmt_value(ind, t.current_value)}",
+                        f"{t.target_year}年 {fmt_value(ind, t.target_value)}"
+                        if t.target_value is not None
+                        else "—",
+                        fmt_rate(ind, t.observed_annual_change)
+                        if t.observed_annual_change is not None
+                        else "—",
+                        fmt_rate(ind, t.required_annual_change)
+                        if t.required_annual_change is not None
+                        else "—",
+                        f"{t.growth_ratio:.2f}" if t.growth_ratio is not None else "—",
+                        t.status,
+                    )
+                )
+            self.table(
+                ("指标", "基期", "当前", "目标", "观测年均变化", "所需年均变化", "增长比", "进展"),
+                rows,
+                (3.6, 2.0, 2.0, 2.0, 2.1, 2.1, 1.1, 1.3),
+                caption="问题指标趋势与目标差距",
+                size=8.5,
+                center_cols=(6, 7),
+            )
+        for s in c.not_applicable:
+            self.para(f"指标{s.id} {s.name}：{s.reason}，不计入问题指标。", bold_lead="说明：")
+
+    def measures(self) -> None:
+        c = self.c
+        self.heading("五、完善措施", 1)
+        if not c.problems:
+            self.para("无需提出完善措施。")
+            return
+        self.para(
+            "针对上述问题，依据《工作方案》四、主要任务（四）—（七）及五、保障措施，逐项提出完善措施、牵头单位、配合单位和"
+            "完成时限（措施取自系统措施库，由领导小组办公室维护）。"
+        )
+        for i, p in enumerate(c.problems, start=1):
+            self.heading(f"（{cn_number(i)}）{p.indicator_name}", 2)
+            rows = [
+                (
+                    str(k),
+                    m.text,
+                    m.lead,
+                    "、".join(m.cooperating) or "—",
+                    f"{m.deadline.year}年{m.deadline.month}月{m.deadline.day}日",
+                    f"{m.task}\n{m.task_title}",
+                )
+                for k, m in enumerate(p.measures, start=1)
+            ]
+            self.table(
+                ("序号", "完善措施", "牵头单位", "配合单位", "完成时限", "依据（工作方案）"),
+                rows,
+                (1.0, 6.6, 2.2, 2.6, 2.2, 2.3),
+                caption=f"{p.indicator_name}完善措施",
+                size=9,
+                center_cols=(0, 4),
+            )
+
+    def _case_title(self, case) -> str:
+        return f"{case.title}（{case.label}）" if case.label else case.title
+
+    def cases(self) -> None:
+        c = self.c
+        if not c.cases:
+            return
+        self.heading("六、典型案例", 1)
+        if any(k.label == "示例" for k in c.cases):
+            self.para(
+                "标注“示例”的案例依据《工作方案》文字整理，数字仅取自方案原文，正式报送前须以核实的案例、数据和照片替换。"
+            )
+        for i, k in enumerate(c.cases, start=1):
+            self.heading(f"（{cn_number(i)}）{self._case_title(k)}", 2)
+            self.para(k.township, bold_lead="所在乡镇：")
+            self.para(k.path, bold_lead="转化路径：")
+            self.para(k.summary, bold_lead="基本情况：")
+            for n, pr in enumerate(k.practices, start=1):
+                self.para(f"{n}. {pr}")
+            if k.figures:
+                self.table(
+                    ("指标", "数值", "单位", "来源"),
+                    [(f.name, f.value, f.unit, f.source) for f in k.figures],
+                    (4.0, 2.5, 2.0, 7.4),
+                    caption=f"{k.title.split('：')[0]}主要数据",
+                    size=9,
+                    center_cols=(1, 2),
+                )
+            for photo in k.photos:
+                p = self.doc.add_paragraph()
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                p.paragraph_format.first_line_indent = Pt(0)
+                p.add_run().add_picture(photo, width=Cm(12))
+                self.caption("图", f"{k.title.split('：')[0]}现场照片")
+            linked = []
+            for ident in k.indicators:
+                s = c.indicator(ident)
+                linked.append(f"{s.id}. {s.name}（{s.latest.year}年 {s.latest.text}，{s.verdict}）")
+            self.para("；".join(linked), bold_lead="关联指标：")
+            self.para("、".join(k.units), bold_lead="责任单位：")
+
+    def appendix(self) -> None:
+        c = self.c
+        sec = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
+        sec.top_margin, sec.bottom_margin = Cm(2.8), Cm(2.6)
+        sec.left_margin, sec.right_margin = Cm(3.7), Cm(3.5)
+        sec.different_first_page_header_footer = False
+        self.heading("附表1　“两山指数”评估指标任务分解表及评估结果", 1)
+        years = list(c.years)
+        rows = []
+        for s in c.indicators:
+            rows.append(
+                (
+                    s.goal,
+                    s.category,
+                    str(s.id),
+                    s.name,
+                    s.target_text,
+                    *[r.text for r in s.rows],
+                    s.verdict,
+                    "、".join(s.responsible_units),
+                )
+            )
+        widths = [1.8, 1.5, 0.9, 4.4, 2.4, *[2.3] * len(years), 1.9, 4.2]
+        scale = 22.5 / sum(widths)
+        t = self.table(
+            ("目标", "任务", "序号", "指标", "目标参考值", *[f"{y}年" for y in years], "结论", "责任单位"),
+            rows,
+            [w * scale for w in widths],
+            caption=f"{c.region.name}“两山指数”评估指标任务分解表（附件2）及评估结果",
+            size=8.5,
+            shade_col=5 + len(years),
+            center_cols=(2, *range(5, 6 + len(years))),
+        )
+        _merge_runs(t, 0, [s.goal for s in c.indicators])
+        _merge_runs(t, 1, [s.goal + s.category for s in c.indicators])
+        self.para(
+            "注：“数据缺失（单位）”表示该年数据未报送或未审核通过，括号内为应报送的单位；“不适用”表示该年无评价对象。",
+            indent=False,
+            size=9,
+        )
+        self.heading("附表2　数据完整性（按责任单位）", 1)
+        rows = [
+            (
+                str(i),
+                u.unit,
+                str(u.expected),
+                str(u.approved),
+                str(u.pending),
+                str(u.missing),
+                f"{u.rate:.1f}%",
+                "；".join(u.missing_items) or "—",
+            )
+            for i, u in enumerate(c.completeness, start=1)
+        ]
+        self.table(
+            ("序号", "责任单位", "应报（项·年）", "已审核", "待审核", "缺失", "完整率", "缺失数据项"),
+            rows,
+            (1.0, 4.2, 2.2, 1.6, 1.6, 1.4, 1.8, 8.7),
+            caption="各责任单位数据报送完整性",
+            size=9,
+            center_cols=(0, 2, 3, 4, 5, 6),
+        )
+        self.para(
+            f"本报告由 liangshan {c.package_version} 依据指标体系 {c.catalog_version}（{c.catalog_source}）"
+            f"根据审核通过的数据生成；同一数据生成的报告内容相同。",
+            indent=False,
+            size=9,
+        )
+
+    def build(self, progress: Progress | None) -> DocumentType:
+        self.cover()
+        self.contents()
+        self.overview()
+        self.summary()
+        self.indicators(progress)
+        self.problems()
+        self.measures()
+        self.cases()
+        self.appendix()
+        return self.doc
+
+
+def _years(ys: Sequence[int]) -> str:
+    if not ys:
+        return "—"
+    if len(ys) > 1 and list(ys) == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}—{ys[-1]}"
+    return "、".join(str(y) for y in ys)
+
+
+def _ind(s: IndicatorSection):
+    from liangshan.catalog import load_catalog
+
+    return load_catalog().indicator(s.id)
+
+
+def _merge_runs(t: Table, col: int, keys: Sequence[str]) -> None:
+    """Merge vertically adjacent body cells of ``col`` whose ``keys`` are equal (附件2 layout)."""
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            if i - start > 1:
+                top = t.cell(start + 1, col)
+                text = top.text
+                merged = top.merge(t.cell(i, col))
+                for p in merged.paragraphs[1:]:
+                    p._element.getparent().remove(p._element)
+                merged.paragraphs[0].runs[0].text = text
+                for r in merged.paragraphs[0].runs[1:]:
+                    r.text = ""
+            start = i
+
+
+def normalise_zip(path: Path) -> None:
+    """Rewrite an OOXML zip with fixed member timestamps and order (same content → same bytes)."""
+    with zipfile.ZipFile(path) as zin:
+        members = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+def write_docx(
+    content: ReportContent,
+    out: str | Path,
+    *,
+    fonts: FontSet | None = None,
+    charts: dict[str, bytes] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the report as ``.docx`` to ``out``.
+
+    Parameters
+    ----------
+    content : ReportContent
+        The report model (:func:`liangshan.report.content.build_content`).
+    out : str or Path
+        Output file (its folder is created).
+    fonts : FontSet, optional
+        Fonts per role (default: :meth:`FontSet.detect`, installed fonts with Noto CJK fallback).
+    charts : dict, optional
+        Pre-rendered charts (:func:`liangshan.report.charts.all_charts`); rendered here when absent.
+    progress : callable, optional
+        Called with a short label after each indicator section.
+    """
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = _Writer(content, fonts or FontSet.detect(), charts if charts is not None else all_charts(content))
+    doc = w.build(progress)
+    doc.save(str(path))
+    normalise_zip(path)
+    return path
