@@ -66,7 +66,7 @@ def _rounded(ind: Indicator, yv: YearValue) -> float:
 
 def _missing(yv: YearValue, ind: Indicator) -> Judgement:
     if yv.status == "not_applicable":
-        return Judgement(NA, f"{yv.year}年分母为0（{ind.name}无评价对象），不适用")
+        return Judgement(NA, f"{yv.year}年分母为0（无评价对象），不适用")
     what = "；".join(yv.missing_labels or yv.missing) if yv.missing else "指标值"
     return Judgement(MISSING, f"{yv.year}年数据缺失（{what}）")
 

@@ -124,7 +124,7 @@ class WebContext:
         """code → parent code of every region (cached for 30 s)."""
         tree = self.regions_cache.get("tree")
         if tree is None:
-            tree = dict(session.execute(select(Region.code, Region.parent_code)).tuples().all())
+            tree = dict(session.execute(select(Region.code, Region.parent_code)).all())
             self.regions_cache.put("tree", tree)
         return tree
 
