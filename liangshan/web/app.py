@@ -243,9 +243,10 @@ def create_app(
             message = str(exc.detail)
         return _error(request, exc.status_code, message, f"http_{exc.status_code}")
 
+    from liangshan.web import workplan_routes
     from liangshan.web.routes import api, auth, dashboard, entry, excel, indicator, review
 
-    for module in (auth, entry, review, dashboard, indicator, excel, api):
+    for module in (auth, entry, review, dashboard, indicator, excel, api, workplan_routes):
         app.include_router(module.router)
     wrapped: Any = BodyLimit(app.build_middleware_stack(), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import (
     WpAction,
@@ -165,18 +166,30 @@ def task_progress(
     percent: Annotated[float, Form()],
     text: Annotated[str, Form()],
 ) -> Response:
+    from liangshan.workplan.plan import office_unit
     from liangshan.workplan.tracking import add_progress
 
     ctx = ctx_of(request)
     with ctx.write() as s:
-        _task, role = _task_access(s, actor, task_id)
-        if actor.unit_id is None or not (actor.role == "office" or (actor.is_unit and role is not None)):
-            raise PermissionDenied("只有该任务的责任单位或领导小组办公室可以报送进展")
+        task, role = _task_access(s, actor, task_id)
+        if actor.role == "office":
+            # the office reports as the office unit of the task's region (its account may have no unit)
+            office = office_unit(s, task.region_code)
+            if office is None:
+                raise WorkplanError(f"地区 {task.region_code} 没有领导小组办公室单位，无法以办公室名义报送")
+            unit_id = office.id
+        elif actor.is_unit and actor.unit_id is not None and role is not None:
+            unit_id = actor.unit_id
+        else:
+            why = (
+                f"本单位（{actor.unit_name}）不是该任务的责任单位"
+                if actor.is_unit
+                else f"您的角色是{actor.role_label}"
+            )
+            raise PermissionDenied(f"只有该任务的牵头单位、配合单位或领导小组办公室可以报送进展；{why}")
         day = _date(reported_on, "报送日期") or _today()
-        add_progress(
-            s, task_id, actor.unit_id, reported_on=day, text=text, percent=percent, actor=actor.username
-        )
-    return redirect(request, f"/workplan/tasks/{task_id}", ("success", "进展已报送"))
+        add_progress(s, task_id, unit_id, reported_on=day, text=text, percent=percent, actor=actor.username)
+    return redirect(request, f"/workplan/tasks/{task_id}", ("ok", "进展已报送"))
 
 
 @router.post("/workplan/progress/{progress_id}/comment", include_in_schema=False)
@@ -194,7 +207,7 @@ def progress_comment(
             raise WorkplanError(f"进展报告不存在：{progress_id}")
         task, _ = _task_access(s, actor, p.task_id)
         comment_progress(s, progress_id, comment, actor=actor.username)
-    return redirect(request, f"/workplan/tasks/{task.id}", ("success", "意见已保存"))
+    return redirect(request, f"/workplan/tasks/{task.id}", ("ok", "意见已保存"))
 
 
 @router.get("/workplan/meetings", include_in_schema=False)
@@ -270,9 +283,7 @@ def meeting_create(
             actions=specs,
         )
         mid = m.id
-    return redirect(
-        request, f"/workplan/meetings/{mid}", ("success", f"会议已记录，督办事项 {len(specs)} 项")
-    )
+    return redirect(request, f"/workplan/meetings/{mid}", ("ok", f"会议已记录，督办事项 {len(specs)} 项"))
 
 
 def _meeting(request: Request, actor: Actor, meeting_id: int) -> dict[str, Any]:
@@ -361,11 +372,18 @@ def item_update(
             raise WorkplanError(f"事项不存在：{item_id}")
         check_region(actor, row.region_code)
         if actor.role != "office" and not (actor.is_unit and row.owner_unit_id == actor.unit_id):
-            raise PermissionDenied("只有责任单位本身或领导小组办公室可以更新该事项")
+            raise PermissionDenied("只有该事项的责任单位或领导小组办公室可以更新该事项")
+        if actor.role != "office" and status != "done":
+            # cancelling or reopening takes an item out of the overdue list and the unit's score
+            raise PermissionDenied(
+                "责任单位只能将事项标记为完成；取消或重新打开事项只有领导小组办公室可以操作"
+            )
         day = _date(done_on, "完成日期") or (_today() if status == "done" else None)
+        if day is not None and day > _today():
+            raise WorkplanError(f"完成日期 {day.isoformat()} 晚于今天，不能预先标记完成")
         update_item(s, kind, item_id, actor=actor.username, status=status, done_on=day, note=note or None)
         region = row.region_code
-    return redirect(request, f"/workplan/items?region={region}", ("success", "事项已更新"))
+    return redirect(request, f"/workplan/items?region={region}", ("ok", "事项已更新"))
 
 
 @router.get("/workplan/bundle.zip", include_in_schema=False)
@@ -385,14 +403,22 @@ def bundle_download(request: Request, actor: ActorDep, region: str | None = None
     return _download(data, f"{code}_申报资料包_{_today().isoformat()}.zip", "application/zip")
 
 
+SCORE_ROLES = frozenset({"office", "leader"})
+
+
+def _check_scores(actor: Actor) -> None:
+    """The units' ranking is for the office and the leading group (not units, experts or analysts)."""
+    if actor.role not in SCORE_ROLES:
+        raise PermissionDenied(f"只有领导小组办公室和领导可以查看年度考核排名；您的角色是{actor.role_label}")
+
+
 @router.get("/workplan/scores", include_in_schema=False)
 def scores_page(
     request: Request, actor: ActorDep, region: str | None = None, year: int | None = None
 ) -> Response:
     from liangshan.workplan.scoring import COMPONENT_LABELS, assess_units
 
-    if actor.is_unit:
-        raise PermissionDenied("年度考核排名供领导小组办公室和领导查看")
+    _check_scores(actor)
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
     y = year or _today().year
@@ -452,7 +478,7 @@ def report_route(
             s, report_id, unit_id, actor=actor.username, public_note=public_note, internal_note=internal_note
         )
         region = rep.region_code
-    return redirect(request, f"/workplan/reports?region={region}", ("success", "已转交责任单位"))
+    return redirect(request, f"/workplan/reports?region={region}", ("ok", "已转交责任单位"))
 
 
 @router.post("/workplan/reports/{report_id}/status", include_in_schema=False)
@@ -468,12 +494,14 @@ def report_status(
     from liangshan.workplan.supervision import update_report
 
     if actor.role not in ("office", "unit"):
-        raise PermissionDenied(f"{actor.role_label}账号不能办理举报")
+        raise PermissionDenied(f"只有领导小组办公室和承办单位可以办理举报；您的角色是{actor.role_label}")
     with ctx_of(request).write() as s:
         rep = s.get(WpReport, report_id)
         if rep is None:
             raise WorkplanError(f"监督举报不存在：{report_id}")
         check_region(actor, rep.region_code)
+        if actor.is_unit and (actor.unit_id is None or rep.unit_id != actor.unit_id):
+            raise PermissionDenied(f"监督举报 #{report_id} 未转交本单位（{actor.unit_name}），无权办理")
         update_report(
             s,
             report_id,
@@ -484,7 +512,52 @@ def report_status(
             internal_note=internal_note,
         )
         region = rep.region_code
-    return redirect(request, f"/workplan/reports?region={region}", ("success", "办理状态已更新"))
+    return redirect(request, f"/workplan/reports?region={region}", ("ok", "办理状态已更新"))
+
+
+@router.get("/workplan/reports/{report_id}/photos/{evidence_id}", include_in_schema=False)
+def report_photo(request: Request, actor: ActorDep, report_id: int, evidence_id: int) -> Response:
+    """A photo of a supervision report, for whoever may see the report: the office and the read roles
+    of its region, and the unit it was routed to (report photos belong to no unit, so the evidence
+    download of the data-entry pages would refuse that unit)."""
+    from fastapi.responses import FileResponse
+
+    from liangshan.store.evidence import blob_path
+    from liangshan.store.models import Evidence
+    from liangshan.store.models_workplan import WpAttachment, WpReport
+
+    ctx = ctx_of(request)
+    with ctx.read() as s:
+        rep = s.get(WpReport, report_id)
+        if rep is None:
+            raise NotFoundError(f"监督举报不存在：{report_id}")
+        check_region(actor, rep.region_code)
+        if actor.is_unit and (actor.unit_id is None or rep.unit_id != actor.unit_id):
+            raise PermissionDenied(f"监督举报 #{report_id} 未转交本单位（{actor.unit_name}），无权查看照片")
+        linked = s.scalars(
+            select(WpAttachment.id).where(
+                WpAttachment.entity == "report",
+                WpAttachment.entity_id == report_id,
+                WpAttachment.evidence_id == evidence_id,
+            )
+        ).first()
+        ev = s.get(Evidence, evidence_id) if linked is not None else None
+        if ev is None:
+            raise NotFoundError(f"监督举报 #{report_id} 没有照片 {evidence_id}")
+        sha, name, ctype = ev.sha256, ev.filename, ev.content_type
+    path = blob_path(ctx.files_dir, sha)
+    if not path.exists():
+        raise NotFoundError(f"照片 {evidence_id} 的文件不在存储中")
+    return FileResponse(
+        path,
+        media_type=ctype or "application/octet-stream",
+        headers={
+            "Content-Disposition": (
+                f"inline; filename=\"photo-{evidence_id}\"; filename*=UTF-8''{quote(name)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.get("/workplan/public-admin", include_in_schema=False)
@@ -541,7 +614,7 @@ def public_admin_save(
     }
     with ctx_of(request).write() as s:
         set_settings(s, region, changes, actor=actor.username)
-    return redirect(request, f"/workplan/public-admin?region={region}", ("success", "公开设置已保存"))
+    return redirect(request, f"/workplan/public-admin?region={region}", ("ok", "公开设置已保存"))
 
 
 @router.post("/workplan/surveys", include_in_schema=False)
@@ -557,7 +630,7 @@ def survey_open(
         sv = open_survey(s, region, year, actor=actor.username)
         if get_settings(s, region)["survey_id"] is None:
             set_settings(s, region, {"survey_id": sv.id}, actor=actor.username)
-    return redirect(request, f"/workplan/public-admin?region={region}", ("success", "问卷已发起"))
+    return redirect(request, f"/workplan/public-admin?region={region}", ("ok", "问卷已发起"))
 
 
 @router.post("/workplan/surveys/{survey_id}/{action}", include_in_schema=False)
@@ -578,7 +651,7 @@ def survey_action(request: Request, actor: ActorDep, survey_id: int, action: str
             msg = f"已记录指标17：有效样本 {valid:g} 份（待审核）"
         else:
             raise WorkplanError(f"未知操作：{action}")
-    return redirect(request, f"/workplan/public-admin?region={region}", ("success", msg))
+    return redirect(request, f"/workplan/public-admin?region={region}", ("ok", msg))
 
 
 @router.get("/workplan/surveys/{survey_id}/export.csv", include_in_schema=False)
@@ -623,8 +696,7 @@ def api_scores(request: Request, actor: ActorDep, region: str, year: int) -> dic
     from liangshan.workplan.scoring import assess_units
 
     check_region(actor, region)
-    if actor.is_unit:
-        raise PermissionDenied("年度考核排名供领导小组办公室和领导查看")
+    _check_scores(actor)
     with ctx_of(request).read() as s:
         return assess_units(s, region, year, catalog=ctx_of(request).catalog)
 
@@ -639,7 +711,7 @@ def api_meeting(request: Request, actor: ActorDep, meeting_id: int) -> dict[str,
 def _region(session: Any, code: str) -> Region:
     reg = session.get(Region, code)
     if reg is None:
-        raise WorkplanError(f"未知地区代码：{code}")
+        raise NotFoundError(f"未知地区代码：{code}")
     return reg
 
 
@@ -672,22 +744,25 @@ def public_page(request: Request, region: str) -> Response:
 
 
 def _public_survey(session: Any, region: str) -> WpSurvey | None:
+    """The survey the region's published page links to (None when the page is not published)."""
     from liangshan.workplan.public import get_settings
 
-    sid = get_settings(session, region)["survey_id"]
+    settings = get_settings(session, region)
+    if not settings["published"]:
+        return None
+    sid = settings["survey_id"]
     sv = session.get(WpSurvey, sid) if sid else None
     return sv if sv is not None and sv.region_code == region else None
 
 
 @router.get("/public/{region}/survey", include_in_schema=False)
 def public_survey(request: Request, region: str) -> Response:
-    from liangshan.workplan.public import get_settings
     from liangshan.workplan.survey import has_answered, survey_dict
 
     token = request.cookies.get(SURVEY_COOKIE) or secrets.token_urlsafe(24)
     with ctx_of(request).read() as s:
         reg = _region(s, region)
-        sv = _public_survey(s, region) if get_settings(s, region)["published"] else None
+        sv = _public_survey(s, region)
         info = survey_dict(s, sv.id) if sv else None
         answered = bool(sv and has_answered(s, sv.id, token))
     resp = render(
@@ -723,12 +798,12 @@ def public_survey_submit(
     from liangshan.workplan.survey import submit_response, survey_dict
 
     token = request.cookies.get(SURVEY_COOKIE) or ""
-    error, status = None, 200
+    error, status, retry_after = None, 200, None
     with ctx_of(request).write() as s:
         reg = _region(s, region)
         sv = _public_survey(s, region)
         if sv is None:
-            raise WorkplanError("当前没有进行中的问卷")
+            raise NotFoundError("当前没有进行中的问卷")
         try:
             submit_response(
                 s,
@@ -740,7 +815,7 @@ def public_survey_submit(
                 client=_client(request),
             )
         except RateLimited as e:
-            error, status = str(e), 429
+            error, status, retry_after = str(e), 429, e.retry_after
         except (DuplicateResponse, SurveyClosed) as e:
             error, status = str(e), 409
         except WorkplanError as e:
@@ -764,8 +839,8 @@ def public_survey_submit(
         },
         status,
     )
-    if status == 429:
-        resp.headers["Retry-After"] = "3600"
+    if retry_after is not None:
+        resp.headers["Retry-After"] = str(retry_after)
     return resp
 
 
@@ -821,12 +896,12 @@ def _report_submit(
     from liangshan.workplan.supervision import submit_report
 
     ctx = ctx_of(request)
-    error, status, code = None, 200, None
+    error, status, code, retry_after = None, 200, None, None
     with ctx.write() as s:
         reg = _region(s, region)
         st = get_settings(s, region)
         if not (st["published"] and st["supervision"]):
-            raise WorkplanError("该地区未开通群众监督渠道")
+            raise NotFoundError("该地区未开通群众监督渠道")
         try:
             x = float(lon) if lon.strip() else None
             y = float(lat) if lat.strip() else None
@@ -848,11 +923,11 @@ def _report_submit(
                     files_root=ctx.files_dir,
                 )
             except RateLimited as e:
-                error, status = str(e), 429
+                error, status, retry_after = str(e), 429, e.retry_after
             except WorkplanError as e:
                 error, status = str(e), 422
     if error is not None:
-        return render(
+        resp = render(
             request,
             "workplan/public_report.html",
             {
@@ -864,6 +939,9 @@ def _report_submit(
             },
             status,
         )
+        if retry_after is not None:
+            resp.headers["Retry-After"] = str(retry_after)
+        return resp
     return render(
         request,
         "workplan/public_done.html",
@@ -884,7 +962,9 @@ def receipt_lookup(request: Request, code: Annotated[str, Form()] = "") -> Respo
         with ctx_of(request).write() as s:
             view = lookup_receipt(s, code, client=_client(request))
     except RateLimited as e:
-        return render(request, "workplan/public_receipt.html", {"view": None, "error": str(e)}, 429)
+        resp = render(request, "workplan/public_receipt.html", {"view": None, "error": str(e)}, 429)
+        resp.headers["Retry-After"] = str(e.retry_after)
+        return resp
     if view is None:
         return render(request, "workplan/public_receipt.html", {"view": None, "error": "未找到该回执码"}, 404)
     return render(request, "workplan/public_receipt.html", {"view": view, "error": None})

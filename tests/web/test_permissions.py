@@ -6,26 +6,47 @@ Roles: anonymous, a unit user (财政局 u07), the office of 卢氏县, the offi
 unit's own item (生态环保投入) and another unit's (GDP, 统计局), their submissions and evidence, and
 the same in the other county. Every route of the app must appear here (or in EXEMPT with the test
 that covers it), so a new route cannot ship unchecked.
+
+The work plan (工作方案) routes use the plan loaded in both counties: a task where 财政局 is a
+cooperating unit and one where it is not, other units' progress reports, meetings, follow-up actions
+owned by 财政局 / 统计局 / the other county, supervision reports routed to 财政局 / 统计局 / the other
+county (with photos), surveys. The public pages (/public/...) answer every role alike: 卢氏县 has
+published its page (progress, survey, supervision channel; not the index), the other county has
+not. Each role's client has its own address, so the public rate limits count per role; the limits
+themselves, the absence of personal data, CSRF on every write and escaping are tested below the
+matrix.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import func, select
 from websupport import login, make_site
 
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Unit
+from liangshan.store.models_workplan import WpMilestone, WpReport, WpSurveyResponse, WpTask, WpTaskUnit
 from liangshan.store.submissions import submit_value
 from liangshan.web.app import create_app
+from liangshan.web.workplan_routes import SURVEY_COOKIE
+from liangshan.workplan.plan import load_plan, office_unit
+from liangshan.workplan.public import set_settings
+from liangshan.workplan.supervision import Photo, route_report, submit_report
+from liangshan.workplan.survey import open_survey, submit_response
+from liangshan.workplan.tracking import ActionSpec, add_action, add_progress, create_meeting
 
 HOME, OTHER = "411224", "900001"
 ROLES = ("anon", "unit", "office", "office_other", "leader", "reviewer", "analyst")
@@ -39,6 +60,15 @@ USERS = {
 }
 PDF = b"%PDF-1.4\n%%EOF\n"
 _years = itertools.count(1900)
+_fixture_clients = itertools.count(1)
+TODAY = date.today()
+SURVEY_YEAR = TODAY.year
+
+
+def png(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 @dataclass
@@ -58,6 +88,84 @@ class World:
         c, _ = self.clients["office" if region == HOME else "office_other"]
         cur = c.get(f"/api/items/{item}/{year}", params={"region": region}).json()["current"]
         return int(cur["version"]) if cur else 0
+
+    # fresh work-plan objects (so a write by one role never changes what the next role meets)
+    def action(self, owner: str) -> int:
+        """A new follow-up action owned by ``owner`` (a key of ``ids``: unit07, stats, unit_region)."""
+        region = OTHER if owner == "unit_region" else HOME
+        with session_scope(self.url) as s:
+            spec = ActionSpec(f"督办事项{next(_years)}", self.ids[owner], TODAY - timedelta(days=3))
+            return add_action(s, region, spec, actor="office").id
+
+    def report(self, region: str = HOME, routed_to: str | None = None) -> int:
+        """A new public supervision report, routed to ``routed_to`` (a key of ``ids``) if given."""
+        with session_scope(self.url) as s:
+            rep, _ = submit_report(s, region, category="环境污染", location="某河段", text="河道里有人倾倒垃圾，气味很大。",
+                                   client=f"fixture-{next(_fixture_clients)}", files_root=self.files)  # fmt: skip
+            if routed_to:
+                route_report(s, rep.id, self.ids[routed_to], actor="office")
+            return rep.id
+
+    def survey(self, region: str = HOME, answers: int = 1) -> int:
+        """A new open survey (its own year) with ``answers`` responses."""
+        with session_scope(self.url) as s:
+            sv = open_survey(s, region, next(_years), actor="office")
+            for _ in range(answers):
+                submit_response(s, sv.id, token=secrets.token_urlsafe(24), answer="满意", township=sv.townships[0],
+                                urban_rural="农村", client=f"fixture-{next(_fixture_clients)}")  # fmt: skip
+            return sv.id
+
+
+def _task_where(s: Any, region: str, unit_id: int, member: bool) -> int:
+    """A task of ``region`` (with units) that names ``unit_id`` as lead/cooperating unit, or does not."""
+    for task in s.scalars(select(WpTask).where(WpTask.region_code == region).order_by(WpTask.seq)):
+        units = set(s.scalars(select(WpTaskUnit.unit_id).where(WpTaskUnit.task_id == task.id)))
+        if units and (unit_id in units) == member:
+            return int(task.id)
+    raise AssertionError(f"no task in {region} with member={member}")
+
+
+def _workplan_objects(s: Any, files: Path, ids: dict[str, Any]) -> None:
+    """The work plan of both counties and the objects the matrix points at (ids added to ``ids``)."""
+    load_plan(s, HOME)
+    load_plan(s, OTHER)
+    u07, stats, other = ids["unit07"], ids["stats"], ids["unit_region"]
+    office = office_unit(s, HOME)
+    assert office is not None
+    ids["task_own"] = _task_where(s, HOME, u07, True)
+    ids["task_other"] = _task_where(s, HOME, u07, False)
+    ids["task_region"] = _task_where(s, OTHER, other, True)
+    lead_other = s.scalars(select(WpTaskUnit.unit_id).where(WpTaskUnit.task_id == ids["task_other"])).first()
+    ids["prog_home"] = add_progress(s, ids["task_other"], lead_other, reported_on=TODAY, text="进展（示例）",
+                                    percent=20, actor="u01").id  # fmt: skip
+    ids["prog_region"] = add_progress(s, ids["task_region"], other, reported_on=TODAY, text="进展（示例）",
+                                      percent=20, actor="office001").id  # fmt: skip
+    for key, region, unit in (("meet_home", HOME, u07), ("meet_region", OTHER, other)):
+        m = create_meeting(s, region, title="调度会议（示例）", held_on=TODAY - timedelta(days=10), actor="office",
+                           decisions=["按期报送数据"], actions=[ActionSpec("报送数据", unit, TODAY, 1)])  # fmt: skip
+        ids[key] = m.id
+    ids["ms_office"] = s.scalars(select(WpMilestone.id).where(WpMilestone.region_code == HOME,
+                                                                WpMilestone.owner_unit_id == office.id)).first()  # fmt: skip
+    ids["survey_home"] = open_survey(s, HOME, SURVEY_YEAR, actor="office").id
+    ids["survey_region"] = open_survey(s, OTHER, SURVEY_YEAR, actor="office001").id
+    set_settings(s, HOME, PUBLISHED | {"survey_id": ids["survey_home"]}, actor="office")
+    for key, region, unit, color in (("own", HOME, u07, (1, 2, 3)), ("other", HOME, stats, (4, 5, 6)),
+                                     ("region", OTHER, other, (7, 8, 9))):  # fmt: skip
+        rep, code = submit_report(s, region, category="生态破坏", location=f"{key}村后山", text=f"{key}：山坡上有人滥伐林木。",
+                                  client=f"fixture-{key}", files_root=files, photos=[Photo(png(color), "现场.png")])  # fmt: skip
+        route_report(s, rep.id, unit, actor="office", internal_note="内部说明（示例）")
+        ids[f"rep_{key}"], ids[f"receipt_{key}"] = rep.id, code
+        ids[f"photo_{key}"] = _photo(s, rep.id)
+
+
+def _photo(s: Any, report_id: int) -> int:
+    from liangshan.store.models_workplan import WpAttachment
+
+    return int(s.scalars(select(WpAttachment.evidence_id).where(WpAttachment.entity == "report",
+                                                                WpAttachment.entity_id == report_id)).one())  # fmt: skip
+
+
+PUBLISHED = {"published": True, "show_progress": True, "supervision": True, "message": "欢迎监督（示例）"}
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +194,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ids = {
             "ev_own": ev_own.id, "ev_other": ev_other.id, "ev_region": ev_region.id,
             "sub_own": own.id, "sub_other": oth.id, "sub_region": reg.id,
-            "unit_home": stats.id, "unit_region": other.id,
+            "unit_home": stats.id, "unit_region": other.id, "unit07": unit07.id, "stats": stats.id,
         }  # fmt: skip
+        _workplan_objects(s, site.files, ids)
     clients: dict[str, tuple[TestClient, str]] = {}
-    for role in ROLES:
-        c = TestClient(app)
+    for i, role in enumerate(ROLES):
+        # one client address per role: the public rate limits count per address
+        c = TestClient(app, client=(f"192.0.2.{10 + i}", 50000))
         if role == "anon":
             page = c.get("/login")
             m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
