@@ -244,9 +244,9 @@ def create_app(
         return _error(request, exc.status_code, message, f"http_{exc.status_code}")
 
     from liangshan.web import workplan_routes
-    from liangshan.web.routes import api, auth, dashboard, entry, excel, indicator, review
+    from liangshan.web.routes import api, auth, dashboard, entry, excel, indicator, report, review
 
-    for module in (auth, entry, review, dashboard, indicator, excel, api, workplan_routes):
+    for module in (auth, entry, review, dashboard, indicator, excel, report, api, workplan_routes):
         app.include_router(module.router)
     wrapped: Any = BodyLimit(app.build_middleware_stack(), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
