@@ -562,6 +562,7 @@ def report_photo(request: Request, actor: ActorDep, report_id: int, evidence_id:
 
 @router.get("/workplan/public-admin", include_in_schema=False)
 def public_admin(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    from liangshan.web.queries import current_round
     from liangshan.workplan.public import get_settings
     from liangshan.workplan.survey import survey_dict
 
@@ -573,6 +574,8 @@ def public_admin(request: Request, actor: ActorDep, region: str | None = None) -
             select(WpSurvey.id).where(WpSurvey.region_code == code).order_by(WpSurvey.id.desc())
         ).all()
         surveys = [survey_dict(s, i) for i in ids]
+        rnd = current_round(s, code)
+        round_years = (rnd.start_year, rnd.end_year) if rnd is not None else None
     return render(
         request,
         "workplan/public_admin.html",
@@ -582,6 +585,7 @@ def public_admin(request: Request, actor: ActorDep, region: str | None = None) -
             "region": code,
             "current_region": code,
             "year": _today().year,
+            "round_years": round_years,
         },
     )
 
@@ -635,6 +639,7 @@ def survey_open(
 
 @router.post("/workplan/surveys/{survey_id}/{action}", include_in_schema=False)
 def survey_action(request: Request, actor: ActorDep, survey_id: int, action: str) -> Response:
+    from liangshan.web.queries import current_round
     from liangshan.workplan.survey import close_survey, get_survey, record_indicator
 
     check_office(actor, "管理问卷")
@@ -649,6 +654,12 @@ def survey_action(request: Request, actor: ActorDep, survey_id: int, action: str
             subs = record_indicator(s, survey_id, actor=actor.username)
             valid = next(x.value for x in subs if x.item_code == "survey_valid")
             msg = f"已记录指标17：有效样本 {valid:g} 份（待审核）"
+            rnd = current_round(s, region)
+            if rnd is not None and not rnd.start_year <= sv.year <= rnd.end_year:
+                msg += (
+                    f"。注意：问卷年度 {sv.year} 不在当前评估批次（{rnd.start_year}—{rnd.end_year}年）内，"
+                    "该值不会出现在审核列表和两山指数中"
+                )
         else:
             raise WorkplanError(f"未知操作：{action}")
     return redirect(request, f"/workplan/public-admin?region={region}", ("ok", msg))

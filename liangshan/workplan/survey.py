@@ -304,7 +304,7 @@ def record_indicator(
         inputs=[InputFile(name=name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))],
         components=comp,
     ).model_dump(mode="json")
-    note = f"网上问卷 #{s.id}（{s.title}）：有效 {res.n} 份，满意率 {res.satisfaction_percent:.1f}%"
+    note = f"网上问卷 #{s.id}“{s.title}”：有效 {res.n} 份，满意率 {res.satisfaction_percent:.1f}%"
     out = []
     for code, value in (("survey_satisfied", res.satisfied_equivalent), ("survey_valid", float(res.n))):
         out.append(

@@ -37,7 +37,7 @@ from websupport import login, make_site
 
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.evidence import store_evidence
-from liangshan.store.models import Unit
+from liangshan.store.models import Unit, User
 from liangshan.store.models_workplan import WpMilestone, WpReport, WpSurveyResponse, WpTask, WpTaskUnit
 from liangshan.store.submissions import submit_value
 from liangshan.web.app import create_app
@@ -61,6 +61,7 @@ USERS = {
 PDF = b"%PDF-1.4\n%%EOF\n"
 _years = itertools.count(1900)
 _fixture_clients = itertools.count(1)
+_survey_years = itertools.count(2100)  # a survey of its own year each (one open survey per region-year)
 TODAY = date.today()
 SURVEY_YEAR = TODAY.year
 
@@ -77,7 +78,7 @@ class World:
     url: str
     files: Path
     clients: dict[str, tuple[TestClient, str]]
-    ids: dict[str, int]
+    ids: dict[str, Any]
 
     def pending(self, region: str = HOME, item: str = "eco_env_investment") -> int:
         """A fresh submitted value (its own year, so actions on it never collide)."""
@@ -94,7 +95,7 @@ class World:
         """A new follow-up action owned by ``owner`` (a key of ``ids``: unit07, stats, unit_region)."""
         region = OTHER if owner == "unit_region" else HOME
         with session_scope(self.url) as s:
-            spec = ActionSpec(f"督办事项{next(_years)}", self.ids[owner], TODAY - timedelta(days=3))
+            spec = ActionSpec(f"督办事项{next(_fixture_clients)}", self.ids[owner], TODAY - timedelta(days=3))
             return add_action(s, region, spec, actor="office").id
 
     def report(self, region: str = HOME, routed_to: str | None = None) -> int:
@@ -109,7 +110,7 @@ class World:
     def survey(self, region: str = HOME, answers: int = 1) -> int:
         """A new open survey (its own year) with ``answers`` responses."""
         with session_scope(self.url) as s:
-            sv = open_survey(s, region, next(_years), actor="office")
+            sv = open_survey(s, region, next(_survey_years), actor="office")
             for _ in range(answers):
                 submit_response(s, sv.id, token=secrets.token_urlsafe(24), answer="满意", township=sv.townships[0],
                                 urban_rural="农村", client=f"fixture-{next(_fixture_clients)}")  # fmt: skip
@@ -174,7 +175,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{tmp / 'perm.db'}"
     site = make_site(url, tmp, extra_regions=1)
     app = create_app(url, site.files, secret_key="p" * 40)
-    ids: dict[str, int] = {}
+    ids: dict[str, Any] = {}
     with session_scope(url) as s:
         unit07 = s.query(Unit).filter_by(region_code=HOME, name="财政局").one()
         stats = s.query(Unit).filter_by(region_code=HOME, name="统计局").one()
@@ -431,6 +432,205 @@ CASES: list[Case] = [
          DENY_ALL_BUT(["office", "office_other"], 400, **anon_api)),
 ]  # fmt: skip
 
+# --------------------------------------------------------------------------------------------
+# Work plan (工作方案) and the public pages. "home" objects are in 卢氏县, "region" ones in the
+# other county; "own" / "other" for a unit means its own task, action or routed report vs. another
+# unit's. Reads in the plan are open to every signed-in role of the region (a unit sees only its own
+# items, digest and routed reports: tested below); writes need the role, the unit and the region.
+HOME_READ = exp(ALL, office_other=403, **anon_html)
+HOME_API = exp(ALL, office_other=403, **anon_api)
+ONLY_OTHER = DENY_ALL_BUT(["office_other"], **anon_html)
+ONLY_OTHER_API = DENY_ALL_BUT(["office_other"], **anon_api)
+TODAY_S = TODAY.isoformat()
+PROGRESS = {"reported_on": TODAY_S, "percent": "30", "text": "完成阶段性工作（示例）"}
+DONE = {"status": "done", "done_on": TODAY_S, "note": "已完成"}
+REPORT_FORM = {"category": "生态破坏", "location": "某村后山", "text": "有人在山坡上滥伐林木，已砍倒十余棵。"}
+SURVEY_FORM = {"answer": "满意", "township": "城关镇", "urban_rural": "城镇"}
+UNKNOWN_RECEIPT = "0000-0000-0000-0000"
+
+
+def public(code: int) -> dict[str, int]:
+    return {r: code for r in ROLES}
+
+
+def post_to(
+    url: Callable[[World], str], data: dict[str, Any] | Callable[[World], dict[str, Any]], **extra: Any
+) -> Req:
+    """A form POST whose URL (and data) are made per request, e.g. around a fresh object."""
+    return lambda w: {
+        "method": "POST",
+        "url": url(w),
+        "data": data(w) if callable(data) else dict(data),
+        **extra,
+    }
+
+
+def meeting(region: str, unit: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {
+        "region": region, "title": "第二次调度会议", "held_on": TODAY_S, "topics": "数据报送",
+        "decisions": "各单位按期报送数据", "action_title": ["报送数据"], "action_unit": [str(w.ids[unit])],
+        "action_due": [TODAY_S], "action_decision": ["1"],
+    }  # fmt: skip
+
+
+def settings(region: str, published: bool) -> Callable[[World], dict[str, Any]]:
+    if not published:
+        return lambda w: {"region": region, "message": ""}
+    return lambda w: {"region": region, "published": "true", "show_progress": "true", "supervision": "true",
+                      "message": PUBLISHED["message"], "survey_id": str(w.ids["survey_home"])}  # fmt: skip
+
+
+WP_CASES: list[Case] = [
+    Case(("GET", "/workplan"), "own", html_get("/workplan"), exp(ALL, **anon_html)),
+    Case(("GET", "/workplan"), "region", html_get(f"/workplan?region={OTHER}"), ONLY_OTHER),
+    # tasks and progress: a unit reports only on tasks that name it (lead or cooperating)
+    Case(("GET", "/workplan/tasks/{task_id}"), "own", html_get("/workplan/tasks/{task_own}"), HOME_READ),
+    Case(("GET", "/workplan/tasks/{task_id}"), "other", html_get("/workplan/tasks/{task_other}"), HOME_READ),
+    Case(("GET", "/workplan/tasks/{task_id}"), "region", html_get("/workplan/tasks/{task_region}"), ONLY_OTHER),
+    Case(("POST", "/workplan/tasks/{task_id}/progress"), "own", form_post("/workplan/tasks/{task_own}/progress", lambda w: PROGRESS),
+         DENY_ALL_BUT(["unit", "office"], 303, **anon_html)),
+    Case(("POST", "/workplan/tasks/{task_id}/progress"), "other", form_post("/workplan/tasks/{task_other}/progress", lambda w: PROGRESS),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/tasks/{task_id}/progress"), "region", form_post("/workplan/tasks/{task_region}/progress", lambda w: PROGRESS),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/progress/{progress_id}/comment"), "other",
+         form_post("/workplan/progress/{prog_home}/comment", lambda w: {"comment": "请补充佐证材料"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/progress/{progress_id}/comment"), "region",
+         form_post("/workplan/progress/{prog_region}/comment", lambda w: {"comment": "请补充佐证材料"}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    # dispatch meetings: the office of the region records them; follow-ups only for its own units
+    Case(("GET", "/workplan/meetings"), "own", html_get("/workplan/meetings"), exp(ALL, **anon_html)),
+    Case(("GET", "/workplan/meetings"), "region", html_get(f"/workplan/meetings?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/workplan/meetings"), "own", form_post("/workplan/meetings", meeting(HOME, "unit07")),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/meetings"), "region", form_post("/workplan/meetings", meeting(OTHER, "unit_region")),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/meetings"), "unit-of-other-region", form_post("/workplan/meetings", meeting(HOME, "unit_region")),
+         DENY_ALL_BUT(["office"], 400, **anon_html)),
+    Case(("GET", "/workplan/meetings/{meeting_id}"), "own", html_get("/workplan/meetings/{meet_home}"), HOME_READ),
+    Case(("GET", "/workplan/meetings/{meeting_id}"), "region", html_get("/workplan/meetings/{meet_region}"), ONLY_OTHER),
+    Case(("GET", "/workplan/meetings/{meeting_id}/minutes.docx"), "own", html_get("/workplan/meetings/{meet_home}/minutes.docx"), HOME_READ),
+    Case(("GET", "/workplan/meetings/{meeting_id}/minutes.docx"), "region", html_get("/workplan/meetings/{meet_region}/minutes.docx"), ONLY_OTHER),
+    # tracked items: the owner unit marks its own done; cancelling is the office's
+    Case(("GET", "/workplan/items"), "own", html_get("/workplan/items"), exp(ALL, **anon_html)),
+    Case(("GET", "/workplan/items"), "region", html_get(f"/workplan/items?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "own", post_to(lambda w: f"/workplan/items/action/{w.action('unit07')}", DONE),
+         DENY_ALL_BUT(["unit", "office"], 303, **anon_html)),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "other", post_to(lambda w: f"/workplan/items/action/{w.action('stats')}", DONE),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "region", post_to(lambda w: f"/workplan/items/action/{w.action('unit_region')}", DONE),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "own-cancel",
+         post_to(lambda w: f"/workplan/items/action/{w.action('unit07')}", {"status": "cancelled"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "own-done-in-future",
+         post_to(lambda w: f"/workplan/items/action/{w.action('unit07')}", {**DONE, "done_on": (TODAY + timedelta(days=2)).isoformat()}),
+         DENY_ALL_BUT(["unit", "office"], 400, **anon_html)),
+    Case(("POST", "/workplan/items/{kind}/{item_id}"), "office-milestone", form_post("/workplan/items/milestone/{ms_office}", lambda w: DONE),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    # office-only: bundle, public settings, surveys; scores for the office and the leader
+    Case(("GET", "/workplan/bundle.zip"), "own", html_get("/workplan/bundle.zip"), DENY_ALL_BUT(["office", "office_other"], **anon_html)),
+    Case(("GET", "/workplan/bundle.zip"), "region", html_get(f"/workplan/bundle.zip?region={OTHER}"), ONLY_OTHER),
+    Case(("GET", "/workplan/scores"), "own", html_get("/workplan/scores"),
+         DENY_ALL_BUT(["office", "office_other", "leader"], **anon_html)),
+    Case(("GET", "/workplan/scores"), "region", html_get(f"/workplan/scores?region={OTHER}"), ONLY_OTHER),
+    Case(("GET", "/workplan/public-admin"), "own", html_get("/workplan/public-admin"), DENY_ALL_BUT(["office", "office_other"], **anon_html)),
+    Case(("GET", "/workplan/public-admin"), "region", html_get(f"/workplan/public-admin?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/workplan/public-admin"), "own", form_post("/workplan/public-admin", settings(HOME, True)),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/public-admin"), "region", form_post("/workplan/public-admin", settings(OTHER, False)),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/surveys"), "own", form_post("/workplan/surveys", lambda w: {"region": HOME, "year": str(next(_survey_years))}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/surveys"), "region", form_post("/workplan/surveys", lambda w: {"region": OTHER, "year": str(next(_survey_years))}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/surveys/{survey_id}/{action}"), "own-close", post_to(lambda w: f"/workplan/surveys/{w.survey()}/close", {}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/surveys/{survey_id}/{action}"), "own-record", post_to(lambda w: f"/workplan/surveys/{w.survey(answers=2)}/record", {}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/surveys/{survey_id}/{action}"), "region-close", post_to(lambda w: f"/workplan/surveys/{w.survey(OTHER)}/close", {}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "own", html_get("/workplan/surveys/{survey_home}/export.csv"),
+         DENY_ALL_BUT(["office"], **anon_html)),
+    Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "region", html_get("/workplan/surveys/{survey_region}/export.csv"), ONLY_OTHER),
+    # supervision reports: the office routes; the unit it was routed to handles it and sees its photos
+    Case(("GET", "/workplan/reports"), "own", html_get("/workplan/reports"), exp(ALL, **anon_html)),
+    Case(("GET", "/workplan/reports"), "region", html_get(f"/workplan/reports?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/workplan/reports/{report_id}/route"), "own",
+         post_to(lambda w: f"/workplan/reports/{w.report()}/route", lambda w: {"unit_id": str(w.ids["stats"])}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/reports/{report_id}/route"), "region",
+         post_to(lambda w: f"/workplan/reports/{w.report(OTHER)}/route", lambda w: {"unit_id": str(w.ids["unit_region"])}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/reports/{report_id}/route"), "unit-of-other-region",
+         post_to(lambda w: f"/workplan/reports/{w.report()}/route", lambda w: {"unit_id": str(w.ids["unit_region"])}),
+         DENY_ALL_BUT(["office"], 400, **anon_html)),
+    Case(("POST", "/workplan/reports/{report_id}/status"), "own",
+         post_to(lambda w: f"/workplan/reports/{w.report(HOME, 'unit07')}/status", {"status": "in_progress", "public_note": "正在核查"}),
+         DENY_ALL_BUT(["unit", "office"], 303, **anon_html)),
+    Case(("POST", "/workplan/reports/{report_id}/status"), "other",
+         post_to(lambda w: f"/workplan/reports/{w.report(HOME, 'stats')}/status", {"status": "in_progress", "public_note": "正在核查"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/reports/{report_id}/status"), "region",
+         post_to(lambda w: f"/workplan/reports/{w.report(OTHER, 'unit_region')}/status", {"status": "in_progress", "public_note": "正在核查"}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/workplan/reports/{report_id}/photos/{evidence_id}"), "own", html_get("/workplan/reports/{rep_own}/photos/{photo_own}"), HOME_READ),
+    Case(("GET", "/workplan/reports/{report_id}/photos/{evidence_id}"), "other", html_get("/workplan/reports/{rep_other}/photos/{photo_other}"),
+         exp(HOME_READ, unit=403)),
+    Case(("GET", "/workplan/reports/{report_id}/photos/{evidence_id}"), "region", html_get("/workplan/reports/{rep_region}/photos/{photo_region}"), ONLY_OTHER),
+    Case(("GET", "/workplan/reports/{report_id}/photos/{evidence_id}"), "photo-of-another-report",
+         html_get("/workplan/reports/{rep_own}/photos/{photo_other}"), exp({r: 404 for r in ALL}, office_other=403, **anon_html)),
+    # JSON API
+    Case(("GET", "/api/workplan/{region}"), "own", api_get(f"/api/workplan/{HOME}"), HOME_API),
+    Case(("GET", "/api/workplan/{region}"), "region", api_get(f"/api/workplan/{OTHER}"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/digest"), "own", api_get(f"/api/workplan/{HOME}/digest"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/digest"), "region", api_get(f"/api/workplan/{OTHER}/digest"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/scores"), "own", api_get(f"/api/workplan/{HOME}/scores?year={SURVEY_YEAR}"),
+         DENY_ALL_BUT(["office", "leader"], **anon_api)),
+    Case(("GET", "/api/workplan/{region}/scores"), "region", api_get(f"/api/workplan/{OTHER}/scores?year={SURVEY_YEAR}"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/meetings/{meeting_id}"), "own", api_get("/api/workplan/meetings/{meet_home}"), HOME_API),
+    Case(("GET", "/api/workplan/meetings/{meeting_id}"), "region", api_get("/api/workplan/meetings/{meet_region}"), ONLY_OTHER_API),
+    # public pages: the same answer for every role, signed in or not; only what the region published
+    Case(("GET", "/public/{region}"), "own", html_get(f"/public/{HOME}"), public(200)),
+    Case(("GET", "/public/{region}"), "region-not-published", html_get(f"/public/{OTHER}"), public(404)),
+    Case(("GET", "/public/{region}"), "unknown-region", html_get("/public/999999"), public(404)),
+    Case(("GET", "/public/{region}/survey"), "own", html_get(f"/public/{HOME}/survey"), public(200)),
+    Case(("GET", "/public/{region}/survey"), "region-not-published", html_get(f"/public/{OTHER}/survey"), public(404)),
+    Case(("POST", "/public/{region}/survey"), "own", post_to(lambda w: f"/public/{HOME}/survey", SURVEY_FORM, device=True), public(200)),
+    Case(("POST", "/public/{region}/survey"), "region-not-published", post_to(lambda w: f"/public/{OTHER}/survey", SURVEY_FORM, device=True),
+         public(404)),
+    Case(("GET", "/public/{region}/report"), "own", html_get(f"/public/{HOME}/report"), public(200)),
+    Case(("GET", "/public/{region}/report"), "region-not-published", html_get(f"/public/{OTHER}/report"), public(404)),
+    Case(("POST", "/public/{region}/report"), "own",
+         post_to(lambda w: f"/public/{HOME}/report", REPORT_FORM, files=[("photos", ("现场.png", png(), "image/png"))]), public(200)),
+    Case(("POST", "/public/{region}/report"), "region-not-published", post_to(lambda w: f"/public/{OTHER}/report", REPORT_FORM),
+         public(404)),
+    Case(("GET", "/public/receipt/lookup"), "own", html_get("/public/receipt/lookup"), public(200)),
+    Case(("POST", "/public/receipt/lookup"), "own", post_to(lambda w: "/public/receipt/lookup", lambda w: {"code": w.ids["receipt_own"]}),
+         public(200)),
+    Case(("POST", "/public/receipt/lookup"), "unknown", post_to(lambda w: "/public/receipt/lookup", {"code": UNKNOWN_RECEIPT}), public(404)),
+    Case(("POST", "/api/public/receipt"), "own", post_to(lambda w: "/api/public/receipt", lambda w: {"code": w.ids["receipt_region"]}),
+         public(200)),
+    Case(("POST", "/api/public/receipt"), "unknown", post_to(lambda w: "/api/public/receipt", {"code": UNKNOWN_RECEIPT}), public(404)),
+]  # fmt: skip
+CASES += WP_CASES
+
+# 情况说明技术报告 jobs (office only). Cheap requests here (no job is started: a bad format is refused
+# after the role and region checks); a real job's privacy (owner, other county, leader) is tested in
+# test_report_web.py.
+CASES += [
+    Case(("GET", "/report"), "own", html_get("/report"), DENY_ALL_BUT(["office", "office_other"], **anon_html)),
+    Case(("GET", "/report"), "region", html_get(f"/report?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/report/jobs"), "own", form_post("/report/jobs", lambda w: {"fmt": "exe", "region": HOME}),
+         DENY_ALL_BUT(["office"], 422, **anon_html)),
+    Case(("POST", "/report/jobs"), "region", form_post("/report/jobs", lambda w: {"fmt": "exe", "region": OTHER}),
+         DENY_ALL_BUT(["office_other"], 422, **anon_html)),
+    Case(("GET", "/report/jobs/{job_id}"), "unknown", html_get("/report/jobs/not-a-job"), exp({r: 404 for r in ALL}, **anon_html)),
+    Case(("GET", "/report/jobs/{job_id}/download"), "unknown", html_get("/report/jobs/not-a-job/download"),
+         exp({r: 404 for r in ALL}, **anon_html)),
+]  # fmt: skip
+
 # Routes covered by their own tests (test_security.py) rather than the matrix.
 EXEMPT = {
     ("POST", "/login"), ("POST", "/logout"), ("POST", "/api/login"), ("POST", "/api/logout"),
@@ -458,6 +658,9 @@ def test_matrix(world: World, case: Case) -> None:
         req = case.request(world)
         method, url = req.pop("method"), req.pop("url")
         files = req.pop("files", None)
+        if req.pop("device", False):  # a new device: a fresh survey token, as the survey page would set
+            client.cookies.delete(SURVEY_COOKIE)
+            client.cookies.set(SURVEY_COOKIE, secrets.token_urlsafe(24))
         r = client.request(
             method, url, headers={"X-CSRF-Token": token}, files=files, follow_redirects=False, **req
         )
@@ -466,3 +669,251 @@ def test_matrix(world: World, case: Case) -> None:
             detail = r.json()["detail"] if url.startswith("/api/") else r.text
             assert re.search("无权|不属于|不含本单位|只有|只能查看|不能上传|责任单位请", detail), detail[:300]
     assert got == case.expected
+
+
+# --------------------------------------------------------------------------------------------
+# Work plan and public pages beyond the matrix: CSRF, rate limits, personal data, scoping, escaping.
+WP_POSTS = [c for c in WP_CASES if c.route[0] == "POST"]
+FIELD = r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"'
+UNIT_CELL = r'<td>([^<>]*)</td>\s*<td class="row-actions">'
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m is not None, html[:300]
+    return m.group(1)
+
+
+def visitor(w: World, address: str) -> tuple[TestClient, str]:
+    """A visitor without an account from ``address``, with the CSRF token of its anonymous session."""
+    c = TestClient(w.app, client=(address, 50000))
+    return c, csrf_of(c.get("/public/receipt/lookup").text)
+
+
+def new_device(c: TestClient) -> None:
+    c.cookies.delete(SURVEY_COOKIE)
+    c.cookies.set(SURVEY_COOKIE, secrets.token_urlsafe(24))
+
+
+@pytest.mark.parametrize("case", WP_POSTS, ids=[f"{c.route[1]} [{c.variant}]" for c in WP_POSTS])
+def test_every_workplan_write_needs_csrf(world: World, case: Case) -> None:
+    for role in ROLES:
+        client, token = world.clients[role]
+        for headers in ({}, {"X-CSRF-Token": token[::-1]}):
+            req = case.request(world)
+            req.pop("device", None)
+            method, url = req.pop("method"), req.pop("url")
+            r = client.request(method, url, headers=headers, follow_redirects=False, **req)
+            assert r.status_code == 403 and "CSRF" in r.text, (role, headers, r.status_code, r.text[:200])
+
+
+def test_public_rate_limits(world: World) -> None:
+    """Reports, survey answers and receipt look-ups are limited per address; the refused one stores
+    nothing and says when to retry; another address is not affected."""
+    from liangshan.store.models_workplan import WpRateEvent
+    from liangshan.workplan.supervision import DEFAULT_LOOKUP_LIMIT, DEFAULT_REPORT_LIMIT
+    from liangshan.workplan.survey import DEFAULT_LIMIT
+
+    def count(model: Any, **where: Any) -> int:
+        with session_scope(world.url) as s:
+            return int(s.scalar(select(func.count()).select_from(model).filter_by(**where)) or 0)
+
+    c, token = visitor(world, "203.0.113.1")
+    h = {"X-CSRF-Token": token}
+    for _ in range(DEFAULT_REPORT_LIMIT.limit):
+        assert c.post(f"/public/{HOME}/report", data=REPORT_FORM, headers=h).status_code == 200
+    before = count(WpReport)
+    r = c.post(f"/public/{HOME}/report", data=REPORT_FORM, headers=h)
+    assert r.status_code == 429 and "提交过于频繁" in r.text
+    assert 0 < int(r.headers["Retry-After"]) <= DEFAULT_REPORT_LIMIT.window.total_seconds() + 1
+    assert count(WpReport) == before
+    other, t2 = visitor(world, "203.0.113.2")
+    assert (
+        other.post(f"/public/{HOME}/report", data=REPORT_FORM, headers={"X-CSRF-Token": t2}).status_code
+        == 200
+    )
+
+    sid = world.ids["survey_home"]
+    for _ in range(DEFAULT_LIMIT.limit):
+        new_device(c)
+        assert c.post(f"/public/{HOME}/survey", data=SURVEY_FORM, headers=h).status_code == 200
+    again = c.post(f"/public/{HOME}/survey", data=SURVEY_FORM, headers=h)  # the same device again
+    assert again.status_code == 409 and "只能提交一次" in again.text
+    before = count(WpSurveyResponse, survey_id=sid)
+    new_device(c)
+    r = c.post(f"/public/{HOME}/survey", data=SURVEY_FORM, headers=h)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert count(WpSurveyResponse, survey_id=sid) == before
+
+    for i in range(DEFAULT_LOOKUP_LIMIT.limit):
+        code = world.ids["receipt_own"] if i % 2 else UNKNOWN_RECEIPT
+        assert c.post("/public/receipt/lookup", data={"code": code}, headers=h).status_code in (200, 404)
+    r = c.post("/public/receipt/lookup", data={"code": world.ids["receipt_own"]}, headers=h)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and "已转交" not in r.text
+    api = c.post("/api/public/receipt", data={"code": world.ids["receipt_own"]}, headers=h)
+    assert (
+        api.status_code == 429
+        and api.json()["code"] == "rate_limited"
+        and int(api.headers["Retry-After"]) > 0
+    )
+    assert other.post("/api/public/receipt", data={"code": world.ids["receipt_own"]},
+                      headers={"X-CSRF-Token": t2}).status_code == 200  # fmt: skip
+    # only keyed hashes of the addresses are kept
+    with session_scope(world.url) as s:
+        keys = list(s.scalars(select(WpRateEvent.key_hash)))
+    assert keys and not any("203.0.113" in k or "192.0.2" in k for k in keys)
+
+
+def test_public_pages_show_only_what_is_published_and_no_personal_data(world: World) -> None:
+    c, token = visitor(world, "203.0.113.20")
+    h = {"X-CSRF-Token": token}
+    internal = [
+        "u07",
+        "office001",
+        "联络员",
+        "内部说明（示例）",
+        "滥伐林木",
+        "own村后山",
+        "other村后山",
+        "倾倒垃圾",
+    ]
+    page = c.get(f"/public/{HOME}")
+    assert page.status_code == 200
+    assert PUBLISHED["message"] in page.text and 'id="public-progress"' in page.text
+    assert 'id="public-index"' not in page.text and 'id="public-verdicts"' not in page.text  # not published
+    assert f"/public/{HOME}/survey" in page.text and f"/public/{HOME}/report" in page.text
+    assert "退出" not in page.text  # no signed-in header for a visitor
+    other = c.get(f"/public/{OTHER}")
+    assert other.status_code == 404 and "示例县001" not in other.text
+    for r in (page, c.get(f"/public/{HOME}/survey"), c.get(f"/public/{HOME}/report")):
+        assert not [x for x in internal if x in r.text], r.url
+    # the questionnaire and the report form ask nothing personal
+    survey = c.get(f"/public/{HOME}/survey")
+    fields = set(re.findall(FIELD, survey.text))
+    assert fields == {"csrf_token", "answer", "township", "urban_rural"}, fields
+    cookie = survey.headers["set-cookie"].lower()
+    assert (
+        SURVEY_COOKIE in cookie
+        and "httponly" in cookie
+        and "path=/public" in cookie
+        and "samesite=lax" in cookie
+    )
+    report = c.get(f"/public/{HOME}/report")
+    assert set(re.findall(FIELD, report.text)) == {
+        "csrf_token",
+        "category",
+        "location",
+        "lon",
+        "lat",
+        "text",
+        "photos",
+    }
+    # the receipt shows status, unit and replies: never the text, the place, photos or internal notes
+    view = c.post("/public/receipt/lookup", data={"code": world.ids["receipt_own"].lower()}, headers=h)
+    assert view.status_code == 200 and "已转交责任单位" in view.text and "财政局" in view.text
+    assert not [x for x in internal if x in view.text] and "photos/" not in view.text
+    api = c.post("/api/public/receipt", data={"code": world.ids["receipt_own"]}, headers=h).json()
+    assert set(api) == {"category", "received_on", "status", "status_label", "unit", "events"}
+    assert all(set(e) == {"date", "status_label", "reply"} for e in api["events"])
+    assert "内部说明" not in str(api)
+    # the raw answers export has no token, no address, no time of day
+    office, _ = world.clients["office"]
+    csv = office.get(f"/workplan/surveys/{world.ids['survey_home']}/export.csv").content.decode("utf-8-sig")
+    assert csv.splitlines()[0] == "answer,township,urban_rural,submitted_on"
+    assert "192.0.2" not in csv and "T" not in "".join(csv.splitlines()[1:])
+
+
+def test_survey_closed_to_the_public_when_the_page_is_unpublished(world: World) -> None:
+    """The survey linked from an unpublished page takes no answers (the form and the POST both 404)."""
+    sid = world.ids["survey_region"]
+    with session_scope(world.url) as s:
+        set_settings(s, OTHER, {"published": False, "survey_id": sid}, actor="office001")
+    c, token = visitor(world, "203.0.113.30")
+    assert c.get(f"/public/{OTHER}/survey").status_code == 404
+    r = c.post(
+        f"/public/{OTHER}/survey", data=SURVEY_FORM | {"township": "城关镇"}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 404
+    with session_scope(world.url) as s:
+        n = s.scalar(select(func.count()).select_from(WpSurveyResponse).filter_by(survey_id=sid))
+    assert n == 0
+
+
+def test_unit_sees_only_its_own_items_digest_and_reports(world: World) -> None:
+    unit, _ = world.clients["unit"]
+    office, _ = world.clients["office"]
+    items = unit.get("/workplan/items").text
+    units = set(re.findall(UNIT_CELL, items))
+    assert units == {"财政局"}, units
+    assert len(set(re.findall(UNIT_CELL, office.get("/workplan/items").text))) > 3
+    digest = unit.get(f"/api/workplan/{HOME}/digest").json()["units"]
+    assert digest and {d["unit"] for d in digest} == {"财政局"}
+    mine, theirs = f'id="report-{world.ids["rep_own"]}"', f'id="report-{world.ids["rep_other"]}"'
+    page = unit.get("/workplan/reports").text
+    assert mine in page and theirs not in page
+    both = office.get("/workplan/reports").text
+    assert mine in both and theirs in both
+
+
+def test_progress_only_on_tasks_that_name_the_unit(world: World) -> None:
+    """财政局 may report on exactly the tasks that list it (lead or cooperating); a lead unit too."""
+    unit, token = world.clients["unit"]
+    with session_scope(world.url) as s:
+        tasks = {t: set(s.scalars(select(WpTaskUnit.unit_id).where(WpTaskUnit.task_id == t)))
+                 for t in s.scalars(select(WpTask.id).where(WpTask.region_code == HOME))}  # fmt: skip
+        lead = s.scalars(select(WpTaskUnit.unit_id).where(WpTaskUnit.task_id == world.ids["task_own"],
+                                                          WpTaskUnit.role == "lead")).one()  # fmt: skip
+        lead_user = s.scalars(select(User.username).where(User.unit_id == lead)).first()
+    got = {t: unit.post(f"/workplan/tasks/{t}/progress", data=PROGRESS, headers={"X-CSRF-Token": token},
+                        follow_redirects=False).status_code for t in tasks}  # fmt: skip
+    assert got == {t: 303 if world.ids["unit07"] in units else 403 for t, units in tasks.items()}
+    assert lead_user is not None
+    c = TestClient(world.app, client=("192.0.2.99", 50000))
+    tok = login(c, lead_user)
+    r = c.post(f"/workplan/tasks/{world.ids['task_own']}/progress", data=PROGRESS, headers={"X-CSRF-Token": tok},
+               follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+
+
+def test_workplan_pages_escape_user_text(world: World) -> None:
+    office, token = world.clients["office"]
+    unit, utoken = world.clients["unit"]
+    h = {"X-CSRF-Token": token}
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+    def clean(html: str) -> None:
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert" in html
+
+    r = office.post("/workplan/meetings", headers=h, follow_redirects=False,
+                    data=meeting(HOME, "unit07")(world) | {"title": evil, "decisions": evil, "action_title": [evil]})  # fmt: skip
+    assert r.status_code == 303
+    clean(office.get(r.headers["location"]).text)
+    clean(office.get("/workplan/meetings").text)
+    clean(unit.get("/workplan/items").text)
+    r = unit.post(f"/workplan/tasks/{world.ids['task_own']}/progress", data=PROGRESS | {"text": evil},
+                  headers={"X-CSRF-Token": utoken}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    clean(office.get(f"/workplan/tasks/{world.ids['task_own']}").text)
+    # a public report and a public reply
+    c, vt = visitor(world, "203.0.113.40")
+    done = c.post(f"/public/{HOME}/report", data=REPORT_FORM | {"location": evil, "text": evil},
+                  headers={"X-CSRF-Token": vt})  # fmt: skip
+    assert done.status_code == 200
+    code = re.search(r'id="receipt-code"[^>]*>([0-9A-Z-]+)<', done.text)
+    assert code is not None
+    clean(office.get("/workplan/reports").text)
+    with session_scope(world.url) as s:
+        rid = s.scalar(select(func.max(WpReport.id)))
+    r = office.post(f"/workplan/reports/{rid}/route", headers=h, follow_redirects=False,
+                    data={"unit_id": str(world.ids["unit07"]), "public_note": evil})  # fmt: skip
+    assert r.status_code == 303
+    clean(c.post("/public/receipt/lookup", data={"code": code.group(1)}, headers={"X-CSRF-Token": vt}).text)
+    # the office's notice on the public page
+    try:
+        r = office.post("/workplan/public-admin", headers=h, follow_redirects=False,
+                        data=settings(HOME, True)(world) | {"message": evil})  # fmt: skip
+        assert r.status_code == 303
+        clean(c.get(f"/public/{HOME}").text)
+    finally:
+        office.post("/workplan/public-admin", headers=h, data=settings(HOME, True)(world))

@@ -26,7 +26,6 @@ from liangshan.store.submissions import latest
 from liangshan.web.app import create_app
 from liangshan.web.sample import seed_site
 from liangshan.web.security import hash_password
-from liangshan.web.workplan_routes import router
 from liangshan.workplan.plan import load_plan
 
 PASSWORD = "test-password-1"
@@ -40,7 +39,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, di
     with session_scope(url) as s:
         load_plan(s, REGION, at=T0)
     app = create_app(url, tmp / "files", secret_key="k" * 40)
-    app.include_router(router)
     yield app, users
     dispose_engines()
 
