@@ -1,10 +1,11 @@
 """Build the 卢氏县 demo database: region, units, users, round, and values for 2020–2025.
 
 The work plan of 卢办〔2023〕16号 (organisation, phases, tasks, checklist) is loaded with its
-示例数据 tracking (:mod:`.workplan`). Values of indicators 1–10 and 17 come from the calculators run on synthetic raw data written into
-``work_dir`` (示例数据) — with provenance — and the units' statistics from :mod:`.manual`. Every
-value is submitted by the supplying unit's user (or the technical analyst for computed values) and
-approved by the office. Timestamps are fixed, so the same command builds the same database.
+示例数据 tracking (:mod:`.workplan`). Values of indicators 1–10 and 17 come from the calculators
+run on synthetic raw data written into ``work_dir`` (示例数据) — with provenance — and the
+units' statistics from :mod:`.manual`. Every value is submitted by the supplying unit's user
+(or the technical analyst for computed values) and approved by the office. Timestamps are
+fixed, so the same command builds the same database.
 """
 
 from __future__ import annotations
