@@ -32,6 +32,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from liangshan.standards.errors import InputError
+
 __all__ = [
     "HJ623_2011",
     "REQUIRED_COLUMNS",
@@ -83,22 +85,8 @@ for _code, (_zh, _al) in TAXA.items():
         _ALIASES[_name.lower()] = _code
 
 
-class SpeciesInputError(ValueError):
-    """Bad species input: names the file, the 1-based data row (header = row 1) and the column."""
-
-    def __init__(
-        self, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
-    ) -> None:
-        where = []
-        if file:
-            where.append(f"文件 {file}")
-        if row is not None:
-            where.append(f"第 {row} 行")
-        if column:
-            where.append(f"列 {column}")
-        prefix = "，".join(where)
-        super().__init__(f"{prefix}：{message}" if prefix else message)
-        self.file, self.row, self.column = file, row, column
+class SpeciesInputError(InputError):
+    """Bad species input (see :class:`~liangshan.standards.errors.InputError`)."""
 
 
 # ------------------------------------------------------------------------------------------- HJ 623 BI

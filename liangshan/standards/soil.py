@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from liangshan.standards.errors import InputError
+
 __all__ = [
     "FARMLAND_COLUMNS",
     "METHOD_FARMLAND",
@@ -67,22 +69,8 @@ FARMLAND_COLUMNS = ("year", "b_area", "c_area", "d_area", "e_area")
 PLOTS_COLUMNS = ("year", "plots_redeveloped", "plots_safe_use")
 
 
-class SoilInputError(ValueError):
-    """Bad soil input: names the file, the 1-based data row (header = row 1) and the column."""
-
-    def __init__(
-        self, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
-    ) -> None:
-        where = []
-        if file:
-            where.append(f"文件 {file}")
-        if row is not None:
-            where.append(f"第 {row} 行")
-        if column:
-            where.append(f"列 {column}")
-        prefix = "，".join(where)
-        super().__init__(f"{prefix}：{message}" if prefix else message)
-        self.file, self.row, self.column = file, row, column
+class SoilInputError(InputError):
+    """Bad soil input (see :class:`~liangshan.standards.errors.InputError`)."""
 
 
 @dataclass(frozen=True)

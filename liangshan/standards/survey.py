@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from liangshan.standards.errors import InputError
+
 __all__ = [
     "ANSWER_LEVELS",
     "DEFAULT_TOP_BOX",
@@ -67,22 +69,8 @@ Z_95 = 1.96
 STRATUM_COLUMNS: tuple[str, ...] = ("township", "urban_rural")
 
 
-class SurveyInputError(ValueError):
-    """Bad survey input: names the file, the 1-based data row (header = row 1) and the column."""
-
-    def __init__(
-        self, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
-    ) -> None:
-        where = []
-        if file:
-            where.append(f"文件 {file}")
-        if row is not None:
-            where.append(f"第 {row} 行")
-        if column:
-            where.append(f"列 {column}")
-        prefix = "，".join(where)
-        super().__init__(f"{prefix}：{message}" if prefix else message)
-        self.file, self.row, self.column = file, row, column
+class SurveyInputError(InputError):
+    """Bad survey input (see :class:`~liangshan.standards.errors.InputError`)."""
 
 
 # --------------------------------------------------------------------------------------------- formulas
