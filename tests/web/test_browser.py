@@ -105,7 +105,8 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
                 {"name": f"{year}年财政决算节能环保支出.pdf", "mimeType": "application/pdf", "buffer": PDF}
             ],
         )
-        unit.click(f"{card} button[value=submit]")
+        with unit.expect_navigation():
+            unit.click(f"{card} button[value=submit]")
         unit.wait_for_selector(".alert.ok")
         assert "已提交" in unit.inner_text(".alert.ok")
         assert "已提交待审" in unit.inner_text(f"{card} h3")
@@ -120,7 +121,8 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
     shot(office, "05_review_queue")
     row2024 = rows.filter(has_text="2024")
     row2024.locator("input[name=reason]").fill("请附2024年财政决算报表，并核对节能环保支出口径")
-    row2024.locator("button[value=return]").click()
+    with office.expect_navigation():
+        row2024.locator("button[value=return]").click()
     office.wait_for_selector(".alert.ok")
     assert "已退回" in office.inner_text(".alert.ok")
 
@@ -130,7 +132,8 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
     assert "已退回" in unit.inner_text("#y2024 h3")
     unit.fill("#y2024 input[name=value]", "48500")
     unit.fill("#y2024 textarea[name=note]", "按2024年财政决算报表更正")
-    unit.click("#y2024 button[value=submit]")
+    with unit.expect_navigation():
+        unit.click("#y2024 button[value=submit]")
     unit.wait_for_selector(".alert.ok")
     assert "第 2 版" in unit.inner_text(".alert.ok")
     shot(unit, "06_unit_resubmitted")
@@ -142,7 +145,8 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
     office.goto(f"{base}/review")
     for _ in range(3):
         row = office.locator("tr[id^=sub-]").filter(has_text="生态环保投入").first
-        row.locator("button[value=approve]").click()
+        with office.expect_navigation():
+            row.locator("button[value=approve]").click()
         office.wait_for_selector(".alert.ok")
         assert "已审核通过" in office.inner_text(".alert.ok")
     assert office.locator("tr[id^=sub-]").filter(has_text="生态环保投入").count() == 0

@@ -144,7 +144,8 @@ def _answer_survey(browser: Any, base: str, errors: list[str], answer: str, shot
     visitor.check("input[name=urban_rural][value=城镇]")
     if shot:
         _shot(visitor, shot)
-    visitor.click("#survey-form button")
+    with visitor.expect_navigation():
+        visitor.click("#survey-form button")
     visitor.wait_for_load_state("networkidle")
     assert "感谢您参与满意度调查" in visitor.inner_text("h1")
     visitor.context.close()
@@ -170,7 +171,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
     form.locator("input[name=action_due]").first.fill((TODAY - timedelta(days=1)).isoformat())
     form.locator("input[name=action_decision]").first.fill("1")
     _shot(office, "01_meeting_form")
-    form.locator("button.primary").click()
+    with office.expect_navigation():
+        form.locator("button.primary").click()
     assert "督办事项 1 项" in _flash(office)
     assert DECISION in office.inner_text("main") and ACTION in office.inner_text("main")
     _shot(office, "02_meeting")
@@ -198,7 +200,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
         "#progress-form textarea[name=text]",
         "已完成2023—2025年生态环保投入数据整理，决算报表待审计局确认（示例）",
     )
-    unit.click("#progress-form button")
+    with unit.expect_navigation():
+        unit.click("#progress-form button")
     assert "进展已报送" in _flash(unit)
     assert "决算报表待审计局确认" in unit.inner_text("main")
     _shot(unit, "04_unit_progress")
@@ -206,7 +209,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
     row = unit.locator("#items tbody tr").filter(has_text=ACTION)
     row.locator("input[name=done_on]").fill(TODAY.isoformat())
     row.locator("input[name=note]").fill("已报送并附决算报表")
-    row.locator("button").click()
+    with unit.expect_navigation():
+        row.locator("button").click()
     assert "事项已更新" in _flash(unit)
     row = unit.locator("#items tbody tr").filter(has_text=ACTION)
     assert "逾期完成" in row.inner_text() and "已逾期" not in row.inner_text()
@@ -222,10 +226,12 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
     for name in ("published", "show_progress", "supervision"):
         office.check(f"#publish-form input[name={name}]")
     office.fill("#publish-form textarea[name=message]", "欢迎参与“两山”建设满意度调查，监督生态环境问题。")
-    office.click("#publish-form button.primary")
+    with office.expect_navigation():
+        office.click("#publish-form button.primary")
     assert "公开设置已保存" in _flash(office)
     office.fill("form[action='/workplan/surveys'] input[name=year]", str(SURVEY_YEAR))
-    office.locator("form[action='/workplan/surveys'] button").click()
+    with office.expect_navigation():
+        office.locator("form[action='/workplan/surveys'] button").click()
     assert "问卷已发起" in _flash(office)
     _shot(office, "07_public_admin")
 
@@ -246,7 +252,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
         office.goto("/workplan/public-admin")
         survey_row = office.locator("tr[id^=survey-]").first
         assert survey_row.locator("td.num").inner_text().strip() == str(n)
-        survey_row.locator("form[action$='/record'] button").click()
+        with office.expect_navigation():
+            survey_row.locator("form[action$='/record'] button").click()
         message = _flash(office)
         assert f"有效样本 {n} 份" in message and "不在当前评估批次" not in message
         assert _survey_valid(office, SURVEY_YEAR) == n
@@ -275,7 +282,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
         files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": buf.getvalue()}],
     )
     _shot(public, "13_report_form")
-    public.click("#report-form button")
+    with public.expect_navigation():
+        public.click("#report-form button")
     public.wait_for_selector("#receipt-code")
     code = public.inner_text("#receipt-code").strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code), code
@@ -285,7 +293,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
     card = office.locator("div[id^=report-]").filter(has_text=LOGGING)
     card.locator("select[name=unit_id]").select_option(label="林业局")
     card.locator("input[name=internal_note]").fill("请林政执法大队核查")
-    card.locator("form[action$='/route'] button").click()
+    with office.expect_navigation():
+        card.locator("form[action$='/route'] button").click()
     assert "已转交责任单位" in _flash(office)
 
     forest = _page(browser, base, errors)
@@ -298,7 +307,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
     assert got.ok and got.headers["content-type"] == "image/jpeg"
     card.locator("select[name=status]").select_option("in_progress")
     card.locator("input[name=public_note]").fill("已安排林政执法人员现场核查")
-    card.locator("form[action$='/status'] button").click()
+    with forest.expect_navigation():
+        card.locator("form[action$='/status'] button").click()
     assert "办理状态已更新" in _flash(forest)
     _shot(forest, "15_unit_report")
     unit.goto("/workplan/reports")
@@ -306,7 +316,8 @@ def _flow(browser: Any, base: str, users: dict[str, str], errors: list[str]) -> 
 
     public.goto("/public/receipt/lookup")
     public.fill("#receipt-form input[name=code]", code.lower())
-    public.click("#receipt-form button")
+    with public.expect_navigation():
+        public.click("#receipt-form button")
     public.wait_for_selector("#receipt-status")
     status = public.inner_text("#receipt-status")
     assert "办理中" in status and "林业局" in status and "已安排林政执法人员现场核查" in status
