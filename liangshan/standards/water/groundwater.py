@@ -14,10 +14,10 @@ from typing import Any
 
 import polars as pl
 
-from liangshan.provenance import ComputedValues, InputFile, Provenance
+from liangshan.provenance import ComputedValues, InputFile
 from liangshan.standards.water.classify import annual_means, classify_means, worst_factor
 from liangshan.standards.water.limits import GBT14848_2017
-from liangshan.standards.water.surface_water import SitesResult, site_class
+from liangshan.standards.water.surface_water import SitesResult, site_class, sites_values
 
 
 def classify_points(
@@ -86,21 +86,12 @@ def evaluate_points(
 
 def computed_values(res: SitesResult, inputs: list[InputFile], region: str | None = None) -> ComputedValues:
     """Indicator-4 data elements (gw_points_good, gw_points_total) of one year, with provenance."""
-    return ComputedValues(
-        year=res.year,
-        values={"gw_points_good": res.good, "gw_points_total": res.total},
-        provenance=Provenance(
-            calculator="liangshan.standards.water.groundwater.evaluate_points",
-            standard="GB/T14848-2017",
-            parameters=res.parameters,
-            inputs=inputs,
-            components={
-                "points": [
-                    {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
-                    for s in res.sites
-                ],
-                "excluded": res.excluded,
-            },
-        ),
-        region=region,
+    return sites_values(
+        res,
+        inputs,
+        region,
+        codes=("gw_points_good", "gw_points_total"),
+        calculator="liangshan.standards.water.groundwater.evaluate_points",
+        standard="GB/T14848-2017",
+        label="points",
     )

@@ -280,24 +280,43 @@ def _rivers(
     return out
 
 
-def computed_values(res: SitesResult, inputs: list[InputFile], region: str | None = None) -> ComputedValues:
-    """Indicator-3 data elements (sw_sections_good, sw_sections_total) of one year, with provenance."""
+def sites_values(
+    res: SitesResult,
+    inputs: list[InputFile],
+    region: str | None,
+    *,
+    codes: tuple[str, str],
+    calculator: str,
+    standard: str,
+    label: str,
+    **extra: Any,
+) -> ComputedValues:
+    """Good/total data elements of one year with provenance listing each site's class (shared by
+    the surface-water and groundwater calculators)."""
+    sites = [{"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items} for s in res.sites]
     return ComputedValues(
         year=res.year,
-        values={"sw_sections_good": res.good, "sw_sections_total": res.total},
+        values={codes[0]: res.good, codes[1]: res.total},
         provenance=Provenance(
-            calculator="liangshan.standards.water.surface_water.evaluate_sections",
-            standard="GB3838-2002; 环办〔2011〕22号",
+            calculator=calculator,
+            standard=standard,
             parameters=res.parameters,
             inputs=inputs,
-            components={
-                "sections": [
-                    {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
-                    for s in res.sites
-                ],
-                "excluded": res.excluded,
-                "rivers": res.rivers,
-            },
+            components={label: sites, "excluded": res.excluded, **extra},
         ),
         region=region,
+    )
+
+
+def computed_values(res: SitesResult, inputs: list[InputFile], region: str | None = None) -> ComputedValues:
+    """Indicator-3 data elements (sw_sections_good, sw_sections_total) of one year, with provenance."""
+    return sites_values(
+        res,
+        inputs,
+        region,
+        codes=("sw_sections_good", "sw_sections_total"),
+        calculator="liangshan.standards.water.surface_water.evaluate_sections",
+        standard="GB3838-2002; 环办〔2011〕22号",
+        label="sections",
+        rivers=res.rivers,
     )
