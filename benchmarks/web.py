@@ -5,9 +5,11 @@ for 2023–2025 approved), starts ``liangshan serve`` on a free 127.0.0.1 port, 
 clients (asyncio + httpx, closed loop, no think time) request random regions' dashboards and
 indicator pages for ``--seconds``. It runs twice in the same session: with the result cache (as
 served) and without it (``LIANGSHAN_WEB_NOCACHE=1``, every request recomputes the assessment) and
-prints p50/p95 and the ratio.
+prints p50/p95, the ratio, and the CPU time the server processes and the load clients spent per
+request (read from /proc, so a busy machine inflates the latencies but hardly the CPU figures).
 
     .venv/bin/python benchmarks/web.py [--db sqlite:///out/bench_web.db] [--clients 20] [--seconds 20]
+                                       [--workers 2]
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def build(url: str, regions: int) -> None:
     print(f"built {regions} regions in {time.perf_counter() - t:.0f} s")
 
 
-def start(url: str, files: Path, nocache: bool) -> tuple[subprocess.Popen[bytes], str]:
+def start(url: str, files: Path, nocache: bool, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     import socket
 
     with socket.socket() as sock:
@@ -65,6 +67,7 @@ def start(url: str, files: Path, nocache: bool) -> tuple[subprocess.Popen[bytes]
         env["LIANGSHAN_WEB_NOCACHE"] = "1"
     runner = "import typer; from liangshan.cli.web import serve; typer.run(serve)"
     cmd = [sys.executable, "-c", runner, "--db", url, "--port", str(port), "--no-access-log"]
+    cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
@@ -106,6 +109,14 @@ async def load(base: str, regions: list[str], clients: int, seconds: float) -> d
     return out
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the server and its worker processes."""
+    import psutil
+
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return sum(t.user + t.system for t in (p.cpu_times() for p in procs))
+
+
 def pct(xs: list[float], q: int) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[q - 1] if len(xs) > 1 else xs[0]
 
@@ -116,6 +127,7 @@ def main() -> None:
     ap.add_argument("--regions", type=int, default=100)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2 cores: 2)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="liangshan-bench-web-"))
     url = a.db or f"sqlite:///{tmp / 'bench.db'}"
@@ -123,16 +135,21 @@ def main() -> None:
     regions = ["411224"] + [f"9{k:05d}" for k in range(1, a.regions)]
     rows = {}
     for label, nocache in (("cached", False), ("uncached", True)):
-        proc, base = start(url, tmp / "files", nocache)
+        proc, base = start(url, tmp / "files", nocache, a.workers)
         try:
             asyncio.run(load(base, regions, a.clients, 3.0))  # warm-up (templates, connections)
+            s0, c0 = server_cpu(proc.pid), time.process_time()
             res = asyncio.run(load(base, regions, a.clients, a.seconds))
+            s1, c1 = server_cpu(proc.pid), time.process_time()
         finally:
             proc.terminate()
             proc.wait(timeout=10)
         rows[label] = res
         n = sum(len(v) for v in res.values())
         print(f"[{label}] {n} requests in {a.seconds:.0f} s = {n / a.seconds:.0f} req/s, {a.clients} clients")
+        print(
+            f"  CPU per request: server {1000 * (s1 - s0) / n:.1f} ms, clients {1000 * (c1 - c0) / n:.1f} ms"
+        )
         for kind, xs in res.items():
             print(f"  {kind:9s} n={len(xs):5d}  p50 {pct(xs, 50):6.1f} ms  p95 {pct(xs, 95):6.1f} ms")
     for kind in ("dashboard", "indicator"):

@@ -26,6 +26,12 @@ def serve(
     port: Annotated[int, typer.Option(help="端口")] = 8000,
     workers: Annotated[int, typer.Option(help="进程数")] = 1,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="打印访问日志")] = True,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="反向代理的地址（如 127.0.0.1）：信任其 X-Forwarded-For/-Proto（限速与审计用真实地址）"
+        ),
+    ] = None,
 ) -> None:
     """启动网页服务（填报、审核、总览、Excel、JSON API）。"""
     import uvicorn
@@ -48,7 +54,8 @@ def serve(
         workers=workers,
         access_log=access_log,
         log_level="info" if access_log else "warning",
-        proxy_headers=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -45,7 +45,10 @@ def get_engine(url: str) -> Engine:
     if url not in _engines:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        eng = create_engine(url, future=True)
+        # A web worker runs up to 40 request threads: keep 10 connections open instead of opening and
+        # closing overflow ones (each SQLite connect also sets its pragmas); 20 at most per process.
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        eng = create_engine(url, future=True, **({} if memory else {"pool_size": 10, "max_overflow": 10}))
         if eng.dialect.name == "sqlite":
             event.listen(eng, "connect", _sqlite_pragmas)
         _engines[url] = eng

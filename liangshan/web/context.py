@@ -57,7 +57,8 @@ class WebContext:
     throttle: LoginThrottle
     max_upload: int
     secure_cookies: bool = False
-    cache: TtlCache = field(default_factory=lambda: TtlCache(ttl=300.0))
+    cache: TtlCache = field(default_factory=lambda: TtlCache(ttl=300.0, size=2048))
+    pages: TtlCache = field(default_factory=lambda: TtlCache(ttl=300.0, size=4096))
     regions_cache: TtlCache = field(default_factory=lambda: TtlCache(ttl=30.0, size=4))
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     actors: TtlCache = field(default_factory=lambda: TtlCache(ttl=5.0, size=1024))
@@ -74,10 +75,11 @@ class WebContext:
             yield s
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, values: bool = True) -> Iterator[Session]:
         """A write transaction. On SQLite it starts with BEGIN IMMEDIATE, so writers queue (busy
         timeout) instead of failing on a stale snapshot; a unique-version race becomes a
-        :class:`ConflictError` (HTTP 409) and nothing is written."""
+        :class:`ConflictError` (HTTP 409) and nothing is written. ``values=False`` (a login's audit
+        entry) leaves the cached pages valid."""
         lock = self.write_lock if self.is_sqlite else None
         try:
             if lock is not None:
@@ -96,7 +98,8 @@ class WebContext:
                 raise ConflictError(CONFLICT_RETRY) from e
             raise
         finally:
-            self.generation += 1
+            if values:
+                self.generation += 1
             if lock is not None:
                 lock.release()
 

@@ -1,11 +1,15 @@
 """Dashboard and indicator-page data: the assessment of approved values, completeness by unit, risks.
 
-Results are cached per region and data version (the newest submission and review ids), so a page
-view costs two index look-ups until someone saves or reviews a value.
+A region's state (its round, the assessment, the newest version of every item-year, every version
+with its evidence, completeness by unit) is read in one pass of five queries and cached per region
+and data version (the newest submission and review ids): the dashboard and all twenty indicator
+pages of a region are then derived from it without touching the database, until someone saves or
+reviews a value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,7 +20,7 @@ from liangshan.assess import assess
 from liangshan.assess.index import Assessment
 from liangshan.assess.values import indicator_key
 from liangshan.catalog.models import Catalog, Indicator
-from liangshan.store.models import Region, Submission
+from liangshan.store.models import AssessmentRound, Evidence, Submission
 from liangshan.store.regions import get_region, overrides, profile
 from liangshan.store.submissions import approved_observations
 from liangshan.web.context import WebContext
@@ -52,12 +56,17 @@ def _assessment(
 
 
 def completeness(
-    session: Session, catalog: Catalog, region: str, today: date | None = None
+    session: Session,
+    catalog: Catalog,
+    region: str,
+    today: date | None = None,
+    latest: dict[tuple[str, int], Submission] | None = None,
 ) -> dict[str, Any]:
     """Per unit: expected element-years, submitted, approved, returned, drafts, missing, overdue."""
     rnd = current_round(session, region)
     years = round_years(rnd)
-    latest = latest_map(session, region, years)
+    if latest is None:
+        latest = latest_map(session, region, years)
     rows = []
     for unit, els in unit_elements(session, catalog, region):
         c = {
@@ -85,9 +94,23 @@ def completeness(
     return {"round": round_dict(rnd), "units": rows}
 
 
-def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, Any]:
-    """Everything the dashboard shows for a region (cached by data version)."""
-    key = ("dash", region, pending, ctx.data_version())
+@dataclass(frozen=True)
+class RegionState:
+    """What the dashboard and the indicator pages of one region show, read in one pass."""
+
+    region: dict[str, Any]
+    round: AssessmentRound | None
+    years: list[int]
+    assessment: Assessment
+    latest: dict[tuple[str, int], Submission]
+    versions: dict[tuple[str, int], list[Submission]]
+    evidence: dict[int, list[Evidence]]
+    completeness: dict[str, Any]
+
+
+def region_state(ctx: WebContext, region: str, pending: bool = False) -> RegionState:
+    """The region's state for its current round's years (cached per region and data version)."""
+    key = ("state", region, pending, ctx.data_version())
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit
@@ -95,8 +118,42 @@ def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, 
         reg = get_region(s, region)
         rnd = current_round(s, region)
         years = round_years(rnd) or [date.today().year - 1]
-        result = _assessment(s, ctx.catalog, region, years, pending).to_dict()
-        comp = completeness(s, ctx.catalog, region)
+        res = _assessment(s, ctx.catalog, region, years, pending)
+        rows = list(
+            s.scalars(
+                select(Submission)
+                .where(Submission.region_code == region, Submission.year.in_(years))
+                .order_by(Submission.item_code, Submission.year, Submission.version)
+            )
+        )
+        versions: dict[tuple[str, int], list[Submission]] = {}
+        for v in rows:
+            versions.setdefault((v.item_code, v.year), []).append(v)
+        latest = {k: vs[-1] for k, vs in versions.items()}
+        ev = evidence_of(s, [v.id for v in rows])
+        comp = completeness(s, ctx.catalog, region, latest=latest)
+    state = RegionState(
+        region={"code": reg.code, "name": reg.name, "terrain_zone": reg.terrain_zone},
+        round=rnd,
+        years=years,
+        assessment=res,
+        latest=latest,
+        versions=versions,
+        evidence=ev,
+        completeness=comp,
+    )
+    ctx.cache.put(key, state)
+    return state
+
+
+def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, Any]:
+    """Everything the dashboard shows for a region (cached by data version)."""
+    key = ("dash", region, pending, ctx.data_version())
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        return hit
+    st = region_state(ctx, region, pending)
+    result = st.assessment.to_dict()
     goals = []
     for g in ctx.catalog.goals:
         cats = []
@@ -112,14 +169,14 @@ def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, 
         if i["verdict"] in AT_RISK
     ]
     data = {
-        "region": {"code": reg.code, "name": reg.name, "terrain_zone": reg.terrain_zone},
-        "years": years,
+        "region": st.region,
+        "years": st.years,
         "pending": pending,
         "counts": result["summary"]["counts"],
         "goals": goals,
         "indicators": result["indicators"],
         "risks": risks,
-        "completeness": comp,
+        "completeness": st.completeness,
     }
     ctx.cache.put(key, data)
     return data
@@ -151,26 +208,11 @@ def indicator_page(
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit
-    with ctx.read() as s:
-        rnd = current_round(s, region)
-        years = round_years(rnd) or [date.today().year - 1]
-        res = _assessment(s, cat, region, years, pending)
-        r = next(x for x in res.results if x.indicator.id == indicator.id)
-        items = [*indicator.formula.element_codes(), indicator_key(indicator.id)]
-        latest = latest_map(s, region, years, items)
-        versions = list(
-            s.scalars(
-                select(Submission)
-                .where(
-                    Submission.region_code == region,
-                    Submission.item_code.in_(items),
-                    Submission.year.in_(years),
-                )
-                .order_by(Submission.item_code, Submission.year, Submission.version)
-            )
-        )
-        ev = evidence_of(s, [v.id for v in versions])
-        region_name = s.get(Region, region).name  # type: ignore[union-attr]
+    st = region_state(ctx, region, pending)
+    rnd, years = st.round, st.years
+    r = next(x for x in st.assessment.results if x.indicator.id == indicator.id)
+    items = [*indicator.formula.element_codes(), indicator_key(indicator.id)]
+    latest = st.latest
     elements = []
     for code in items:
         if code.startswith("indicator:"):
@@ -183,9 +225,7 @@ def indicator_page(
         cells = []
         for y in years:
             sub = latest.get((code, y))
-            hist = [
-                submission_dict(v, ev.get(v.id, [])) for v in versions if v.item_code == code and v.year == y
-            ]
+            hist = [submission_dict(v, st.evidence.get(v.id, [])) for v in st.versions.get((code, y), [])]
             cells.append(
                 {
                     "year": y,
@@ -202,7 +242,7 @@ def indicator_page(
     d = r.to_dict(cat)
     d["css"] = VERDICT_CLASS.get(d["verdict"], "na")
     data = {
-        "region": {"code": region, "name": region_name},
+        "region": {"code": region, "name": st.region["name"]},
         "years": years,
         "pending": pending,
         "round": round_dict(rnd),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from liangshan.store.models import AssessmentRound, Region
@@ -111,24 +114,93 @@ def pick_region(request: Request, actor: Actor, region: str | None) -> str:
     return regions[0]["code"] if regions else actor.region
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """Render a template with the common context (user, CSRF token, flash message, regions)."""
+def region_options(regions: Sequence[dict[str, Any]], current: str | None) -> Markup:
+    """The ``<option>`` list of the region switcher (a Python loop: a ministry may have 3,000)."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(r["code"])}"{" selected" if r["code"] == current else ""}>'
+            f"{escape(r['name'])}（{escape(r['code'])}）</option>"
+            for r in regions
+        )
+    )
+
+
+def _common(request: Request) -> dict[str, Any]:
+    """The per-user part of every page: user, CSRF token, flash message, regions."""
     actor = getattr(request.state, "actor", None) or optional_actor(request)
-    flash = ctx_of(request).codec.decode_flash(request.cookies.get(FLASH_COOKIE))
-    base = {
+    return {
         "request": request,
         "actor": actor,
         "csrf": session_of(request).csrf,
-        "flash": flash,
+        "flash": ctx_of(request).codec.decode_flash(request.cookies.get(FLASH_COOKIE)),
         "regions": scope_regions(request, actor) if actor is not None and actor.region else [],
     }
-    base.update(context)
-    resp: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, name, base, status_code=status_code
-    )
+
+
+def _respond(request: Request, html: str, flash: Any, status_code: int) -> HTMLResponse:
+    resp = HTMLResponse(html, status_code=status_code)
     if flash:
         resp.delete_cookie(FLASH_COOKIE, path="/")
     return resp
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """Render a template with the common context (user, CSRF token, flash message, regions)."""
+    base = _common(request)
+    base.update(context)
+    html = request.app.state.templates.env.get_template(name).render(base)
+    return _respond(request, html, base["flash"], status_code)
+
+
+CSRF_SLOT = "liangshan-csrf-slot-0c4f2a"  # never a real token (those are url-safe base64 of 32 bytes)
+SHELL_MARK = re.compile(r"<!--liangshan:header\|([a-z_]*)\|([0-9A-Za-z_-]*)-->")
+FLASH_MARK = "<!--liangshan:flash-->"
+
+
+def render_cached(
+    request: Request,
+    name: str,
+    make_context: Callable[[], dict[str, Any]],
+    key: Hashable,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page whose body depends only on ``key`` (region, data version, the role's view…).
+
+    The page is rendered once per key (``make_context()`` is called only then) with the header,
+    the flash message and the CSRF token left as slots; each request then renders only the header
+    (user, regions) and fills the slots. The caller's key must include everything the body shows
+    that differs between users; the caller checks permissions before calling.
+    """
+    ctx = ctx_of(request)
+    shell = ctx.pages.get(key)
+    if shell is None:
+        actor = current_actor(request)
+        html = request.app.state.templates.env.get_template(name).render(
+            {"request": request, "actor": actor, "csrf": CSRF_SLOT, "page_shell": True, **make_context()}
+        )
+        m = SHELL_MARK.search(html)
+        assert m is not None and FLASH_MARK in html, f"{name} does not extend base.html"
+        head, tail = html[: m.start()], html[m.end() :]
+        shell = (head, tail, m.group(1), m.group(2) or None)
+        ctx.pages.put(key, shell)
+    head, tail, section, current_region = shell
+    common = _common(request)
+    env = request.app.state.templates.env
+    vars = {**common, "section": section}
+    if current_region is not None:
+        vars["current_region"] = current_region
+    header = env.get_template("_header.html").render(vars)
+    flash = common["flash"]
+    flash_html = (
+        f'<div class="alert {escape(flash[0])}" role="status">{escape(flash[1])}</div>' if flash else ""
+    )
+    csrf = str(escape(common["csrf"]))
+    html = (
+        head.replace(CSRF_SLOT, csrf)
+        + header
+        + tail.replace(FLASH_MARK, flash_html, 1).replace(CSRF_SLOT, csrf)
+    )
+    return _respond(request, html, flash, status_code)
 
 
 def redirect(request: Request, url: str, flash: tuple[str, str] | None = None) -> RedirectResponse:

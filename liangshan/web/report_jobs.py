@@ -2,11 +2,16 @@
 
 A job belongs to the user who started it and to one region; only that user (or the region's
 office) may read its status or download its file. Files live in a private folder of the app and are
-served with the report's Chinese file name.
+served with the report's Chinese file name. Each job's state is also written to ``<id>/job.json``
+beside its file at every step, so with several worker processes (``serve --workers N``) any of
+them can answer the status poll and the download, not only the one that runs the job.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +42,36 @@ class Job:
     path: Path | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def record(self) -> dict[str, object]:
+        """Everything needed to rebuild the job in another process (``job.json``)."""
+        with self.lock:
+            return {
+                "id": self.id,
+                "owner": self.owner,
+                "region": self.region,
+                "fmt": self.fmt,
+                "state": self.state,
+                "step": self.step,
+                "fraction": self.fraction,
+                "error": self.error,
+                "path": str(self.path) if self.path else None,
+            }
+
+    @classmethod
+    def from_record(cls, r: dict[str, object]) -> Job:
+        path = r.get("path")
+        return cls(
+            id=str(r["id"]),
+            owner=str(r["owner"]),
+            region=str(r["region"]),
+            fmt=str(r["fmt"]),
+            state=str(r["state"]),
+            step=str(r["step"]),
+            fraction=float(r["fraction"]),  # type: ignore[arg-type]
+            error=str(r["error"]),
+            path=Path(str(path)) if path else None,
+        )
+
     def to_dict(self) -> dict[str, object]:
         with self.lock:
             return {
@@ -64,16 +99,27 @@ class ReportJobs:
             raise ValueError(f"不支持的报告格式：{fmt}（可选：{'、'.join(FORMATS)}）")
         job = Job(secrets.token_urlsafe(16), owner, region, fmt)
         self.jobs[job.id] = job
+        self._save(job)
         self.pool.submit(self._run, job)
         return job
+
+    def _save(self, job: Job) -> None:
+        """Write ``job.json`` atomically (a reader in another process never sees half a file)."""
+        folder = self.folder / job.id
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"job.json.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(json.dumps(job.record(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, folder / "job.json")
 
     def _run(self, job: Job) -> None:
         def progress(label: str, fraction: float) -> None:
             with job.lock:
                 job.step, job.fraction = label, max(job.fraction, min(fraction, 1.0))
+            self._save(job)
 
         with job.lock:
             job.state, job.step = "running", "开始生成"
+        self._save(job)
         out = self.folder / job.id / f"{job.region}_两山指数自评估.{job.fmt}"
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -81,9 +127,35 @@ class ReportJobs:
         except Exception as exc:  # shown to the user as is: the report layer raises Chinese messages
             with job.lock:
                 job.state, job.error, job.step = "failed", str(exc) or type(exc).__name__, "生成失败"
+            self._save(job)
             return
         with job.lock:
             job.state, job.path, job.fraction, job.step = "done", path, 1.0, "已完成"
+        self._save(job)
 
     def get(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id)
+        """The job, from this process's memory or from the ``job.json`` another worker wrote."""
+        if job_id in self.jobs:
+            return self.jobs[job_id]
+        if not JOB_ID.fullmatch(job_id):
+            return None
+        return self._load(self.folder / job_id / "job.json")
+
+    def all(self) -> list[Job]:
+        """Every job of every worker process (the in-memory copy where this process runs it)."""
+        out = []
+        for f in sorted(self.folder.glob("*/job.json"), key=lambda f: f.stat().st_mtime):
+            job = self.jobs.get(f.parent.name) or self._load(f)
+            if job is not None:
+                out.append(job)
+        return out
+
+    @staticmethod
+    def _load(path: Path) -> Job | None:
+        try:
+            return Job.from_record(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            return None
+
+
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")

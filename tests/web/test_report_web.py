@@ -69,3 +69,26 @@ def test_report_job_refuses_bad_format_and_missing_csrf(client_for) -> None:
         office.post("/report/jobs", data={"fmt": "xlsx", "region": "999999", "csrf_token": csrf}).status_code
         == 403
     )
+
+
+def test_a_job_started_in_one_worker_is_followed_and_downloaded_in_another(site) -> None:
+    """Two app instances on the same database and files stand for two ``serve --workers 2``
+    processes: the status poll and the download may reach the worker that did not run the job."""
+    from fastapi.testclient import TestClient
+    from websupport import login
+
+    from liangshan.web.app import create_app
+
+    a = TestClient(create_app(site.url, site.files, secret_key="k" * 40))
+    b = TestClient(create_app(site.url, site.files, secret_key="k" * 40))
+    csrf = login(a, "office")
+    b.cookies = a.cookies  # the same browser session, served by the other process
+    a.post("/report/jobs", data={"fmt": "xlsx", "region": "411224", "csrf_token": csrf})
+    job_id = b.get("/report").text.split('data-job="', 1)[1].split('"', 1)[0]
+    job = wait_done(b, job_id)
+    assert job["state"] == "done", job
+    got = b.get(job["download"])
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    assert b.get("/report/jobs/..%2F..%2Fetc").status_code == 404
+    a.close()
+    b.close()

@@ -49,7 +49,7 @@ def authenticate(ctx: WebContext, request: Request, username: str, password: str
             raise LoginFailed("用户名或密码错误（账号未设置密码或已停用也无法登录）", 401)
         s.expunge(user)
     ctx.throttle.succeeded(keys[0])
-    with ctx.write() as s:
+    with ctx.write(values=False) as s:
         audit(s, user.username, "login", "user", user.id, detail=client)
     request.state.session_out = new_session(user.id, password_fingerprint(user.password_hash))
     return user

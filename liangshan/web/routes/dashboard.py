@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liangshan.web.dashboard import dashboard
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render
+from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render_cached
 from liangshan.web.permissions import Actor, visible_indicators
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -79,5 +79,13 @@ def chart_json(data: dict[str, Any]) -> str:
 def dashboard_page(
     request: Request, actor: ActorDep, region: str | None = None, pending: bool = False
 ) -> Response:
-    data = dashboard_for(request, actor, region, pending)
-    return render(request, "dashboard.html", {"data": data, "chart": chart_json(data)})
+    ctx = ctx_of(request)
+    code = pick_region(request, actor, region)
+    view = ("unit", actor.unit_id) if actor.is_unit else ("all",)
+    key = ("dashboard", code, pending, view, ctx.data_version())
+
+    def make() -> dict[str, Any]:
+        data = dashboard_for(request, actor, code, pending)
+        return {"data": data, "chart": chart_json(data)}
+
+    return render_cached(request, "dashboard.html", make, key)

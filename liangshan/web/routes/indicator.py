@@ -8,18 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from liangshan.catalog.models import Indicator
 from liangshan.store.errors import NotFoundError
 from liangshan.web.dashboard import indicator_page
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render
+from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
 from liangshan.web.permissions import Actor, check_indicator, visible_indicators
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def indicator_for(
-    request: Request, actor: Actor, ind_id: int, region: str | None, pending: bool
-) -> dict[str, Any]:
+def _checked(request: Request, actor: Actor, ind_id: int, region: str | None) -> tuple[Indicator, str]:
+    """The indicator and region asked for, after the permission check."""
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
     try:
@@ -27,7 +27,14 @@ def indicator_for(
     except KeyError:
         raise NotFoundError(f"未知指标：{ind_id}（指标序号为 1–{len(ctx.catalog.indicators)}）") from None
     check_indicator(actor, ind, code)
-    return indicator_page(ctx, ind, code, pending)
+    return ind, code
+
+
+def indicator_for(
+    request: Request, actor: Actor, ind_id: int, region: str | None, pending: bool
+) -> dict[str, Any]:
+    ind, code = _checked(request, actor, ind_id, region)
+    return indicator_page(ctx_of(request), ind, code, pending)
 
 
 @router.get("/indicators")
@@ -42,12 +49,19 @@ def indicator_list(request: Request, actor: ActorDep, region: str | None = None)
 def indicator_detail(
     request: Request, actor: ActorDep, ind_id: int, region: str | None = None, pending: bool = False
 ) -> Response:
-    data = indicator_for(request, actor, ind_id, region, pending)
-    chart = {
-        "years": data["years"],
-        "name": data["indicator"]["name"],
-        "unit": data["indicator"]["unit"],
-        "values": [data["result"]["values"].get(str(y)) for y in data["years"]],
-        "threshold": data["result"]["threshold"],
-    }
-    return render(request, "indicator.html", {"data": data, "chart": json.dumps(chart, ensure_ascii=False)})
+    ctx = ctx_of(request)
+    ind, code = _checked(request, actor, ind_id, region)
+    key = ("indicator", ind_id, code, pending, ctx.data_version())
+
+    def make() -> dict[str, Any]:
+        data = indicator_page(ctx, ind, code, pending)
+        chart = {
+            "years": data["years"],
+            "name": data["indicator"]["name"],
+            "unit": data["indicator"]["unit"],
+            "values": [data["result"]["values"].get(str(y)) for y in data["years"]],
+            "threshold": data["result"]["threshold"],
+        }
+        return {"data": data, "chart": json.dumps(chart, ensure_ascii=False)}
+
+    return render_cached(request, "indicator.html", make, key)

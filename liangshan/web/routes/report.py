@@ -40,9 +40,7 @@ def own_job(request: Request, actor: Actor, job_id: str) -> Job:
 def report_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
     check_office(actor, "生成情况说明技术报告")
     code = pick_region(request, actor, region)
-    mine = [
-        j.to_dict() for j in jobs_of(request).jobs.values() if j.owner == actor.username and j.region == code
-    ]
+    mine = [j.to_dict() for j in jobs_of(request).all() if j.owner == actor.username and j.region == code]
     return render(request, "report.html", {"region": code, "formats": FORMATS, "jobs": mine[::-1]})
 
 
