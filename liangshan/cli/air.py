@@ -137,6 +137,51 @@ def daily_cmd(
     _write_csv(frame, out)
 
 
+def good_days(
+    input: Path,
+    *,
+    edition: str = "auto",
+    area_method: str = "hourly",
+    columns: str | None = None,
+    o3_start: int = 0,
+    step: Any = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Area 优良天数 per year of an hourly file and the parameters used: the one implementation behind
+    ``air good-days`` (and its ``--to-indicator``) and the web upload (:mod:`liangshan.web.calculators`).
+
+    Raises :class:`~liangshan.standards.air.errors.AirInputError` (file, row, column) or ValueError.
+    """
+    from liangshan.standards.air.annual import good_days_report
+
+    df = _load(input, columns)
+    if step:
+        step("日统计")
+    res = _daily(df, input, edition=edition, area=True, area_method=area_method, o3_start=o3_start)
+    if step:
+        step("年统计")
+    report = good_days_report(res)
+    params = {
+        "edition": edition,
+        "area_method": area_method,
+        "o3_first_window_start": o3_start,
+        "round_inputs": True,
+        "required": list(res.required),
+        "columns": columns or "",
+        "stations": sorted(set(df["station"].to_list())),
+    }
+    return report, params
+
+
+def good_days_values(
+    input: Path, report: list[dict[str, Any]], params: dict[str, Any], region: str | None
+) -> list[Any]:
+    """``--to-indicator``: the ComputedValues (air_good_days, air_valid_days per year) with provenance."""
+    from liangshan.provenance import sha256_file
+    from liangshan.standards.air.indicator import indicator_values
+
+    return indicator_values(report, [sha256_file(input)], params, region)
+
+
 @app.command("good-days")
 def good_days_cmd(
     input: Path = INPUT_ARG,
@@ -153,37 +198,22 @@ def good_days_cmd(
     user: str = typer.Option("system", "--user", help="记录人"),
 ) -> None:
     """按年统计区域（文件内全部站点浓度平均）的有效监测天数、优良天数与优良天数比例。"""
-    from liangshan.standards.air.annual import good_days_report
     from liangshan.standards.air.errors import AirInputError
 
     if to_indicator and not region:
         fail("--to-indicator 需要 --region 区域代码")
     try:
         with _progress(3) as step:
-            df = _load(input, columns)
-            step("日统计")
-            res = _daily(df, input, edition=edition, area=True, area_method=area_method, o3_start=o3_start)
-            step("年统计")
-            report = good_days_report(res)
+            report, params = good_days(
+                input, edition=edition, area_method=area_method, columns=columns, o3_start=o3_start, step=step
+            )
     except (AirInputError, ValueError) as exc:
         fail(str(exc))
-    params = {
-        "edition": edition,
-        "area_method": area_method,
-        "o3_first_window_start": o3_start,
-        "round_inputs": True,
-        "required": list(res.required),
-        "columns": columns or "",
-        "stations": sorted(set(df["station"].to_list())),
-    }
     ids: list[int] = []
     if to_indicator:
         assert region is not None
-        from liangshan.provenance import sha256_file
-        from liangshan.standards.air.indicator import indicator_values
-
         try:
-            results = indicator_values(report, [sha256_file(input)], params, region)
+            results = good_days_values(input, report, params, region)
         except ValueError as exc:
             fail(str(exc))
         ids = record_results(results, region, db, user)

@@ -56,6 +56,60 @@ def provenance_for(
     )
 
 
+def compute(
+    workbook: Path, *, rasters: Path | None = None, price_year: int | None = None, year: int | None = None
+) -> tuple[Any, int, int | None, list[Any], gep_mod.GepResult]:
+    """Account GEP for the workbook's years: the one implementation behind ``gep`` (and its
+    ``--to-indicator``) and the web upload (:mod:`liangshan.web.calculators`).
+
+    Returns (workbook, reported year, constant-price base year, per-year series, the reported year's
+    result at ``price_year``). Raises ValueError.
+    """
+    wb = gep_mod.load_workbook(workbook)
+    years = wb.years or ([year] if year is not None else [])
+    if not years:
+        raise ValueError("工作簿没有 years，请用 --year 指定年份")
+    the_year = year if year is not None else years[-1]
+    if the_year not in years:
+        years = sorted({*years, the_year})
+    const_year = price_year if price_year is not None else wb.price_year
+    series = gep_mod.account_years(wb, years, price_year=const_year, rasters=rasters)
+    shown = gep_mod.account(wb, the_year, price_year=price_year, rasters=rasters)
+    return wb, the_year, const_year, series, shown
+
+
+def gep_values(
+    workbook: Path,
+    series: list[Any],
+    const_year: int | None,
+    year: int | None,
+    rasters: Path | None,
+    region: str | None,
+) -> list[ComputedValues]:
+    """``--to-indicator``: gep_constant and land_area_km2 of each year (or ``year``) with provenance."""
+    if const_year is None:
+        raise ValueError("记录指标10需要不变价：请用 --price-year 或在工作簿中设置 price_year")
+    inputs = [sha256_file(workbook)]
+    for s_ in series:
+        assert s_.constant is not None
+        inputs.extend(sha256_file(p) for p in s_.constant.raster_inputs)
+    uniq = {i.sha256 + i.name: i for i in inputs}
+    results = []
+    for s_ in series:
+        if year is not None and s_.year != year:
+            continue
+        assert s_.constant is not None
+        results.append(
+            ComputedValues(
+                year=s_.year,
+                values={"gep_constant": s_.constant.gep, "land_area_km2": s_.constant.land_area_km2},
+                provenance=provenance_for(s_.constant, s_.current, list(uniq.values()), rasters),
+                region=region,
+            )
+        )
+    return results
+
+
 @app.callback(invoke_without_command=True)
 def gep(
     workbook: Path = typer.Argument(..., help="参数工作簿（.yaml/.yml 或 .xlsx）"),
@@ -73,16 +127,9 @@ def gep(
     if to_indicator and not region:
         fail("--to-indicator 需要 --region 地区代码")
     try:
-        wb = gep_mod.load_workbook(workbook)
-        years = wb.years or ([year] if year is not None else [])
-        if not years:
-            fail("工作簿没有 years，请用 --year 指定年份")
-        the_year = year if year is not None else years[-1]
-        if the_year not in years:
-            years = sorted({*years, the_year})
-        const_year = price_year if price_year is not None else wb.price_year
-        series = gep_mod.account_years(wb, years, price_year=const_year, rasters=rasters)
-        shown = gep_mod.account(wb, the_year, price_year=price_year, rasters=rasters)
+        wb, the_year, const_year, series, shown = compute(
+            workbook, rasters=rasters, price_year=price_year, year=year
+        )
     except ValueError as exc:
         fail(str(exc))
     summary: list[dict[str, Any]] = [
@@ -145,23 +192,8 @@ def gep(
         from liangshan.cli.common import record_results
 
         assert region is not None
-        if const_year is None:
-            fail("记录指标10需要不变价：请用 --price-year 或在工作簿中设置 price_year")
-        inputs = [sha256_file(workbook)]
-        for s_ in series:
-            assert s_.constant is not None
-            inputs.extend(sha256_file(p) for p in s_.constant.raster_inputs)
-        uniq = {i.sha256 + i.name: i for i in inputs}
-        picked = [s_ for s_ in series if year is None or s_.year == year]
-        results = []
-        for s_ in picked:
-            assert s_.constant is not None
-            results.append(
-                ComputedValues(
-                    year=s_.year,
-                    values={"gep_constant": s_.constant.gep, "land_area_km2": s_.constant.land_area_km2},
-                    provenance=provenance_for(s_.constant, s_.current, list(uniq.values()), rasters),
-                    region=region,
-                )
-            )
+        try:
+            results = gep_values(workbook, series, const_year, year, rasters, region)
+        except ValueError as exc:
+            fail(str(exc))
         record_results(results, region, db)

@@ -61,6 +61,77 @@ def _check_year(to_indicator: bool, region: str | None, year: int | None) -> Non
         raise ValueError("--to-indicator 需要同时给出 --region 与 --year")
 
 
+def coverage_result(
+    raster: Path,
+    boundary: Path,
+    *,
+    classes: Path | None = None,
+    scheme: str = "gbt21010-2017",
+    zone: str = "山区",
+    layer: str | None = None,
+    max_missing_percent: float = 1.0,
+    max_cells: int = 1_000_000,
+) -> Any:
+    """林草覆盖率 of the region inside ``boundary``: the one implementation behind ``land coverage``
+    (and its ``--to-indicator``) and the web upload (:mod:`liangshan.web.calculators`). Raises ValueError."""
+    from liangshan.standards.land_cover import land_coverage
+
+    return land_coverage(
+        raster,
+        boundary,
+        classes=classes,
+        scheme=scheme,
+        zone=parse_zone(zone),
+        layer=layer,
+        max_missing_percent=max_missing_percent,
+        max_cells_in_memory=max_cells,
+    )
+
+
+def coverage_values(
+    res: Any,
+    raster: Path,
+    boundary: Path,
+    *,
+    classes: Path | None,
+    scheme: str,
+    max_missing_percent: float,
+    max_cells: int,
+    year: int,
+    region: str | None,
+) -> ComputedValues:
+    """``--to-indicator``: forest, grass and land area of ``year`` with provenance (input sha256s)."""
+    from liangshan.standards.land_cover import CLASS_SCHEMES
+
+    standard = "GB/T 21010-2017" if classes is None and scheme == "gbt21010-2017" else scheme
+    if classes is not None:
+        standard = f"用户地类对照表 {classes.name}"
+    prov = Provenance(
+        calculator="liangshan.standards.land_cover.land_coverage",
+        standard=f"{standard}; 环生态〔2019〕76号（林草覆盖率）",
+        parameters={
+            "scheme": scheme if classes is None else None,
+            "classes": classes.name if classes else None,
+            "zone": res.zone,
+            "max_missing_percent": max_missing_percent,
+            "max_cells_in_memory": max_cells,
+            "scheme_title": CLASS_SCHEMES.get(scheme, {}).get("title") if classes is None else None,
+        },
+        inputs=input_files(raster) + input_files(boundary) + (input_files(classes) if classes else []),
+        components=res.to_dict(),
+    )
+    return ComputedValues(
+        year=year,
+        values={
+            "forest_area_km2": res.forest_area_km2,
+            "grass_area_km2": res.grass_area_km2,
+            "land_area_km2": res.land_area_km2,
+        },
+        provenance=prov,
+        region=region,
+    )
+
+
 @app.command()
 def coverage(
     raster: Annotated[Path, typer.Argument(help="地类栅格 GeoTIFF（整数地类代码，任意坐标系）")],
@@ -86,50 +157,30 @@ def coverage(
     db: DbOpt = None,
 ) -> None:
     """林草覆盖率：按边界精确覆盖比例统计森林、草地面积占国土面积的百分比。"""
-    from liangshan.standards.land_cover import CLASS_SCHEMES, land_coverage
-
     try:
         _check_year(to_indicator, region, year)
-        res = land_coverage(
+        res = coverage_result(
             raster,
             boundary,
             classes=classes,
             scheme=scheme,
-            zone=parse_zone(zone),
+            zone=zone,
             layer=layer,
             max_missing_percent=max_missing_percent,
-            max_cells_in_memory=max_cells,
+            max_cells=max_cells,
         )
         ids: list[int] = []
         if to_indicator:
             assert year is not None
-            standard = "GB/T 21010-2017" if classes is None and scheme == "gbt21010-2017" else scheme
-            if classes is not None:
-                standard = f"用户地类对照表 {classes.name}"
-            prov = Provenance(
-                calculator="liangshan.standards.land_cover.land_coverage",
-                standard=f"{standard}; 环生态〔2019〕76号（林草覆盖率）",
-                parameters={
-                    "scheme": scheme if classes is None else None,
-                    "classes": str(classes) if classes else None,
-                    "zone": res.zone,
-                    "max_missing_percent": max_missing_percent,
-                    "max_cells_in_memory": max_cells,
-                    "scheme_title": CLASS_SCHEMES.get(scheme, {}).get("title") if classes is None else None,
-                },
-                inputs=input_files(raster)
-                + input_files(boundary)
-                + (input_files(classes) if classes else []),
-                components=res.to_dict(),
-            )
-            cv = ComputedValues(
+            cv = coverage_values(
+                res,
+                raster,
+                boundary,
+                classes=classes,
+                scheme=scheme,
+                max_missing_percent=max_missing_percent,
+                max_cells=max_cells,
                 year=year,
-                values={
-                    "forest_area_km2": res.forest_area_km2,
-                    "grass_area_km2": res.grass_area_km2,
-                    "land_area_km2": res.land_area_km2,
-                },
-                provenance=prov,
                 region=region,
             )
             ids = record_results([cv], region, db)

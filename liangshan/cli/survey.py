@@ -54,6 +54,35 @@ def survey_provenance(res: sv.SurveyResult, inputs: list[Path]) -> Provenance:
     )
 
 
+def compute(
+    responses: Path,
+    *,
+    top_box: int = sv.DEFAULT_TOP_BOX,
+    weights: Path | None = None,
+    population: float | None = None,
+    margin: float = 0.05,
+) -> sv.SurveyResult:
+    """Satisfaction of a responses CSV: the one implementation behind ``survey`` (and its
+    ``--to-indicator``) and the web upload (:mod:`liangshan.web.calculators`). Raises ValueError
+    (:class:`~liangshan.standards.errors.InputError` naming the file, row and column)."""
+    df = sv.read_responses(responses)
+    w = sv.read_weights(weights) if weights is not None else None
+    return sv.satisfaction(df, top_box=top_box, weights=w, population=population, margin=margin)
+
+
+def survey_values(
+    res: sv.SurveyResult, responses: Path, weights: Path | None, year: int, region: str | None
+) -> ComputedValues:
+    """``--to-indicator``: survey_satisfied and survey_valid of ``year`` with provenance."""
+    files = [responses] + ([weights] if weights is not None else [])
+    return ComputedValues(
+        year=year,
+        values={"survey_satisfied": res.satisfied_equivalent, "survey_valid": float(res.n)},
+        provenance=survey_provenance(res, files),
+        region=region,
+    )
+
+
 @app.callback(invoke_without_command=True)
 def survey(
     responses: Path = typer.Argument(..., help="问卷 CSV：answer[,township,urban_rural]"),
@@ -77,9 +106,7 @@ def survey(
     if to_indicator and (not region or year is None):
         fail("--to-indicator 需要 --region 地区代码 和 --year 年份")
     try:
-        df = sv.read_responses(responses)
-        w = sv.read_weights(weights) if weights is not None else None
-        res = sv.satisfaction(df, top_box=top_box, weights=w, population=population, margin=margin)
+        res = compute(responses, top_box=top_box, weights=weights, population=population, margin=margin)
     except ValueError as exc:
         fail(str(exc))
     if json_out:
@@ -117,11 +144,4 @@ def survey(
         from liangshan.cli.common import record_results
 
         assert region is not None and year is not None
-        files = [responses] + ([weights] if weights is not None else [])
-        cv = ComputedValues(
-            year=year,
-            values={"survey_satisfied": res.satisfied_equivalent, "survey_valid": float(res.n)},
-            provenance=survey_provenance(res, files),
-            region=region,
-        )
-        record_results([cv], region, db)
+        record_results([survey_values(res, responses, weights, year, region)], region, db)

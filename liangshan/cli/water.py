@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, record_results
+from liangshan.provenance import ComputedValues
 
 app = typer.Typer(
     help="水环境质量：地表水断面（GB 3838-2002、环办〔2011〕22号）、集中式饮用水水源地、"
@@ -31,33 +32,85 @@ DB_OPT = typer.Option(None, "--db", help="数据库 URL")
 USER_OPT = typer.Option("system", "--user", help="记录人")
 
 
-def _run(
-    input: Path,
-    year: int | None,
-    keep: Callable[[pl.DataFrame], pl.Series],
-    evaluate: Callable[[pl.DataFrame, int], Any],
-    computed: Callable[..., Any],
-    opts: dict[str, Any],
-) -> tuple[list[Any], list[int]]:
-    """Read the file, evaluate each year (or ``year``) and, with --to-indicator, record the results."""
+def _kind(
+    kind: str, **opts: Any
+) -> tuple[Callable[[pl.DataFrame], pl.Series], Callable[[pl.DataFrame, int], Any]]:
+    """The rows a kind evaluates (to list the file's years) and its per-year evaluation."""
+    nd, rnd = opts.get("nd_factor", 0.5), opts.get("rounding", True)
+    if kind == "sections":
+        from liangshan.standards.water import surface_water as sw
+
+        return (
+            lambda d: d["site_type"].is_in(sw.SURFACE_TYPES) & d["source_kind"].is_null(),
+            lambda df, y: sw.evaluate_sections(df, y, nd_factor=nd, rounding=rnd),
+        )
+    if kind == "sources":
+        from liangshan.standards.water import drinking_water as dw
+
+        basis = cast(dw.Basis, opts.get("basis", "count"))
+        t3 = opts.get("table3")
+        return (
+            lambda d: d["source_kind"].is_not_null() | d["source_kind"].is_null().all(),
+            lambda df, y: dw.evaluate_sources(
+                df, y, basis=basis, table3_items=t3, nd_factor=nd, rounding=rnd
+            ),
+        )
+    if kind == "groundwater":
+        from liangshan.standards.water import groundwater as gw
+
+        return (
+            lambda d: (d["site_type"] == "groundwater") & d["source_kind"].is_null(),
+            lambda df, y: gw.evaluate_points(df, y, nd_factor=nd, rounding=rnd),
+        )
+    raise ValueError(f"未知的水质评价类型：{kind}")
+
+
+def evaluate_file(kind: str, input: Path, year: int | None = None, **opts: Any) -> list[Any]:
+    """Read a long-form file and evaluate each year in it (or ``year``): the one implementation behind
+    ``water sections|sources|groundwater`` and the web upload (:mod:`liangshan.web.calculators`).
+
+    ``opts``: ``nd_factor``, ``rounding``; for ``sources`` also ``basis`` and ``table3`` (item codes).
+    Raises ValueError (the file's problems name the file, row and column).
+    """
     from liangshan.standards.water.io import read_results
 
+    keep, evaluate = _kind(kind, **opts)
+    df = read_results(input)
+    years = [year] if year else sorted(set(df.filter(keep(df))["year"].to_list()))
+    return [evaluate(df, y) for y in years]
+
+
+def water_values(kind: str, results: list[Any], input: Path, region: str | None) -> list[ComputedValues]:
+    """``--to-indicator``: ComputedValues of the years with at least one evaluated site."""
+    from liangshan.provenance import sha256_file
+    from liangshan.standards.water import drinking_water as dw
+    from liangshan.standards.water import groundwater as gw
+    from liangshan.standards.water import surface_water as sw
+
+    computed: Callable[..., ComputedValues] = gw.computed_values
+    if kind == "sections":
+        computed = sw.computed_values
+    elif kind == "sources":
+        computed = dw.computed_values
+    inputs = [sha256_file(input)]
+    return [computed(r, inputs, region) for r in results if r.total]
+
+
+def _run(
+    kind: str, input: Path, year: int | None, opts: dict[str, Any], **calc: Any
+) -> tuple[list[Any], list[int]]:
+    """Read the file, evaluate each year (or ``year``) and, with --to-indicator, record the results."""
     if opts["to_indicator"] and not opts["region"]:
         fail("--to-indicator 需要 --region 区域代码")
     if not input.exists():
         fail(f"找不到输入文件：{input}")
     try:
-        df = read_results(input)
-        years = [year] if year else sorted(set(df.filter(keep(df))["year"].to_list()))
-        results = [evaluate(df, y) for y in years]
+        results = evaluate_file(kind, input, year, **calc)
     except ValueError as exc:
         fail(str(exc) if input.name in str(exc) else f"{input.name}: {exc}")
     ids: list[int] = []
     if opts["to_indicator"]:
-        from liangshan.provenance import sha256_file
-
-        inputs = [sha256_file(input)]
-        values = [computed(r, inputs, opts["region"]) for r in results if r.total]
+        values = water_values(kind, results, input, opts["region"])
         ids = record_results(values, opts["region"], opts["db"], opts["user"])
     return results, ids
 
@@ -110,17 +163,8 @@ def sections_cmd(
     user: str = USER_OPT,
 ) -> None:
     """地表水断面逐年水质类别（21 项年均值、单因子评价）与达到或优于Ⅲ类比例（指标 3）。"""
-    from liangshan.standards.water import surface_water as sw
-
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(
-        input,
-        year,
-        lambda d: d["site_type"].is_in(sw.SURFACE_TYPES) & d["source_kind"].is_null(),
-        lambda df, y: sw.evaluate_sections(df, y, nd_factor=nd_factor, rounding=rounding),
-        sw.computed_values,
-        opts,
-    )
+    results, ids = _run("sections", input, year, opts, nd_factor=nd_factor, rounding=rounding)
     if as_json:
         years = [
             {
@@ -161,26 +205,12 @@ def sources_cmd(
     user: str = USER_OPT,
 ) -> None:
     """集中式饮用水水源地逐年达标情况与水质达标率（指标 2）。"""
-    from liangshan.standards.water import drinking_water as dw
-
     if basis not in ("count", "volume", "events"):
         fail(f"--basis 应为 count、volume 或 events，而不是 {basis!r}")
     t3 = [t.strip() for t in table3.split(",") if t.strip()] if table3 else None
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
     results, ids = _run(
-        input,
-        year,
-        lambda d: d["source_kind"].is_not_null() | d["source_kind"].is_null().all(),
-        lambda df, y: dw.evaluate_sources(
-            df,
-            y,
-            basis=cast(dw.Basis, basis),
-            table3_items=t3,
-            nd_factor=nd_factor,
-            rounding=rounding,
-        ),
-        dw.computed_values,
-        opts,
+        "sources", input, year, opts, basis=basis, table3=t3, nd_factor=nd_factor, rounding=rounding
     )
     if as_json:
         years = [
@@ -216,17 +246,8 @@ def groundwater_cmd(
     user: str = USER_OPT,
 ) -> None:
     """地下水点位逐年质量类别（GB/T 14848-2017 单因子评价）与达到或优于Ⅲ类比例（指标 4）。"""
-    from liangshan.standards.water import groundwater as gw
-
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(
-        input,
-        year,
-        lambda d: (d["site_type"] == "groundwater") & d["source_kind"].is_null(),
-        lambda df, y: gw.evaluate_points(df, y, nd_factor=nd_factor, rounding=rounding),
-        gw.computed_values,
-        opts,
-    )
+    results, ids = _run("groundwater", input, year, opts, nd_factor=nd_factor, rounding=rounding)
     if as_json:
         years = [
             {"year": r.year, "sites": [s.to_dict() for s in r.sites], "summary": _summary(r)} for r in results

@@ -30,7 +30,14 @@ from liangshan.store.submissions import submit_value
 from liangshan.store.values_io import ImportRejected, Row, read_rows
 from liangshan.web.context import WebContext
 from liangshan.web.permissions import Actor, PermissionDenied, check_office, check_region
-from liangshan.web.queries import current_round, fmt_value, latest_map, plain_number, round_years
+from liangshan.web.queries import (
+    current_round,
+    fmt_value,
+    latest_map,
+    plain_number,
+    round_denial,
+    round_years,
+)
 from liangshan.web.workflow import lock_latest
 
 HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
@@ -190,6 +197,7 @@ def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
         errors: list[dict[str, Any]] = []
         planned = []
         by_region: dict[str, dict[tuple[str, int], Any]] = {}
+        rounds: dict[str, Any] = {}
         for r in rows:
             if r.region not in actor.regions:
                 errors.append(
@@ -197,8 +205,13 @@ def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
                 )
                 continue
             if r.region not in by_region:
-                years = round_years(current_round(s, r.region))
+                rounds[r.region] = current_round(s, r.region)
+                years = round_years(rounds[r.region])
                 by_region[r.region] = latest_map(s, r.region, years)
+            closed = round_denial(rounds[r.region], r.region, r.year)  # a closed round takes no entries
+            if closed:
+                errors.append({"row": r.line, "column": "年份", "message": closed})
+                continue
             cur = by_region[r.region].get((r.item, r.year))
             if cur is not None and cur.status == "approved":
                 if cur.value == r.value:

@@ -123,3 +123,90 @@ def check_upload(
             f"文件“{base}”的扩展名 .{ext} 与内容（{KINDS[kind][1]}）不符，请确认文件后重新上传"
         )
     return CheckedUpload(safe_filename(filename, kind), kind, KINDS[kind][0], data)
+
+
+# Raw data for the calculators (上传原始数据计算): the same size limit and content sniffing as evidence.
+DATA_KINDS = {
+    "csv": ("text/csv", "CSV 表格（UTF-8 或 GB18030 文本）", (".csv", ".txt")),
+    "parquet": ("application/vnd.apache.parquet", "Parquet 数据", (".parquet",)),
+    "geotiff": ("image/tiff", "GeoTIFF 栅格", (".tif", ".tiff")),
+    "geojson": ("application/geo+json", "GeoJSON", (".geojson", ".json")),
+    "gpkg": ("application/geopackage+sqlite3", "GeoPackage", (".gpkg",)),
+    "yaml": ("application/yaml", "YAML 工作簿", (".yaml", ".yml")),
+    "xlsx": KINDS["xlsx"],
+}
+_TEXT_KINDS = ("csv", "geojson", "yaml")
+
+
+def _is_text(data: bytes) -> bool:
+    head = data[:65536]
+    if b"\x00" in head:
+        return False
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            head.decode(enc)
+            return True
+        except UnicodeDecodeError as e:
+            if enc == "utf-8-sig" and e.start >= len(head) - 3:
+                return True  # a multi-byte character cut at the end of the sample
+    return False
+
+
+def sniff_data(data: bytes, filename: str | None) -> str | None:
+    """The kind of raw-data file: binary formats by their magic numbers; text formats (CSV, GeoJSON,
+    YAML) are text without NUL bytes, told apart by the extension (GeoJSON must start with ``{``)."""
+    if data.startswith(b"PAR1") and data.endswith(b"PAR1"):
+        return "parquet"
+    if data.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
+        return "geotiff"
+    if data.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    kind = sniff(data)
+    if kind is not None:
+        return kind
+    if not _is_text(data):
+        return None
+    ext = "." + (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    for k in _TEXT_KINDS:
+        if ext in DATA_KINDS[k][2]:
+            if k == "geojson" and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+                return None
+            return k
+    return "csv"
+
+
+def check_data_upload(
+    data: bytes, filename: str | None, max_bytes: int, allowed: tuple[str, ...]
+) -> CheckedUpload:
+    """Refuse an empty, oversized, unknown or mislabelled raw-data file (same rules as
+    :func:`check_upload`); ``allowed`` are keys of :data:`DATA_KINDS`."""
+    label = (filename or "").strip() or "（无文件名）"
+    if not data:
+        raise UploadRejected(f"文件“{label}”为空", 400)
+    if len(data) > max_bytes:
+        raise UploadRejected(
+            f"文件“{label}”大小 {len(data) / 1048576:.1f} MB，超过上限 {max_bytes / 1048576:.0f} MB", 413
+        )
+    base = re.split(r"[\\/]", label)[-1]
+    kind = sniff_data(data, base)
+    want = "、".join(DATA_KINDS[k][1] for k in allowed)
+    if kind is None or kind not in allowed:
+        what = f"（内容是{(DATA_KINDS.get(kind) or KINDS[kind])[1]}）" if kind else ""
+        raise UploadRejected(
+            f"文件“{base}”的内容不是可接受的类型{what}：此处只接受 {want}（按文件内容判断，不看扩展名）"
+        )
+    _, dot, ext = base.rpartition(".")
+    if not dot or "." + ext.lower() not in DATA_KINDS[kind][2]:
+        what, exts = DATA_KINDS[kind][1], DATA_KINDS[kind][2]
+        if not dot:
+            raise UploadRejected(f"文件“{base}”没有扩展名：内容是{what}，请加上扩展名 {exts[0]} 后重新上传")
+        raise UploadRejected(f"文件“{base}”的扩展名 .{ext} 与内容（{what}）不符，请确认文件后重新上传")
+    return CheckedUpload(_data_filename(base, kind), kind, DATA_KINDS[kind][0], data)
+
+
+def _data_filename(name: str, kind: str) -> str:
+    text = unicodedata.normalize("NFC", name)
+    text = _BAD_CHARS.sub("_", text).strip().lstrip(".").strip()
+    text = re.sub(r"_+", "_", text)
+    stem, _, ext = text.rpartition(".")
+    return (stem[:80] or "file") + "." + ext.lower()

@@ -8,6 +8,7 @@ nothing is lost or duplicated.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,15 @@ def _locked_message(session: Session, sub: Submission) -> str:
     )
 
 
+def _conflict_message(prev: Submission | None, year: int, expected_version: int) -> str:
+    who = f"{prev.created_by} 于 {prev.created_at:%Y-%m-%d %H:%M:%S} " if prev else ""
+    current = prev.version if prev else 0
+    return (
+        f"{year}年的数据已被{who}更新为第 {current} 版（您编辑的是第 {expected_version} 版）；"
+        "您的保存未生效，输入保留在下方，请核对最新版本后再保存"
+    )
+
+
 def _evidence_ids(session: Session, submission_id: int) -> list[int]:
     return list(
         session.scalars(
@@ -124,11 +134,7 @@ def save_entry(
             raise LockedError(_locked_message(s, prev))
         current = prev.version if prev else 0
         if expected_version is not None and expected_version != current:
-            who = f"{prev.created_by} 于 {prev.created_at:%Y-%m-%d %H:%M:%S} " if prev else ""
-            raise ConflictError(
-                f"{year}年的数据已被{who}更新为第 {current} 版（您编辑的是第 {expected_version} 版）；"
-                "您的保存未生效，输入保留在下方，请核对最新版本后再保存"
-            )
+            raise ConflictError(_conflict_message(prev, year, expected_version))
         checks = check_value(s, ctx.catalog, region, item, year, value, el, ind)
         errors = [c.message for c in checks if c.level == "error"]
         if errors:
@@ -191,6 +197,146 @@ def save_entry(
         verb = "已保存为草稿" if action == "save" else "已提交，等待领导小组办公室审核"
         evs = evidence_of(s, [sub.id])[sub.id]
         return EntryOutcome(submission_dict(sub, evs), checks, True, f"{year}年第 {sub.version} 版{verb}")
+
+
+@dataclass(frozen=True)
+class ComputedRow:
+    """One calculator value to store: the item-year, the value, its provenance and the version the user
+    saw in the preview (optimistic check)."""
+
+    item: str
+    year: int
+    value: float | bool
+    provenance: dict[str, Any]
+    expected_version: int
+
+
+class _DryRun(Exception):
+    def __init__(self, outcomes: list[EntryOutcome]):
+        super().__init__("dry run")
+        self.outcomes = outcomes
+
+
+def save_computed(
+    ctx: WebContext,
+    actor: Actor,
+    *,
+    region: str,
+    rows: Sequence[ComputedRow],
+    action: str,
+    note: str = "",
+    uploads: Sequence[CheckedUpload] = (),
+    dry_run: bool = False,
+) -> list[EntryOutcome]:
+    """Save as drafts (``"save"``) or submit calculator output: all rows in one transaction, each a new
+    version with its provenance, the raw files stored once as evidence and attached to every new
+    version (replacing earlier copies of the same file).
+
+    The same checks as :func:`save_entry` — permission per item, open round, approved lock, optimistic
+    version, value checks (a ratio's numerator and denominator checked after both are in place), a note
+    for warnings on submit — raise :class:`PermissionDenied`, :class:`ClosedError`,
+    :class:`LockedError`, :class:`ConflictError` or :class:`EntryError` and nothing is written. With
+    ``dry_run`` all of it runs and is rolled back (no evidence is stored): the preview's outcomes.
+    """
+    if action not in ("save", "submit"):
+        raise EntryError(f"未知操作：{action}（应为 save 或 submit）")
+    note = check_note(note)
+    parsed = []
+    for r in rows:
+        try:
+            el, ind = resolve_item(ctx.catalog, r.item)
+        except KeyError:
+            raise NotFoundError(f"未知数据元素或指标：{r.item}") from None
+        check_edit(actor, ctx.catalog, region, r.item)
+        parsed.append((r, el, ind, parse_value(r.value, el, ind)))
+    target = "draft" if action == "save" else "submitted"
+    try:
+        with ctx.write() as s:
+            rnd = current_round(s, region)
+            prevs: dict[tuple[str, int], Submission | None] = {}
+            for r, *_ in parsed:
+                closed = round_denial(rnd, region, r.year)
+                if closed:
+                    raise ClosedError(closed)
+                prev = lock_latest(s, region, r.item, r.year)
+                if prev is not None and prev.status == "approved":
+                    raise LockedError(_locked_message(s, prev))
+                if (prev.version if prev else 0) != r.expected_version:
+                    raise ConflictError(_conflict_message(prev, r.year, r.expected_version))
+                prevs[(r.item, r.year)] = prev
+            new_ids: list[int] = []
+            for up in uploads if not dry_run else ():
+                ev = store_evidence(s, ctx.files_dir, up.data, up.filename, up.content_type,
+                                    region=region, user=actor.username, unit_id=actor.unit_id)  # fmt: skip
+                new_ids.append(ev.id)
+            digests = {hashlib.sha256(up.data).hexdigest() for up in uploads}
+            outcomes: list[EntryOutcome] = []
+            written: list[tuple[int, ComputedRow, Any, Any, float | bool]] = []
+            for r, el, ind, value in parsed:
+                prev = prevs[(r.item, r.year)]
+                same = prev is not None and prev.value == value and prev.provenance == r.provenance
+                if same and prev is not None and prev.status in (target, "submitted"):  # never back to draft
+                    outcomes.append(EntryOutcome(submission_dict(prev), [], False, "无变化，未产生新版本"))
+                    continue
+                if same and prev is not None and prev.status == "draft":
+                    sub = transition(s, prev.id, "submit", actor.username)
+                    outcomes.append(
+                        EntryOutcome(submission_dict(sub), [], True, f"第 {sub.version} 版已提交")
+                    )
+                    continue
+                keep = []
+                if prev is not None:
+                    keep = [
+                        eid
+                        for eid, sha in s.execute(
+                            select(Evidence.id, Evidence.sha256)
+                            .join(SubmissionEvidence, SubmissionEvidence.evidence_id == Evidence.id)
+                            .where(SubmissionEvidence.submission_id == prev.id)
+                        )
+                        if sha not in digests
+                    ]
+                sub = submit_value(
+                    s,
+                    region=region,
+                    item=r.item,
+                    year=r.year,
+                    value=value,
+                    user=actor.username,
+                    unit=el.unit if el else (ind.unit if ind else ""),
+                    note=note,
+                    provenance=r.provenance,
+                    status=target,
+                    round_id=rnd.id if rnd else None,
+                    expected_version=r.expected_version,
+                    evidence_ids=sorted(set(keep + new_ids)),
+                )
+                verb = {
+                    ("save", True): "将保存为草稿",
+                    ("submit", True): "将提交审核",
+                    ("save", False): "已保存为草稿",
+                    ("submit", False): "已提交，等待领导小组办公室审核",
+                }[(action, dry_run)]
+                outcomes.append(EntryOutcome(submission_dict(sub), [], True, f"第 {sub.version} 版{verb}"))
+                written.append((len(outcomes) - 1, r, el, ind, value))
+            problems: list[str] = []
+            for i, r, el, ind, value in written:  # every new version is in place: check them together
+                checks = check_value(s, ctx.catalog, region, r.item, r.year, value, el, ind)
+                outcomes[i].checks.extend(checks)
+                name = el.name if el else (ind.name if ind else r.item)
+                problems += [f"{r.year}年“{name}”：{c.message}" for c in checks if c.level == "error"]
+                if action == "submit" and not note and not dry_run:
+                    warn = [c.message for c in checks if c.level == "warning"]
+                    if warn:
+                        problems.append(
+                            f"{r.year}年“{name}”：{warn[0]}（请在备注中说明原因后再提交，或先保存草稿）"
+                        )
+            if problems and not dry_run:
+                raise EntryError("；".join(problems))
+            if dry_run:
+                raise _DryRun(outcomes)
+            return outcomes
+    except _DryRun as done:
+        return done.outcomes
 
 
 def _check_attachable(session: Session, actor: Actor, region: str, evidence_id: int) -> None:

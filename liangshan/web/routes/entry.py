@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.evidence import blob_path
 from liangshan.store.models import Unit
+from liangshan.web import calculators
 from liangshan.web.deps import (
     csrf_protect,
     ctx_of,
@@ -21,7 +22,14 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import Actor, PermissionDenied, check_view, resolve_item, visible_elements
+from liangshan.web.permissions import (
+    Actor,
+    PermissionDenied,
+    check_view,
+    edit_denial,
+    resolve_item,
+    visible_elements,
+)
 from liangshan.web.queries import current_round, item_detail, round_years, unit_elements, worklist
 from liangshan.web.uploads import CheckedUpload, UploadRejected, check_upload
 from liangshan.web.validation import EntryError, check_value, parse_value
@@ -73,7 +81,9 @@ def item_context(request: Request, actor: Actor, item: str, region: str | None) 
     with ctx.read() as s:
         years = round_years(current_round(s, code))
         details = [item_detail(s, ctx.catalog, actor, code, item, y) for y in years]
-    return {"region": code, "item": item, "details": details, "years": years}
+    # 上传原始数据计算: offered to those who may enter the item
+    calcs = [] if edit_denial(actor, ctx.catalog, code, item) else calculators.for_item(item)
+    return {"region": code, "item": item, "details": details, "years": years, "calculators": calcs}
 
 
 @router.get("/entry/{item}")
