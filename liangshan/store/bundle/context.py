@@ -1,0 +1,200 @@
+"""Importing what a bundle's values refer to: the region and its parent chain (with placeholders for
+parents the bundle does not describe), assessment rounds, target overrides and evidence rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liangshan.store.bundle.format import REGION_FIELDS, _region_data
+from liangshan.store.bundle.read import Bundle
+from liangshan.store.bundle.summary import ImportSummary
+from liangshan.store.models import AssessmentRound, Evidence, Region, TargetOverride
+from liangshan.store.submissions import audit
+
+IMPORT_ACTION = "import"  # Review.action of a version created by a bundle import
+PLACEHOLDER_NOTE = "占位：由数据包导入创建，地区信息待补充（placeholder created by a bundle import）"
+
+
+def _level_of(code: str) -> str:
+    if len(code) == 6:
+        return "province" if code[2:] == "0000" else "city" if code[4:] == "00" else "county"
+    return "township"
+
+
+def _ensure_region(
+    s: Session, data: Mapping[str, Any], actor: str, ts: datetime, summary: ImportSummary, compare: bool
+) -> None:
+    """Create a region from bundle data, complete a placeholder, or (``compare``) list the differences."""
+    code = data["code"]
+    row = s.get(Region, code)
+    if row is None:
+        s.add(Region(**{f: data[f] for f in REGION_FIELDS}))
+        s.flush()
+        audit(
+            s,
+            actor,
+            IMPORT_ACTION,
+            "region",
+            code,
+            after=dict(data),
+            detail=f"bundle {summary.bundle_id}",
+            at=ts,
+        )
+        summary.created.append(f"region {code} {data['name']}")
+        return
+    if row.note == PLACEHOLDER_NOTE and data["note"] != PLACEHOLDER_NOTE:
+        before = _region_data(row)
+        for f in REGION_FIELDS:
+            setattr(row, f, data[f])
+        s.flush()
+        audit(
+            s,
+            actor,
+            "update",
+            "region",
+            code,
+            before,
+            dict(data),
+            detail=f"bundle {summary.bundle_id}",
+            at=ts,
+        )
+        summary.created.append(f"region {code} {data['name']}（补全占位 / placeholder completed）")
+        return
+    if compare:
+        for f in REGION_FIELDS:
+            if f != "note" and getattr(row, f) != data[f]:
+                summary.differences.append(
+                    f"region {code} {f}: 本地 local {getattr(row, f)!r}，数据包 bundle {data[f]!r}"
+                )
+
+
+def _ensure_placeholder(s: Session, code: str, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    if s.get(Region, code) is not None:
+        return
+    data = {f: None for f in REGION_FIELDS} | {
+        "code": code,
+        "name": f"{code}（占位）",
+        "level": _level_of(code),
+        "note": PLACEHOLDER_NOTE,
+    }
+    s.add(Region(**data))
+    s.flush()
+    audit(
+        s,
+        actor,
+        IMPORT_ACTION,
+        "region",
+        code,
+        after=data,
+        detail=f"placeholder, bundle {summary.bundle_id}",
+        at=ts,
+    )
+    summary.created.append(f"region {code}（占位 / placeholder）")
+
+
+def _import_regions(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """Parents top-down (placeholders for codes the bundle does not describe), then the region."""
+    chain = [b.region, *b.parents]
+    top = chain[-1]["parent_code"]
+    if top:
+        _ensure_placeholder(s, top, actor, ts, summary)
+    for data in reversed(chain[1:]):
+        _ensure_region(s, data, actor, ts, summary, compare=False)
+    _ensure_region(s, b.region, actor, ts, summary, compare=True)
+
+
+def _import_rounds(
+    s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary
+) -> dict[tuple[str, int, int], int]:
+    """The bundle's rounds missing here are created; returns the local round id by (name, start, end)."""
+    region = b.region["code"]
+    round_ids: dict[tuple[str, int, int], int] = {}
+    local_rounds = s.scalars(select(AssessmentRound).where(AssessmentRound.region_code == region)).all()
+    for r in sorted(local_rounds, key=lambda r: r.id):
+        round_ids.setdefault((r.name, r.start_year, r.end_year), r.id)
+    for rd in b.rounds:
+        key = (rd["name"], rd["start_year"], rd["end_year"])
+        if key in round_ids:
+            continue
+        rnd = AssessmentRound(region_code=region, **rd)
+        s.add(rnd)
+        s.flush()
+        round_ids[key] = rnd.id
+        audit(
+            s,
+            actor,
+            IMPORT_ACTION,
+            "assessment_round",
+            rnd.id,
+            after=rd,
+            detail=f"bundle {b.bundle_id}",
+            at=ts,
+        )
+        summary.created.append(f"round {rd['name']}")
+    return round_ids
+
+
+def _import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """Target overrides missing here are created; a different local one is kept and listed."""
+    region = b.region["code"]
+    local_ovr = {
+        o.indicator_id: o
+        for o in s.scalars(select(TargetOverride).where(TargetOverride.region_code == region))
+    }
+    for od in b.overrides:
+        have = local_ovr.get(od["indicator_id"])
+        if have is None:
+            s.add(TargetOverride(region_code=region, **od))
+            s.flush()
+            audit(
+                s, actor, IMPORT_ACTION, "target_override", f"{region}:{od['indicator_id']}", after=od, at=ts
+            )
+            summary.created.append(f"override indicator {od['indicator_id']}")
+        elif have.params != od["params"]:
+            summary.differences.append(
+                f"override indicator {od['indicator_id']}: 本地 local {have.params!r}，"
+                f"数据包 bundle {od['params']!r}"
+            )
+
+
+def _import_evidence(
+    s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary
+) -> dict[str, int]:
+    """Evidence rows missing here are created (one per sha256 and region); returns the id by sha256."""
+    region = b.region["code"]
+    ev_ids: dict[str, int] = {}
+    for ev in s.scalars(select(Evidence).where(Evidence.region_code == region).order_by(Evidence.id)):
+        ev_ids.setdefault(ev.sha256, ev.id)
+    for sha, ed in b.evidence.items():
+        if sha in ev_ids:
+            continue
+        row = Evidence(
+            sha256=sha,
+            filename=ed["filename"],
+            content_type=ed["content_type"],
+            size=ed["size"],
+            region_code=region,
+            unit_id=None,
+            uploaded_by=actor,
+            uploaded_at=ts,
+        )
+        s.add(row)
+        s.flush()
+        ev_ids[sha] = row.id
+        summary.evidence_added += 1
+        audit(
+            s,
+            actor,
+            IMPORT_ACTION,
+            "evidence",
+            row.id,
+            after={"sha256": sha, "filename": row.filename, "size": row.size, "instance": b.instance},
+            detail=f"bundle {b.bundle_id}",
+            at=ts,
+        )
+    return ev_ids

@@ -1,0 +1,121 @@
+"""The shape of a bundle's records: a predicate per field for each record type."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from liangshan.store.bundle.format import _CODE, _SHA
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_fields(spec: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """``spec``: field → predicate. Returns the first bad field's name."""
+    for name, ok in spec.items():
+        if name not in data or not ok(data[name]):
+            return name
+    return None
+
+
+def _opt(pred: Any) -> Any:
+    return lambda v: v is None or pred(v)
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+def _is_iso(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        datetime.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _text(limit: int) -> Any:
+    return lambda v: isinstance(v, str) and len(v) <= limit
+
+
+_REGION_SPEC = {
+    "code": lambda v: isinstance(v, str) and bool(_CODE.match(v)),
+    "name": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
+    "level": _text(20),
+    "parent_code": _opt(lambda v: isinstance(v, str) and bool(_CODE.match(v))),
+    "terrain_zone": _opt(_text(10)),
+    "zone_shares": _opt(lambda v: isinstance(v, dict) and all(_is_num(x) for x in v.values())),
+    "land_area_km2": _opt(_is_num),
+    "population": _opt(_is_int),
+    "note": _is_str,
+}
+_ROUND_SPEC = {
+    "name": _text(100),
+    "start_year": _is_int,
+    "end_year": _is_int,
+    "deadline": _opt(_text(10)),
+    "state": _text(20),
+}
+_OVERRIDE_SPEC = {"indicator_id": _is_int, "params": lambda v: isinstance(v, dict), "note": _is_str}
+_EVIDENCE_SPEC = {
+    "sha256": lambda v: isinstance(v, str) and bool(_SHA.match(v)),
+    "filename": lambda v: isinstance(v, str) and 0 < len(v) <= 255,
+    "content_type": _text(100),
+    "size": lambda v: _is_int(v) and v >= 0,
+}
+_REVIEW_SPEC = {
+    "action": _is_str,
+    "from": _is_str,
+    "to": _is_str,
+    "reason": _is_str,
+    "actor": _is_str,
+    "at": _is_iso,
+}
+_SUBMISSION_SPEC = {
+    "id": _is_int,
+    "item": _is_str,
+    "year": _is_int,
+    "version": lambda v: _is_int(v) and v >= 1,
+    "value_num": _opt(_is_num),
+    "value_bool": _opt(lambda v: isinstance(v, bool)),
+    "unit": _text(20),
+    "note": _is_str,
+    "provenance": _opt(lambda v: isinstance(v, dict)),
+    "status": lambda v: v == "approved",
+    "round": _opt(lambda v: isinstance(v, dict)),
+    "created_by": _is_str,
+    "created_at": _is_iso,
+    "evidence": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "reviews": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+    "approved_by": _opt(_is_str),
+    "approved_at": _opt(_is_iso),
+}
+_SPECS = {
+    "region": _REGION_SPEC,
+    "parent": _REGION_SPEC,
+    "round": _ROUND_SPEC,
+    "override": _OVERRIDE_SPEC,
+    "evidence": _EVIDENCE_SPEC,
+    "submission": _SUBMISSION_SPEC,
+}
+
+
+def _describe(kind: str, data: Mapping[str, Any]) -> str:
+    if kind == "submission":
+        return f"submission #{data.get('id')} {data.get('item')} {data.get('year')} v{data.get('version')}"
+    if kind == "evidence":
+        return f"evidence {str(data.get('sha256'))[:12]} {data.get('filename')}"
+    if kind in ("region", "parent"):
+        return f"{kind} {data.get('code')}"
+    if kind == "round":
+        return f"round {data.get('name')}"
+    return f"{kind} {data.get('indicator_id')}"
