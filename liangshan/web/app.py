@@ -26,15 +26,13 @@ from liangshan.config import evidence_root
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
-from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, render
+from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
+from liangshan.web.middleware import SessionHeaders
 from liangshan.web.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
 from liangshan.web.security import (
-    SECURITY_HEADERS,
-    SESSION_COOKIE,
     LoginThrottle,
     SessionCodec,
     load_secret,
-    new_session,
 )
 from liangshan.web.uploads import DEFAULT_MAX_BYTES, UploadRejected
 from liangshan.web.validation import EntryError
@@ -134,7 +132,7 @@ def create_app(
         secure_cookies=secure_cookies or os.environ.get("LIANGSHAN_SECURE_COOKIES") == "1",
     )
     if os.environ.get("LIANGSHAN_WEB_NOCACHE") == "1":  # for the benchmark's uncached baseline
-        ctx.cache.ttl = 0.0
+        ctx.cache.ttl = ctx.pages.ttl = 0.0
     app = FastAPI(
         title="liangshan 两山基地建设管理系统 API",
         version=__version__,
@@ -155,40 +153,11 @@ def create_app(
         STATUS_LABELS=STATUS_LABELS,
         ACTION_LABELS=ACTION_LABELS,
         asset_version=__version__,
+        region_options=region_options,
     )
     env.filters["num"] = display_number
     app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    @app.middleware("http")
-    async def session_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        data = ctx.codec.decode(request.cookies.get(SESSION_COOKIE))
-        fresh = data is None
-        request.state.session = data or new_session()
-        request.state.session_out = None
-        response = await call_next(request)
-        out = request.state.session_out
-        if out is not None or fresh:
-            if out == "clear":
-                out = new_session()
-            response.set_cookie(
-                SESSION_COOKIE,
-                ctx.codec.encode(out or request.state.session),
-                max_age=ctx.codec.max_age,
-                httponly=True,
-                samesite="lax",
-                secure=ctx.secure_cookies,
-                path="/",
-            )
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=86400"
-        else:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
     @app.exception_handler(NotAuthenticated)
     async def _unauth(request: Request, exc: NotAuthenticated) -> Response:
@@ -244,11 +213,18 @@ def create_app(
         return _error(request, exc.status_code, message, f"http_{exc.status_code}")
 
     from liangshan.web import workplan_routes
-    from liangshan.web.routes import api, auth, dashboard, entry, excel, indicator, report, review
+    from liangshan.web.routes import api, auth, dashboard, entry, excel, health, indicator, report, review
+    from liangshan.web.routes import rollup as rollup_routes
 
     for module in (auth, entry, review, dashboard, indicator, excel, report, api, workplan_routes):
         app.include_router(module.router)
-    wrapped: Any = BodyLimit(app.build_middleware_stack(), max_upload + 1024 * 1024)
+    app.include_router(health.router)  # /healthz, /readyz (public, no login)
+    app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
+    from liangshan.web.routes import calc, rounds
+
+    app.include_router(calc.router)  # /calc/…, /api/calc/…: raw data → calculator → preview
+    app.include_router(rounds.router)  # /rounds, /api/rounds: 评估批次管理 (office)
+    wrapped: Any = BodyLimit(SessionHeaders(app.build_middleware_stack(), ctx), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
     return app
 

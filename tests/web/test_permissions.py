@@ -298,6 +298,8 @@ EDITORS = ("unit", "office", "analyst")
 CASES: list[Case] = [
     Case(("GET", "/"), "own", html_get("/"), {r: 303 for r in ROLES}),
     Case(("GET", "/login"), "own", html_get("/login"), {r: 200 for r in ROLES}),
+    Case(("GET", "/healthz"), "own", html_get("/healthz"), {r: 200 for r in ROLES}),  # public, reveals nothing
+    Case(("GET", "/readyz"), "own", html_get("/readyz"), {r: 200 for r in ROLES}),
     # entry list
     Case(("GET", "/entry"), "own", html_get("/entry"), exp(ALL, **anon_html)),
     Case(("GET", "/entry"), "region", html_get(f"/entry?region={OTHER}"),
@@ -430,6 +432,15 @@ CASES: list[Case] = [
          DENY_ALL_BUT(["office", "office_other"], 415, **anon_api)),
     Case(("POST", "/api/excel/confirm"), "own", json_post("/api/excel/confirm", lambda w: {"token": "y" * 20}),
          DENY_ALL_BUT(["office", "office_other"], 400, **anon_api)),
+    # roll-ups of many counties: office, leader, reviewer, at or below their own region (411200 = the city above both)
+    Case(("GET", "/regions"), "own", html_get("/regions"), exp(ALL, unit=403, analyst=403, **anon_html)),
+    Case(("GET", "/regions"), "region", html_get(f"/regions?region={OTHER}"), DENY_ALL_BUT(["office_other"], **anon_html)),
+    Case(("GET", "/regions"), "city", html_get("/regions?region=411200"), DENY_ALL_BUT([], **anon_html)),
+    Case(("GET", "/api/rollup/{code}"), "own", api_get(f"/api/rollup/{HOME}"), exp(ALL, unit=403, analyst=403, office_other=403, **anon_api)),
+    Case(("GET", "/api/rollup/{code}"), "city", api_get("/api/rollup/411200?indicator=1"), DENY_ALL_BUT([], **anon_api)),
+    Case(("GET", "/api/rollup/{code}/boundaries"), "own", api_get(f"/api/rollup/{HOME}/boundaries"),
+         DENY_ALL_BUT(["office", "leader", "reviewer"], 404, **anon_api)),
+    Case(("GET", "/api/rollup/{code}/boundaries"), "city", api_get("/api/rollup/411200/boundaries"), DENY_ALL_BUT([], **anon_api)),
 ]  # fmt: skip
 
 # --------------------------------------------------------------------------------------------
@@ -630,6 +641,136 @@ CASES += [
     Case(("GET", "/report/jobs/{job_id}/download"), "unknown", html_get("/report/jobs/not-a-job/download"),
          exp({r: 404 for r in ALL}, **anon_html)),
 ]  # fmt: skip
+
+# 上传原始数据计算 (raw data → the CLI's calculator → preview → confirm): the entry checks. 财政局 (u07) supplies
+# no item with a calculator: its own 生态环保投入 answers 404 (no calculator) to those who may enter it, 分局's
+# 优良天数 403. Each preview uploads a small hourly CSV of its own (so each has something to confirm); a confirm
+# takes a token the office of the region has just previewed: only that user may confirm it.
+_calc_files = itertools.count(1)
+
+
+def air_upload(year: int = 2023) -> dict[str, Any]:
+    k = next(_calc_files)
+    lines = ["station,time,so2,no2,pm10,pm2_5,co,o3"]
+    lines += [
+        f"城关站,{year}-01-0{d}T{h:02d}:00,8,25,60,30,{0.7 + k / 10000:.4f},60"
+        for d in (1, 2)
+        for h in range(24)
+    ]
+    return {"file_hourly": ("air.csv", "\n".join(lines).encode(), "text/csv")}
+
+
+def calc_post(path: str, region: str) -> Req:
+    return lambda w: {
+        "method": "POST",
+        "url": path,
+        "data": {"region": region, "calc": "air"},
+        "files": air_upload(),
+    }
+
+
+def calc_token(w: World, region: str) -> str:
+    c, tok = w.clients["office" if region == HOME else "office_other"]
+    r = c.post("/api/calc/air_good_days", data={"region": region, "calc": "air"}, files=air_upload(),
+               headers={"X-CSRF-Token": tok})  # fmt: skip
+    assert r.status_code == 200 and r.json()["token"], r.text[:300]
+    return str(r.json()["token"])
+
+
+def round_id(w: World, region: str) -> int:
+    c, _ = w.clients["office" if region == HOME else "office_other"]
+    return int(c.get("/api/rounds", params={"region": region}).json()["rounds"][0]["id"])
+
+
+NO_CALC = exp({r: 404 for r in ALL}, leader=403, reviewer=403, office_other=403)
+ROUND = {"name": "再建一个批次", "start_year": "2026", "end_year": "2028", "deadline": "2029-03-31"}
+CASES += [
+    Case(("GET", "/calc/{item}"), "own", html_get(f"/calc/eco_env_investment?region={HOME}"), exp(NO_CALC, **anon_html)),
+    Case(("GET", "/calc/{item}"), "other", html_get(f"/calc/air_good_days?region={HOME}"), DENY_ALL_BUT(["office", "analyst"], **anon_html)),
+    Case(("GET", "/calc/{item}"), "region", html_get(f"/calc/air_good_days?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/calc/{item}"), "own", calc_post("/calc/eco_env_investment", HOME), exp(NO_CALC, **anon_html)),
+    Case(("POST", "/calc/{item}"), "other", calc_post("/calc/air_good_days", HOME), DENY_ALL_BUT(["office", "analyst"], **anon_html)),
+    Case(("POST", "/calc/{item}"), "region", calc_post("/calc/air_good_days", OTHER), ONLY_OTHER),
+    Case(("POST", "/calc/confirm"), "office-token", post_to(lambda w: "/calc/confirm", lambda w: {"token": calc_token(w, HOME), "action": "save"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/calc/confirm"), "region-token", post_to(lambda w: "/calc/confirm", lambda w: {"token": calc_token(w, OTHER), "action": "save"}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/api/calc/{item}"), "own", api_get(f"/api/calc/eco_env_investment?region={HOME}"), exp(NO_CALC, **anon_api)),
+    Case(("GET", "/api/calc/{item}"), "other", api_get(f"/api/calc/air_good_days?region={HOME}"), DENY_ALL_BUT(["office", "analyst"], **anon_api)),
+    Case(("GET", "/api/calc/{item}"), "region", api_get(f"/api/calc/air_good_days?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/api/calc/{item}"), "other", calc_post("/api/calc/air_good_days", HOME), DENY_ALL_BUT(["office", "analyst"], **anon_api)),
+    Case(("POST", "/api/calc/{item}"), "region", calc_post("/api/calc/air_good_days", OTHER), ONLY_OTHER_API),
+    Case(("POST", "/api/calc/confirm"), "office-token", json_post("/api/calc/confirm", lambda w: {"token": calc_token(w, HOME)}),
+         DENY_ALL_BUT(["office"], 201, **anon_api)),
+    Case(("POST", "/api/calc/confirm"), "region-token", json_post("/api/calc/confirm", lambda w: {"token": calc_token(w, OTHER)}),
+         DENY_ALL_BUT(["office_other"], 201, **anon_api)),
+    # 评估批次管理: the office of the region. A second open round is refused (409), so nothing changes here.
+    Case(("GET", "/rounds"), "own", html_get("/rounds"), DENY_ALL_BUT(["office", "office_other"], **anon_html)),
+    Case(("GET", "/rounds"), "region", html_get(f"/rounds?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/rounds"), "own", form_post("/rounds", lambda w: {"region": HOME, **ROUND}), DENY_ALL_BUT(["office"], 409, **anon_html)),
+    Case(("POST", "/rounds"), "region", form_post("/rounds", lambda w: {"region": OTHER, **ROUND}), DENY_ALL_BUT(["office_other"], 409, **anon_html)),
+    Case(("GET", "/rounds/{round_id}"), "own", lambda w: {"method": "GET", "url": f"/rounds/{round_id(w, HOME)}"},
+         DENY_ALL_BUT(["office"], **anon_html)),
+    Case(("GET", "/rounds/{round_id}"), "region", lambda w: {"method": "GET", "url": f"/rounds/{round_id(w, OTHER)}"}, ONLY_OTHER),
+    Case(("POST", "/rounds/{round_id}/{action}"), "own-deadline",
+         post_to(lambda w: f"/rounds/{round_id(w, HOME)}/deadline", {"deadline": "2026-12-31"}), DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/rounds/{round_id}/{action}"), "own-close-without-reason",
+         post_to(lambda w: f"/rounds/{round_id(w, HOME)}/close", {"reason": ""}), DENY_ALL_BUT(["office"], 422, **anon_html)),
+    Case(("POST", "/rounds/{round_id}/{action}"), "region-deadline",
+         post_to(lambda w: f"/rounds/{round_id(w, OTHER)}/deadline", {"deadline": "2026-12-31"}), DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/api/rounds"), "own", api_get("/api/rounds"), DENY_ALL_BUT(["office", "office_other"], **anon_api)),
+    Case(("GET", "/api/rounds"), "region", api_get(f"/api/rounds?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/api/rounds"), "own", json_post("/api/rounds", lambda w: {"region": HOME, **ROUND, "start_year": 2026, "end_year": 2028}),
+         DENY_ALL_BUT(["office"], 409, **anon_api)),
+    Case(("POST", "/api/rounds"), "region", json_post("/api/rounds", lambda w: {"region": OTHER, **ROUND, "start_year": 2026, "end_year": 2028}),
+         DENY_ALL_BUT(["office_other"], 409, **anon_api)),
+    Case(("GET", "/api/rounds/{round_id}"), "own", lambda w: {"method": "GET", "url": f"/api/rounds/{round_id(w, HOME)}"},
+         DENY_ALL_BUT(["office"], **anon_api)),
+    Case(("GET", "/api/rounds/{round_id}"), "region", lambda w: {"method": "GET", "url": f"/api/rounds/{round_id(w, OTHER)}"}, ONLY_OTHER_API),
+    Case(("POST", "/api/rounds/{round_id}/actions"), "own-deadline",
+         lambda w: {"method": "POST", "url": f"/api/rounds/{round_id(w, HOME)}/actions", "json": {"action": "deadline", "deadline": "2026-12-31"}},
+         DENY_ALL_BUT(["office"], **anon_api)),
+    Case(("POST", "/api/rounds/{round_id}/actions"), "region-deadline",
+         lambda w: {"method": "POST", "url": f"/api/rounds/{round_id(w, OTHER)}/actions", "json": {"action": "deadline", "deadline": "2026-12-31"}},
+         ONLY_OTHER_API),
+]  # fmt: skip
+
+
+def test_calc_upload_hostile_inputs_store_nothing(world: World) -> None:
+    """Mislabelled, malformed (named by file, row and column) and oversized uploads, and a missing CSRF
+    token: refused before anything is stored (no version, no evidence, no pending copy)."""
+    from liangshan.store.models import Evidence, Submission
+
+    office, token = world.clients["office"]
+    h = {"X-CSRF-Token": token}
+
+    def stored() -> tuple[int, int, int]:
+        with session_scope(world.url) as s:
+            subs = int(s.scalar(select(func.count()).select_from(Submission)) or 0)
+            evs = int(s.scalar(select(func.count()).select_from(Evidence)) or 0)
+        pending = world.files / "calc-pending"
+        return subs, evs, len(list(pending.iterdir())) if pending.exists() else 0
+
+    def up(name: str, content: bytes) -> Any:
+        return office.post("/api/calc/air_good_days", data={"region": HOME, "calc": "air"},
+                           files={"file_hourly": (name, content, "text/csv")}, headers=h)  # fmt: skip
+
+    before = stored()
+    r = up("air.csv", png())
+    assert r.status_code == 415 and "air.csv" in r.json()["detail"] and "PNG" in r.json()["detail"]
+    r = up("air.xlsx", air_upload()["file_hourly"][1])
+    assert r.status_code == 415 and "扩展名 .xlsx 与内容（CSV" in r.json()["detail"]
+    good = air_upload()["file_hourly"][1].decode().splitlines()
+    good[4] = good[4].replace(",30,", ",-5,", 1)  # a negative concentration in row 5 (header = row 1)
+    r = up("空气.csv", "\n".join(good).encode())
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and re.search(r"文件 空气\.csv，第 5 行，列 pm2_5", detail), detail
+    r = up("air.csv", b"station,time\n" + b"x" * (20 * 1024 * 1024))  # one byte over 20 MB
+    assert r.status_code == 413 and "超过上限" in r.json()["detail"]
+    r = office.post("/calc/air_good_days", data={"region": HOME, "calc": "air"}, files=air_upload())
+    assert r.status_code == 403 and "CSRF" in r.text
+    assert stored() == before
+
 
 # Routes covered by their own tests (test_security.py) rather than the matrix.
 EXEMPT = {

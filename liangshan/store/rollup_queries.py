@@ -1,0 +1,185 @@
+"""Loading a region and everything below it for roll-ups, in a fixed number of queries.
+
+:func:`load_subtree` runs four statements whatever the number of regions: the region tree (a
+recursive CTE from the root down), the chosen submission of every item-year of every region in the
+tree (a window function picks the newest approved version — the same choice as
+:func:`liangshan.store.submissions.approved_observations`, with its evidence count as a correlated
+sub-query), the target overrides, and the newest assessment round (the default window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup
+from liangshan.assess.values import Observation
+from liangshan.catalog.models import Catalog
+from liangshan.store.errors import NotFoundError, StoreError
+from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
+
+DEFAULT_SPAN = 3  # years in a window when no round says otherwise (the 2023—2025 rounds)
+
+
+@dataclass(frozen=True)
+class Subtree:
+    """A root region, every region below it, their observations and their target overrides."""
+
+    root: str
+    tree: RegionTree
+    observations: dict[str, dict[tuple[str, int], Observation]]
+    overrides: dict[str, dict[int, dict[str, Any]]]
+
+
+def _codes_below(root: str) -> Select[tuple[str]]:
+    """``SELECT code`` of ``root`` and every region below it (recursive CTE; all regions for the nation)."""
+    if root == NATION:
+        return select(Region.code)
+    tree = select(Region.code).where(Region.code == root).cte("rollup_tree", recursive=True)
+    tree = tree.union_all(select(Region.code).join(tree, Region.parent_code == tree.c.code))
+    return select(tree.c.code)
+
+
+def region_tree(session: Session, root: str = NATION) -> RegionTree:
+    """The region tree from ``root`` down (one query). Raises :class:`NotFoundError` for an unknown root."""
+    rows = session.execute(
+        select(
+            Region.code,
+            Region.name,
+            Region.level,
+            Region.parent_code,
+            Region.terrain_zone,
+            Region.zone_shares,
+            Region.population,
+        ).where(Region.code.in_(_codes_below(root)))
+    ).all()
+    if root != NATION and not any(r[0] == root for r in rows):
+        raise NotFoundError(f"未知地区代码：{root}")
+    return RegionTree(RegionNode(*r) for r in rows)  # the root's parent is not loaded: it hangs under NATION
+
+
+def subtree_observations(
+    session: Session, root: str, years: Iterable[int], include_pending: bool = False
+) -> dict[str, dict[tuple[str, int], Observation]]:
+    """region → (item, year) → observation for ``root`` and every region below it (one query).
+
+    Per region, item and year the newest approved version wins; with ``include_pending`` the newest
+    submitted/reopened version is used where none is approved (as ``approved_observations``).
+    """
+    statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
+    s = Submission
+    rn = (
+        func.row_number()
+        .over(
+            partition_by=(s.region_code, s.item_code, s.year),
+            order_by=(case((s.status == "approved", 0), else_=1), s.version.desc()),
+        )
+        .label("rn")
+    )
+    ranked = (
+        select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, s.value_bool, rn)
+        .where(
+            s.region_code.in_(_codes_below(root)),
+            s.year.in_(sorted(set(years))),
+            s.status.in_(statuses),
+        )
+        .subquery("ranked")
+    )
+    evidence = (
+        select(func.count())
+        .select_from(SubmissionEvidence)
+        .where(SubmissionEvidence.submission_id == ranked.c.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            ranked.c.id,
+            ranked.c.region_code,
+            ranked.c.item_code,
+            ranked.c.year,
+            ranked.c.version,
+            ranked.c.value_num,
+            ranked.c.value_bool,
+            evidence,
+        ).where(ranked.c.rn == 1)
+    ).all()
+    out: dict[str, dict[tuple[str, int], Observation]] = {}
+    for sid, region, item, year, version, num, flag, n_evidence in rows:
+        value = flag if flag is not None else num
+        out.setdefault(region, {})[(item, year)] = Observation(value, int(n_evidence or 0), sid, version)
+    return out
+
+
+def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[str, Any]]]:
+    """region → indicator id → override parameters, for ``root`` and every region below it (one query)."""
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    rows = session.execute(
+        select(TargetOverride.region_code, TargetOverride.indicator_id, TargetOverride.params).where(
+            TargetOverride.region_code.in_(_codes_below(root))
+        )
+    ).all()
+    for region, ind, params in rows:
+        out.setdefault(region, {})[int(ind)] = dict(params)
+    return out
+
+
+def default_window(session: Session, root: str = NATION) -> tuple[int, int] | None:
+    """The years of the newest assessment round of ``root`` or any region below it (one query)."""
+    row = session.execute(
+        select(AssessmentRound.start_year, AssessmentRound.end_year)
+        .where(AssessmentRound.region_code.in_(_codes_below(root)))
+        .order_by(AssessmentRound.end_year.desc(), AssessmentRound.start_year, AssessmentRound.id.desc())
+        .limit(1)
+    ).first()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def data_years(session: Session, root: str = NATION) -> list[int]:
+    """The years with any approved value below ``root``, newest first (for a year switcher)."""
+    rows = session.scalars(
+        select(Submission.year)
+        .where(Submission.region_code.in_(_codes_below(root)), Submission.status == "approved")
+        .distinct()
+        .order_by(Submission.year.desc())
+    )
+    return [int(y) for y in rows]
+
+
+def window(session: Session, root: str, years: str | None = None, year: int | None = None) -> tuple[int, ...]:
+    """The assessment window: ``years`` (``2023-2025``) as given; else ``year`` as its last year with
+    the length of the newest round (default 3 years); else the newest round's years."""
+    from liangshan.store.service import parse_years
+
+    if years:
+        return tuple(parse_years(years, (0, 0)))
+    rnd = default_window(session, root)
+    span = (rnd[1] - rnd[0] + 1) if rnd else DEFAULT_SPAN
+    if year is not None:
+        return tuple(range(year - span + 1, year + 1))
+    if rnd is None:
+        raise StoreError(f"地区 {root} 及其下级地区没有评估批次，请用 --years 指定评估年份（如 2023-2025）")
+    return tuple(range(rnd[0], rnd[1] + 1))
+
+
+def load_subtree(session: Session, root: str, years: Sequence[int], include_pending: bool = False) -> Subtree:
+    """The region tree below ``root`` with its observations for ``years`` and its overrides."""
+    tree = region_tree(session, root)
+    obs = subtree_observations(session, root, years, include_pending)
+    return Subtree(root, tree, obs, subtree_overrides(session, root))
+
+
+def rollup_of(
+    session: Session,
+    catalog: Catalog,
+    root: str,
+    years: Sequence[int],
+    include_pending: bool = False,
+) -> Rollup:
+    """Load ``root``'s subtree (observations from one year before the window) and roll it up."""
+    ys = sorted(set(years))
+    data = load_subtree(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
+    return build_rollup(catalog, data.tree, data.observations, ys, data.overrides, root)
