@@ -12,13 +12,30 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from liangshan.cli import air, core, eco, gep, land, report, survey, water, web, workplan  # noqa: E402
+from liangshan.cli import (  # noqa: E402
+    air,
+    batch,
+    bundle,
+    core,
+    eco,
+    gep,
+    land,
+    ops,
+    report,
+    rollup,
+    survey,
+    water,
+    web,
+    workplan,
+)
 
 core.register(app)
 web.register(app)
 report.register(app)
+ops.register(app)
 for _name, _sub in (
     ("air", air.app),
+    ("batch", batch.app),
     ("water", water.app),
     ("land", land.app),
     ("gep", gep.app),
@@ -26,5 +43,7 @@ for _name, _sub in (
     ("soil", eco.soil_app),
     ("species", eco.species_app),
     ("workplan", workplan.app),
+    ("bundle", bundle.app),
+    ("rollup", rollup.app),
 ):
     app.add_typer(_sub, name=_name)

@@ -1,0 +1,671 @@
+"""优良天数比例 (indicator 1) for many regions from a partitioned Parquet dataset larger than memory.
+
+Input: a Parquet dataset (one file, a directory of files, or hive partitions such as ``month=01/…`` or
+``station=…/…``) with the columns of :func:`liangshan.standards.air.io.read_hourly` (``station``, ``time``,
+``so2 no2 pm10 pm2_5 co o3``), and a station table ``STATIONS.csv`` (``station,region[,region_name]``).
+
+Two stages of Dask tasks:
+
+1. **Shuffle** — one task per chunk of row groups (≤ ``chunk_rows`` rows) of one file: read, rename and
+   validate (:func:`liangshan.standards.air.io.validate`, error rows counted from the file's first row as
+   ``liangshan air`` does), attach the region, and write the rows to one scratch Arrow file with one record
+   batch per *task group* (whole regions, about ``stations_per_task`` stations) and year. Memory: one chunk.
+2. **Compute** — one task per task group and year: read its record batches and, region by region, run the
+   chain of ``liangshan air good-days`` — :func:`~liangshan.standards.air.cube.to_cube` →
+   :func:`~liangshan.standards.air.daily.daily_stats` (``area=True``) →
+   :func:`~liangshan.standards.air.annual.good_days_report` →
+   :func:`~liangshan.standards.air.indicator.indicator_values`. Daily statistics need whole days per
+   station and area means all stations of the region; both are inside one task. Memory: one partition.
+
+Equality with the single-region calculator run on one region's rows (all years): the cube of a region-year
+spans the same days the single run sees for that year (NaN rows are added at 1 January / 31 December when the
+region has data in an earlier / a later year), and with ``o3_first_window_start < 0`` the last hours of
+31 December are copied into the next year's partition, because the first O3 8-hour windows of 1 January start
+the evening before. Annual results depend only on that year's days, so they are identical.
+
+Output: one row per region and year (see :func:`run_air`), with the ``ComputedValues`` of indicator 1 and
+their provenance (input files by sha256 — the dataset files that held the region's rows and the station
+table).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from liangshan.batch.cluster import gather
+from liangshan.batch.results import computed_to_json, inputs_column
+from liangshan.provenance import InputFile, sha256_file
+from liangshan.standards.air.errors import AirInputError
+from liangshan.standards.air.io import REQUIRED, parse_columns
+from liangshan.standards.air.tables import CATEGORIES, POLLUTANTS
+
+__all__ = [
+    "AirBatchResult",
+    "AirOptions",
+    "Chunk",
+    "discover_files",
+    "plan_chunks",
+    "read_stations",
+    "run_air",
+    "task_groups",
+]
+
+DEFAULT_CHUNK_ROWS = 250_000
+"""Rows per shuffle task (row groups are never split; ≈ 20 MB of station-hours in memory)."""
+DEFAULT_STATIONS_PER_TASK = 32
+"""Stations per compute task (whole regions; a larger region gets a task of its own)."""
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class AirOptions:
+    """Calculator options, as for ``liangshan air good-days``."""
+
+    edition: str = "auto"
+    area_method: str = "hourly"
+    o3_first_window_start: int = 0
+    columns: str | None = None
+
+    def check(self) -> None:
+        """Reject bad options before any task runs."""
+        from liangshan.standards.air.aqi import EDITIONS
+
+        if self.edition not in ("auto", *EDITIONS):
+            raise AirInputError(f"未知的标准版本 {self.edition!r}，应为 auto、{'、'.join(EDITIONS)}")
+        if self.area_method not in ("hourly", "daily"):
+            raise AirInputError(f"area_method 应为 hourly 或 daily，而不是 {self.area_method!r}")
+        if not -7 <= self.o3_first_window_start <= 0:
+            raise AirInputError("o3_first_window_start 应在 -7 … 0 之间")
+        parse_columns(self.columns)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive row groups of one Parquet file: the unit of the shuffle stage."""
+
+    file_id: int
+    path: str
+    name: str
+    row_groups: tuple[int, ...]
+    first_row: int
+    rows: int
+    hive: tuple[tuple[str, str], ...] = ()
+    hash_file: bool = False
+
+
+@dataclass
+class AirBatchResult:
+    """Output of :func:`run_air`: the result table and figures about the run."""
+
+    frame: pl.DataFrame
+    station_hours: int
+    files: int
+    chunks: int
+    compute_tasks: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------ planning
+def discover_files(dataset: str | Path) -> list[tuple[Path, str, dict[str, str]]]:
+    """Parquet files of ``dataset``: ``(path, name shown in messages, hive keys of its directories)``.
+
+    ``dataset`` is a ``.parquet`` file or a directory searched recursively (hidden files and names starting
+    with ``_`` such as ``_SUCCESS`` are skipped). Hive directory names ``key=value`` become string columns
+    when the files lack that column (e.g. ``station=…``); values keep leading zeros.
+    """
+    root = Path(dataset)
+    if root.is_file():
+        return [(root, root.name, {})]
+    if not root.is_dir():
+        raise AirInputError("数据集不存在（应为 .parquet 文件或包含 .parquet 文件的目录）", file=str(root))
+    out = []
+    for p in sorted(root.rglob("*.parquet")):
+        rel = p.relative_to(root)
+        if any(part.startswith((".", "_")) for part in rel.parts):
+            continue
+        hive: dict[str, str] = {}
+        for part in rel.parts[:-1]:
+            key, sep, value = part.partition("=")
+            if sep and key:
+                hive[urllib.parse.unquote(key)] = urllib.parse.unquote(value)
+        out.append((p, f"{root.name}/{rel.as_posix()}", hive))
+    if not out:
+        raise AirInputError("目录中没有 .parquet 文件", file=str(root))
+    return out
+
+
+def plan_chunks(files: list[tuple[Path, str, dict[str, str]]], chunk_rows: int) -> list[Chunk]:
+    """Split every file into chunks of consecutive row groups of at most ``chunk_rows`` rows (a larger row
+    group is a chunk of its own). The first chunk of a file also hashes the file."""
+    import pyarrow.parquet as pq
+
+    chunks: list[Chunk] = []
+    for file_id, (path, name, hive) in enumerate(files):
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
+            raise AirInputError(f"无法读取 Parquet 文件：{exc}", file=name) from exc
+        groups: list[int] = []
+        start = offset = 0
+        n = 0
+        for i in range(meta.num_row_groups):
+            rows = meta.row_group(i).num_rows
+            if groups and n + rows > chunk_rows:
+                chunks.append(
+                    Chunk(file_id, str(path), name, tuple(groups), start, n, tuple(hive.items()), start == 0)
+                )
+                groups, start, n = [], offset, 0
+            groups.append(i)
+            n += rows
+            offset += rows
+        if groups or start == 0:
+            chunks.append(
+                Chunk(file_id, str(path), name, tuple(groups), start, n, tuple(hive.items()), start == 0)
+            )
+    return chunks
+
+
+def _decode(raw: bytes) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise AirInputError("无法识别的文件编码（应为 UTF-8 或 GB18030）")  # pragma: no cover
+
+
+def read_stations(path: str | Path) -> pl.DataFrame:
+    """Read ``STATIONS.csv``: columns ``station`` and ``region`` (region code, e.g. ``411224``), optional
+    ``region_name`` (or ``name``). UTF-8 (BOM allowed) or GB18030; codes are kept as text.
+
+    Returns ``station, region, region_name`` (one row per station). Empty cells, a station listed twice
+    (even with the same region) and a file without rows raise :class:`AirInputError` naming file, row
+    (header = row 1) and column.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise AirInputError("站点表不存在", file=str(p))
+    try:
+        raw = pl.read_csv(io.StringIO(_decode(p.read_bytes())), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise AirInputError(f"无法读取站点表：{exc}", file=p.name) from exc
+    raw = raw.rename({c: c.strip().lower() for c in raw.columns})
+    for col in ("station", "region"):
+        if col not in raw.columns:
+            raise AirInputError(
+                f"站点表缺少列 {col}；应有列 station,region[,region_name]", file=p.name, row=1, column=col
+            )
+    name_col = next((c for c in ("region_name", "name") if c in raw.columns), None)
+    df = raw.select(
+        pl.col("station").str.strip_chars(),
+        pl.col("region").str.strip_chars(),
+        (pl.col(name_col).str.strip_chars() if name_col else pl.lit(None, dtype=pl.String)).alias(
+            "region_name"
+        ),
+    ).with_row_index("_row", offset=2)
+    if df.height == 0:
+        raise AirInputError("站点表没有任何站点行", file=p.name)
+    for col in ("station", "region"):
+        empty = df.filter(pl.col(col).is_null() | (pl.col(col) == ""))
+        if empty.height:
+            raise AirInputError(f"{col} 为空", file=p.name, row=int(empty["_row"][0]), column=col)
+    dup = df.filter(pl.col("station").is_duplicated())
+    if dup.height:
+        first = dup.filter(pl.col("station") == dup["station"][0])["_row"].to_list()
+        raise AirInputError(
+            f"站点 {dup['station'][0]} 重复（第 {first[0]} 行与第 {first[1]} 行），每个站点只能属于一个区域",
+            file=p.name,
+            row=int(first[1]),
+            column="station",
+        )
+    names = (
+        df.filter(pl.col("region_name").is_not_null() & (pl.col("region_name") != ""))
+        .group_by("region", maintain_order=True)
+        .agg(pl.col("region_name").first())
+    )
+    return df.drop("region_name", "_row").join(names, on="region", how="left", maintain_order="left")
+
+
+def task_groups(stations: pl.DataFrame, stations_per_task: int) -> pl.DataFrame:
+    """Assign whole regions to task groups of about ``stations_per_task`` stations (regions in code order;
+    a region with more stations forms a group alone). Adds ``_group`` (UInt32) to the station table."""
+    sizes = stations.group_by("region").len().sort("region")
+    group, filled, out = 0, 0, []
+    for n in sizes["len"].to_list():  # one iteration per region
+        if filled and filled + n > stations_per_task:
+            group, filled = group + 1, 0
+        out.append(group)
+        filled += n
+    groups = sizes.select("region").with_columns(pl.Series("_group", out, dtype=pl.UInt32))
+    return stations.join(groups, on="region", how="left", maintain_order="left")
+
+
+# --------------------------------------------------------------------------------- stage 1: shuffle
+def _shifted(exc: AirInputError, first_row: int) -> AirInputError:
+    """``exc`` with its row counted from the start of the file instead of the chunk."""
+    if exc.row is None or first_row == 0:
+        return exc
+    where = [f"文件 {exc.file}"] if exc.file is not None else []
+    where.append(f"第 {exc.row} 行")
+    if exc.column is not None:
+        where.append(f"列 {exc.column}")
+    message = str(exc)[len("，".join(where) + "：") :]
+    return AirInputError(message, file=exc.file, row=exc.row + first_row, column=exc.column)
+
+
+def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(chunk.path)
+    present = set(pf.schema_arrow.names)
+    hive = dict(chunk.hive)
+    theirs = {ours: mapping.get(ours, ours) for ours in REQUIRED}
+    for ours, col in theirs.items():
+        if col not in present and col not in hive:
+            hint = f"（--columns 将 {ours} 映射到此列）" if ours != col else ""
+            raise AirInputError(
+                f"缺少列 {col}{hint}；需要的列：{' '.join(REQUIRED)}", file=chunk.name, row=1, column=col
+            )
+    read = sorted({c for c in theirs.values() if c in present})
+    table = pf.read_row_groups(list(chunk.row_groups), columns=read, use_threads=False)
+    raw = pl.from_arrow(table)
+    assert isinstance(raw, pl.DataFrame)
+    return raw.select(
+        [
+            (pl.col(col) if col in present else pl.lit(hive[col], dtype=pl.String)).alias(ours)
+            for ours, col in theirs.items()
+        ]
+    )
+
+
+def shuffle_chunk(
+    chunk: Chunk,
+    chunk_id: int,
+    station_map: pl.DataFrame,
+    mapping: dict[str, str],
+    scratch: str,
+    o3_first_window_start: int,
+    stations_name: str,
+) -> dict[str, Any]:
+    """Stage 1 task: validate one chunk and write its rows to ``scratch/c<chunk>.arrow``, one record batch per
+    task group and year.
+
+    Returns the file's :class:`InputFile` (first chunk of a file only), the station-hours per region, year
+    and station, the pieces written (group, year, file, batch) and the row count.
+    """
+    from liangshan.standards.air.io import validate
+
+    df = _read_chunk(chunk, mapping)
+    try:
+        df = validate(df, file=chunk.name)
+    except AirInputError as exc:
+        raise _shifted(exc, chunk.first_row) from None
+    start = chunk.first_row + 2  # spreadsheet row of the chunk's first row (header = row 1)
+    known = station_map["station"]
+    df = df.with_columns(  # new columns only (a join would copy the whole chunk)
+        pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
+        pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
+        pl.col("station").replace_strict(known, station_map["region"], default=None).alias("region"),
+        pl.col("station")
+        .replace_strict(known, station_map["_group"], default=None, return_dtype=pl.UInt32)
+        .alias("_group"),
+    )
+    unknown = df.filter(pl.col("region").is_null())
+    if unknown.height:
+        names = unknown["station"].unique(maintain_order=True)
+        listed = "、".join(names.head(5).to_list()) + (f" 等共 {names.len()} 个" if names.len() > 5 else "")
+        raise AirInputError(
+            f"站点 {listed}不在站点表 {stations_name} 中（每个站点须有区域代码）",
+            file=chunk.name,
+            row=int(unknown["_row"][0]),
+            column="station",
+        )
+    df = df.with_columns(pl.col("time").dt.year().alias("year"), pl.lit(False).alias("_tail"))
+    if o3_first_window_start < 0:  # 1 January's first O3 windows start on 31 December
+        t = pl.col("time")
+        tail = df.filter(
+            (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + o3_first_window_start)
+        ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
+        df = pl.concat([df, tail])
+    counts = (
+        df.filter(~pl.col("_tail"))
+        .group_by("region", "year", "station")
+        .agg(pl.len().alias("n"), pl.col("_group").first())
+        .rows()
+    )
+    pieces = _write_pieces(df, Path(scratch) / f"c{chunk_id:06d}.arrow")
+    entry = None
+    if chunk.hash_file:
+        h = sha256_file(chunk.path)
+        entry = InputFile(name=chunk.name, sha256=h.sha256, size=h.size)
+    return {"file_id": chunk.file_id, "input": entry, "counts": counts, "pieces": pieces, "rows": df.height}
+
+
+def _write_pieces(df: pl.DataFrame, path: Path) -> list[tuple[int, int, str, int]]:
+    """Write the chunk as one Arrow IPC file (lz4) with one record batch per (task group, year): one file per
+    chunk rather than one per piece, so a national run does not leave millions of small files, and a piece
+    is read back through the file's small footer (cheaper than a Parquet footer with many row groups).
+    Returns ``(group, year, path, batch index)`` per piece."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    df = df.sort("_group", "year")
+    runs = df.select(pl.struct("_group", "year").rle()).unnest("_group").unnest("value")
+    table = df.drop("_group", "year").to_arrow().combine_chunks()
+    pieces = []
+    start = 0
+    options = ipc.IpcWriteOptions(compression="lz4")
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema, options=options) as writer:
+        for i, (n, group, year) in enumerate(runs.select("len", "_group", "year").iter_rows()):
+            (batch,) = table.slice(start, n).to_batches()
+            writer.write_batch(batch)
+            pieces.append((int(group), int(year), str(path), i))
+            start += n
+    return pieces
+
+
+# --------------------------------------------------------------------------------- stage 2: compute
+@dataclass(frozen=True)
+class _RegionYear:
+    name: str | None
+    before: bool  # the region has rows in an earlier year
+    after: bool  # … in a later year
+    stations: tuple[str, ...]  # the region's stations in the dataset, as a single-region run lists them
+
+
+def _duplicate_error(part: pl.DataFrame, files: dict[int, InputFile], dataset: str) -> AirInputError:
+    dup = part.filter(pl.struct("station", "time").is_duplicated()).sort("station", "time", "_src", "_row")
+    a, b = dup.row(0, named=True), dup.row(1, named=True)
+    where = [f"文件 {files[r['_src']].name} 第 {r['_row']} 行" for r in (a, b)]
+    return AirInputError(
+        f"站点 {a['station']} 时间 {a['time']} 重复（{where[0]}与{where[1]}），每个站点每小时只能有一行",
+        file=dataset,
+        column="station,time",
+    )
+
+
+def _region_year(
+    part: pl.DataFrame,
+    region: str,
+    year: int,
+    info: _RegionYear,
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+) -> dict[str, Any]:
+    """The ``liangshan air good-days`` chain for one region's rows of one year."""
+    from liangshan.standards.air.annual import good_days_report
+    from liangshan.standards.air.cube import to_cube
+    from liangshan.standards.air.daily import daily_stats
+    from liangshan.standards.air.indicator import indicator_values
+
+    body = part.filter(~pl.col("_tail"))
+    if part.select(pl.struct("station", "time").is_duplicated().any()).item():
+        raise _duplicate_error(part, files, dataset)
+    stations = list(info.stations)
+    frame = part.select("station", "time", *POLLUTANTS)
+    t0, t1 = part["time"].min(), part["time"].max()
+    assert isinstance(t0, datetime) and isinstance(t1, datetime)
+    pad = []
+    if info.before and t0 >= datetime(year, 1, 2):
+        pad.append(datetime(year, 1, 1, 0))
+    if info.after and t1 < datetime(year, 12, 31):
+        pad.append(datetime(year, 12, 31, 23))
+    if pad:  # empty hours, so that the cube spans the days a single-region run sees for this year
+        filler = pl.DataFrame(
+            {"station": [body["station"][0]] * len(pad), "time": pad},
+            schema_overrides={"time": frame["time"].dtype},
+        ).with_columns(pl.lit(float("nan")).alias(p) for p in POLLUTANTS)
+        frame = pl.concat([frame, filler.select(frame.columns)]).sort("station", "time")
+    res = daily_stats(
+        to_cube(frame, file=dataset),
+        edition=opts.edition,
+        area=True,
+        area_method=opts.area_method,
+        o3_first_window_start=opts.o3_first_window_start,
+    )
+    report = [r for r in good_days_report(res) if r["year"] == year]
+    params = {
+        "edition": opts.edition,
+        "area_method": opts.area_method,
+        "o3_first_window_start": opts.o3_first_window_start,
+        "round_inputs": True,
+        "required": list(res.required),
+        "columns": opts.columns or "",
+        "stations": stations,
+    }
+    used = [files[i] for i in sorted(set(part["_src"].to_list()))] + list(extra_inputs)
+    (cv,) = indicator_values(report, used, params, region)
+    (y,) = report
+    return {
+        "region": region,
+        "region_name": info.name,
+        "year": year,
+        "good_days": y["good_days"],
+        "valid_days": y["valid_days"],
+        "ratio": y["ratio"],
+        "days": y["days"],
+        **{c: y["categories"][c] for c in CATEGORIES},
+        "heavy_days": y["heavy_days"],
+        "invalid_day_count": y["invalid_day_count"],
+        "editions": list(y["editions"]),
+        "limits": y["limits"],
+        "attained": y["attained"],
+        "n_stations": len(stations),
+        "station_hours": body.height,
+        "stations": stations,
+        "inputs": used,
+        "computed": computed_to_json(cv),
+        "error": None,
+    }
+
+
+def compute_group(
+    pieces: list[tuple[str, int]],
+    year: int,
+    regions: dict[str, _RegionYear],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+) -> list[dict[str, Any]]:
+    """Stage 2 task: every region of one task group in one year (one result row per region), from the
+    record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    batches = []
+    for f, i in pieces:  # one per shuffle task
+        with pa.memory_map(f) as source:
+            batches.append(ipc.open_file(source).get_batch(i))
+    df = pl.from_arrow(pa.Table.from_batches(batches))
+    assert isinstance(df, pl.DataFrame)
+    rows = df.with_row_index("_i").group_by("region").agg("_i").sort("region")
+    out = []
+    for region, idx in rows.iter_rows():  # one iteration per region; copies one region's rows at a time
+        info = regions.get(str(region))
+        if info is None:  # only 31 December hours copied from the year before
+            continue
+        part = df[idx].sort("station", "time")
+        out.append(_region_year(part, str(region), year, info, opts, files, extra_inputs, dataset))
+    return out
+
+
+# --------------------------------------------------------------------------------------- driver
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema: dict[str, Any] = {
+        "region": pl.String,
+        "region_name": pl.String,
+        "year": pl.Int32,
+        "good_days": pl.Int64,
+        "valid_days": pl.Int64,
+        "ratio": pl.Float64,
+        "days": pl.Int64,
+        **dict.fromkeys(CATEGORIES, pl.Int64),
+        "heavy_days": pl.Int64,
+        "invalid_day_count": pl.Int64,
+        "editions": pl.List(pl.String),
+        "limits": pl.String,
+        "attained": pl.Boolean,
+        "n_stations": pl.Int64,
+        "station_hours": pl.Int64,
+        "stations": pl.List(pl.String),
+    }
+    rows = sorted(rows, key=lambda r: (r["region"], r["year"]))
+    frame = pl.DataFrame([{k: r[k] for k in schema} for r in rows], schema=schema)
+    return frame.with_columns(
+        inputs_column([r["inputs"] for r in rows]),
+        pl.Series("computed", [r["computed"] for r in rows], dtype=pl.String),
+        pl.Series("error", [r["error"] for r in rows], dtype=pl.String),
+    )
+
+
+def run_air(
+    c: Any,
+    dataset: str | Path,
+    stations_csv: str | Path,
+    *,
+    options: AirOptions | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    stations_per_task: int = DEFAULT_STATIONS_PER_TASK,
+    scratch_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> AirBatchResult:
+    """Indicator 1 per region and year on the Dask client ``c``.
+
+    Parameters
+    ----------
+    c : distributed.Client
+        See :func:`liangshan.batch.cluster.client`.
+    dataset : path
+        Parquet file or directory (hive partitions allowed), columns as for ``liangshan air``.
+    stations_csv : path
+        ``station,region[,region_name]``; every station of the dataset must be listed.
+    options : AirOptions
+        Edition, area method, O3 window start, column mapping (as ``liangshan air good-days``).
+    chunk_rows, stations_per_task : int
+        Size of the shuffle tasks (rows) and of the compute tasks (stations).
+    scratch_dir : path, optional
+        Where the shuffled rows go (a temporary directory inside it, removed at the end); must be visible
+        to every worker. Default: the system temporary directory.
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    AirBatchResult
+        ``frame`` has one row per region-year: ``region, region_name, year, good_days, valid_days, ratio,
+        days``, days per category, ``heavy_days, invalid_day_count, editions, limits, attained, n_stations,
+        station_hours, stations, inputs`` and ``computed`` (the indicator-1 ``ComputedValues`` as JSON).
+
+    Raises
+    ------
+    AirInputError
+        Any input problem (the first one found), naming the file, row and column; nothing is written.
+    """
+    opts = options or AirOptions()
+    opts.check()
+    mapping = parse_columns(opts.columns)
+    if chunk_rows < 1 or stations_per_task < 1:
+        raise AirInputError("chunk_rows 与 stations_per_task 应为正整数")
+    marks = {"start": time.perf_counter()}
+    files = discover_files(dataset)
+    stations = task_groups(read_stations(stations_csv), stations_per_task)
+    chunks = plan_chunks(files, chunk_rows)
+    st = sha256_file(stations_csv)
+    dataset_name = Path(dataset).name
+    scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=scratch_dir))
+    try:
+        smap = stations.select("station", "region", "_group")  # small: sent with each task (no scatter,
+        # so that a restarted worker loses nothing)
+        futures = [
+            c.submit(
+                shuffle_chunk,
+                ch,
+                i,
+                smap,
+                mapping,
+                str(scratch),
+                opts.o3_first_window_start,
+                Path(stations_csv).name,
+                pure=False,
+            )
+            for i, ch in enumerate(chunks)
+        ]
+        shuffled = gather(c, futures, (lambda d, n: progress("读取与校验", d, n)) if progress else None)
+        marks["shuffle"] = time.perf_counter()
+        inputs = {r["file_id"]: r["input"] for r in shuffled if r["input"] is not None}
+        counts = pl.DataFrame(
+            [row for r in shuffled for row in r["counts"]],
+            schema={
+                "region": pl.String,
+                "year": pl.Int32,
+                "station": pl.String,
+                "n": pl.Int64,
+                "_group": pl.UInt32,
+            },
+            orient="row",
+        )
+        names = dict(stations.select("region", "region_name").unique("region").iter_rows())
+        per_region = counts.group_by("region").agg(
+            pl.col("year").unique().sort().alias("years"), pl.col("station").unique().sort().alias("stations")
+        )
+        years: dict[str, list[int]] = {}
+        region_stations: dict[str, tuple[str, ...]] = {}
+        for region, ys, sts in per_region.iter_rows():  # one iteration per region
+            years[region] = ys
+            region_stations[region] = tuple(sorted(sts))
+        groups: dict[tuple[int, int], dict[str, _RegionYear]] = {}
+        per = counts.select("region", "year", "_group").unique().sort("region", "year")
+        for region, year, group in per.iter_rows():  # one iteration per region-year
+            ys = years[region]
+            groups.setdefault((group, year), {})[region] = _RegionYear(
+                names.get(region), ys[0] < year, ys[-1] > year, region_stations[region]
+            )
+        where: dict[tuple[int, int], list[tuple[str, int]]] = {}
+        for r in shuffled:
+            for group, year, path, rg in r["pieces"]:  # one per piece written
+                where.setdefault((group, year), []).append((path, rg))
+        futures = [
+            c.submit(
+                compute_group,
+                where[group, year],
+                year,
+                regions,
+                opts,
+                inputs,
+                [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)],
+                dataset_name,
+                pure=False,
+            )
+            for (group, year), regions in sorted(groups.items())
+        ]
+        computed = gather(c, futures, (lambda d, n: progress("逐区域计算", d, n)) if progress else None)
+        marks["compute"] = time.perf_counter()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    rows = [row for part in computed for row in part]
+    return AirBatchResult(
+        frame=_frame(rows),
+        station_hours=int(sum(r["station_hours"] for r in rows)),
+        files=len(files),
+        chunks=len(chunks),
+        compute_tasks=len(groups),
+        seconds={
+            "shuffle": marks["shuffle"] - marks["start"],
+            "compute": marks["compute"] - marks["shuffle"],
+            "total": marks["compute"] - marks["start"],
+        },
+    )
