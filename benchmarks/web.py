@@ -9,7 +9,7 @@ prints p50/p95, the ratio, and the CPU time the server processes and the load cl
 request (read from /proc, so a busy machine inflates the latencies but hardly the CPU figures).
 
     .venv/bin/python benchmarks/web.py [--db sqlite:///out/bench_web.db] [--clients 20] [--seconds 20]
-                                       [--workers 2]
+                                       [--workers 1] [--warmup 12]
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def main() -> None:
     ap.add_argument("--regions", type=int, default=100)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2 cores: 2)")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--warmup", type=float, default=12.0, help="seconds of load before measuring")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="liangshan-bench-web-"))
     url = a.db or f"sqlite:///{tmp / 'bench.db'}"
@@ -137,7 +138,7 @@ def main() -> None:
     for label, nocache in (("cached", False), ("uncached", True)):
         proc, base = start(url, tmp / "files", nocache, a.workers)
         try:
-            asyncio.run(load(base, regions, a.clients, 3.0))  # warm-up (templates, connections)
+            asyncio.run(load(base, regions, a.clients, a.warmup))  # warm-up (templates, caches)
             s0, c0 = server_cpu(proc.pid), time.process_time()
             res = asyncio.run(load(base, regions, a.clients, a.seconds))
             s1, c1 = server_cpu(proc.pid), time.process_time()

@@ -114,15 +114,27 @@ def pick_region(request: Request, actor: Actor, region: str | None) -> str:
     return regions[0]["code"] if regions else actor.region
 
 
+_OPTIONS: dict[int, tuple[Sequence[dict[str, Any]], str]] = {}
+
+
 def region_options(regions: Sequence[dict[str, Any]], current: str | None) -> Markup:
-    """The ``<option>`` list of the region switcher (a Python loop: a ministry may have 3,000)."""
-    return Markup(
-        "".join(
-            f'<option value="{escape(r["code"])}"{" selected" if r["code"] == current else ""}>'
-            f"{escape(r['name'])}（{escape(r['code'])}）</option>"
+    """The ``<option>`` list of the region switcher, with ``current`` selected.
+
+    Built once per list (``scope_regions`` caches the list, a ministry's has 3,000 entries) and kept
+    with a reference to it, so its ``id`` cannot be reused while the entry lives."""
+    hit = _OPTIONS.get(id(regions))
+    if hit is None or hit[0] is not regions:
+        if len(_OPTIONS) > 64:
+            _OPTIONS.clear()
+        html = "".join(
+            f'<option value="{escape(r["code"])}">{escape(r["name"])}（{escape(r["code"])}）</option>'
             for r in regions
         )
-    )
+        hit = _OPTIONS[id(regions)] = (regions, html)
+    if current is None:
+        return Markup(hit[1])
+    value = f'<option value="{escape(current)}">'
+    return Markup(hit[1].replace(value, value[:-1] + " selected>", 1))
 
 
 def _common(request: Request) -> dict[str, Any]:
