@@ -25,7 +25,7 @@ from liangshan.store import backup as bk
 from liangshan.store.backup import BackupError, backup, restore, verify_archive
 from liangshan.store.db import dispose_engines, get_engine, session_scope
 from liangshan.store.evidence import blob_path, store_evidence
-from liangshan.store.models import Evidence, Submission
+from liangshan.store.models import Evidence, Region, Submission
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import submit_value
 from liangshan.web.sample import seed_site
@@ -189,15 +189,25 @@ def test_restore_into_a_migrated_empty_database(demo: dict[str, Any], tmp_path: 
     assert assess_bytes(url) == demo["assess"]
 
 
-def test_postgresql_snapshot_is_repeatable_read_read_only(db: str) -> None:
-    if not db.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+def test_snapshot_does_not_see_later_commits(db: str) -> None:
+    """The backup's snapshot: a value committed by another connection after it began is not seen
+    (SQLite: a read transaction holding its WAL snapshot; PostgreSQL: REPEATABLE READ READ ONLY)."""
     ensure_db(db)
+    count = select(func.count()).select_from(Submission)
     with get_engine(db).connect() as c:
         bk._snapshot(c)
-        assert c.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
-        assert c.execute(text("SHOW transaction_read_only")).scalar() == "on"
+        before = c.execute(count).scalar()
+        with session_scope(db) as s:
+            s.add(Region(code="990001", name="快照测试", level="county"))
+            s.flush()
+            submit_value(s, region="990001", item="gdp", year=2025, value=1.0, user="t")
+        assert c.execute(count).scalar() == before
+        if db.startswith("postgresql"):
+            assert c.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
+            assert c.execute(text("SHOW transaction_read_only")).scalar() == "on"
         c.rollback()
+    with get_engine(db).connect() as c:
+        assert c.execute(count).scalar() == (before or 0) + 1
 
 
 # --------------------------------------------------------------------------------------------

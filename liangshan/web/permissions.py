@@ -45,7 +45,6 @@ ACTION_LABELS = {
     "return": "退回",
     "reopen": "重新打开",
     "comment": "评论",
-    "import": "数据包导入（上级汇总）",
 }
 
 

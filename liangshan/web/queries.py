@@ -31,6 +31,9 @@ from liangshan.web.permissions import (
 
 SUBMITTED = ("submitted", "reopened", "approved")
 
+# the history also shows what no user chooses: a superseded version, a value merged from a bundle
+HISTORY_LABELS = {**ACTION_LABELS, "supersede": "被新版本取代", "import": "数据包导入（上级汇总）"}
+
 
 def current_round(session: Session, region: str) -> AssessmentRound | None:
     """The region's newest open round, else its newest round (closed), else None."""
@@ -285,7 +288,7 @@ def item_detail(
                     "at": r.at.isoformat(timespec="seconds"),
                     "who": r.actor,
                     "action": r.action,
-                    "action_label": {**ACTION_LABELS, "supersede": "被新版本取代"}.get(r.action, r.action),
+                    "action_label": HISTORY_LABELS.get(r.action, r.action),
                     "from": STATUS_LABELS.get(r.from_status, r.from_status),
                     "to": STATUS_LABELS.get(r.to_status, r.to_status),
                     "reason": r.reason,
