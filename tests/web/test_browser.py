@@ -105,7 +105,11 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
                 {"name": f"{year}年财政决算节能环保支出.pdf", "mimeType": "application/pdf", "buffer": PDF}
             ],
         )
-        with unit.expect_navigation():
+        # let the inline check (htmx, 400 ms after typing) finish first, as a user reading it would;
+        # a CI run under load once lost the click to it
+        unit.dispatch_event(f"{card} input[name=value]", "change")
+        unit.wait_for_load_state("networkidle")
+        with unit.expect_navigation(timeout=60000):
             unit.click(f"{card} button[value=submit]")
         unit.wait_for_selector(".alert.ok")
         assert "已提交" in unit.inner_text(".alert.ok")
