@@ -80,6 +80,23 @@ def latest(session: Session, region: str, item: str, year: int) -> Submission | 
     return session.scalars(q).first()
 
 
+def supersede(session: Session, prev: Submission, reason: str, actor: str, at: datetime) -> None:
+    """Mark ``prev`` superseded by a newer version, with the review entry that records it."""
+    before = prev.status
+    prev.status = "superseded"
+    session.add(
+        Review(
+            submission_id=prev.id,
+            action="supersede",
+            from_status=before,
+            to_status="superseded",
+            reason=reason,
+            actor=actor,
+            at=at,
+        )
+    )
+
+
 def submit_value(
     session: Session,
     *,
@@ -133,19 +150,7 @@ def submit_value(
     )
     session.add(sub)
     if prev is not None and prev.status != "superseded":
-        before = prev.status
-        prev.status = "superseded"
-        session.add(
-            Review(
-                submission_id=prev.id,
-                action="supersede",
-                from_status=before,
-                to_status="superseded",
-                reason=f"由第 {current + 1} 版取代",
-                actor=user,
-                at=ts,
-            )
-        )
+        supersede(session, prev, f"由第 {current + 1} 版取代", user, ts)
     session.flush()
     for eid in evidence_ids:
         session.add(SubmissionEvidence(submission_id=sub.id, evidence_id=eid))

@@ -13,18 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websupport import ARTIFACTS, PASSWORD, Server, make_site, start_server, stop_server
+from websupport import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Server,
+    make_site,
+    start_server,
+    stop_server,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 VALUES = {2023: "45000", 2024: "48000", 2025: "52000"}
 
@@ -47,7 +46,7 @@ def test_unit_submits_office_returns_and_approves(server: Server) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             _flow(browser, server.base, errors)
         finally:

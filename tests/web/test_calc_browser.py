@@ -17,21 +17,20 @@ from pathlib import Path
 import polars as pl
 import pytest
 from typer.testing import CliRunner
-from websupport import ARTIFACTS, PASSWORD, Server, make_site, start_server, stop_server
+from websupport import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Server,
+    make_site,
+    start_server,
+    stop_server,
+)
 
 from liangshan.cli import app as cli
 from liangshan.demo.air import synthetic_hourly
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 FILE = "卢氏县_县城空气自动站_2024-2025一季度_示例数据.csv"
 
 pytestmark = [
@@ -65,7 +64,7 @@ def test_unit_uploads_air_data_previews_and_confirms(server: Server, tmp_path: P
     expected = {y["year"]: y for y in json.loads(res.stdout)["years"]}
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             ctx = browser.new_context(
                 base_url=server.base, viewport={"width": 1360, "height": 900}, locale="zh-CN"

@@ -12,16 +12,22 @@ import os
 from pathlib import Path
 
 import pytest
-from websupport import ARTIFACTS, PASSWORD, make_site, pw_hash, start_server, stop_server
+from websupport import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    make_site,
+    pw_hash,
+    start_server,
+    stop_server,
+)
 
 from liangshan.store.boundaries import import_boundaries
 from liangshan.store.db import session_scope
 from liangshan.store.models import User
 from liangshan.store.submissions import submit_value, transition
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 CODES = ["411224", "900001", "900002", "900003"]
 
 pytestmark = [
@@ -56,7 +62,7 @@ def test_city_leader_sees_ranking_and_verdict_map(sqlite_db: str, tmp_path: Path
     errors: list[str] = []
     try:
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
                 ctx = browser.new_context(base_url=server.base, viewport={"width": 1360, "height": 900})
                 page = ctx.new_page()

@@ -30,21 +30,20 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from websupport import ARTIFACTS, PASSWORD, Server, make_site, start_server, stop_server
+from websupport import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Server,
+    make_site,
+    start_server,
+    stop_server,
+)
 
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.workplan.plan import load_plan
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [  # as tests/web/test_browser.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 REGION = "411224"
 TODAY = date.today()
 ACTION = "报送2025年生态环保投入决算数据及佐证材料"
@@ -77,7 +76,7 @@ def test_meeting_follow_up_progress_public_survey_and_supervision(
     srv, users = server
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             _flow(browser, srv.base, users, errors)
         finally:

@@ -100,3 +100,17 @@ def stop_server(server: Server) -> None:
         server.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.proc.kill()
+
+
+# Debian's Chromium for the browser tests (never `playwright install`); as root it needs --no-sandbox,
+# and without the background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]

@@ -17,7 +17,7 @@ from liangshan.store.bundle.read import Bundle
 from liangshan.store.bundle.schema import _is_int
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
-from liangshan.store.submissions import audit, snapshot
+from liangshan.store.submissions import audit, snapshot, supersede
 
 
 def _origin(prov: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -160,19 +160,7 @@ def _merge_one(
     # the previous newest version is superseded, except a local approved value in a conflict: that one
     # stays in force until the office approves (or returns) the imported version
     if prev is not None and prev.status != "superseded" and not (conflict and prev.status == "approved"):
-        old = prev.status
-        prev.status = "superseded"
-        s.add(
-            Review(
-                submission_id=prev.id,
-                action="supersede",
-                from_status=old,
-                to_status="superseded",
-                reason=f"由第 {sub.version} 版（数据包导入）取代",
-                actor=actor,
-                at=ts,
-            )
-        )
+        supersede(s, prev, f"由第 {sub.version} 版（数据包导入）取代", actor, ts)
     s.flush()
     if conflict:
         reason = (
