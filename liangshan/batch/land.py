@@ -275,7 +275,7 @@ def _result(
     cells: int,
 ) -> CoverageResult:
     """The region's :class:`CoverageResult` from its summed class areas (ratios of sums)."""
-    from liangshan.standards.land_cover import CoverageGapError
+    from liangshan.standards.land_cover import CoverageGapError, coverage_result
 
     group_km2 = dict.fromkeys(GROUPS, 0.0)
     class_areas = []
@@ -297,27 +297,8 @@ def _result(
             f"区域 {region.code} 有 {missing_pct:.2f}% 的面积（{missing_km2:.4g} km²）没有地类"
             f"（NoData 或在镶嵌范围外），超过允许的 {opts.max_missing_percent}%（max_missing_percent）"
         )
-    forest_pct = group_km2["forest"] / land_km2 * 100.0
-    grass_pct = group_km2["grass"] / land_km2 * 100.0
-    coverage_pct = forest_pct + grass_pct
     target = coverage_target(region.zone)
-    return CoverageResult(
-        coverage_percent=coverage_pct,
-        forest_percent=forest_pct,
-        grass_percent=grass_pct,
-        forest_area_km2=group_km2["forest"],
-        grass_area_km2=group_km2["grass"],
-        other_area_km2=group_km2["other"],
-        land_area_km2=land_km2,
-        boundary_area_km2=boundary_km2,
-        missing_area_km2=missing_km2,
-        class_areas=class_areas,
-        zone=region.zone,
-        target_percent=target,
-        attained=bool(round(coverage_pct, 1) > target),
-        method=method,
-        cells_in_window=cells,
-    )
+    return coverage_result(group_km2, class_areas, boundary_km2, region.zone, target, method, cells)
 
 
 _FLOATS = (

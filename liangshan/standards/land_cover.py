@@ -952,9 +952,6 @@ def _land_coverage(
             f"{nodata_km2:.4g} km²，其余在栅格 {rpath.name} 范围之外）没有地类，超过允许的 "
             f"{max_missing_percent}%（max_missing_percent）"
         )
-    forest_pct = group_km2["forest"] / land_km2 * 100.0
-    grass_pct = group_km2["grass"] / land_km2 * 100.0
-    coverage_pct = forest_pct + grass_pct
     scheme_note = CLASS_SCHEMES.get(scheme, {}).get("forest_rule", "") if classes is None else "用户对照表"
     method = {
         "zonal_statistics": (
@@ -976,6 +973,27 @@ def _land_coverage(
     if poly.repaired:
         method["repaired_geometries"] = f"边界中 {poly.repaired} 个无效几何已用 make_valid 修复"
     zone_out: str | dict[str, float] = zone if isinstance(zone, str) else dict(zone)
+    return coverage_result(group_km2, class_areas, boundary_km2, zone_out, target, method, cells_in_window)
+
+
+def coverage_result(
+    group_km2: dict[str, float],
+    class_areas: list[dict[str, Any]],
+    boundary_km2: float,
+    zone: str | dict[str, float],
+    target: float,
+    method: dict[str, str],
+    cells_in_window: int,
+) -> CoverageResult:
+    """The result from the areas of the forest/grass/other groups (km²), one implementation for the
+    single-region calculator and the batch job (which sums its tiles' areas first).
+
+    林草覆盖率 = (森林 + 草地) ÷ 国土面积 × 100, 国土面积 being the area with a land class (NoData and
+    area outside the raster excluded); 达标 when the value rounded to 1 decimal is above the target."""
+    land_km2 = sum(group_km2.values())
+    forest_pct = group_km2["forest"] / land_km2 * 100.0
+    grass_pct = group_km2["grass"] / land_km2 * 100.0
+    coverage_pct = forest_pct + grass_pct
     return CoverageResult(
         coverage_percent=coverage_pct,
         forest_percent=forest_pct,
@@ -985,9 +1003,9 @@ def _land_coverage(
         other_area_km2=group_km2["other"],
         land_area_km2=land_km2,
         boundary_area_km2=boundary_km2,
-        missing_area_km2=missing_km2,
+        missing_area_km2=max(boundary_km2 - land_km2, 0.0),
         class_areas=class_areas,
-        zone=zone_out,
+        zone=zone,
         target_percent=target,
         attained=bool(round(coverage_pct, 1) > target),
         method=method,
