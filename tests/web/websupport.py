@@ -102,7 +102,7 @@ def stop_server(server: Server) -> None:
         server.proc.kill()
 
 
-# Debian's Chromium for the browser tests (never `playwright install`); as root it needs --no-sandbox,
+# Debian's Chromium for the browser tests (no browser download by Playwright); as root it needs --no-sandbox,
 # and without the background-networking flags it keeps trying to reach Google's hosts.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
