@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from liangshan.cli.common import console, db_url, emit_json, err_console, fail
+from liangshan.cli.land import ClassesOpt, LayerOpt, MaxCellsOpt, SchemeOpt
 
 app = typer.Typer(
     help="批量计算（Dask）：全国规模原始数据按区域计算指标，结果写成 Parquet，再记入数据库",
@@ -170,17 +171,13 @@ def land_cmd(
     zone_field: Annotated[
         str | None, typer.Option("--zone-field", help="逐区域地形区字段（山区/丘陵区/平原区；空值用 --zone）")
     ] = None,
-    classes: Annotated[
-        Path | None, typer.Option("--classes", help="地类对照表 CSV（列 code,group[,name]）")
-    ] = None,
-    scheme: Annotated[
-        str, typer.Option("--scheme", help="内置地类体系：gbt21010-2017（默认）、clcd、esa-worldcover")
-    ] = "gbt21010-2017",
+    classes: ClassesOpt = None,
+    scheme: SchemeOpt = "gbt21010-2017",
     max_missing_percent: Annotated[
         float, typer.Option("--max-missing-percent", help="区域内允许无地类的面积占比上限 %")
     ] = 1.0,
-    max_cells: Annotated[int, typer.Option("--max-cells", help="每个窗口读入内存的最大像元数")] = 1_000_000,
-    layer: Annotated[str | None, typer.Option("--layer", help="边界文件的图层名")] = None,
+    max_cells: MaxCellsOpt = 1_000_000,
+    layer: LayerOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = 2,
     memory_limit: MemoryOpt = "2GB",

@@ -17,6 +17,12 @@ app = typer.Typer(
     add_completion=False,
 )
 
+ClassesOpt = Annotated[Path | None, typer.Option("--classes", help="地类对照表 CSV（列 code,group[,name]）")]
+SchemeOpt = Annotated[
+    str, typer.Option("--scheme", help="内置地类体系：gbt21010-2017（默认）、clcd、esa-worldcover")
+]
+MaxCellsOpt = Annotated[int, typer.Option("--max-cells", help="每个窗口读入内存的最大像元数")]
+LayerOpt = Annotated[str | None, typer.Option("--layer", help="边界文件的图层名")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
 ToIndicatorOpt = Annotated[
     bool, typer.Option("--to-indicator", help="把结果记入指标数据（需 --region 与 --year）")
@@ -136,20 +142,16 @@ def coverage_values(
 def coverage(
     raster: Annotated[Path, typer.Argument(help="地类栅格 GeoTIFF（整数地类代码，任意坐标系）")],
     boundary: Annotated[Path, typer.Argument(help="行政边界（GeoJSON / GeoPackage / Shapefile）")],
-    classes: Annotated[
-        Path | None, typer.Option("--classes", help="地类对照表 CSV（列 code,group[,name]）")
-    ] = None,
-    scheme: Annotated[
-        str, typer.Option("--scheme", help="内置地类体系：gbt21010-2017（默认）、clcd、esa-worldcover")
-    ] = "gbt21010-2017",
+    classes: ClassesOpt = None,
+    scheme: SchemeOpt = "gbt21010-2017",
     zone: Annotated[
         str, typer.Option("--zone", help="地形区：山区、丘陵区、平原区，或面积占比如 山区=0.7,丘陵区=0.3")
     ] = "山区",
     max_missing_percent: Annotated[
         float, typer.Option("--max-missing-percent", help="边界内允许无地类（NoData/栅格外）的面积占比上限 %")
     ] = 1.0,
-    max_cells: Annotated[int, typer.Option("--max-cells", help="每个窗口读入内存的最大像元数")] = 1_000_000,
-    layer: Annotated[str | None, typer.Option("--layer", help="边界文件的图层名")] = None,
+    max_cells: MaxCellsOpt = 1_000_000,
+    layer: LayerOpt = None,
     json: JsonOpt = False,
     to_indicator: ToIndicatorOpt = False,
     region: RegionOpt = None,
