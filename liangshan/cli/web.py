@@ -78,13 +78,13 @@ def user_add(
     db: DbOpt = None,
 ) -> None:
     """添加用户；密码从标准输入读取（至少 8 个字符）。"""
+    from liangshan.services.accounts import PasswordPolicyError, hash_password
+    from liangshan.services.permissions import ROLES
     from liangshan.store.db import session_scope
     from liangshan.store.models import Region, User
     from liangshan.store.regions import find_unit
     from liangshan.store.service import ensure_db
     from liangshan.store.submissions import audit
-    from liangshan.web.permissions import ROLES
-    from liangshan.web.security import PasswordPolicyError, hash_password
 
     if role not in ROLES:
         fail(f"未知角色：{role}（应为 {'|'.join(ROLES)}）")
@@ -130,11 +130,11 @@ def user_add(
 @user_app.command("passwd")
 def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOpt = None) -> None:
     """设置或重置用户密码（从标准输入读取）；该用户已登录的会话随即失效。"""
+    from liangshan.services.accounts import PasswordPolicyError, hash_password
     from liangshan.store.db import session_scope
     from liangshan.store.models import User
     from liangshan.store.service import ensure_db
     from liangshan.store.submissions import audit
-    from liangshan.web.security import PasswordPolicyError, hash_password
 
     url = ensure_db(db_url(db))
     password = _read_password()
@@ -154,10 +154,10 @@ def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOp
 @user_app.command("list")
 def user_list(db: DbOpt = None) -> None:
     """列出用户、角色、单位和是否已设置密码。"""
+    from liangshan.services.permissions import ROLE_LABELS
     from liangshan.store.db import session_scope
     from liangshan.store.models import User
     from liangshan.store.service import ensure_db
-    from liangshan.web.permissions import ROLE_LABELS
 
     url = ensure_db(db_url(db))
     table = Table("用户名", "显示名称", "角色", "单位", "地区", "密码")
@@ -180,10 +180,10 @@ def user_demo_passwords(
     password: Annotated[str, typer.Option(help="给尚无密码的账号设置的示例密码")] = DEMO_PASSWORD,
 ) -> None:
     """给尚未设置密码的账号（示例数据库）设置同一个示例密码，并打印示例账号。"""
+    from liangshan.services.accounts import PasswordPolicyError, hash_password
     from liangshan.store.db import session_scope
     from liangshan.store.models import User
     from liangshan.store.service import ensure_db
-    from liangshan.web.security import PasswordPolicyError, hash_password
 
     url = ensure_db(db_url(db))
     try:

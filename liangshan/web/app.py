@@ -23,20 +23,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from liangshan import __version__
 from liangshan.catalog import load_catalog
 from liangshan.config import evidence_root
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
+from liangshan.services.uploads import DEFAULT_MAX_BYTES, UploadRejected
+from liangshan.services.values import ClosedError
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
 from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
 from liangshan.web.middleware import SessionHeaders
-from liangshan.web.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
 from liangshan.web.security import (
     LoginThrottle,
     SessionCodec,
     load_secret,
 )
-from liangshan.web.uploads import DEFAULT_MAX_BYTES, UploadRejected
-from liangshan.web.validation import EntryError
-from liangshan.web.workflow import ClosedError
 
 HERE = Path(__file__).parent
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]

@@ -9,7 +9,7 @@ compute the same numbers with the same provenance.
 
 Flow: :func:`preview` checks the uploads (size, content sniffing), keeps them under a one-time token
 in ``<files>/calc-pending/``, runs the calculator (in a worker thread; at most :data:`MAX_RUNNING` at
-once) and dry-runs the save (:func:`liangshan.web.workflow.save_computed` with ``dry_run``) so the
+once) and dry-runs the save (:func:`liangshan.services.values.save_computed` with ``dry_run``) so the
 preview shows exactly what confirming would write; nothing is stored in the database. :func:`confirm`
 writes the previewed rows in one transaction (409 if anything changed since), attaches the raw files
 as evidence and deletes the pending copy. Bad input raises :class:`CalcInputError` (the calculators'
@@ -34,11 +34,9 @@ from typing import Any
 from liangshan.assess.values import round_half_even
 from liangshan.catalog.models import Catalog
 from liangshan.provenance import ComputedValues
-from liangshan.store.errors import NotFoundError, StoreError
-from liangshan.store.models import Region
-from liangshan.web.context import WebContext
-from liangshan.web.permissions import Actor, PermissionDenied, check_edit, edit_denial, item_name
-from liangshan.web.queries import (
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import Actor, PermissionDenied, check_edit, edit_denial, item_name
+from liangshan.services.queries import (
     current_round,
     fmt_value,
     latest_map,
@@ -47,9 +45,11 @@ from liangshan.web.queries import (
     round_dict,
     round_years,
 )
-from liangshan.web.uploads import DATA_KINDS, CheckedUpload
-from liangshan.web.validation import EntryError
-from liangshan.web.workflow import ComputedRow, save_computed
+from liangshan.services.uploads import DATA_KINDS, CheckedUpload
+from liangshan.services.values import ComputedRow, save_computed
+from liangshan.store.errors import NotFoundError, StoreError
+from liangshan.store.models import Region
+from liangshan.web.context import WebContext
 
 PENDING_TTL = 3600  # seconds a preview waits for confirmation
 MAX_RUNNING = 2  # calculations at once per process (a land raster can take a while and memory)

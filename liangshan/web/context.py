@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from liangshan.catalog.models import Catalog
-from liangshan.store.db import get_engine, session_scope
-from liangshan.store.errors import ConflictError
+from liangshan.services.accounts import password_fingerprint
+from liangshan.services.permissions import Actor
+from liangshan.services.workspace import Workspace
+from liangshan.store.db import get_engine
 from liangshan.store.models import Region, Unit, User
-from liangshan.web.permissions import Actor
-from liangshan.web.security import LoginThrottle, SessionCodec, SessionData, password_fingerprint
-
-CONFLICT_RETRY = "同一时间有他人保存了同一项数据，您的操作未生效；请刷新后重试（您的输入未丢失）"
+from liangshan.web.security import LoginThrottle, SessionCodec, SessionData
 
 
 @dataclass
@@ -49,59 +43,18 @@ class TtlCache:
 
 
 @dataclass
-class WebContext:
-    db_url: str
-    files_dir: Path
-    catalog: Catalog
-    codec: SessionCodec
-    throttle: LoginThrottle
-    max_upload: int
+class WebContext(Workspace):
+    """The workspace plus what only the web app needs: session codec, throttle, caches."""
+
+    codec: SessionCodec = field(kw_only=True)
+    throttle: LoginThrottle = field(kw_only=True)
+    max_upload: int = field(kw_only=True)
     secure_cookies: bool = False
     cache: TtlCache = field(default_factory=lambda: TtlCache(ttl=300.0, size=2048))
     pages: TtlCache = field(default_factory=lambda: TtlCache(ttl=300.0, size=4096))
     regions_cache: TtlCache = field(default_factory=lambda: TtlCache(ttl=30.0, size=4))
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
     actors: TtlCache = field(default_factory=lambda: TtlCache(ttl=5.0, size=1024))
-    generation: int = 0  # bumped by every write of this process (cache keys see it at once)
     _version: tuple[float, Any] = (0.0, None)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.db_url.startswith("sqlite")
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        with session_scope(self.db_url) as s:
-            yield s
-
-    @contextmanager
-    def write(self, values: bool = True) -> Iterator[Session]:
-        """A write transaction. On SQLite it starts with BEGIN IMMEDIATE, so writers queue (busy
-        timeout) instead of failing on a stale snapshot; a unique-version race becomes a
-        :class:`ConflictError` (HTTP 409) and nothing is written. ``values=False`` (a login's audit
-        entry) leaves the cached pages valid."""
-        lock = self.write_lock if self.is_sqlite else None
-        try:
-            if lock is not None:
-                # SQLite has one writer at a time; queueing here wakes the next writer at once,
-                # where SQLite's busy handler would poll with sleeps of up to 100 ms.
-                lock.acquire()
-            with session_scope(self.db_url) as s:
-                if self.is_sqlite:
-                    s.connection().exec_driver_sql("BEGIN IMMEDIATE")
-                yield s
-        except IntegrityError as e:
-            raise ConflictError(CONFLICT_RETRY) from e
-        except OperationalError as e:
-            text = str(e.orig).lower() if e.orig else ""
-            if "deadlock" in text or "could not serialize" in text or "locked" in text:
-                raise ConflictError(CONFLICT_RETRY) from e
-            raise
-        finally:
-            if values:
-                self.generation += 1
-            if lock is not None:
-                lock.release()
 
     def data_version(self, max_age: float = 0.5) -> tuple[Any, ...]:
         """A key that changes when values or reviews change: this process's write count at once,

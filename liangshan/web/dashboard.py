@@ -20,11 +20,7 @@ from liangshan.assess import assess
 from liangshan.assess.index import Assessment
 from liangshan.assess.values import indicator_key
 from liangshan.catalog.models import Catalog, Indicator
-from liangshan.store.models import AssessmentRound, Evidence, Submission
-from liangshan.store.regions import get_region, overrides, profile
-from liangshan.store.submissions import approved_observations
-from liangshan.web.context import WebContext
-from liangshan.web.queries import (
+from liangshan.services.queries import (
     SUBMITTED,
     current_round,
     evidence_of,
@@ -36,6 +32,10 @@ from liangshan.web.queries import (
     submission_dict,
     unit_elements,
 )
+from liangshan.store.models import AssessmentRound, Evidence, Submission
+from liangshan.store.regions import get_region, overrides, profile
+from liangshan.store.submissions import approved_observations
+from liangshan.web.context import WebContext
 
 VERDICT_CLASS = {
     "达标": "pass",

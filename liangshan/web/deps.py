@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.store.models import AssessmentRound, Region
 from liangshan.web.context import WebContext
-from liangshan.web.permissions import Actor, PermissionDenied, check_region
 from liangshan.web.security import FLASH_COOKIE, SessionData, csrf_ok
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -245,10 +245,10 @@ def safe_next(url: str | None) -> str:
 
 def error_status(exc: Exception) -> int:
     """The HTTP status a refused write answers with (same mapping as the app's error handlers)."""
+    from liangshan.services.checks import EntryError
+    from liangshan.services.uploads import UploadRejected
+    from liangshan.services.values import ClosedError
     from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
-    from liangshan.web.uploads import UploadRejected
-    from liangshan.web.validation import EntryError
-    from liangshan.web.workflow import ClosedError
 
     if isinstance(exc, UploadRejected):
         return exc.status

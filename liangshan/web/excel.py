@@ -24,13 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
-from liangshan.store.errors import StoreError
-from liangshan.store.models import Region, Unit
-from liangshan.store.submissions import submit_value
-from liangshan.store.values_io import ImportRejected, Row, read_rows
-from liangshan.web.context import WebContext
-from liangshan.web.permissions import Actor, PermissionDenied, check_office, check_region
-from liangshan.web.queries import (
+from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
+from liangshan.services.queries import (
     current_round,
     fmt_value,
     latest_map,
@@ -38,7 +33,12 @@ from liangshan.web.queries import (
     round_denial,
     round_years,
 )
-from liangshan.web.workflow import lock_latest
+from liangshan.services.values import lock_latest
+from liangshan.store.errors import StoreError
+from liangshan.store.models import Region, Unit
+from liangshan.store.submissions import submit_value
+from liangshan.store.values_io import ImportRejected, Row, read_rows
+from liangshan.web.context import WebContext
 
 HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
 COLUMN_LABELS = {"region": "地区代码", "item": "代码", "year": "年份", "value": "数值", "unit": "单位"}

@@ -9,7 +9,6 @@ the ``X-CSRF-Token`` header or the ``csrf_token`` form field.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -20,46 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_COOKIE = "ls_session"
 FLASH_COOKIE = "ls_flash"
 SESSION_MAX_AGE = 12 * 3600  # seconds
 SECRET_ENV = "LIANGSHAN_SECRET_KEY"
-MIN_PASSWORD = 8
-
-_hasher = PasswordHasher()
-# verified against when the user name is unknown, so both paths cost one argon2 verification
-_DUMMY_HASH = _hasher.hash("liangshan-dummy-password")
-
-
-class PasswordPolicyError(ValueError):
-    """A password that does not meet the minimum rules."""
-
-
-def hash_password(password: str) -> str:
-    """Argon2id hash of ``password`` (at least :data:`MIN_PASSWORD` characters)."""
-    if len(password) < MIN_PASSWORD:
-        raise PasswordPolicyError(f"密码至少 {MIN_PASSWORD} 个字符")
-    return _hasher.hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    """True when ``password`` matches ``stored``; a missing hash never matches (same cost)."""
-    try:
-        if not stored:
-            _hasher.verify(_DUMMY_HASH, password + "x")
-            return False
-        return _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def password_fingerprint(stored: str | None) -> str:
-    """A short digest of the stored hash: sessions signed before a password change stop working."""
-    return hashlib.sha256((stored or "").encode()).hexdigest()[:16]
 
 
 def load_secret(files_dir: Path | None) -> str:

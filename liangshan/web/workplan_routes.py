@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import (
@@ -30,7 +31,6 @@ from liangshan.store.models_workplan import (
     WpTaskUnit,
 )
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, redirect, render
-from liangshan.web.permissions import Actor, PermissionDenied, check_office, check_region
 from liangshan.workplan.errors import DuplicateResponse, RateLimited, SurveyClosed, WorkplanError
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -562,7 +562,7 @@ def report_photo(request: Request, actor: ActorDep, report_id: int, evidence_id:
 
 @router.get("/workplan/public-admin", include_in_schema=False)
 def public_admin(request: Request, actor: ActorDep, region: str | None = None) -> Response:
-    from liangshan.web.queries import current_round
+    from liangshan.services.queries import current_round
     from liangshan.workplan.public import get_settings
     from liangshan.workplan.survey import survey_dict
 
@@ -639,7 +639,7 @@ def survey_open(
 
 @router.post("/workplan/surveys/{survey_id}/{action}", include_in_schema=False)
 def survey_action(request: Request, actor: ActorDep, survey_id: int, action: str) -> Response:
-    from liangshan.web.queries import current_round
+    from liangshan.services.queries import current_round
     from liangshan.workplan.survey import close_survey, get_survey, record_indicator
 
     check_office(actor, "管理问卷")

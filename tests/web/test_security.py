@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 from websupport import PASSWORD, Site, login
 
+from liangshan.services.accounts import hash_password
+from liangshan.services.uploads import safe_filename, sniff
 from liangshan.store.db import get_engine, session_scope
 from liangshan.store.models import Evidence, Submission, User
 from liangshan.web.app import create_app
-from liangshan.web.security import LoginThrottle, hash_password
-from liangshan.web.uploads import safe_filename, sniff
+from liangshan.web.security import LoginThrottle
 
 WEB = Path(__file__).resolve().parents[2] / "liangshan" / "web"
 PDF = b"%PDF-1.4\n%%EOF\n"

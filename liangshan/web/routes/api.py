@@ -13,20 +13,20 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from liangshan.services.permissions import Actor, check_view
+from liangshan.services.queries import current_round, evidence_of, item_detail, submission_dict
+from liangshan.services.uploads import check_upload
+from liangshan.services.values import review, save_entry, upload_evidence
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Submission
 from liangshan.web import excel
 from liangshan.web.dashboard import completeness
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, scope_regions
-from liangshan.web.permissions import Actor, check_view
-from liangshan.web.queries import current_round, evidence_of, item_detail, submission_dict
 from liangshan.web.routes.dashboard import dashboard_for
 from liangshan.web.routes.entry import evidence_download, list_context
 from liangshan.web.routes.excel import excel_template
 from liangshan.web.routes.indicator import indicator_for
 from liangshan.web.routes.review import TABS, queue_context
-from liangshan.web.uploads import check_upload
-from liangshan.web.workflow import review, save_entry, upload_evidence
 
 router = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -199,7 +199,7 @@ def api_excel_preview(
     request: Request, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     ctx = ctx_of(request)
-    from liangshan.web.permissions import check_office
+    from liangshan.services.permissions import check_office
 
     check_office(actor, "导入 Excel")
     up = check_upload(file.file.read(ctx.max_upload + 1), file.filename, ctx.max_upload, allowed=("xlsx",))

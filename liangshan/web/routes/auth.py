@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from liangshan.services.accounts import password_fingerprint, verify_password
+from liangshan.services.permissions import Actor
 from liangshan.store.models import User
 from liangshan.store.submissions import audit
 from liangshan.web.context import WebContext
@@ -21,8 +23,7 @@ from liangshan.web.deps import (
     render,
     safe_next,
 )
-from liangshan.web.permissions import Actor
-from liangshan.web.security import new_session, password_fingerprint, verify_password
+from liangshan.web.security import new_session
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 

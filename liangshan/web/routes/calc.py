@@ -2,7 +2,7 @@
 
 Pages ``/calc/{item}`` (form, and preview after the upload) and ``/calc/confirm``; the JSON API
 ``/api/calc/...`` runs the same services (:mod:`liangshan.web.calculators`). Who may: the users who may
-enter the item (:func:`liangshan.web.permissions.check_edit` — a unit for its own items in its region,
+enter the item (:func:`liangshan.services.permissions.check_edit` — a unit for its own items in its region,
 the office, the technical analyst). The calculation runs in a worker thread.
 """
 
@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import Actor, check_edit, edit_denial, item_name, resolve_item
+from liangshan.services.uploads import CheckedUpload, UploadRejected, check_data_upload
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web import calculators
 from liangshan.web.deps import (
@@ -29,9 +32,6 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import Actor, check_edit, edit_denial, item_name, resolve_item
-from liangshan.web.uploads import CheckedUpload, UploadRejected, check_data_upload
-from liangshan.web.validation import EntryError
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from liangshan.services.permissions import Actor, visible_indicators
 from liangshan.web.dashboard import dashboard
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render_cached
-from liangshan.web.permissions import Actor, visible_indicators
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]

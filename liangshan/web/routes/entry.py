@@ -8,6 +8,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from liangshan.services.checks import EntryError, check_value, parse_value
+from liangshan.services.permissions import (
+    Actor,
+    PermissionDenied,
+    check_view,
+    edit_denial,
+    resolve_item,
+    visible_elements,
+)
+from liangshan.services.queries import current_round, item_detail, round_years, unit_elements, worklist
+from liangshan.services.uploads import CheckedUpload, UploadRejected, check_upload
+from liangshan.services.values import evidence_for_download, save_entry
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.evidence import blob_path
 from liangshan.store.models import Unit
@@ -22,18 +34,6 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import (
-    Actor,
-    PermissionDenied,
-    check_view,
-    edit_denial,
-    resolve_item,
-    visible_elements,
-)
-from liangshan.web.queries import current_round, item_detail, round_years, unit_elements, worklist
-from liangshan.web.uploads import CheckedUpload, UploadRejected, check_upload
-from liangshan.web.validation import EntryError, check_value, parse_value
-from liangshan.web.workflow import evidence_for_download, save_entry
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -8,6 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from liangshan.services.permissions import Actor, check_office
+from liangshan.services.queries import unit_elements
+from liangshan.services.uploads import check_upload
 from liangshan.store.errors import StoreError
 from liangshan.web import excel
 from liangshan.web.deps import (
@@ -20,9 +23,6 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import Actor, check_office
-from liangshan.web.queries import unit_elements
-from liangshan.web.uploads import check_upload
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]

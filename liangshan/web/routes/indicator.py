@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liangshan.catalog.models import Indicator
+from liangshan.services.permissions import Actor, check_indicator, visible_indicators
 from liangshan.store.errors import NotFoundError
 from liangshan.web.dashboard import indicator_page
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
-from liangshan.web.permissions import Actor, check_indicator, visible_indicators
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]

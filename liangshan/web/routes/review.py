@@ -8,6 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import Actor, PermissionDenied, check_region
+from liangshan.services.queries import review_queue, unit_elements
+from liangshan.services.values import review
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Unit
 from liangshan.web.deps import (
@@ -20,10 +24,6 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import Actor, PermissionDenied, check_region
-from liangshan.web.queries import review_queue, unit_elements
-from liangshan.web.validation import EntryError
-from liangshan.web.workflow import review
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]

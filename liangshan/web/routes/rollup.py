@@ -18,12 +18,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from liangshan.assess.rollup import ASSESSED_LEVEL, PASSES_PRECISION
+from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.store.boundaries import BoundaryError, boundaries_path, read_boundaries
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.rollup_queries import data_years, default_window, rollup_of
 from liangshan.web.dashboard import VERDICT_CLASS
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, render
-from liangshan.web.permissions import Actor, PermissionDenied, check_region
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]

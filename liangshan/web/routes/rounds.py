@@ -1,5 +1,5 @@
 """评估批次管理 pages (``/rounds``) and the JSON API (``/api/rounds``) on the same services
-(:mod:`liangshan.web.rounds`); the office of the region only."""
+(:mod:`liangshan.services.rounds`); the office of the region only."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from liangshan.services import rounds
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.store.errors import NotFoundError, StoreError
-from liangshan.web import rounds
 from liangshan.web.deps import (
     csrf_protect,
     ctx_of,
@@ -21,8 +23,6 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
-from liangshan.web.permissions import Actor, check_office, check_region
-from liangshan.web.validation import EntryError
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -10,6 +10,15 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement
+from liangshan.services.permissions import (
+    ACTION_LABELS,
+    COMMENT_ROLES,
+    REVIEW_ROLES,
+    STATUS_LABELS,
+    Actor,
+    edit_denial,
+    resolve_item,
+)
 from liangshan.store.models import (
     AssessmentRound,
     AuditLog,
@@ -18,15 +27,6 @@ from liangshan.store.models import (
     Submission,
     SubmissionEvidence,
     Unit,
-)
-from liangshan.web.permissions import (
-    ACTION_LABELS,
-    COMMENT_ROLES,
-    REVIEW_ROLES,
-    STATUS_LABELS,
-    Actor,
-    edit_denial,
-    resolve_item,
 )
 
 SUBMITTED = ("submitted", "reopened", "approved")

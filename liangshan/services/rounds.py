@@ -3,8 +3,8 @@ per-unit completeness of a round (expected items from the catalog's responsibili
 
 One deadline per round is the due date of every unit's items (there is no per-unit due-date table;
 see docs/web.md). At most one round of a region is open at a time: entries go to the open round
-(:func:`liangshan.web.queries.current_round`) and a closed round refuses them
-(:class:`liangshan.web.workflow.ClosedError`). Every change is written to the audit log.
+(:func:`liangshan.services.queries.current_round`) and a closed round refuses them
+(:class:`liangshan.services.values.ClosedError`). Every change is written to the audit log.
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog
-from liangshan.store.errors import ConflictError, NotFoundError, TransitionError
-from liangshan.store.models import AssessmentRound, AuditLog, Region
-from liangshan.store.submissions import audit
-from liangshan.web.context import WebContext
-from liangshan.web.permissions import STATUS_LABELS, Actor, check_office, check_region
-from liangshan.web.queries import (
+from liangshan.services.checks import EntryError, check_note
+from liangshan.services.permissions import STATUS_LABELS, Actor, check_office, check_region
+from liangshan.services.queries import (
     SUBMITTED,
     current_round,
     is_overdue,
@@ -30,7 +27,10 @@ from liangshan.web.queries import (
     round_years,
     unit_elements,
 )
-from liangshan.web.validation import EntryError, check_note
+from liangshan.services.workspace import Workspace
+from liangshan.store.errors import ConflictError, NotFoundError, TransitionError
+from liangshan.store.models import AssessmentRound, AuditLog, Region
+from liangshan.store.submissions import audit
 
 ENTITY = "assessment_round"
 ACTIONS = {"close": "关闭", "reopen": "重新打开", "deadline": "调整截止日期"}
@@ -128,7 +128,7 @@ def _summary(session: Session, catalog: Catalog, rnd: AssessmentRound, current: 
     return {**(round_dict(rnd) or {}), "region": rnd.region_code, "current": rnd.id == current, **total}
 
 
-def list_rounds(ctx: WebContext, actor: Actor, region: str) -> dict[str, Any]:
+def list_rounds(ctx: Workspace, actor: Actor, region: str) -> dict[str, Any]:
     """The region's rounds (newest first) with their totals; which one entries go to."""
     _what(actor)
     check_region(actor, region)
@@ -147,7 +147,7 @@ def list_rounds(ctx: WebContext, actor: Actor, region: str) -> dict[str, Any]:
 
 
 def create_round(
-    ctx: WebContext,
+    ctx: Workspace,
     actor: Actor,
     *,
     region: str,
@@ -188,7 +188,7 @@ def create_round(
 
 
 def round_action(
-    ctx: WebContext, actor: Actor, round_id: int, action: str, reason: str = "", deadline: str | None = None
+    ctx: Workspace, actor: Actor, round_id: int, action: str, reason: str = "", deadline: str | None = None
 ) -> dict[str, Any]:
     """Close or reopen a round (a reason is required), or change its deadline; audited."""
     _what(actor)
@@ -220,7 +220,7 @@ def round_action(
         return {**(round_dict(rnd) or {}), "region": rnd.region_code}
 
 
-def round_detail(ctx: WebContext, actor: Actor, round_id: int, today: date | None = None) -> dict[str, Any]:
+def round_detail(ctx: Workspace, actor: Actor, round_id: int, today: date | None = None) -> dict[str, Any]:
     """A round: per-unit completeness with each unit's expected items, and its history."""
     _what(actor)
     with ctx.read() as s:

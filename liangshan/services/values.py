@@ -1,6 +1,6 @@
 """Write-side services: save/submit a value with evidence, review actions, comments, evidence access.
 
-Each runs in one write transaction (:meth:`WebContext.write`): the newest version is locked
+Each runs in one write transaction (:meth:`Workspace.write`): the newest version is locked
 (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) before it is checked, so two
 people saving or reviewing the same item at once cannot both win — the second gets a clear 409 and
 nothing is lost or duplicated.
@@ -16,12 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
-from liangshan.store.evidence import store_evidence
-from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
-from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, submit_value, transition
-from liangshan.web.context import WebContext
-from liangshan.web.permissions import (
+from liangshan.services.checks import Check, EntryError, check_note, check_value, parse_value
+from liangshan.services.permissions import (
     ACTION_LABELS,
     STATUS_LABELS,
     Actor,
@@ -33,9 +29,13 @@ from liangshan.web.permissions import (
     check_view,
     resolve_item,
 )
-from liangshan.web.queries import current_round, evidence_of, round_denial, submission_dict
-from liangshan.web.uploads import CheckedUpload
-from liangshan.web.validation import Check, EntryError, check_note, check_value, parse_value
+from liangshan.services.queries import current_round, evidence_of, round_denial, submission_dict
+from liangshan.services.uploads import CheckedUpload
+from liangshan.services.workspace import Workspace
+from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
+from liangshan.store.evidence import store_evidence
+from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
+from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, submit_value, transition
 
 
 class ClosedError(StoreError):
@@ -96,7 +96,7 @@ def _evidence_ids(session: Session, submission_id: int) -> list[int]:
 
 
 def save_entry(
-    ctx: WebContext,
+    ctx: Workspace,
     actor: Actor,
     *,
     region: str,
@@ -218,7 +218,7 @@ class _DryRun(Exception):
 
 
 def save_computed(
-    ctx: WebContext,
+    ctx: Workspace,
     actor: Actor,
     *,
     region: str,
@@ -347,7 +347,7 @@ def _check_attachable(session: Session, actor: Actor, region: str, evidence_id: 
         raise PermissionDenied(f"佐证材料 {evidence_id} 不是本单位（{actor.unit_name}）上传的")
 
 
-def upload_evidence(ctx: WebContext, actor: Actor, region: str, upload: CheckedUpload) -> dict[str, Any]:
+def upload_evidence(ctx: Workspace, actor: Actor, region: str, upload: CheckedUpload) -> dict[str, Any]:
     """Store an evidence file on its own (to attach to a value later by id)."""
     if actor.role not in ("office", "unit", "analyst"):
         raise PermissionDenied(f"{actor.role_label}账号只能查看，不能上传佐证材料")
@@ -367,7 +367,7 @@ def upload_evidence(ctx: WebContext, actor: Actor, region: str, upload: CheckedU
 
 
 def review(
-    ctx: WebContext,
+    ctx: Workspace,
     actor: Actor,
     submission_id: int,
     action: str,
@@ -420,7 +420,7 @@ def review(
         return submission_dict(done)
 
 
-def evidence_for_download(ctx: WebContext, actor: Actor, evidence_id: int) -> Evidence:
+def evidence_for_download(ctx: Workspace, actor: Actor, evidence_id: int) -> Evidence:
     """The evidence row if the user may download it: same region scope and, for a unit user, a file it
     uploaded or one attached to a value of its own data elements."""
     with ctx.read() as s:
@@ -442,7 +442,7 @@ def evidence_for_download(ctx: WebContext, actor: Actor, evidence_id: int) -> Ev
         return ev
 
 
-def _may_view(ctx: WebContext, actor: Actor, region: str, item: str) -> bool:
+def _may_view(ctx: Workspace, actor: Actor, region: str, item: str) -> bool:
     try:
         check_view(actor, ctx.catalog, region, item)
     except (PermissionDenied, KeyError):
