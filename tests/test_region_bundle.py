@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from liangshan.cli import app
 from liangshan.config import FILES_ENV
 from liangshan.demo.build import REGION, build_demo
+from liangshan.services.assessment import run_assessment
 from liangshan.store.bundle import (
     MANIFEST,
     PLACEHOLDER_NOTE,
@@ -38,7 +39,7 @@ from liangshan.store.bundle import (
 from liangshan.store.bundle import merge as bundle_merge
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.models import AuditLog, Base, Region, Review
-from liangshan.store.service import ensure_db, run_assessment
+from liangshan.store.service import ensure_db
 from liangshan.store.submissions import approved_observations, history, latest, submit_value, transition
 
 ITEM, YEAR = "eco_env_investment", 2025  # indicator 20 (生态环保投入占 GDP 比重)

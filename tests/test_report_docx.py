@@ -23,8 +23,8 @@ from liangshan.report.docx_writer import cn_number, write_docx
 from liangshan.report.pptx_writer import write_pptx
 from liangshan.report.sample import build_sample
 from liangshan.report.xlsx_writer import write_xlsx
+from liangshan.services.assessment import run_assessment
 from liangshan.store.db import dispose_engines
-from liangshan.store.service import run_assessment
 
 YEARS = (2023, 2024, 2025)
 

@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from liangshan.demo.build import PROFILE
+from liangshan.services.assessment import run_assessment
 from liangshan.store.db import AppendOnlyError, session_scope
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, TransitionError
 from liangshan.store.models import AuditLog, GroupMember, Region, Review, Submission, Unit
 from liangshan.store.regions import find_unit, load_profile
-from liangshan.store.service import ensure_db, run_assessment
+from liangshan.store.service import ensure_db
 from liangshan.store.submissions import approved_observations, history, submit_value, transition
 
 

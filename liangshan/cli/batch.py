@@ -249,7 +249,8 @@ def load_cmd(
 ) -> None:
     """把批量结果记为各区域数据元的新版本（附来源：计算器、标准版本、参数、输入文件 sha256），待审核。"""
     from liangshan.batch.results import check_against_db, read_results, results_by_region
-    from liangshan.store.service import ensure_db, record_computed
+    from liangshan.services.computed import record_computed
+    from liangshan.store.service import ensure_db
 
     try:
         by_region, failed = results_by_region(read_results(results))

@@ -41,7 +41,7 @@ def record_results(
     """
     if not region:
         fail("--to-indicator 需要 --region 地区代码")
-    from liangshan.store.service import record_computed
+    from liangshan.services.computed import record_computed
 
     try:
         ids = record_computed(results, region=region, db_url=db_url(db), user=user)

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         json: JsonOpt = False,
     ) -> None:
         """按目标规则评估各指标（达标/基本达标/未达标/数据缺失/不适用）。"""
-        from liangshan.store.service import run_assessment
+        from liangshan.services.assessment import run_assessment
 
         w = None
         if weights:
