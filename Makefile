@@ -7,7 +7,7 @@ DB ?= data/liangshan.db
 PORT ?= 8000
 export LIANGSHAN_DATABASE_URL ?= sqlite:///$(abspath $(DB))
 
-.PHONY: run test setup sysdeps lint typecheck pytest clean
+.PHONY: run test test-fast setup sysdeps lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check liangshan tests benchmarks
 	$(BIN)/ruff format --check liangshan tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy liangshan
@@ -43,6 +44,11 @@ pytest: setup sysdeps
 	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The edit loop: lint, types and every test not marked slow (no browser, crash or concurrency test), on
+# SQLite only (the PostgreSQL variants skip). `make test` runs everything on both databases.
+test-fast: lint typecheck
+	env -u CI -u LIANGSHAN_TEST_PG_URL $(BIN)/pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

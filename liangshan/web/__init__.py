@@ -1,0 +1,1 @@
+"""The web face: FastAPI routes, Jinja2 templates and vendored static assets."""
