@@ -9,7 +9,6 @@ SPEC §B.2–B.3, UNVERIFIED from memory); GB 3095-2012 / GB 3095-2026 表1 (cla
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,8 @@ import polars as pl
 
 from liangshan.standards.air.daily import STATS, STATUS, DailyResult, daily_frame, rounded_conc
 from liangshan.standards.air.inputs import round_half_even
-from liangshan.standards.air.tables import CATEGORIES, GB3095_LIMITS, LimitSet
+from liangshan.standards.air.limits import limits_for_year
+from liangshan.standards.air.tables import CATEGORIES
 
 ANNUAL: dict[str, tuple[str, str, str, float | None]] = {
     # output column: (daily statistic, aggregation, GB 3095 limit key ..., percentile)
@@ -62,19 +62,6 @@ def good_day_ratio(good: Any, valid: Any) -> np.ndarray:
     v = np.asarray(valid, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(v > 0, round_half_even(100.0 * g / np.where(v > 0, v, 1.0), 1), np.nan)
-
-
-def limits_for_year(year: int, limits: str = "auto") -> LimitSet:
-    """GB 3095 limit set for a calendar year: ``auto`` takes the one in force on 31 December of that year."""
-    if limits != "auto":
-        if limits not in GB3095_LIMITS:
-            raise ValueError(f"未知的限值版本 {limits!r}，应为 auto 或 {'、'.join(GB3095_LIMITS)}")
-        return GB3095_LIMITS[limits]
-    day = date(year, 12, 31)
-    for ls in GB3095_LIMITS.values():
-        if ls.effective <= day and (ls.until is None or day <= ls.until):
-            return ls
-    return GB3095_LIMITS["GB3095-2012"]
 
 
 def _long(res: DailyResult) -> pl.DataFrame:
