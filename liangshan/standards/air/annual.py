@@ -460,4 +460,3 @@ def annual_evaluation(
             }
         out.append(item)
     return out
-

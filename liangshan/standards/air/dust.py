@@ -31,8 +31,8 @@ from types import MappingProxyType
 
 from liangshan.standards.air.errors import AirInputError
 
-RULE_SOURCE = "《受沙尘天气过程影响城市空气质量评价补充规定》（SPEC §B.3，文号未核实）"
-"""The applicable 技术规定 as SPEC names it."""
+RULE_SOURCE = "《受沙尘天气过程影响城市空气质量评价补充规定》"
+"""The applicable 技术规定 as SPEC §B.3 names it (its document number is UNVERIFIED there)."""
 DUST_POLLUTANTS: tuple[str, ...] = ("pm10", "pm2_5")
 """Pollutants whose daily values a dust day removes from the concentration evaluation."""
 MAX_RANGE_DAYS = 31
@@ -67,7 +67,7 @@ class DustRule:
             if self.exclude_from_good_day_ratio
             else "沙尘天仍计入有效天数和优良天数"
         )
-        return "；".join(part for part in (conc, ratio) if part) + f"（依据 {RULE_SOURCE}）"
+        return "；".join(part for part in (conc, ratio) if part) + f"（参照{RULE_SOURCE}，规则可调整）"
 
 
 @dataclass(frozen=True)
