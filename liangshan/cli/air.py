@@ -254,3 +254,6 @@ def _print(report: list[dict[str, Any]], params: dict[str, Any]) -> None:
             console.print(f"  {d['date']} {d['status']}：{d['reason']}", highlight=False, soft_wrap=True)
         if len(y["invalid_days"]) > 10:
             console.print(f"  … {y['year']} 年另有 {len(y['invalid_days']) - 10} 天未计入（--json 查看全部）")
+
+
+from liangshan.cli import air_annual as _air_annual  # noqa: E402, F401  (registers `air annual`)

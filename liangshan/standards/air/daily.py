@@ -1,9 +1,26 @@
 """Daily statistics with validity (GB 3095 表4, HJ 663) and the daily AQI (HJ 633 日报).
 
 Per station (or area) and day: 24-h means of SO2, NO2, PM10, PM2.5, CO (≥ 20 valid hours), the O3 daily
-maximum 1-h value and the O3 daily maximum 8-h moving average (windows of 8 hours with ≥ 6 valid; ≥ 14 of
-the day's 17 windows valid). A statistic computed from incomplete data still counts when it already exceeds
-(IAQI > 100, i.e. above the class-II limit), SPEC §B.3. The daily AQI is the maximum of the 7 IAQIs.
+maximum 1-h value and the O3 daily maximum 8-h moving average (GB 3095-2026 3.9: the maximum of the 8-h
+moving averages within one natural day; windows of 8 hours with ≥ 6 valid, 表4; ≥ 14 of the day's 17 windows
+valid, HJ 663-2013).
+
+The daily AQI (日报) is the maximum IAQI over the edition's daily indicators
+(:data:`~liangshan.standards.air.tables.DAILY_INDICATORS`): seven under HJ 633-2012 (with the O3 daily
+maximum 1-h value), six under HJ 633-2026 4.2.2 (the O3 1-h value serves the real-time report only, 表3
+note a — neither its IAQI nor its "≥ 20 hours" validity rule applies to a 2026 day).
+
+Days with a missing or invalid indicator:
+
+* HJ 633-2012 days: a statistic computed from incomplete data still counts when it already exceeds
+  (IAQI > 100, i.e. above the class-II limit), SPEC §B.3; the day's AQI is then the maximum over every
+  computed statistic.
+* HJ 633-2026 days, clause 5.3.1: the AQI is computed from the *other* (valid) indicators and published only
+  when it exceeds 100; otherwise AQI, level and category are NA. Incomplete statistics are not used
+  (GB 3095-2026 6.4: data below the 表4 minimum are invalid "in any case").
+
+Such a published day is counted as a valid, non-good monitoring day by default (``partial_days="count"``);
+``partial_days="exclude"`` leaves it out of 有效天数 (and so of 优良天数 and the ratio).
 """
 
 from __future__ import annotations
@@ -15,7 +32,7 @@ import polars as pl
 
 from liangshan.standards.air.aqi import EDITIONS, AQIResult, aqi_from_iaqi, edition_codes, iaqi_values
 from liangshan.standards.air.cube import AREA, HourlyCube, station_mean
-from liangshan.standards.air.tables import COMPANION, VALIDITY
+from liangshan.standards.air.tables import COMPANION, DAILY_INDICATORS, VALIDITY
 
 STATS: tuple[str, ...] = ("so2", "no2", "pm10", "pm2_5", "co", "o3_1h", "o3_8h")
 """Daily statistics: five 24-h means, O3 daily max 1-h, O3 daily max 8-h moving average."""
@@ -38,7 +55,13 @@ _LABEL = {
     "o3_8h": "O3_8h",
 }
 STATUS = ("有效", "不完整但超标", "无效", "无数据")
-"""Day status: 0 valid; 1 incomplete but exceeding (counted, not good); 2 invalid; 3 no data at all."""
+"""Day status: 0 valid; 1 incomplete but exceeding — HJ 633-2012: an incomplete statistic with IAQI > 100;
+HJ 633-2026 5.3.1: an indicator missing/invalid and the AQI of the others > 100 (published; counted, not
+good, unless ``partial_days="exclude"``); 2 invalid (AQI NA); 3 no data at all."""
+PARTIAL_DAYS = ("count", "exclude")
+"""How a status-1 day counts in 有效天数: ``count`` (valid, non-good day; default) or ``exclude``."""
+_USES_5_3_1 = np.array([e == "HJ633-2026" for e in EDITIONS])
+"""Editions whose missing-data rule is HJ 633-2026 5.3.1 (AQI from the other indicators, published > 100)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +84,11 @@ class DailyStats:
     def valid(self, stat: str) -> np.ndarray:
         """Whether each statistic meets its data requirement."""
         return self.count[stat] >= self.need[stat]
+
+    def used(self, stat: str) -> np.ndarray:
+        """Whether each day's edition has ``stat`` among its daily AQI indicators, shape (1, days)."""
+        per_edition = np.array([stat in DAILY_INDICATORS[e] for e in EDITIONS])
+        return np.asarray(per_edition[self.codes][None, :])
 
 
 def _need(codes: np.ndarray, attr: str) -> np.ndarray:
@@ -151,11 +179,12 @@ class DailyResult:
     status: np.ndarray
     required: tuple[str, ...]
     round_inputs: bool
+    partial_days: str = "count"
 
     @property
     def counted(self) -> np.ndarray:
-        """Days counted as valid monitoring days (status 0 or 1)."""
-        return self.status <= 1
+        """Days counted as valid monitoring days: status 0, and status 1 unless ``partial_days="exclude"``."""
+        return self.status <= (1 if self.partial_days == "count" else 0)
 
     @property
     def good(self) -> np.ndarray:
@@ -164,7 +193,13 @@ class DailyResult:
         return self.counted & (np.nan_to_num(a, nan=np.inf) <= 100)
 
 
-def daily_aqi(ds: DailyStats, *, round_inputs: bool = True, required: tuple[str, ...] = STATS) -> DailyResult:
+def daily_aqi(
+    ds: DailyStats,
+    *,
+    round_inputs: bool = True,
+    required: tuple[str, ...] = STATS,
+    partial_days: str = "count",
+) -> DailyResult:
     """Daily AQI (日报) and day status from :class:`DailyStats`.
 
     Parameters
@@ -173,27 +208,53 @@ def daily_aqi(ds: DailyStats, *, round_inputs: bool = True, required: tuple[str,
     round_inputs : bool
         GB/T 8170 rounding before the IAQI (see :func:`liangshan.standards.air.iaqi`).
     required : tuple of str
-        Statistics that must be valid for the day to be valid (default all seven, our reading of HJ 663 /
-        SPEC §B.4 "all required pollutant daily statistics valid"). A day missing one but with any
-        statistic — complete or not — at IAQI > 100 is counted as a (non-good) valid day.
+        Statistics that must be valid for the day to be valid (default all, our reading of HJ 663 / SPEC §B.4
+        "all required pollutant daily statistics valid"), restricted on each day to the indicators of that
+        day's edition (HJ 633-2026 4.2.2: no O3 1-h). A day missing one is handled by the edition's rule
+        (module docstring: incomplete exceedance for 2012, 5.3.1 for 2026).
+    partial_days : {"count", "exclude"}
+        Whether a day with a missing indicator whose AQI is nevertheless published (> 100) counts as a
+        valid (non-good) monitoring day. Default ``count``: the published AQI already shows the day is not
+        good.
     """
+    if partial_days not in PARTIAL_DAYS:
+        raise ValueError(f"partial_days 应为 count 或 exclude，而不是 {partial_days!r}")
     shape = ds.conc["so2"].shape
     codes = np.broadcast_to(ds.codes[None, :], shape).reshape(-1)
+    rule_5_3_1 = np.broadcast_to(_USES_5_3_1[ds.codes][None, :], shape)
     iaqis: dict[str, np.ndarray] = {}
     for s in STATS:
         p, period = IAQI_OF[s]
         iaqis[s] = iaqi_values(p, ds.conc[s].reshape(-1), period, codes, round_inputs=round_inputs).values
-    all_valid = np.logical_and.reduce([ds.valid(s) for s in required])
+    used = {s: np.broadcast_to(ds.used(s), shape) for s in STATS}
+    valid_used = {s: ds.valid(s) & used[s] for s in STATS}
+    all_valid = np.logical_and.reduce([ds.valid(s) | ~used[s] for s in required])
     any_data = np.logical_or.reduce([~np.isnan(ds.conc[s]) for s in STATS])
-    exceed = np.logical_or.reduce([np.nan_to_num(iaqis[s].reshape(shape), nan=0) > 100 for s in STATS])
+    # HJ 633-2012 (SPEC §B.3): any computed statistic, complete or not, above IAQI 100.
+    exceed_any = np.logical_or.reduce(
+        [used[s] & (np.nan_to_num(iaqis[s].reshape(shape), nan=0) > 100) for s in STATS]
+    )
+    # HJ 633-2026 5.3.1: the AQI of the other (valid) indicators above 100.
+    exceed_others = np.logical_or.reduce(
+        [valid_used[s] & (np.nan_to_num(iaqis[s].reshape(shape), nan=0) > 100) for s in STATS]
+    )
+    exceed = np.where(rule_5_3_1, exceed_others, exceed_any)
     status = np.where(all_valid, 0, np.where(exceed, 1, np.where(any_data, 2, 3))).astype(np.int8)
-    # Valid days use every valid statistic; exceedance days use whatever was computed; invalid days: no AQI.
+    # Valid days use every valid indicator of their edition; exceedance days under 2012 use whatever was
+    # computed, under 2026 (5.3.1) the valid others only; invalid days: no AQI (NA).
+    partial_use = {s: np.where(rule_5_3_1, valid_used[s], used[s]) for s in STATS}
     keep = {
-        s: np.where(((status == 0) & ds.valid(s)) | (status == 1), iaqis[s].reshape(shape), np.nan)
+        s: np.where(
+            ((status == 0) & valid_used[s]) | ((status == 1) & partial_use[s]),
+            iaqis[s].reshape(shape),
+            np.nan,
+        )
         for s in STATS
     }
     res = aqi_from_iaqi({s: keep[s].reshape(-1) for s in STATS}, _LABEL)
-    return DailyResult(ds, {s: iaqis[s].reshape(shape) for s in STATS}, res, status, required, round_inputs)
+    return DailyResult(
+        ds, {s: iaqis[s].reshape(shape) for s in STATS}, res, status, required, round_inputs, partial_days
+    )
 
 
 def daily_stats(
@@ -205,6 +266,7 @@ def daily_stats(
     o3_first_window_start: int = 0,
     round_inputs: bool = True,
     required: tuple[str, ...] = STATS,
+    partial_days: str = "count",
 ) -> DailyResult:
     """Hourly cube → daily statistics → daily AQI, per station or for the area.
 
@@ -215,7 +277,7 @@ def daily_stats(
     area_method : {"hourly", "daily"}
         ``hourly`` (default, SPEC §B.3): area hourly mean → daily statistics; ``daily``: mean of the stations'
         valid daily statistics (UNVERIFIED which HJ 663 mandates).
-    edition, o3_first_window_start, round_inputs, required
+    edition, o3_first_window_start, round_inputs, required, partial_days
         See :func:`daily_statistics` and :func:`daily_aqi`.
     """
     from liangshan.standards.air.cube import area_cube
@@ -230,7 +292,7 @@ def daily_stats(
             if area_method != "daily":
                 raise ValueError("area_method 应为 hourly 或 daily")
             ds = area_daily(ds)
-    return daily_aqi(ds, round_inputs=round_inputs, required=required)
+    return daily_aqi(ds, round_inputs=round_inputs, required=required, partial_days=partial_days)
 
 
 def rounded_conc(res: DailyResult, stat: str) -> np.ndarray:
@@ -257,7 +319,8 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
     cols += [pl.Series(s, rounded_conc(res, s).reshape(-1)).fill_nan(None) for s in STATS]
     cols += [pl.Series(f"n_{s}", ds.count[s].reshape(-1)) for s in STATS]
     need = {s: pl.Series(f"_need_{s}", np.broadcast_to(ds.need[s], (n_s, n_d)).reshape(-1)) for s in STATS}
-    frame = pl.DataFrame(cols + list(need.values()))
+    used = {s: pl.Series(f"_used_{s}", np.broadcast_to(ds.used(s), (n_s, n_d)).reshape(-1)) for s in STATS}
+    frame = pl.DataFrame(cols + list(need.values()) + list(used.values()))
     frame = pl.concat(
         [frame, res.aqi.to_polars(("aqi", "level", "category", "primary_pollutant", "nonattainment"))],
         how="horizontal",
@@ -266,12 +329,18 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
     for s in res.required:
         what = "有效8小时值" if s == "o3_8h" and ds.basis != "area-daily" else unit
         parts.append(
-            pl.when(pl.col(f"n_{s}") < pl.col(f"_need_{s}")).then(
+            pl.when((pl.col(f"n_{s}") < pl.col(f"_need_{s}")) & pl.col(f"_used_{s}")).then(
                 pl.format(f"{_LABEL[s]}{what}{{}}<{{}}", pl.col(f"n_{s}"), pl.col(f"_need_{s}"))
             )
         )
     joined = pl.concat_str(parts, separator="；", ignore_nulls=True)
     status = pl.Series("status", STATUS, dtype=pl.String).gather(res.status.reshape(-1).astype(np.int64))
+    counts = "计入有效天" if res.partial_days == "count" else "不计入有效天"
+    partial = (
+        pl.when(pl.col("edition") == "HJ633-2026")
+        .then(pl.lit(f"缺项，其余污染物 AQI 大于 100 仍发布（HJ 633-2026 5.3.1），{counts}："))
+        .otherwise(pl.lit(f"数据不完整但已超标，{counts}："))
+    )
     return frame.with_columns(
         status,
         pl.Series("valid", res.counted.reshape(-1)),
@@ -280,7 +349,7 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
         .when(pl.lit(status) == "无数据")
         .then(pl.lit("无监测数据"))
         .when(pl.lit(status) == "不完整但超标")
-        .then(pl.lit("数据不完整但已超标，计入有效天：") + joined)
+        .then(partial + joined)
         .otherwise(joined)
         .alias("reason"),
-    ).drop([f"_need_{s}" for s in STATS])
+    ).drop([f"_need_{s}" for s in STATS] + [f"_used_{s}" for s in STATS])

@@ -9,7 +9,9 @@ References
 HJ 633-2012《环境空气质量指数（AQI）技术规定（试行）》表1, 表2.
 HJ 633-2026《环境空气质量指数（AQI）技术规定》表3 (particulate columns changed), clause 4.2.2 (rounding),
 notes b and c (special rules).
-GB 3095-2012《环境空气质量标准》表1, 表4; GB 3095-2026 表1 (class II, transition and final phase).
+HJ 633-2026 4.2.2 (six daily indicators) and 表3 note a (1-h columns for the real-time report only).
+GB 3095-2012《环境空气质量标准》表1, 表2, 表4; GB 3095-2026 表1 (过渡阶段 and final limits, 一级/二级), 表2,
+4.4 (stages), 表4 (validity; page images in shared/standards).
 HJ 663-2013《环境空气质量评价技术规范（试行）》.  See SPEC.md §0, §A, §B.
 """
 
@@ -150,79 +152,189 @@ LEVELS: tuple[Level, ...] = (
 CATEGORIES: tuple[str, ...] = tuple(lv.category for lv in LEVELS)
 
 
+DAILY_INDICATORS = MappingProxyType(
+    {
+        # HJ 633-2012 日报 (SPEC §A.2): five 24-h means, O3 daily maximum 1-h and daily maximum 8-h mean.
+        "HJ633-2012": ("so2", "no2", "pm10", "pm2_5", "co", "o3_1h", "o3_8h"),
+        # HJ 633-2026 4.2.2: SO2, NO2, CO, PM10, PM2.5 日平均 and O3 日最大8小时平均 — six indicators;
+        # 表3 note a: the 1-h columns of SO2, NO2, CO and O3 serve the real-time report (实时报) only.
+        "HJ633-2026": ("so2", "no2", "pm10", "pm2_5", "co", "o3_8h"),
+    }
+)
+"""Daily statistics that enter the daily AQI (日报) of each HJ 633 edition."""
+
+GRADES: tuple[str, ...] = ("一级", "二级")
+"""GB 3095 4.2: 一类区 uses the 一级 limits, 二类区 the 二级 limits."""
+
+
 @dataclass(frozen=True)
 class LimitSet:
-    """GB 3095 class-II (二级) limits of one edition/phase, valid from ``effective`` to ``until``.
+    """GB 3095 concentration limits of one edition/stage, valid from ``effective`` to ``until`` (inclusive).
 
-    Keys are ``(pollutant, statistic)`` with statistic ``annual``, ``24h``, ``8h`` (O3 daily maximum 8-h mean)
-    or ``1h``; values in µg/m³ (CO mg/m³). ``None``: not transcribed (not in SPEC) — reported as "无限值".
+    Keys are ``(pollutant, statistic)`` with statistic ``annual`` (年平均), ``24h`` (日平均/24 小时平均),
+    ``8h`` (O3 日最大8小时平均, GB 3095-2026 3.9), ``1h`` (1 小时平均) or ``season`` (季平均, Pb only);
+    values in µg/m³ (CO mg/m³). ``grade1``/``grade2``: 一级/二级 limits of 表1 (basic items);
+    ``other1``/``other2``: 表2 (other items: ``tsp``, ``nox``, ``pb``, ``bap``). :meth:`name` is the Chinese
+    name shown to users.
     """
 
     code: str
     effective: date
     until: date | None
     grade2: MappingProxyType[tuple[str, str], float | None]
+    grade1: MappingProxyType[tuple[str, str], float | None]
+    other2: MappingProxyType[tuple[str, str], float | None]
+    other1: MappingProxyType[tuple[str, str], float | None]
+    edition: str
+    stage: str
+
+    def name(self, grade: str = "二级") -> str:
+        """Chinese name of edition, stage and grade, e.g. ``GB 3095-2026 过渡阶段 二级``."""
+        return " ".join(part for part in (self.edition, self.stage, grade) if part)
+
+    def values(
+        self, grade: str = "二级", *, other: bool = False
+    ) -> MappingProxyType[tuple[str, str], float | None]:
+        """Limits of ``grade`` (一级/二级): 表1 (basic items) or, with ``other``, 表2."""
+        if grade not in GRADES:
+            raise ValueError(f"未知的浓度限值级别 {grade!r}，应为 一级 或 二级")
+        if other:
+            return self.other1 if grade == "一级" else self.other2
+        return self.grade1 if grade == "一级" else self.grade2
 
 
-_GB2012 = {
-    ("so2", "annual"): 60,
-    ("so2", "24h"): 150,
-    ("so2", "1h"): 500,
-    ("no2", "annual"): 40,
-    ("no2", "24h"): 80,
-    ("no2", "1h"): 200,
-    ("co", "24h"): 4,
-    ("co", "1h"): 10,
-    ("o3", "8h"): 160,
-    ("o3", "1h"): 200,
-    ("pm10", "annual"): 70,
-    ("pm10", "24h"): 150,
-    ("pm2_5", "annual"): 35,
-    ("pm2_5", "24h"): 75,
+def _grades(rows: dict[tuple[str, str], tuple[float, float]]) -> tuple[dict, dict]:
+    return {k: v[0] for k, v in rows.items()}, {k: v[1] for k, v in rows.items()}
+
+
+# GB 3095-2012 表1 (SPEC §B.1), (一级, 二级).
+_GB2012_T1 = {
+    ("so2", "annual"): (20, 60),
+    ("so2", "24h"): (50, 150),
+    ("so2", "1h"): (150, 500),
+    ("no2", "annual"): (40, 40),
+    ("no2", "24h"): (80, 80),
+    ("no2", "1h"): (200, 200),
+    ("co", "24h"): (4, 4),
+    ("co", "1h"): (10, 10),
+    ("o3", "8h"): (100, 160),
+    ("o3", "1h"): (160, 200),
+    ("pm10", "annual"): (40, 70),
+    ("pm10", "24h"): (50, 150),
+    ("pm2_5", "annual"): (15, 35),
+    ("pm2_5", "24h"): (35, 75),
 }
-_GB2026_T = {
-    ("so2", "annual"): None,
-    ("so2", "24h"): 150,
-    ("so2", "1h"): 500,
-    ("no2", "annual"): 40,
-    ("no2", "24h"): 80,
-    ("no2", "1h"): None,
-    ("co", "24h"): 4,
-    ("co", "1h"): None,
-    ("o3", "8h"): 160,
-    ("o3", "1h"): None,
-    ("pm10", "annual"): 60,
-    ("pm10", "24h"): 120,
-    ("pm2_5", "annual"): 30,
-    ("pm2_5", "24h"): 60,
+# GB 3095-2012 表2 (not among the page images in shared/standards; its values are the ones GB 3095-2026 表2
+# keeps, with the NOx values that 表2 notes a/b of the 2026 edition carry over for the transition stage).
+_GB2012_T2 = {
+    ("tsp", "annual"): (80, 200),
+    ("tsp", "24h"): (120, 300),
+    ("nox", "annual"): (50, 50),
+    ("nox", "24h"): (100, 100),
+    ("nox", "1h"): (250, 250),
+    ("pb", "annual"): (0.5, 0.5),
+    ("pb", "season"): (1, 1),
+    ("bap", "annual"): (0.001, 0.001),
+    ("bap", "24h"): (0.0025, 0.0025),
 }
-_GB2026_F = {
-    **_GB2026_T,
-    ("so2", "24h"): 50,
-    ("so2", "1h"): 150,
-    ("no2", "annual"): 30,
-    ("no2", "24h"): 50,
-    ("pm10", "annual"): 50,
-    ("pm10", "24h"): 100,
-    ("pm2_5", "annual"): 25,
-    ("pm2_5", "24h"): 50,
+# GB 3095-2026 表1, 过渡阶段浓度限值 (一级, 二级) — page image GB3095-2026_p3_table1_limits.png.
+_GB2026_T1_TRANSITION = {
+    ("so2", "annual"): (20, 60),
+    ("so2", "24h"): (50, 150),
+    ("so2", "1h"): (150, 500),
+    ("no2", "annual"): (40, 40),
+    ("no2", "24h"): (80, 80),
+    ("no2", "1h"): (200, 200),
+    ("co", "24h"): (4, 4),
+    ("co", "1h"): (10, 10),
+    ("o3", "8h"): (100, 160),
+    ("o3", "1h"): (160, 200),
+    ("pm10", "annual"): (40, 60),
+    ("pm10", "24h"): (50, 120),
+    ("pm2_5", "annual"): (15, 30),
+    ("pm2_5", "24h"): (35, 60),
 }
+# GB 3095-2026 表1, 浓度限值 (final, from 2031-01-01 nationwide, 4.4).
+_GB2026_T1_FINAL = {
+    ("so2", "annual"): (20, 20),
+    ("so2", "24h"): (50, 50),
+    ("so2", "1h"): (150, 150),
+    ("no2", "annual"): (30, 30),
+    ("no2", "24h"): (50, 50),
+    ("no2", "1h"): (200, 200),
+    ("co", "24h"): (4, 4),
+    ("co", "1h"): (10, 10),
+    ("o3", "8h"): (100, 160),
+    ("o3", "1h"): (160, 200),
+    ("pm10", "annual"): (20, 50),
+    ("pm10", "24h"): (50, 100),
+    ("pm2_5", "annual"): (10, 25),
+    ("pm2_5", "24h"): (25, 50),
+}
+# GB 3095-2026 表2 (page image GB3095-2026_p4_table2_transition.png). Notes a/b: NOx annual 50 and 24-h
+# 100 µg/m³ in the transition stage (to 2030-12-31); 40 and 70 afterwards. 4.5: how 表2 applies is decided
+# by the ministry or the provincial government.
+_GB2026_T2_FINAL = {
+    ("tsp", "annual"): (80, 200),
+    ("tsp", "24h"): (120, 300),
+    ("nox", "annual"): (40, 40),
+    ("nox", "24h"): (70, 70),
+    ("nox", "1h"): (250, 250),
+    ("pb", "annual"): (0.5, 0.5),
+    ("pb", "season"): (1, 1),
+    ("bap", "annual"): (0.001, 0.001),
+    ("bap", "24h"): (0.0025, 0.0025),
+}
+_GB2026_T2_TRANSITION = {**_GB2026_T2_FINAL, ("nox", "annual"): (50, 50), ("nox", "24h"): (100, 100)}
+
+
+def _limit_set(
+    code: str, effective: date, until: date | None, t1: dict, t2: dict, edition: str, stage: str
+) -> LimitSet:
+    g1, g2 = _grades(t1)
+    o1, o2 = _grades(t2)
+    return LimitSet(
+        code,
+        effective,
+        until,
+        MappingProxyType(g2),
+        MappingProxyType(g1),
+        MappingProxyType(o2),
+        MappingProxyType(o1),
+        edition,
+        stage,
+    )
+
+
 GB3095_LIMITS = MappingProxyType(
     {
-        "GB3095-2012": LimitSet(
-            "GB3095-2012", date(2012, 2, 29), date(2026, 2, 28), MappingProxyType(_GB2012)
+        "GB3095-2012": _limit_set(
+            "GB3095-2012", date(2012, 2, 29), date(2026, 2, 28), _GB2012_T1, _GB2012_T2, "GB 3095-2012", ""
         ),
-        "GB3095-2026-过渡阶段": LimitSet(
-            "GB3095-2026-过渡阶段", date(2026, 3, 1), date(2030, 12, 31), MappingProxyType(_GB2026_T)
+        # GB 3095-2026 4.4: 过渡阶段 from the effective date (2026-03-01) to 2030-12-31.
+        "GB3095-2026-过渡阶段": _limit_set(
+            "GB3095-2026-过渡阶段",
+            date(2026, 3, 1),
+            date(2030, 12, 31),
+            _GB2026_T1_TRANSITION,
+            _GB2026_T2_TRANSITION,
+            "GB 3095-2026",
+            "过渡阶段",
         ),
-        "GB3095-2026": LimitSet("GB3095-2026", date(2031, 1, 1), None, MappingProxyType(_GB2026_F)),
+        "GB3095-2026": _limit_set(
+            "GB3095-2026", date(2031, 1, 1), None, _GB2026_T1_FINAL, _GB2026_T2_FINAL, "GB 3095-2026", ""
+        ),
     }
 )
 
 
 @dataclass(frozen=True)
 class Validity:
-    """Data-validity thresholds (GB 3095-2012 表4 / HJ 663-2013; SPEC §B.2–B.3, UNVERIFIED from memory).
+    """Data-validity thresholds (GB 3095 表4 / HJ 663).
+
+    GB 3095-2026 表4 (read from the page image) confirms the 24-h (≥ 20 hourly values), 8-h (≥ 6 hourly
+    values) and annual (≥ 324 daily values, ≥ 27 per month, 25 in February) thresholds; the 14-of-17 window
+    rule and the O3 1-h daily maximum rule are HJ 663-2013 practice (SPEC §B.3, UNVERIFIED).
 
     Attributes (counts)
     -------------------
