@@ -17,10 +17,10 @@ from sqlalchemy import select
 from websupport import Site, login, make_site
 
 from liangshan.catalog import load_catalog
+from liangshan.services.assessment import unit_completeness
 from liangshan.store.db import session_scope
 from liangshan.store.models import AssessmentRound, AuditLog
 from liangshan.web.app import create_app
-from liangshan.services.assessment import unit_completeness
 
 R, OTHER = "411224", "900001"
 
