@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan import __version__
-from liangshan.assess import Assessment, assess
+from liangshan.assess import Assessment
 from liangshan.assess.index import SCORE_LABEL, IndicatorResult
 from liangshan.assess.rules import NA, PASS
 from liangshan.assess.values import Observation, YearValue, display_value
@@ -28,6 +28,7 @@ from liangshan.catalog import Catalog, Indicator, load_catalog
 from liangshan.report.cases import Case, CaseLibrary, load_cases
 from liangshan.report.gaps import PROBLEM_VERDICTS, Gap, analyse, fmt_value
 from liangshan.report.measures import SUPPLIER, MeasureLibrary, load_measures, resolve_deadline
+from liangshan.services.assessment import PENDING, Completeness, assess_region, unit_completeness
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import (
     AssessmentRound,
@@ -37,10 +38,9 @@ from liangshan.store.models import (
     Review,
     Submission,
     SubmissionEvidence,
-    Unit,
     User,
 )
-from liangshan.store.regions import get_region, open_round, overrides, profile
+from liangshan.store.regions import get_region, open_round, overrides
 from liangshan.store.submissions import approved_observations
 
 RULE_TEXT = {
@@ -291,16 +291,20 @@ class StoreFacts:
     submissions: Mapping[int, dict[str, Any]]  # id → {item, year, version, provenance, created_by}
     approvals: Mapping[int, tuple[str, str]]  # submission id → (approver display name, ISO date)
     evidence: Mapping[int, tuple[tuple[str, str, int], ...]]  # submission id → (filename, sha256, size)
-    latest_status: Mapping[tuple[str, int], str]  # newest version's status per item-year
-    units: tuple[str, ...]  # the region's unit names in their order
-    unit_aliases: Mapping[str, str]  # alias → unit name
+    completeness: Completeness  # per unit, each element under its first supplier
     overrides: Mapping[int, Mapping[str, Any]]
 
 
 def collect(
-    session: Session, region_code: str, years: Sequence[int] | None = None, round_id: int | None = None
+    session: Session,
+    region_code: str,
+    years: Sequence[int] | None = None,
+    round_id: int | None = None,
+    aliases: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
 ) -> StoreFacts:
-    """Read the store facts for a report of ``region_code`` (the round's years unless ``years``)."""
+    """Read the store facts for a report of ``region_code`` (the round's years unless ``years``);
+    ``aliases`` are other spellings of unit names (the measures library's)."""
     region = get_region(session, region_code)
     rnd: AssessmentRound | None
     try:
@@ -371,16 +375,17 @@ def collect(
         .where(SubmissionEvidence.submission_id.in_(ids))
     ).all():
         ev.setdefault(sid, []).append((e.filename, e.sha256, e.size))
-    status: dict[tuple[str, int], tuple[int, str]] = {}
-    for item, year, version, st in session.execute(
-        select(Submission.item_code, Submission.year, Submission.version, Submission.status).where(
-            Submission.region_code == region_code, Submission.year.in_(list(ys))
-        )
-    ).all():
-        if (item, year) not in status or version > status[(item, year)][0]:
-            status[(item, year)] = (version, st)
-    units = list(session.scalars(select(Unit).where(Unit.region_code == region_code).order_by(Unit.sort)))
-    aliases = {a: u.name for u in units for a in (u.aliases or [])}
+    # the round's deadline only when the report covers exactly the round's years (as ``rf``)
+    comp = unit_completeness(
+        session,
+        catalog or load_catalog(),
+        region_code,
+        rnd if rf.id is not None else None,
+        years=ys,
+        approved=obs.keys(),
+        lead_only=True,
+        aliases=aliases,
+    )
     return StoreFacts(
         facts,
         rf,
@@ -388,9 +393,7 @@ def collect(
         subs,
         approvals,
         {k: tuple(sorted(v)) for k, v in ev.items()},
-        {k: v[1] for k, v in status.items()},
-        tuple(u.name for u in units),
-        aliases,
+        comp,
         overrides(session, region_code),
     )
 
@@ -585,34 +588,20 @@ def _plans(
     return tuple(plans)
 
 
-def _completeness(a: Assessment, facts: StoreFacts, lib: MeasureLibrary) -> tuple[UnitCompleteness, ...]:
-    """Per supplying unit (first supplier of each data element): approved, pending and missing figures."""
-
-    def canon(u: str) -> str:
-        u = lib.canonical(u)
-        return facts.unit_aliases.get(u, u)
-
-    per: dict[str, dict[str, Any]] = {}
-    for el in a.catalog.data_elements:
-        unit = canon(el.suppliers[0]) if el.suppliers else "未指定单位"
-        d = per.setdefault(unit, {"expected": 0, "approved": 0, "pending": 0, "missing": []})
-        for y in a.years:
-            d["expected"] += 1
-            if (el.code, y) in facts.observations:
-                d["approved"] += 1
-            elif facts.latest_status.get((el.code, y)) in ("submitted", "reopened", "draft"):
-                d["pending"] += 1
-                d["missing"].append(f"{y}年{el.name}（待审核）")
-            else:
-                d["missing"].append(f"{y}年{el.name}")
-    order = {u: i for i, u in enumerate(facts.units)}
-    out = [
-        UnitCompleteness(
-            u, d["expected"], d["approved"], d["pending"], d["expected"] - d["approved"], tuple(d["missing"])
+def _completeness(facts: StoreFacts) -> tuple[UnitCompleteness, ...]:
+    """Per supplying unit (first supplier of each data element): approved, pending and missing figures
+    (:func:`liangshan.services.assessment.unit_completeness`); "approved" is an approved value in force."""
+    out = []
+    for u in facts.completeness.units:
+        cells = u.cells()
+        missing = tuple(
+            f"{c.year}年{item.name}" + ("（待审核）" if c.status in PENDING else "")
+            for item, c in cells
+            if not c.in_force
         )
-        for u, d in per.items()
-    ]
-    out.sort(key=lambda c: (order.get(c.unit, len(order)), c.unit))
+        out.append(
+            UnitCompleteness(u.unit, len(cells), u.in_force, u.pending, len(cells) - u.in_force, missing)
+        )
     return tuple(out)
 
 
@@ -711,7 +700,7 @@ def build_content(
         problems=_plans(sections, lib, facts.round),
         not_applicable=tuple(s for s in sections if s.verdict == NA),
         cases=tuple(case_lib.for_region(facts.region.code)),
-        completeness=_completeness(a, facts, lib),
+        completeness=_completeness(facts),
         sources=_sources(a, facts),
         target_year=ty,
         score=a.score(),
@@ -735,12 +724,11 @@ def load_content(
 
     ensure_db(url)
     cat = catalog or load_catalog()
+    lib = options.get("measures") or load_measures()
     with session_scope(url) as s:
-        facts = collect(s, region, years, round_id)
-        region_row = get_region(s, region)
-        prof = profile(region_row)
-    ys = list(range(facts.round.start_year, facts.round.end_year + 1))
-    a = assess(cat, prof, ys, facts.observations, facts.overrides, weights)
+        facts = collect(s, region, years, round_id, aliases=lib.aliases, catalog=cat)
+        ys = list(range(facts.round.start_year, facts.round.end_year + 1))
+        a = assess_region(s, cat, region, ys, weights=dict(weights) if weights is not None else None)
     return build_content(a, facts, **options)
 
 

@@ -17,15 +17,11 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog
 from liangshan.services.checks import EntryError, check_note
-from liangshan.services.permissions import STATUS_LABELS, Actor, check_office, check_region
+from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.queries import (
-    SUBMITTED,
     current_round,
-    is_overdue,
-    latest_map,
     round_dict,
     round_years,
-    unit_elements,
 )
 from liangshan.services.workspace import Workspace
 from liangshan.store.errors import ConflictError, NotFoundError, TransitionError
@@ -90,35 +86,12 @@ def completeness(
     session: Session, catalog: Catalog, rnd: AssessmentRound, today: date | None = None, items: bool = False
 ) -> list[dict[str, Any]]:
     """Per unit of the round's region: expected element-years (catalog responsibility table × the
-    round's years), submitted, approved, returned, drafts, missing, overdue; optionally each item."""
-    years = round_years(rnd)
-    latest = latest_map(session, rnd.region_code, years)
-    rows = []
-    for unit, els in unit_elements(session, catalog, rnd.region_code):
-        c = dict.fromkeys(_COUNTS, 0)
-        listed = []
-        for e in els:
-            cells = []
-            for y in years:
-                sub = latest.get((e.code, y))
-                st = sub.status if sub else None
-                late = is_overdue(rnd, st, today)
-                c["expected"] += 1
-                c["submitted"] += st in SUBMITTED
-                c["approved"] += st == "approved"
-                c["returned"] += st == "returned"
-                c["draft"] += st == "draft"
-                c["missing"] += sub is None
-                c["overdue"] += late
-                cells.append({"year": y, "status": st, "status_label": STATUS_LABELS.get(st, str(st)),
-                              "version": sub.version if sub else 0, "overdue": late})  # fmt: skip
-            listed.append({"code": e.code, "name": e.name, "years": cells})
-        pct = round(100 * c["approved"] / c["expected"], 1) if c["expected"] else 0.0
-        row: dict[str, Any] = {"unit_id": unit.id, "unit": unit.name, "due": rnd.deadline, **c}
-        row["approved_pct"] = pct
-        if items:
-            row["items"] = listed
-        rows.append(row)
+    round's years), submitted, approved, returned, drafts, missing, overdue; optionally each item
+    (:func:`liangshan.services.assessment.unit_completeness`, the one implementation)."""
+    from liangshan.services.assessment import unit_completeness
+
+    found = unit_completeness(session, catalog, rnd.region_code, rnd, today=today)
+    rows: list[dict[str, Any]] = found.to_dict(items)["units"]
     return rows
 
 

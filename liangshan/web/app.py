@@ -32,6 +32,7 @@ from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
 from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
 from liangshan.web.middleware import SessionHeaders
+from liangshan.web.schemas import ERROR_RESPONSES
 from liangshan.web.security import (
     LoginThrottle,
     SessionCodec,
@@ -139,6 +140,7 @@ def create_app(
         docs_url=None,  # the stock pages load scripts from a CDN; /api/docs is served locally instead
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        responses=ERROR_RESPONSES,  # the JSON bodies of refusals (the handlers below)
     )
     app.state.ctx = ctx
     env = Environment(

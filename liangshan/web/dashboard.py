@@ -14,27 +14,21 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from liangshan.assess import assess
 from liangshan.assess.index import Assessment
 from liangshan.assess.values import indicator_key
 from liangshan.catalog.models import Catalog, Indicator
+from liangshan.services.assessment import assess_region, unit_completeness
 from liangshan.services.queries import (
-    SUBMITTED,
     current_round,
     evidence_of,
     fmt_value,
-    is_overdue,
-    latest_map,
     round_dict,
     round_years,
     submission_dict,
-    unit_elements,
 )
 from liangshan.store.models import AssessmentRound, Evidence, Submission
-from liangshan.store.regions import get_region, overrides, profile
-from liangshan.store.submissions import approved_observations
+from liangshan.store.regions import get_region
 from liangshan.web.context import WebContext
 
 VERDICT_CLASS = {
@@ -45,53 +39,6 @@ VERDICT_CLASS = {
     "不适用": "na",
 }
 AT_RISK = ("未达标", "基本达标", "数据缺失")
-
-
-def _assessment(
-    session: Session, catalog: Catalog, region: str, years: list[int], pending: bool
-) -> Assessment:
-    reg = get_region(session, region)
-    obs = approved_observations(session, region, years, include_pending=pending)
-    return assess(catalog, profile(reg), years, obs, overrides(session, region))
-
-
-def completeness(
-    session: Session,
-    catalog: Catalog,
-    region: str,
-    today: date | None = None,
-    latest: dict[tuple[str, int], Submission] | None = None,
-) -> dict[str, Any]:
-    """Per unit: expected element-years, submitted, approved, returned, drafts, missing, overdue."""
-    rnd = current_round(session, region)
-    years = round_years(rnd)
-    if latest is None:
-        latest = latest_map(session, region, years)
-    rows = []
-    for unit, els in unit_elements(session, catalog, region):
-        c = {
-            "expected": 0,
-            "submitted": 0,
-            "approved": 0,
-            "returned": 0,
-            "draft": 0,
-            "missing": 0,
-            "overdue": 0,
-        }
-        for e in els:
-            for y in years:
-                sub = latest.get((e.code, y))
-                st = sub.status if sub else None
-                c["expected"] += 1
-                c["submitted"] += st in SUBMITTED
-                c["approved"] += st == "approved"
-                c["returned"] += st == "returned"
-                c["draft"] += st == "draft"
-                c["missing"] += sub is None
-                c["overdue"] += is_overdue(rnd, st, today)
-        pct = round(100 * c["approved"] / c["expected"], 1) if c["expected"] else 0.0
-        rows.append({"unit_id": unit.id, "unit": unit.name, **c, "approved_pct": pct})
-    return {"round": round_dict(rnd), "units": rows}
 
 
 @dataclass(frozen=True)
@@ -118,7 +65,7 @@ def region_state(ctx: WebContext, region: str, pending: bool = False) -> RegionS
         reg = get_region(s, region)
         rnd = current_round(s, region)
         years = round_years(rnd) or [date.today().year - 1]
-        res = _assessment(s, ctx.catalog, region, years, pending)
+        res = assess_region(s, ctx.catalog, region, years, include_pending=pending)
         rows = list(
             s.scalars(
                 select(Submission)
@@ -131,7 +78,7 @@ def region_state(ctx: WebContext, region: str, pending: bool = False) -> RegionS
             versions.setdefault((v.item_code, v.year), []).append(v)
         latest = {k: vs[-1] for k, vs in versions.items()}
         ev = evidence_of(s, [v.id for v in rows])
-        comp = completeness(s, ctx.catalog, region, latest=latest)
+        comp = unit_completeness(s, ctx.catalog, region, rnd, latest=latest).to_dict()
     state = RegionState(
         region={"code": reg.code, "name": reg.name, "terrain_zone": reg.terrain_zone},
         round=rnd,

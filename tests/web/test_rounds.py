@@ -17,10 +17,10 @@ from sqlalchemy import select
 from websupport import Site, login, make_site
 
 from liangshan.catalog import load_catalog
+from liangshan.services.assessment import unit_completeness
 from liangshan.store.db import session_scope
 from liangshan.store.models import AssessmentRound, AuditLog
 from liangshan.web.app import create_app
-from liangshan.web.dashboard import completeness as dashboard_completeness
 
 R, OTHER = "411224", "900001"
 
@@ -186,7 +186,7 @@ def test_completeness_per_unit_deadline_and_overdue(site: Site, web: Any) -> Non
         "eco_compensation_revenue", "fiscal_revenue", "market_issued", "eco_env_investment"]  # fmt: skip
     # the same numbers as the dashboard's completeness of the current round
     with session_scope(site.url) as s:
-        dash = {u["unit"]: u for u in dashboard_completeness(s, load_catalog(), R)["units"]}
+        dash = {u["unit"]: u for u in unit_completeness(s, load_catalog(), R).to_dict()["units"]}
     for name, u in units.items():
         assert {k: u[k] for k in ("expected", "submitted", "approved", "missing")} == {
             k: dash[name][k] for k in ("expected", "submitted", "approved", "missing")

@@ -14,18 +14,19 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from liangshan.services.permissions import Actor, check_view
-from liangshan.services.queries import current_round, evidence_of, item_detail, submission_dict
+from liangshan.services.queries import evidence_of, item_detail, submission_dict
 from liangshan.services.uploads import check_upload
 from liangshan.services.values import review, save_entry, upload_evidence
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Submission
 from liangshan.web import excel
-from liangshan.web.dashboard import completeness
+from liangshan.web import schemas as sc
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, scope_regions
 from liangshan.web.routes.dashboard import dashboard_for
-from liangshan.web.routes.entry import evidence_download, list_context
-from liangshan.web.routes.excel import excel_template
-from liangshan.web.routes.indicator import indicator_for
+from liangshan.web.routes.entry import check_context, evidence_download, item_context, list_context
+from liangshan.web.routes.excel import XLSX, excel_context, excel_template
+from liangshan.web.routes.indicator import indicator_for, indicator_list_context
+from liangshan.web.routes.report import report_context
 from liangshan.web.routes.review import TABS, queue_context
 
 router = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
@@ -52,12 +53,19 @@ class ConfirmBody(BaseModel):
     token: str = Field(max_length=60)
 
 
-@router.get("/regions", tags=["地区"], summary="可访问的地区（地区切换）")
+@router.get(
+    "/regions", tags=["地区"], summary="可访问的地区（地区切换）", response_model=list[sc.RegionOption]
+)
 def api_regions(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     return scope_regions(request, actor)
 
 
-@router.get("/worklist", tags=["填报"], summary="填报清单：数据元素 × 年份的状态、版本、截止日期和可执行操作")
+@router.get(
+    "/worklist",
+    tags=["填报"],
+    summary="填报清单：数据元素 × 年份的状态、版本、截止日期和可执行操作（页面 /entry）",
+    response_model=sc.Worklist,
+)
 def api_worklist(
     request: Request, actor: ActorDep, region: str | None = None, unit: int | None = None
 ) -> dict[str, Any]:
@@ -65,7 +73,32 @@ def api_worklist(
 
 
 @router.get(
-    "/items/{item}/{year}", tags=["填报"], summary="一项数据一年的全部版本、佐证、审核记录和可执行操作"
+    "/items/{item}",
+    tags=["填报"],
+    summary="一项数据评估批次各年份的版本、佐证、审核记录和可用计算器（页面 /entry/{item}）",
+    response_model=sc.ItemPage,
+)
+def api_item_page(request: Request, actor: ActorDep, item: str, region: str | None = None) -> dict[str, Any]:
+    return item_context(request, actor, item, region)
+
+
+@router.get(
+    "/items/{item}/{year}/check",
+    tags=["填报"],
+    summary="填报时的即时检查（范围、变化幅度、备注要求），不写入（页面片段 /entry/{item}/{year}/check）",
+    response_model=sc.Checks,
+)
+def api_item_check(
+    request: Request, actor: ActorDep, item: str, year: int, region: str, value: str = "", note: str = ""
+) -> dict[str, Any]:
+    return {"checks": check_context(request, actor, item, year, region, value, note)}
+
+
+@router.get(
+    "/items/{item}/{year}",
+    tags=["填报"],
+    summary="一项数据一年的全部版本、佐证、审核记录和可执行操作",
+    response_model=sc.ItemDetail,
 )
 def api_item(
     request: Request, actor: ActorDep, item: str, year: int, region: str | None = None
@@ -80,7 +113,13 @@ def api_item(
         return item_detail(s, ctx.catalog, actor, code, item, year)
 
 
-@router.post("/items/{item}/{year}", tags=["填报"], status_code=201, summary="保存草稿或提交一个新版本")
+@router.post(
+    "/items/{item}/{year}",
+    tags=["填报"],
+    status_code=201,
+    summary="保存草稿或提交一个新版本",
+    response_model=sc.SaveOut,
+)
 def api_save(request: Request, actor: ActorDep, item: str, year: int, body: EntryBody) -> dict[str, Any]:
     out = save_entry(
         ctx_of(request),
@@ -104,7 +143,11 @@ def api_save(request: Request, actor: ActorDep, item: str, year: int, body: Entr
 
 
 @router.post(
-    "/evidence", tags=["佐证材料"], status_code=201, summary="上传佐证材料（按内容判断类型，限大小）"
+    "/evidence",
+    tags=["佐证材料"],
+    status_code=201,
+    summary="上传佐证材料（按内容判断类型，限大小）",
+    response_model=sc.EvidenceStored,
 )
 def api_evidence(
     request: Request,
@@ -117,12 +160,25 @@ def api_evidence(
     return upload_evidence(ctx, actor, region, up)
 
 
-@router.get("/evidence/{evidence_id}", tags=["佐证材料"], summary="下载佐证材料（仅限有权查看的用户）")
+@router.get(
+    "/evidence/{evidence_id}",
+    tags=["佐证材料"],
+    summary="下载佐证材料（仅限有权查看的用户）",
+    response_class=Response,
+    responses={
+        200: {"description": "文件内容（按上传时的类型）", "content": {"application/octet-stream": {}}}
+    },
+)
 def api_evidence_download(request: Request, actor: ActorDep, evidence_id: int) -> Response:
     return evidence_download(request, actor, evidence_id)
 
 
-@router.get("/submissions/{submission_id}", tags=["审核"], summary="一个版本及其所在数据项的可执行操作")
+@router.get(
+    "/submissions/{submission_id}",
+    tags=["审核"],
+    summary="一个版本及其所在数据项的可执行操作",
+    response_model=sc.SubmissionView,
+)
 def api_submission(request: Request, actor: ActorDep, submission_id: int) -> dict[str, Any]:
     ctx = ctx_of(request)
     with ctx.read() as s:
@@ -142,13 +198,17 @@ def api_submission(request: Request, actor: ActorDep, submission_id: int) -> dic
     "/submissions/{submission_id}/actions",
     tags=["审核"],
     summary="审核通过 / 退回 / 重新打开 / 提交草稿 / 评论",
+    response_model=sc.SubmissionOut,
 )
 def api_action(request: Request, actor: ActorDep, submission_id: int, body: ActionBody) -> dict[str, Any]:
     return review(ctx_of(request), actor, submission_id, body.action, body.reason, body.expected_version)
 
 
 @router.get(
-    "/review", tags=["审核"], summary="审核队列（pending 待审、returned 已退回、approved 已通过、draft 草稿）"
+    "/review",
+    tags=["审核"],
+    summary="审核队列（pending 待审、returned 已退回、approved 已通过、draft 草稿）（页面 /review）",
+    response_model=sc.ReviewQueue,
 )
 def api_review(
     request: Request,
@@ -161,7 +221,13 @@ def api_review(
     return {k: v for k, v in data.items() if k not in ("tabs", "counts")}
 
 
-@router.get("/dashboard", tags=["总览"], summary="两山指数总览：各指标达标情况、趋势、单位完成度、风险指标")
+@router.get(
+    "/dashboard",
+    tags=["总览"],
+    summary="两山指数总览：各指标达标情况、趋势、单位完成度、风险指标（页面 /dashboard）",
+    response_model=sc.Dashboard,
+    response_model_exclude_unset=True,
+)
 def api_dashboard(
     request: Request, actor: ActorDep, region: str | None = None, pending: bool = False
 ) -> dict[str, Any]:
@@ -169,7 +235,21 @@ def api_dashboard(
 
 
 @router.get(
-    "/indicators/{ind_id}", tags=["总览"], summary="指标详情：定义、目标、规则、数值、佐证、来源和历史"
+    "/indicators",
+    tags=["总览"],
+    summary="评估指标列表；责任单位只见本单位负责的指标（页面 /indicators）",
+    response_model=sc.IndicatorList,
+)
+def api_indicators(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
+    return indicator_list_context(request, actor, region)
+
+
+@router.get(
+    "/indicators/{ind_id}",
+    tags=["总览"],
+    summary="指标详情：定义、目标、规则、数值、佐证、来源和历史（页面 /indicator/{ind_id}）",
+    response_model=sc.IndicatorPage,
+    response_model_exclude_unset=True,
 )
 def api_indicator(
     request: Request, actor: ActorDep, ind_id: int, region: str | None = None, pending: bool = False
@@ -177,24 +257,45 @@ def api_indicator(
     return indicator_for(request, actor, ind_id, region, pending)
 
 
-@router.get("/completeness", tags=["总览"], summary="各单位完成度：应报、已报、已通过、退回、逾期")
+@router.get(
+    "/completeness",
+    tags=["总览"],
+    summary="各单位完成度：应报、已报、已通过、退回、逾期（责任单位只见本单位）",
+    response_model=sc.Completeness,
+    response_model_exclude_unset=True,
+)
 def api_completeness(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
-    ctx = ctx_of(request)
-    code = pick_region(request, actor, region)
-    if actor.is_unit:
-        data = dashboard_for(request, actor, code, False)
-        return data["completeness"]
-    with ctx.read() as s:
-        current_round(s, code)
-        return completeness(s, ctx.catalog, code)
+    data: dict[str, Any] = dashboard_for(request, actor, region, False)["completeness"]
+    return data
 
 
-@router.get("/excel/template", tags=["Excel"], summary="下载某单位的填报模板（办公室）")
+@router.get(
+    "/excel/template",
+    tags=["Excel"],
+    summary="下载某单位的填报模板（办公室）",
+    response_class=Response,
+    responses={200: {"description": "Excel 模板（.xlsx）", "content": {XLSX: {}}}},
+)
 def api_excel_template(request: Request, actor: ActorDep, unit: int, region: str | None = None) -> Response:
     return excel_template(request, actor, unit, region)
 
 
-@router.post("/excel/preview", tags=["Excel"], summary="上传填好的模板，返回预览和逐格错误（不写入）")
+@router.get(
+    "/excel",
+    tags=["Excel"],
+    summary="可下载填报模板的各单位及其数据元素个数（办公室，页面 /excel）",
+    response_model=sc.ExcelPage,
+)
+def api_excel(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
+    return excel_context(request, actor, region)
+
+
+@router.post(
+    "/excel/preview",
+    tags=["Excel"],
+    summary="上传填好的模板，返回预览和逐格错误（不写入）",
+    response_model=sc.ImportPreview,
+)
 def api_excel_preview(
     request: Request, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -206,9 +307,24 @@ def api_excel_preview(
     return excel.preview(ctx, actor, up.data)
 
 
-@router.post("/excel/confirm", tags=["Excel"], summary="确认写入预览过的导入（全部写入或全部不写）")
+@router.post(
+    "/excel/confirm",
+    tags=["Excel"],
+    summary="确认写入预览过的导入（全部写入或全部不写）",
+    response_model=sc.ImportDone,
+)
 def api_excel_confirm(request: Request, actor: ActorDep, body: ConfirmBody) -> dict[str, Any]:
     return excel.confirm(ctx_of(request), actor, body.token)
+
+
+@router.get(
+    "/report",
+    tags=["报告"],
+    summary="情况说明技术报告：可选格式和本人发起的生成任务（办公室，页面 /report）",
+    response_model=sc.ReportPage,
+)
+def api_report(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
+    return report_context(request, actor, region)
 
 
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)

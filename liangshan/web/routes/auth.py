@@ -13,6 +13,7 @@ from liangshan.services.accounts import password_fingerprint, verify_password
 from liangshan.services.permissions import Actor
 from liangshan.store.models import User
 from liangshan.store.submissions import audit
+from liangshan.web import schemas as sc
 from liangshan.web.context import WebContext
 from liangshan.web.deps import (
     csrf_protect,
@@ -96,7 +97,13 @@ class LoginBody(BaseModel):
     password: str = Field(max_length=500)
 
 
-@router.post("/api/login", tags=["账号"], summary="登录（返回 CSRF 令牌，写操作须带 X-CSRF-Token 头）")
+@router.post(
+    "/api/login",
+    tags=["账号"],
+    summary="登录（返回 CSRF 令牌，写操作须带 X-CSRF-Token 头）",
+    response_model=sc.LoginOut,
+    responses={401: {"model": sc.ErrorBody}, 429: {"model": sc.ErrorBody, "description": "登录失败次数过多"}},
+)
 def api_login(request: Request, body: LoginBody) -> Response:
     ctx = ctx_of(request)
     try:
@@ -111,13 +118,13 @@ def api_login(request: Request, body: LoginBody) -> Response:
     )
 
 
-@router.post("/api/logout", tags=["账号"], summary="退出登录")
+@router.post("/api/logout", tags=["账号"], summary="退出登录", response_model=sc.Ok)
 def api_logout(request: Request) -> dict[str, Any]:
     request.state.session_out = "clear"
     return {"ok": True}
 
 
-@router.get("/api/me", tags=["账号"], summary="当前用户、角色、单位、可访问地区")
+@router.get("/api/me", tags=["账号"], summary="当前用户、角色、单位、可访问地区", response_model=sc.Me)
 def api_me(actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
     return {
         "username": actor.username,

@@ -83,7 +83,13 @@ def item_context(request: Request, actor: Actor, item: str, region: str | None) 
         details = [item_detail(s, ctx.catalog, actor, code, item, y) for y in years]
     # 上传原始数据计算: offered to those who may enter the item
     calcs = [] if edit_denial(actor, ctx.catalog, code, item) else calculators.for_item(item)
-    return {"region": code, "item": item, "details": details, "years": years, "calculators": calcs}
+    return {
+        "region": code,
+        "item": item,
+        "details": details,
+        "years": years,
+        "calculators": [{"key": c.key, "title": c.title} for c in calcs],
+    }
 
 
 @router.get("/entry/{item}")
@@ -149,11 +155,10 @@ def entry_save(
     return redirect(request, f"/entry/{quote(item)}?region={quote(region)}#y{year}", (kind, msg))
 
 
-@router.get("/entry/{item}/{year}/check")
-def entry_check(
-    request: Request, actor: ActorDep, item: str, year: int, region: str, value: str = "", note: str = ""
-) -> Response:
-    """Inline checks while typing (HTMX fragment); writes nothing."""
+def check_context(
+    request: Request, actor: Actor, item: str, year: int, region: str, value: str, note: str
+) -> list[dict[str, str]]:
+    """The checks of a value being typed (range, change from last year, note required); writes nothing."""
     ctx = ctx_of(request)
     try:
         el, ind = resolve_item(ctx.catalog, item)
@@ -171,6 +176,15 @@ def entry_check(
                 checks.append({"level": "warning", "message": "有提示时，提交前须填写备注说明原因"})
         except EntryError as e:
             checks = [{"level": "error", "message": str(e)}]
+    return checks
+
+
+@router.get("/entry/{item}/{year}/check")
+def entry_check(
+    request: Request, actor: ActorDep, item: str, year: int, region: str, value: str = "", note: str = ""
+) -> Response:
+    """Inline checks while typing (HTMX fragment); writes nothing."""
+    checks = check_context(request, actor, item, year, region, value, note)
     return render(request, "_checks.html", {"checks": checks})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -39,8 +39,8 @@ def xlsx_response(name: str, data: bytes) -> Response:
     )
 
 
-@router.get("/excel")
-def excel_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+def excel_context(request: Request, actor: Actor, region: str | None) -> dict[str, Any]:
+    """The units of the region whose templates the office can download (with their element counts)."""
     check_office(actor, "使用 Excel 导入导出")
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
@@ -49,7 +49,13 @@ def excel_page(request: Request, actor: ActorDep, region: str | None = None) -> 
             {"id": u.id, "name": u.name, "elements": len(els)}
             for u, els in unit_elements(s, ctx.catalog, code)
         ]
-    return render(request, "excel.html", {"region": code, "units": units, "plan": None, "error": None})
+    return {"region": code, "units": units}
+
+
+@router.get("/excel")
+def excel_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    data = excel_context(request, actor, region)
+    return render(request, "excel.html", {**data, "plan": None, "error": None})
 
 
 @router.get("/excel/template")

@@ -37,12 +37,30 @@ def indicator_for(
     return indicator_page(ctx_of(request), ind, code, pending)
 
 
-@router.get("/indicators")
-def indicator_list(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+def indicator_list_context(request: Request, actor: Actor, region: str | None) -> dict[str, Any]:
+    """The indicators the user sees (a unit user: those its unit is responsible for), catalog order."""
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
-    inds = visible_indicators(actor, ctx.catalog)
-    return render(request, "indicators.html", {"region": code, "indicators": inds, "catalog": ctx.catalog})
+    cat = ctx.catalog
+    rows = [
+        {
+            "id": i.id,
+            "name": i.name,
+            "goal": cat.goal_of(i).name,
+            "category": cat.category(i.category).name,
+            "unit": i.unit,
+            "target": i.target.text,
+            "responsible_units": list(i.responsible_units),
+        }
+        for i in visible_indicators(actor, cat)
+    ]
+    return {"region": code, "indicators": rows}
+
+
+@router.get("/indicators")
+def indicator_list(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    data = indicator_list_context(request, actor, region)
+    return render(request, "indicators.html", data)
 
 
 @router.get("/indicator/{ind_id}")

@@ -36,12 +36,17 @@ def own_job(request: Request, actor: Actor, job_id: str) -> Job:
     return job
 
 
-@router.get("/report")
-def report_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+def report_context(request: Request, actor: Actor, region: str | None) -> dict[str, Any]:
+    """The report formats and the user's report jobs of the region (newest first)."""
     check_office(actor, "生成情况说明技术报告")
     code = pick_region(request, actor, region)
     mine = [j.to_dict() for j in jobs_of(request).all() if j.owner == actor.username and j.region == code]
-    return render(request, "report.html", {"region": code, "formats": FORMATS, "jobs": mine[::-1]})
+    return {"region": code, "formats": dict(FORMATS), "jobs": mine[::-1]}
+
+
+@router.get("/report")
+def report_page(request: Request, actor: ActorDep, region: str | None = None) -> Response:
+    return render(request, "report.html", report_context(request, actor, region))
 
 
 @router.post("/report/jobs")

@@ -22,6 +22,7 @@ from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.store.boundaries import BoundaryError, boundaries_path, read_boundaries
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.rollup_queries import data_years, default_window, rollup_of
+from liangshan.web import schemas as sc
 from liangshan.web.dashboard import VERDICT_CLASS
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, render
 
@@ -141,7 +142,10 @@ def regions_page(
 
 
 @router.get(
-    "/api/rollup/{code}", tags=["汇总"], summary="地区汇总：比值指标和之比、各指标结论统计、下级地区排名"
+    "/api/rollup/{code}",
+    tags=["汇总"],
+    summary="地区汇总：比值指标和之比、各指标结论统计、下级地区排名（页面 /regions?region={code}）",
+    response_model=sc.Rollup,
 )
 def api_rollup(
     request: Request, actor: ActorDep, code: str, year: YearQ = None, indicator: IndicatorQ = None

@@ -13,6 +13,7 @@ from liangshan.services import rounds
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.store.errors import NotFoundError, StoreError
+from liangshan.web import schemas as sc
 from liangshan.web.deps import (
     csrf_protect,
     ctx_of,
@@ -116,7 +117,10 @@ def round_post(
 
 
 @router.get(
-    "/api/rounds", tags=["评估批次"], summary="地区的评估批次及各批次应报、已报、已通过、逾期（办公室）"
+    "/api/rounds",
+    tags=["评估批次"],
+    summary="地区的评估批次及各批次应报、已报、已通过、逾期（办公室，页面 /rounds）",
+    response_model=sc.RoundList,
 )
 def api_rounds(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
     check_office(actor, "管理评估批次")
@@ -124,7 +128,11 @@ def api_rounds(request: Request, actor: ActorDep, region: str | None = None) -> 
 
 
 @router.post(
-    "/api/rounds", tags=["评估批次"], status_code=201, summary="新建评估批次（办公室；须先关闭进行中的批次）"
+    "/api/rounds",
+    tags=["评估批次"],
+    status_code=201,
+    summary="新建评估批次（办公室；须先关闭进行中的批次）",
+    response_model=sc.RoundWithRegion,
 )
 def api_round_create(request: Request, actor: ActorDep, body: RoundBody) -> dict[str, Any]:
     return rounds.create_round(
@@ -134,7 +142,11 @@ def api_round_create(request: Request, actor: ActorDep, body: RoundBody) -> dict
 
 
 @router.get(
-    "/api/rounds/{round_id}", tags=["评估批次"], summary="一个评估批次：各单位应报数据项、截止日期与完成情况"
+    "/api/rounds/{round_id}",
+    tags=["评估批次"],
+    summary="一个评估批次：各单位应报数据项、截止日期与完成情况（页面 /rounds/{round_id}）",
+    response_model=sc.RoundDetail,
+    response_model_exclude_unset=True,
 )
 def api_round(request: Request, actor: ActorDep, round_id: int) -> dict[str, Any]:
     return rounds.round_detail(ctx_of(request), actor, round_id)
@@ -144,6 +156,7 @@ def api_round(request: Request, actor: ActorDep, round_id: int) -> dict[str, Any
     "/api/rounds/{round_id}/actions",
     tags=["评估批次"],
     summary="关闭 / 重新打开（须理由，记入审计日志）/ 调整截止日期",
+    response_model=sc.RoundWithRegion,
 )
 def api_round_action(
     request: Request, actor: ActorDep, round_id: int, body: RoundActionBody
