@@ -200,3 +200,12 @@ GROUNDWATER = CalculatorSpec(
     run=_runner("groundwater"),
 )
 SPECS = (SECTIONS, SOURCES, GROUNDWATER)
+
+
+def cited_standards() -> list[str]:
+    """The distinct documents the three water specs apply, in order (for a combined provenance)."""
+    out: list[str] = []
+    for spec in SPECS:
+        for text in spec.standards:
+            out += [part for part in text.split("; ") if part not in out]
+    return out
