@@ -305,7 +305,7 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
         red_parts = {k: v for k, v in red.provenance.components.items() if k not in ("changes", "method")}
         prov = Provenance(
             calculator=f"{land_calc.CALCULATOR}; {redline_calc.CALCULATOR}",
-            standard=f"{cover.provenance.standard}; {red.provenance.standard}",
+            standard="; ".join([cover.provenance.standard, red.provenance.standard]),
             parameters={"scheme": "gbt21010-2017", "zone": "山区", "id_field": "hxbh", "tolerance_km2": 0.01},
             inputs=[*cover.provenance.inputs, red.provenance.inputs[0]],
             components={

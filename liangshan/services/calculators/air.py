@@ -9,7 +9,7 @@ stations' concentrations) → :func:`~liangshan.standards.air.annual.good_days_r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,16 +70,36 @@ def good_days(
     if step:
         step("年统计")
     report = good_days_report(res)
-    params = {
+    params = good_days_parameters(
+        edition=edition,
+        area_method=area_method,
+        o3_start=o3_start,
+        required=res.required,
+        columns=columns,
+        stations=sorted(set(df["station"].to_list())),
+    )
+    return report, params
+
+
+def good_days_parameters(
+    *,
+    edition: str,
+    area_method: str,
+    o3_start: int,
+    required: Sequence[str],
+    columns: str | None,
+    stations: Sequence[str],
+) -> dict[str, Any]:
+    """The provenance parameters of a good-days run (shared with the batch job's per-partition path)."""
+    return {
         "edition": edition,
         "area_method": area_method,
         "o3_first_window_start": o3_start,
         "round_inputs": True,
-        "required": list(res.required),
+        "required": list(required),
         "columns": columns or "",
-        "stations": sorted(set(df["station"].to_list())),
+        "stations": list(stations),
     }
-    return report, params
 
 
 def good_days_values(

@@ -87,6 +87,44 @@ def coverage_parameters(
     }
 
 
+def coverage_computed(
+    res: Any,
+    inputs: list[InputFile],
+    *,
+    classes_name: str | None,
+    scheme: str,
+    max_missing_percent: float,
+    max_cells: int,
+    year: int,
+    region: str | None,
+) -> ComputedValues:
+    """Forest, grass and land area of ``year`` with provenance: the one builder behind the CLI, the
+    web upload, the demo and the batch job (which hashes its own inputs, tiles included)."""
+    prov = Provenance(
+        calculator=CALCULATOR,
+        standard=sc.land_standard(scheme, classes_name),
+        parameters=coverage_parameters(
+            scheme=scheme,
+            classes_name=classes_name,
+            zone=res.zone,
+            max_missing_percent=max_missing_percent,
+            max_cells=max_cells,
+        ),
+        inputs=inputs,
+        components=res.to_dict(),
+    )
+    return ComputedValues(
+        year=year,
+        values={
+            "forest_area_km2": res.forest_area_km2,
+            "grass_area_km2": res.grass_area_km2,
+            "land_area_km2": res.land_area_km2,
+        },
+        provenance=prov,
+        region=region,
+    )
+
+
 def coverage_values(
     res: Any,
     raster: Path,
@@ -99,28 +137,16 @@ def coverage_values(
     year: int,
     region: str | None,
 ) -> ComputedValues:
-    """Forest, grass and land area of ``year`` with provenance (input sha256s)."""
-    prov = Provenance(
-        calculator=CALCULATOR,
-        standard=sc.land_standard(scheme, classes.name if classes else None),
-        parameters=coverage_parameters(
-            scheme=scheme,
-            classes_name=classes.name if classes else None,
-            zone=res.zone,
-            max_missing_percent=max_missing_percent,
-            max_cells=max_cells,
-        ),
-        inputs=input_files(raster) + input_files(boundary) + (input_files(classes) if classes else []),
-        components=res.to_dict(),
-    )
-    return ComputedValues(
+    """Forest, grass and land area of ``year`` with provenance (the input files' sha256s)."""
+    inputs = input_files(raster) + input_files(boundary) + (input_files(classes) if classes else [])
+    return coverage_computed(
+        res,
+        inputs,
+        classes_name=classes.name if classes else None,
+        scheme=scheme,
+        max_missing_percent=max_missing_percent,
+        max_cells=max_cells,
         year=year,
-        values={
-            "forest_area_km2": res.forest_area_km2,
-            "grass_area_km2": res.grass_area_km2,
-            "land_area_km2": res.land_area_km2,
-        },
-        provenance=prov,
         region=region,
     )
 
