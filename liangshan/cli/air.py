@@ -150,7 +150,7 @@ def good_days_cmd(
         fail("--to-indicator 需要 --region 区域代码")
     try:
         with _progress(3) as step:
-            comp = air_calc.SPEC.compute({"hourly": input}, {**params, "_step": step}, region)
+            comp = air_calc.SPEC.compute({"hourly": input}, params, region, progress=step)
     except (AirInputError, ValueError) as exc:
         fail(str(exc))
     report, run_params = comp.raw

@@ -118,9 +118,16 @@ class CalculatorSpec:
         files: Mapping[str, Path | None],
         params: Mapping[str, Any] | None = None,
         region: str | None = None,
+        *,
+        progress: Callable[[str], None] | None = None,
     ) -> Computation:
-        """``run`` with the defaults filled in for parameters not given (files given as ``None`` dropped)."""
+        """``run`` with the defaults filled in for parameters not given (files given as ``None`` dropped).
+
+        ``progress`` (a face's progress bar) reaches the runner as the reserved parameter ``_step``.
+        """
         full = {**self.defaults(), **dict(params or {})}
+        if progress is not None:
+            full["_step"] = progress
         return self.run({k: Path(v) for k, v in files.items() if v is not None}, full, region)
 
 
