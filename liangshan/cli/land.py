@@ -28,13 +28,9 @@ ToIndicatorOpt = Annotated[
     bool, typer.Option("--to-indicator", help="把结果记入指标数据（需 --region 与 --year）")
 ]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="行政区划代码，如 411224")]
-YearOpt = Annotated[int | None, typer.Option("--year", help="数据年份")]
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
 ]
-
-input_files = land_calc.input_files
-parse_zone = land_calc.parse_zone
 
 
 def _check_year(to_indicator: bool, region: str | None, year: int | None) -> None:
