@@ -230,3 +230,12 @@ def test_water_sections_provenance_identical_from_cli_web_and_demo(
         **from_cli["components"],
     }
     assert combined["inputs"] == from_cli["inputs"] and from_cli["standard"] == sc.SURFACE_WATER
+
+
+def test_water_specs_cite_what_the_standard_modules_record(demo: dict[str, Any]) -> None:
+    from liangshan.services.calculators import water
+
+    for spec in water.SPECS:
+        (cv,) = spec.compute({"results": demo["water_file"]}, {"year": 2024}, R).results
+        assert cv.provenance.standard == "; ".join(spec.standards), spec.key
+        assert set(cv.values) == set(spec.elements), spec.key

@@ -16,9 +16,12 @@ HJ663_2013 = "HJ663-2013"
 GB3095_2012 = "GB3095-2012"
 
 # Water (indicators 2–4): as recorded by standards.water.*.computed_values.
-SURFACE_WATER = "GB3838-2002; 环办〔2011〕22号"
-DRINKING_WATER = "GB3838-2002; GB/T14848-2017; 环办〔2011〕22号"
-GROUNDWATER = "GB/T14848-2017"
+GB3838_2002 = "GB3838-2002"
+GBT14848_2017 = "GB/T14848-2017"
+HUANBAN_2011_22 = "环办〔2011〕22号"
+SURFACE_WATER = f"{GB3838_2002}; {HUANBAN_2011_22}"
+DRINKING_WATER = f"{GB3838_2002}; {GBT14848_2017}; {HUANBAN_2011_22}"
+GROUNDWATER = GBT14848_2017
 
 # Soil (indicators 5, 6).
 SOIL_FARMLAND = "农业农村部《受污染耕地安全利用率核算方法（试行）》(2020)"
@@ -27,16 +30,18 @@ SOIL_PLOTS = "环办土壤函〔2023〕7号（公式口径 UNVERIFIED，见 docs
 # Land cover (indicator 7) and ecological redline (indicator 9).
 LAND_CLASSES_GBT21010 = "GB/T 21010-2017"
 FOREST_GRASS_COVER = "环生态〔2019〕76号（林草覆盖率）"
-REDLINE = "生态保护红线（三区三线 2022）; HJ 1142-2020; 不减少判定 SPEC §1.3"
+REDLINE_2022 = "生态保护红线（三区三线 2022）"
+HJ1142_2020 = "HJ 1142-2020"
+NOT_DECREASE_RULE = "不减少判定 SPEC §1.3"
+REDLINE = f"{REDLINE_2022}; {HJ1142_2020}; {NOT_DECREASE_RULE}"
 
 # Species richness (indicator 8).
 SPECIES = "HJ 623-2011（物种丰富度口径，UNVERIFIED 细节见 docs/ecology.md）"
 
 # GEP (indicator 10).
-GEP = (
-    "《陆地生态系统生产总值（GEP）核算技术指南》(生态环境部环境规划院, 2020); "
-    "《生态产品总值核算规范（试行）》(2022)"
-)
+GEP_GUIDE_2020 = "《陆地生态系统生产总值（GEP）核算技术指南》(生态环境部环境规划院, 2020)"
+GEP_SPEC_2022 = "《生态产品总值核算规范（试行）》(2022)"
+GEP = f"{GEP_GUIDE_2020}; {GEP_SPEC_2022}"
 
 # Public satisfaction survey (indicator 17).
 SURVEY = "SPEC §I 推荐做法（无官方抽样规则，UNVERIFIED）；Wilson 置信区间；分层设计方差"
