@@ -46,6 +46,7 @@ import polars as pl
 from liangshan.batch.cluster import gather
 from liangshan.batch.results import computed_to_json, inputs_column
 from liangshan.provenance import InputFile, sha256_file
+from liangshan.services.calculators import air as air_calc
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.io import REQUIRED, parse_columns
 from liangshan.standards.air.tables import CATEGORIES, POLLUTANTS
@@ -409,7 +410,6 @@ def _region_year(
     from liangshan.standards.air.annual import good_days_report
     from liangshan.standards.air.cube import to_cube
     from liangshan.standards.air.daily import daily_stats
-    from liangshan.standards.air.indicator import indicator_values
 
     body = part.filter(~pl.col("_tail"))
     if part.select(pl.struct("station", "time").is_duplicated().any()).item():
@@ -437,17 +437,16 @@ def _region_year(
         o3_first_window_start=opts.o3_first_window_start,
     )
     report = [r for r in good_days_report(res) if r["year"] == year]
-    params = {
-        "edition": opts.edition,
-        "area_method": opts.area_method,
-        "o3_first_window_start": opts.o3_first_window_start,
-        "round_inputs": True,
-        "required": list(res.required),
-        "columns": opts.columns or "",
-        "stations": stations,
-    }
+    params = air_calc.good_days_parameters(
+        edition=opts.edition,
+        area_method=opts.area_method,
+        o3_start=opts.o3_first_window_start,
+        required=res.required,
+        columns=opts.columns,
+        stations=stations,
+    )
     used = [files[i] for i in sorted(set(part["_src"].to_list()))] + list(extra_inputs)
-    (cv,) = indicator_values(report, used, params, region)
+    (cv,) = air_calc.good_days_values(report, used, params, region)
     (y,) = report
     return {
         "region": region,

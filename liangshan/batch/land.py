@@ -33,9 +33,9 @@ import shapely
 
 from liangshan.batch.cluster import gather
 from liangshan.batch.results import computed_to_json, inputs_column
-from liangshan.provenance import ComputedValues, InputFile, Provenance, sha256_file
+from liangshan.provenance import InputFile, sha256_file
+from liangshan.services.calculators import land as land_calc
 from liangshan.standards.land_cover import (
-    CLASS_SCHEMES,
     DEFAULT_MAX_CELLS_IN_MEMORY,
     DEFAULT_SCHEME,
     GROUPS,
@@ -258,13 +258,6 @@ def tile_task(
 
 
 # ---------------------------------------------------------------------------------------- driver
-def _standard(opts: LandOptions) -> str:
-    standard = "GB/T 21010-2017" if opts.classes is None and opts.scheme == "gbt21010-2017" else opts.scheme
-    if opts.classes is not None:
-        standard = f"用户地类对照表 {Path(opts.classes).name}"
-    return f"{standard}; 环生态〔2019〕76号（林草覆盖率）"
-
-
 def _result(
     region: _Region,
     boundary_km2: float,
@@ -442,30 +435,14 @@ def run_land(
             row["error"] = str(exc)
             rows.append(row)
             continue
-        prov = Provenance(
-            calculator="liangshan.standards.land_cover.land_coverage",
-            standard=_standard(opts),
-            parameters={
-                "scheme": opts.scheme if opts.classes is None else None,
-                "classes": Path(opts.classes).name if opts.classes else None,
-                "zone": res.zone,
-                "max_missing_percent": opts.max_missing_percent,
-                "max_cells_in_memory": opts.max_cells_in_memory,
-                "scheme_title": CLASS_SCHEMES.get(opts.scheme, {}).get("title")
-                if opts.classes is None
-                else None,
-            },
-            inputs=row["inputs"],
-            components=res.to_dict(),
-        )
-        cv = ComputedValues(
+        cv = land_calc.coverage_computed(
+            res,
+            row["inputs"],
+            classes_name=Path(opts.classes).name if opts.classes else None,
+            scheme=opts.scheme,
+            max_missing_percent=opts.max_missing_percent,
+            max_cells=opts.max_cells_in_memory,
             year=opts.year,
-            values={
-                "forest_area_km2": res.forest_area_km2,
-                "grass_area_km2": res.grass_area_km2,
-                "land_area_km2": res.land_area_km2,
-            },
-            provenance=prov,
             region=region.code,
         )
         row.update(

@@ -15,14 +15,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, err_console, fail, record_results
+from liangshan.cli.specs import spec_options
+from liangshan.services.calculators import air as air_calc
 
 app = typer.Typer(
     help="环境空气质量：AQI（HJ 633-2012/2026）、日统计与有效性（GB 3095、HJ 663）、优良天数比例",
     no_args_is_help=True,
 )
 
-EDITION_HELP = "标准版本：auto（按日期，2026-03-01 起用 HJ633-2026）、HJ633-2012、HJ633-2026"
-COLUMNS_HELP = "列名映射，如 'pm2_5=PM2.5,time=监测时间'（本程序列名=文件列名）"
+EDITION_HELP = air_calc.EDITION_HELP
+COLUMNS_HELP = air_calc.COLUMNS_HELP
 INPUT_ARG = typer.Argument(..., help="小时数据文件（.csv 或 .parquet），每行一个站点小时", exists=False)
 
 
@@ -45,21 +47,12 @@ def _progress(total: int) -> Iterator[Any]:
 
 
 def _load(path: Path, columns: str | None) -> pl.DataFrame:
-    from liangshan.standards.air.io import parse_columns, read_hourly
-
-    return read_hourly(path, parse_columns(columns))
+    return air_calc.load_hourly(path, columns)
 
 
 def _daily(df: pl.DataFrame, path: Path, *, edition: str, area: bool, area_method: str, o3_start: int) -> Any:
-    from liangshan.standards.air.cube import to_cube
-    from liangshan.standards.air.daily import daily_stats
-
-    return daily_stats(
-        to_cube(df, file=path.name),
-        edition=edition,
-        area=area,
-        area_method=area_method,
-        o3_first_window_start=o3_start,
+    return air_calc.daily_result(
+        df, path, edition=edition, area=area, area_method=area_method, o3_start=o3_start
     )
 
 
@@ -137,58 +130,10 @@ def daily_cmd(
     _write_csv(frame, out)
 
 
-def good_days(
-    input: Path,
-    *,
-    edition: str = "auto",
-    area_method: str = "hourly",
-    columns: str | None = None,
-    o3_start: int = 0,
-    step: Any = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Area 优良天数 per year of an hourly file and the parameters used: the one implementation behind
-    ``air good-days`` (and its ``--to-indicator``) and the web upload (:mod:`liangshan.web.calculators`).
-
-    Raises :class:`~liangshan.standards.air.errors.AirInputError` (file, row, column) or ValueError.
-    """
-    from liangshan.standards.air.annual import good_days_report
-
-    df = _load(input, columns)
-    if step:
-        step("日统计")
-    res = _daily(df, input, edition=edition, area=True, area_method=area_method, o3_start=o3_start)
-    if step:
-        step("年统计")
-    report = good_days_report(res)
-    params = {
-        "edition": edition,
-        "area_method": area_method,
-        "o3_first_window_start": o3_start,
-        "round_inputs": True,
-        "required": list(res.required),
-        "columns": columns or "",
-        "stations": sorted(set(df["station"].to_list())),
-    }
-    return report, params
-
-
-def good_days_values(
-    input: Path, report: list[dict[str, Any]], params: dict[str, Any], region: str | None
-) -> list[Any]:
-    """``--to-indicator``: the ComputedValues (air_good_days, air_valid_days per year) with provenance."""
-    from liangshan.provenance import sha256_file
-    from liangshan.standards.air.indicator import indicator_values
-
-    return indicator_values(report, [sha256_file(input)], params, region)
-
-
 @app.command("good-days")
+@spec_options(air_calc.SPEC)
 def good_days_cmd(
     input: Path = INPUT_ARG,
-    edition: str = typer.Option("auto", "--edition", help=EDITION_HELP),
-    area_method: str = typer.Option("hourly", "--area-method", help="区域值：hourly 或 daily"),
-    columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
-    o3_start: int = typer.Option(0, "--o3-window-start", help="当日首个 O3 8 小时窗口的起始小时（-7…0）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     to_indicator: bool = typer.Option(
         False, "--to-indicator", help="记为指标 1 的数据元（air_good_days、air_valid_days）"
@@ -196,6 +141,7 @@ def good_days_cmd(
     region: str | None = typer.Option(None, "--region", help="区域代码（--to-indicator 时必填），如 411224"),
     db: str | None = typer.Option(None, "--db", help="数据库 URL"),
     user: str = typer.Option("system", "--user", help="记录人"),
+    **params: Any,
 ) -> None:
     """按年统计区域（文件内全部站点浓度平均）的有效监测天数、优良天数与优良天数比例。"""
     from liangshan.standards.air.errors import AirInputError
@@ -204,30 +150,25 @@ def good_days_cmd(
         fail("--to-indicator 需要 --region 区域代码")
     try:
         with _progress(3) as step:
-            report, params = good_days(
-                input, edition=edition, area_method=area_method, columns=columns, o3_start=o3_start, step=step
-            )
+            comp = air_calc.SPEC.compute({"hourly": input}, params, region, progress=step)
     except (AirInputError, ValueError) as exc:
         fail(str(exc))
+    report, run_params = comp.raw
     ids: list[int] = []
     if to_indicator:
         assert region is not None
-        try:
-            results = good_days_values(input, report, params, region)
-        except ValueError as exc:
-            fail(str(exc))
-        ids = record_results(results, region, db, user)
+        ids = record_results(comp.results, region, db, user)
     if as_json:
         emit_json(
             {
                 "input": input.name,
-                "parameters": params,
+                "parameters": run_params,
                 "years": report,
                 **({"submission_ids": ids} if to_indicator else {}),
             }
         )
         return
-    _print(report, params)
+    _print(report, run_params)
     if to_indicator:
         console.print(f"已记录为区域 {region} 的指标 1 数据元，提交编号：{ids}", highlight=False)
 

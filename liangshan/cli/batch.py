@@ -186,7 +186,7 @@ def land_cmd(
     """按区域计算林草覆盖率（指标 7）：逐分块精确覆盖面积按地类相加，比例在汇总后计算。"""
     from liangshan.batch.land import LandOptions, run_land
     from liangshan.batch.results import write_results
-    from liangshan.cli.land import parse_zone
+    from liangshan.services.calculators.land import parse_zone
 
     try:
         opts = LandOptions(

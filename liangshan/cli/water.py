@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import polars as pl
 import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, record_results
-from liangshan.provenance import ComputedValues
+from liangshan.cli.specs import spec_options
+from liangshan.services.calculators import CalculatorSpec
+from liangshan.services.calculators import water as water_calc
 
 app = typer.Typer(
     help="水环境质量：地表水断面（GB 3838-2002、环办〔2011〕22号）、集中式饮用水水源地、"
@@ -22,97 +22,29 @@ app = typer.Typer(
 INPUT_ARG = typer.Argument(
     ..., help="长表格式监测结果（.csv 或 .parquet），每行一个项目结果；列见 docs/water.md"
 )
-YEAR_OPT = typer.Option(None, "--year", help="评价年份（缺省：文件中的每一年）")
 JSON_OPT = typer.Option(False, "--json", help="以 JSON 输出")
-ND_OPT = typer.Option(0.5, "--nd-factor", help="未检出结果按检出限的几倍计入均值（缺省 0.5）")
-ROUND_OPT = typer.Option(True, "--rounding/--no-rounding", help="年均值先按报告位数修约再比较（缺省是）")
 TO_IND_OPT = typer.Option(False, "--to-indicator", help="把各年结果记为指标数据元（需 --region）")
 REGION_OPT = typer.Option(None, "--region", help="区域代码（--to-indicator 时必填），如 411224")
 DB_OPT = typer.Option(None, "--db", help="数据库 URL")
 USER_OPT = typer.Option("system", "--user", help="记录人")
 
 
-def _kind(
-    kind: str, **opts: Any
-) -> tuple[Callable[[pl.DataFrame], pl.Series], Callable[[pl.DataFrame, int], Any]]:
-    """The rows a kind evaluates (to list the file's years) and its per-year evaluation."""
-    nd, rnd = opts.get("nd_factor", 0.5), opts.get("rounding", True)
-    if kind == "sections":
-        from liangshan.standards.water import surface_water as sw
-
-        return (
-            lambda d: d["site_type"].is_in(sw.SURFACE_TYPES) & d["source_kind"].is_null(),
-            lambda df, y: sw.evaluate_sections(df, y, nd_factor=nd, rounding=rnd),
-        )
-    if kind == "sources":
-        from liangshan.standards.water import drinking_water as dw
-
-        basis = cast(dw.Basis, opts.get("basis", "count"))
-        t3 = opts.get("table3")
-        return (
-            lambda d: d["source_kind"].is_not_null() | d["source_kind"].is_null().all(),
-            lambda df, y: dw.evaluate_sources(
-                df, y, basis=basis, table3_items=t3, nd_factor=nd, rounding=rnd
-            ),
-        )
-    if kind == "groundwater":
-        from liangshan.standards.water import groundwater as gw
-
-        return (
-            lambda d: (d["site_type"] == "groundwater") & d["source_kind"].is_null(),
-            lambda df, y: gw.evaluate_points(df, y, nd_factor=nd, rounding=rnd),
-        )
-    raise ValueError(f"未知的水质评价类型：{kind}")
-
-
-def evaluate_file(kind: str, input: Path, year: int | None = None, **opts: Any) -> list[Any]:
-    """Read a long-form file and evaluate each year in it (or ``year``): the one implementation behind
-    ``water sections|sources|groundwater`` and the web upload (:mod:`liangshan.web.calculators`).
-
-    ``opts``: ``nd_factor``, ``rounding``; for ``sources`` also ``basis`` and ``table3`` (item codes).
-    Raises ValueError (the file's problems name the file, row and column).
-    """
-    from liangshan.standards.water.io import read_results
-
-    keep, evaluate = _kind(kind, **opts)
-    df = read_results(input)
-    years = [year] if year else sorted(set(df.filter(keep(df))["year"].to_list()))
-    return [evaluate(df, y) for y in years]
-
-
-def water_values(kind: str, results: list[Any], input: Path, region: str | None) -> list[ComputedValues]:
-    """``--to-indicator``: ComputedValues of the years with at least one evaluated site."""
-    from liangshan.provenance import sha256_file
-    from liangshan.standards.water import drinking_water as dw
-    from liangshan.standards.water import groundwater as gw
-    from liangshan.standards.water import surface_water as sw
-
-    computed: Callable[..., ComputedValues] = gw.computed_values
-    if kind == "sections":
-        computed = sw.computed_values
-    elif kind == "sources":
-        computed = dw.computed_values
-    inputs = [sha256_file(input)]
-    return [computed(r, inputs, region) for r in results if r.total]
-
-
 def _run(
-    kind: str, input: Path, year: int | None, opts: dict[str, Any], **calc: Any
+    spec: CalculatorSpec, input: Path, params: dict[str, Any], opts: dict[str, Any]
 ) -> tuple[list[Any], list[int]]:
-    """Read the file, evaluate each year (or ``year``) and, with --to-indicator, record the results."""
+    """Run the spec on the file (each year, or ``--year``) and, with --to-indicator, record the results."""
     if opts["to_indicator"] and not opts["region"]:
         fail("--to-indicator 需要 --region 区域代码")
     if not input.exists():
         fail(f"找不到输入文件：{input}")
     try:
-        results = evaluate_file(kind, input, year, **calc)
+        comp = spec.compute({"results": input}, params, opts["region"])
     except ValueError as exc:
         fail(str(exc) if input.name in str(exc) else f"{input.name}: {exc}")
     ids: list[int] = []
     if opts["to_indicator"]:
-        values = water_values(kind, results, input, opts["region"])
-        ids = record_results(values, opts["region"], opts["db"], opts["user"])
-    return results, ids
+        ids = record_results(comp.results, opts["region"], opts["db"], opts["user"])
+    return comp.raw, ids
 
 
 def _emit(
@@ -151,20 +83,19 @@ def _summary(r: Any) -> dict[str, Any]:
 
 
 @app.command("sections")
+@spec_options(water_calc.SECTIONS)
 def sections_cmd(
     input: Path = INPUT_ARG,
-    year: int | None = YEAR_OPT,
     as_json: bool = JSON_OPT,
-    nd_factor: float = ND_OPT,
-    rounding: bool = ROUND_OPT,
     to_indicator: bool = TO_IND_OPT,
     region: str | None = REGION_OPT,
     db: str | None = DB_OPT,
     user: str = USER_OPT,
+    **params: Any,
 ) -> None:
     """地表水断面逐年水质类别（21 项年均值、单因子评价）与达到或优于Ⅲ类比例（指标 3）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run("sections", input, year, opts, nd_factor=nd_factor, rounding=rounding)
+    results, ids = _run(water_calc.SECTIONS, input, params, opts)
     if as_json:
         years = [
             {
@@ -187,31 +118,21 @@ def sections_cmd(
 
 
 @app.command("sources")
+@spec_options(water_calc.SOURCES)
 def sources_cmd(
     input: Path = INPUT_ARG,
-    year: int | None = YEAR_OPT,
-    basis: str = typer.Option(
-        "count", "--basis", help="达标率口径：count（个数，缺省）、volume（水量）、events（监测次数）"
-    ),
-    table3: str | None = typer.Option(
-        None, "--table3", help="所选表3项目代码，逗号分隔（缺省：已监测的全部表3项目）"
-    ),
     as_json: bool = JSON_OPT,
-    nd_factor: float = ND_OPT,
-    rounding: bool = ROUND_OPT,
     to_indicator: bool = TO_IND_OPT,
     region: str | None = REGION_OPT,
     db: str | None = DB_OPT,
     user: str = USER_OPT,
+    **params: Any,
 ) -> None:
     """集中式饮用水水源地逐年达标情况与水质达标率（指标 2）。"""
-    if basis not in ("count", "volume", "events"):
-        fail(f"--basis 应为 count、volume 或 events，而不是 {basis!r}")
-    t3 = [t.strip() for t in table3.split(",") if t.strip()] if table3 else None
+    if params["basis"] not in ("count", "volume", "events"):
+        fail(f"--basis 应为 count、volume 或 events，而不是 {params['basis']!r}")
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(
-        "sources", input, year, opts, basis=basis, table3=t3, nd_factor=nd_factor, rounding=rounding
-    )
+    results, ids = _run(water_calc.SOURCES, input, params, opts)
     if as_json:
         years = [
             {
@@ -234,20 +155,19 @@ def sources_cmd(
 
 
 @app.command("groundwater")
+@spec_options(water_calc.GROUNDWATER)
 def groundwater_cmd(
     input: Path = INPUT_ARG,
-    year: int | None = YEAR_OPT,
     as_json: bool = JSON_OPT,
-    nd_factor: float = ND_OPT,
-    rounding: bool = ROUND_OPT,
     to_indicator: bool = TO_IND_OPT,
     region: str | None = REGION_OPT,
     db: str | None = DB_OPT,
     user: str = USER_OPT,
+    **params: Any,
 ) -> None:
     """地下水点位逐年质量类别（GB/T 14848-2017 单因子评价）与达到或优于Ⅲ类比例（指标 4）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run("groundwater", input, year, opts, nd_factor=nd_factor, rounding=rounding)
+    results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
     if as_json:
         years = [
             {"year": r.year, "sites": [s.to_dict() for s in r.sites], "summary": _summary(r)} for r in results

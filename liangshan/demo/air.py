@@ -1,8 +1,10 @@
 """Demo hook for indicator 1 (环境空气质量优良天数比例) of 卢氏县 (411224), 2020–2025.
 
 Writes deterministic synthetic hourly data (示例数据, not official) for two county-seat stations, then runs
-the air calculators on that file — read, validated, daily statistics with validity, area mean, annual
-good-day count — and returns one :class:`ComputedValues` per year with the file's sha256 in its provenance.
+the air good-days calculator spec (:data:`liangshan.services.calculators.air.SPEC`, the same run as
+``liangshan air good-days --to-indicator`` and the web upload) on that file with its default parameters
+— read, validated, daily statistics with validity, area mean, annual good-day count — and returns one
+:class:`ComputedValues` per year with the file's sha256 in its provenance.
 """
 
 from __future__ import annotations
@@ -12,12 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from liangshan.provenance import ComputedValues, sha256_file
-from liangshan.standards.air.annual import good_days_report
-from liangshan.standards.air.cube import to_cube
-from liangshan.standards.air.daily import STATS, daily_stats
-from liangshan.standards.air.indicator import indicator_values
-from liangshan.standards.air.io import read_hourly
+from liangshan.provenance import ComputedValues
+from liangshan.services.calculators import air as air_calc
 
 REGION = "411224"
 FILE_NAME = "卢氏县_县城空气自动站_小时数据_2020-2025_示例数据.parquet"
@@ -98,15 +96,4 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
     (work_dir / "README_空气示例数据.txt").write_text(
         README.format(name=FILE_NAME, seed=SEED), encoding="utf-8"
     )
-    df = read_hourly(path)
-    res = daily_stats(to_cube(df, file=path.name), edition="auto", area=True, area_method="hourly")
-    params = {
-        "edition": "auto",
-        "area_method": "hourly",
-        "o3_first_window_start": 0,
-        "round_inputs": True,
-        "required": list(STATS),
-        "stations": list(STATIONS),
-        "data": "示例数据（合成，非官方）",
-    }
-    return indicator_values(good_days_report(res), [sha256_file(path)], params, REGION)
+    return air_calc.SPEC.compute({"hourly": path}, {}, REGION).results

@@ -1,23 +1,28 @@
 """Demo inputs (示例数据) for 卢氏县 2020–2025: soil, species, satisfaction survey and GEP.
 
 :func:`compute_demo` writes deterministic synthetic raw files into ``work_dir / "eco"`` and runs the
-calculators of :mod:`liangshan.standards.soil`, :mod:`~liangshan.standards.biodiversity`,
-:mod:`~liangshan.standards.survey` and :mod:`~liangshan.standards.gep` on them. Real public facts
+calculator specs of :mod:`liangshan.services.calculators` (soil farmland and plots, species, survey, GEP —
+the runs of the CLI's ``--to-indicator`` and of the web upload) on them. Real public facts
 are used where known (land area 4,004 km², 2020 resident population 317,232, forest ≈ 70 % — SPEC §L);
 everything else is synthetic and labelled 示例数据（非官方）.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from liangshan.provenance import ComputedValues, InputFile, Provenance, sha256_file
-from liangshan.standards import biodiversity, soil, survey
-from liangshan.standards import gep as gep_mod
+from liangshan.provenance import ComputedValues
+from liangshan.services.calculators import CalculatorSpec
+from liangshan.services.calculators import gep as gep_calc
+from liangshan.services.calculators import soil as soil_calc
+from liangshan.services.calculators import species as species_calc
+from liangshan.services.calculators import survey as survey_calc
+from liangshan.standards import soil, survey
 
 __all__ = ["LAND_AREA_KM2", "POPULATION", "YEARS", "compute_demo", "write_inputs"]
 
@@ -456,140 +461,33 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
         own provenance (sha256 of the files it read, parameters, components).
     """
     files = write_inputs(work_dir)
-    h: dict[str, InputFile] = {k: sha256_file(p) for k, p in files.items() if k != "readme"}
+
+    def by_year(
+        spec: CalculatorSpec, inputs: dict[str, Path], params: dict[str, Any]
+    ) -> dict[int, ComputedValues]:
+        return {r.year: r for r in spec.compute(inputs, params, REGION).results}
+
+    farmland = by_year(soil_calc.FARMLAND, {"csv": files["farmland"]}, {})
+    plots = by_year(soil_calc.PLOTS, {"csv": files["plots"]}, {})
+    species = by_year(species_calc.SPEC, {"csv": files["species"]}, {})
+    gep = by_year(gep_calc.SPEC, {"workbook": files["gep"]}, {"price_year": PRICE_YEAR})
     out: list[ComputedValues] = []
-
-    farmland = {r.year: r for r in soil.read_farmland_csv(files["farmland"])}
-    plots = {r.year: r for r in soil.read_plots_csv(files["plots"])}
-    species = {
-        r.year: r for r in biodiversity.species_richness(biodiversity.read_species_csv(files["species"]))
-    }
-    weights = survey.read_weights(files["weights"])
-    wb = gep_mod.load_workbook(files["gep"])
-    series = {s.year: s for s in gep_mod.account_years(wb, list(YEARS), price_year=PRICE_YEAR)}
-
     for y in YEARS:
         f = farmland[y]
-        out.append(
-            ComputedValues(
-                year=y,
-                values={
-                    "farmland_b_area": f.b_area,
-                    "farmland_c_area": f.c_area,
-                    "farmland_d_area": f.d_area,
-                    "farmland_e_area": f.e_area,
-                },
-                provenance=Provenance(
-                    calculator="liangshan.standards.soil.farmland_safe_use_rate",
-                    standard="农业农村部《受污染耕地安全利用率核算方法（试行）》(2020)",
-                    parameters={"zero_denominator": "not_applicable", "unit": "亩"},
-                    inputs=[h["farmland"]],
-                    components={"rate_percent": f.result.rate, "status": f.result.status},
-                ),
-                region=REGION,
-                notes={
-                    k: LABEL
-                    for k in ("farmland_b_area", "farmland_c_area", "farmland_d_area", "farmland_e_area")
-                },
-            )
-        )
+        out.append(replace(f, notes=dict.fromkeys(f.values, LABEL)))
         p = plots[y]
-        na = p.result.status == soil.STATUS_NOT_APPLICABLE
+        na = p.provenance.components["status"] == soil.STATUS_NOT_APPLICABLE
         note = f"无再开发利用污染地块：不适用（{_SRC}）" if na else LABEL
-        out.append(
-            ComputedValues(
-                year=y,
-                values={"plots_safe_use": p.plots_safe_use, "plots_redeveloped": p.plots_redeveloped},
-                provenance=Provenance(
-                    calculator="liangshan.standards.soil.plots_safe_use_rate",
-                    standard="环办土壤函〔2023〕7号（公式口径 UNVERIFIED）",
-                    parameters={"zero_denominator": "not_applicable", "basis": "count"},
-                    inputs=[h["plots"]],
-                    components={
-                        "rate_percent": p.result.rate,
-                        "status": p.result.status,
-                        "reason": p.result.reason,
-                    },
-                ),
-                region=REGION,
-                notes={"plots_safe_use": note, "plots_redeveloped": note},
-            )
-        )
+        out.append(replace(p, notes=dict.fromkeys(p.values, note)))
         sp = species[y]
-        out.append(
-            ComputedValues(
-                year=y,
-                values={"species_richness": float(sp.comparable)},
-                provenance=Provenance(
-                    calculator="liangshan.standards.biodiversity.species_richness",
-                    standard="HJ 623-2011（物种丰富度口径；细节 UNVERIFIED）",
-                    parameters={"basis": "comparable", "effort_tolerance": 0.2},
-                    inputs=[h["species"]],
-                    components={
-                        "recorded": sp.recorded,
-                        "comparable": sp.comparable,
-                        "by_taxon": sp.by_taxon,
-                        "revision_adjustment": sp.revision_adjustment,
-                        "revision_only_drop": sp.revision_only_drop,
-                        "unequal_effort": sp.unequal_effort,
-                        "flags": sp.flags,
-                    },
-                ),
-                region=REGION,
-                notes={"species_richness": "；".join([LABEL, *sp.flags])},
-            )
-        )
-        res = survey.satisfaction(
-            survey.read_responses(files[f"survey_{y}"]), weights=weights, population=POPULATION
-        )
-        out.append(
-            ComputedValues(
-                year=y,
-                values={"survey_satisfied": res.satisfied_equivalent, "survey_valid": float(res.n)},
-                provenance=Provenance(
-                    calculator="liangshan.standards.survey.satisfaction",
-                    standard="SPEC §I 推荐做法（UNVERIFIED）；Wilson 区间；分层设计方差",
-                    parameters=res.parameters,
-                    inputs=[h[f"survey_{y}"], h["weights"]],
-                    components={
-                        "satisfaction_percent": res.satisfaction_percent,
-                        "unweighted_percent": res.unweighted_percent,
-                        "satisfied": res.satisfied,
-                        "ci_low": res.ci_low,
-                        "ci_high": res.ci_high,
-                        "sample_needed": res.sample_needed,
-                        "supports_claim": res.supports_claim,
-                        "survey_satisfied_note": "加权满意率 × 有效样本数（加权等效满意人数）",
-                    },
-                ),
-                region=REGION,
-                notes={"survey_satisfied": LABEL, "survey_valid": LABEL},
-            )
-        )
-        g = series[y]
-        assert g.constant is not None
-        out.append(
-            ComputedValues(
-                year=y,
-                values={"gep_constant": g.constant.gep, "land_area_km2": g.constant.land_area_km2},
-                provenance=Provenance(
-                    calculator="liangshan.standards.gep.account",
-                    standard=(
-                        "《陆地生态系统生产总值（GEP）核算技术指南》(2020); "
-                        "《生态产品总值核算规范（试行）》(2022)"
-                    ),
-                    parameters={"price_basis": "constant", "price_year": PRICE_YEAR, "unit": "万元"},
-                    inputs=[h["gep"]],
-                    components={
-                        "gep_current": g.current.gep,
-                        "gep_per_km2_constant": g.constant.gep_per_km2,
-                        "totals_constant": g.constant.totals,
-                        "excluded": [e["name"] for e in g.constant.excluded],
-                        "double_counting_rules": g.constant.rules,
-                    },
-                ),
-                region=REGION,
-                notes={"gep_constant": LABEL, "land_area_km2": "SPEC §L 公开数据"},
-            )
-        )
+        flags = sp.provenance.components["flags"]
+        out.append(replace(sp, notes={"species_richness": "；".join([LABEL, *flags])}))
+        (sv,) = survey_calc.SPEC.compute(
+            {"responses": files[f"survey_{y}"], "weights": files["weights"]},
+            {"year": y, "population": POPULATION},
+            REGION,
+        ).results
+        out.append(replace(sv, notes=dict.fromkeys(sv.values, LABEL)))
+        g = gep[y]
+        out.append(replace(g, notes={"gep_constant": LABEL, "land_area_km2": "SPEC §L 公开数据"}))
     return out

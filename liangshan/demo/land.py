@@ -1,7 +1,9 @@
 """卢氏县 demo for indicators 7 (林草覆盖率) and 9 (生态保护红线面积) — 示例数据（非官方）.
 
-:func:`compute_demo` writes deterministic synthetic raw files into ``work_dir`` and runs the real calculators
-on them:
+:func:`compute_demo` writes deterministic synthetic raw files into ``work_dir`` and runs the calculator specs
+(:data:`liangshan.services.calculators.land.SPEC`, :data:`liangshan.services.calculators.redline.SPEC` — the
+runs of ``liangshan land coverage|redline --to-indicator`` and of the web upload) on them, and records one
+value set per year whose provenance joins the two specs' provenances:
 
 * ``示例数据_卢氏县边界.geojson`` — a synthetic county outline around 111.0°E 34.0°N (CGCS2000 lon/lat,
   EPSG:4490) whose ellipsoidal area is the published 4,004 km² (SPEC §L);
@@ -37,9 +39,11 @@ import shapely.affinity
 from numpy.typing import NDArray
 from rasterio.transform import from_origin
 
-from liangshan.provenance import ComputedValues, Provenance, sha256_file
-from liangshan.standards.land_cover import china_albers, equal_area_km2, land_coverage, to_crs
-from liangshan.standards.redline import judge_not_decrease, redline_area, redline_changes
+from liangshan.provenance import ComputedValues, Provenance
+from liangshan.services.calculators import land as land_calc
+from liangshan.services.calculators import redline as redline_calc
+from liangshan.standards.land_cover import china_albers, equal_area_km2, to_crs
+from liangshan.standards.redline import redline_area
 
 REGION = "411224"
 YEARS = tuple(range(2020, 2026))
@@ -55,8 +59,6 @@ LONLAT_CRS = "EPSG:4490"  # CGCS2000 geographic
 # forest-cover figures
 COVER_TARGET = {2020: 69.30, 2021: 69.50, 2022: 69.75, 2023: 69.95, 2024: 70.20, 2025: 70.40}
 BASELINE_YEAR = 2022  # the 三区三线 delineation year: the approved redline baseline
-CALCULATORS = "liangshan.standards.land_cover.land_coverage; liangshan.standards.redline.redline_area"
-STANDARDS = "GB/T 21010-2017; 环生态〔2019〕76号（林草覆盖率）; 生态保护红线 2022 划定基数（示例数据）"
 
 BOUNDARY_NAME = "示例数据_卢氏县边界.geojson"
 RASTER_NAME = "示例数据_土地覆盖_{year}.tif"
@@ -269,7 +271,6 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
         _write_vector(work_dir / REDLINE_NAME.format(year=year), geoms, GK_CRS, {"hxbh": hx})
     baseline_path = work_dir / REDLINE_NAME.format(year=BASELINE_YEAR)
     baseline_km2 = redline_area(baseline_path, boundary_path, id_field="hxbh").area_km2
-    bnd_file = sha256_file(boundary_path)
     for year in YEARS:
         transform, landscape = grids[1 if year in FULL_RESOLUTION_YEARS else COARSE_FACTOR]
         codes = _classify(landscape, COVER_TARGET[year])
@@ -291,45 +292,38 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
             zstd_level=1,
         ) as ds:
             ds.write(codes, 1)
-        cov = land_coverage(raster_path, boundary_path, zone="山区")
+        (cover,) = land_calc.SPEC.compute(
+            {"raster": raster_path, "boundary": boundary_path}, {"year": year, "zone": "山区"}, REGION
+        ).results
         red_path = work_dir / REDLINE_NAME.format(year=year)
-        red = redline_area(red_path, boundary_path, id_field="hxbh")
-        verdict = judge_not_decrease(red.area_km2, baseline_km2)
-        changes = (
-            redline_changes(prev_path, red_path, boundary_path, id_field="hxbh").to_dict()
-            if prev_path is not None
-            else None
-        )
+        (red,) = redline_calc.SPEC.compute(
+            {"polygons": red_path, "boundary": boundary_path, "previous": prev_path},
+            {"year": year, "baseline_km2": baseline_km2, "id_field": "hxbh"},
+            REGION,
+        ).results
         prev_path = red_path
+        red_parts = {k: v for k, v in red.provenance.components.items() if k not in ("changes", "method")}
         prov = Provenance(
-            calculator=CALCULATORS,
-            standard=STANDARDS,
+            calculator=f"{land_calc.CALCULATOR}; {redline_calc.CALCULATOR}",
+            standard="; ".join([cover.provenance.standard, red.provenance.standard]),
             parameters={"scheme": "gbt21010-2017", "zone": "山区", "id_field": "hxbh", "tolerance_km2": 0.01},
-            inputs=[sha256_file(raster_path), bnd_file, sha256_file(red_path)],
+            inputs=[*cover.provenance.inputs, red.provenance.inputs[0]],
             components={
-                "land_cover": cov.to_dict(),
+                "land_cover": cover.provenance.components,
                 "redline": {
-                    "area_km2": red.area_km2,
-                    "baseline_km2": baseline_km2,
+                    **red_parts,
                     "baseline_year": BASELINE_YEAR,
-                    "verdict": verdict,
-                    "overlap_km2": red.overlap_km2,
-                    "outside_km2": red.outside_km2,
-                    "changes_vs_previous_year": changes,
+                    "changes_vs_previous_year": red.provenance.components.get("changes"),
                 },
                 "data": "示例数据（非官方）",
             },
         )
         note = "示例数据：由合成 30 m 地类栅格计算"
+        values = {**cover.values, **red.values}
         results.append(
             ComputedValues(
                 year=year,
-                values={
-                    "forest_area_km2": round(cov.forest_area_km2, 4),
-                    "grass_area_km2": round(cov.grass_area_km2, 4),
-                    "land_area_km2": round(cov.land_area_km2, 4),
-                    "redline_area_km2": round(red.area_km2, 4),
-                },
+                values={k: None if v is None else round(float(v), 4) for k, v in values.items()},
                 provenance=prov,
                 region=REGION,
                 notes={

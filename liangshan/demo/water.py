@@ -3,10 +3,11 @@
 Writes one deterministic long-form CSV of synthetic monitoring results: 8 surface-water sections in the
 洛河 (Yellow River) and 老灌河 (Yangtze, to 丹江口) basins, monthly; 3 centralised drinking-water sources
 (2 surface, 1 groundwater), monthly or quarterly; 6 groundwater points, twice a year. Then runs the
-water calculators on that file and returns one :class:`ComputedValues` per year holding all six data
-elements (sw_*, dws_*, gw_*). Designed outcomes: the 洛河县城段 section is class Ⅳ (氨氮) in 2022 and
-2024; the reservoir source fails 表2 锰 in 2021; two wells push the groundwater Ⅰ–Ⅲ share through a dip
-in 2022 (4/6) before rising to 6/6.
+three water calculator specs on it (:mod:`liangshan.services.calculators.water` — the runs of the CLI's
+``--to-indicator`` and of the web upload) and returns one :class:`ComputedValues` per year holding all six
+data elements (sw_*, dws_*, gw_*); each spec's provenance is kept whole as a component.
+Designed outcomes: the 洛河县城段 section is class Ⅳ (氨氮) in 2022 and 2024; the reservoir source fails
+表2 锰 in 2021; two wells push the groundwater Ⅰ–Ⅲ share through a dip in 2022 (4/6) before rising to 6/6.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from liangshan.provenance import ComputedValues, Provenance, sha256_file
-from liangshan.standards.water import drinking_water as dw
-from liangshan.standards.water import groundwater as gw
-from liangshan.standards.water import surface_water as sw
-from liangshan.standards.water.io import read_results
+from liangshan.provenance import ComputedValues, Provenance
+from liangshan.services.calculators import water as water_calc
 
 REGION = "411224"
 YEARS = tuple(range(2020, 2026))
@@ -159,22 +157,17 @@ def synthetic_results(seed: int = SEED) -> pl.DataFrame:
 
 
 def compute_demo(work_dir: Path) -> list[ComputedValues]:
-    """Write the synthetic CSV into ``work_dir``, run the water calculators on it, return 2020–2025 values."""
+    """Write the synthetic CSV into ``work_dir``, run the water specs on it, return 2020–2025 values."""
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / FILE_NAME
     synthetic_results().write_csv(path)
     (work_dir / "README_水质示例数据.txt").write_text(
         README.format(name=FILE_NAME, seed=SEED), encoding="utf-8"
     )
-    df = read_results(path)
-    inputs = [sha256_file(path)]
+    per_kind = [spec.compute({"results": path}, {}, REGION).results for spec in water_calc.SPECS]
     out = []
     for year in YEARS:
-        parts = [
-            sw.computed_values(sw.evaluate_sections(df, year), inputs, REGION),
-            dw.computed_values(dw.evaluate_sources(df, year), inputs, REGION),
-            gw.computed_values(gw.evaluate_points(df, year), inputs, REGION),
-        ]
+        parts = [r for results in per_kind for r in results if r.year == year]
         values: dict[str, float | bool | None] = {}
         components: dict[str, Any] = {}
         for p in parts:
@@ -184,9 +177,9 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
                                "parameters": p.provenance.parameters, **p.provenance.components}  # fmt: skip
         prov = Provenance(
             calculator="liangshan.demo.water.compute_demo",
-            standard="GB3838-2002; 环办〔2011〕22号; GB/T14848-2017",
+            standard="; ".join(water_calc.cited_standards()),
             parameters={"seed": SEED, "synthetic": "示例数据（非官方）"},
-            inputs=inputs,
+            inputs=parts[0].provenance.inputs,
             components=components,
         )
         out.append(ComputedValues(year=year, values=values, provenance=prov, region=REGION))

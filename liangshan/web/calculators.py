@@ -1,11 +1,9 @@
 """上传原始数据计算: the calculators offered on an item's entry page, and their preview → confirm.
 
-Item codes map to calculators (:data:`CALCULATORS`); each runs the function its CLI command's
-``--to-indicator`` path runs (:func:`liangshan.cli.air.good_days` and
-:func:`~liangshan.cli.air.good_days_values`,
-:func:`liangshan.cli.water.evaluate_file`, :func:`liangshan.cli.land.coverage_result`,
-:func:`liangshan.cli.gep.compute`, :func:`liangshan.cli.survey.compute` …), so the web and the CLI
-compute the same numbers with the same provenance.
+The calculators are the specs of :mod:`liangshan.services.calculators` (one declarative spec each):
+the form is built from the spec's files and parameters (:func:`describe`), the fields are parsed by the
+spec (:func:`parse_params`) and the spec's ``run`` computes — the same function the CLI's
+``--to-indicator`` path and the demo hooks call, so every face records the same provenance.
 
 Flow: :func:`preview` checks the uploads (size, content sniffing), keeps them under a one-time token
 in ``<files>/calc-pending/``, runs the calculator (in a worker thread; at most :data:`MAX_RUNNING` at
@@ -26,14 +24,15 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from liangshan.assess.values import round_half_even
 from liangshan.catalog.models import Catalog
-from liangshan.provenance import ComputedValues
+from liangshan.services.calculators import SPECS, CalculatorSpec, Computation, ParamSpec, SpecError
+from liangshan.services.calculators import for_item as specs_for_item
+from liangshan.services.calculators import parse_params as parse_spec_params
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, PermissionDenied, check_edit, edit_denial, item_name
 from liangshan.services.queries import (
@@ -45,7 +44,7 @@ from liangshan.services.queries import (
     round_dict,
     round_years,
 )
-from liangshan.services.uploads import DATA_KINDS, CheckedUpload
+from liangshan.services.uploads import CheckedUpload
 from liangshan.services.values import ComputedRow, save_computed
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import Region
@@ -62,400 +61,81 @@ class CalcInputError(EntryError):
     """The raw data could not be computed (HTTP 422); the message names the file, row and column."""
 
 
-@dataclass(frozen=True)
-class FileSpec:
-    key: str
-    label: str
-    kinds: tuple[str, ...]  # keys of uploads.DATA_KINDS
-    required: bool = True
-    help: str = ""
-
-    @property
-    def accept(self) -> str:
-        return ",".join(e for k in self.kinds for e in DATA_KINDS[k][2])
-
-    @property
-    def kinds_text(self) -> str:
-        return "、".join(DATA_KINDS[k][1] for k in self.kinds)
+_BOOL_CHOICES = (("true", "是"), ("false", "否"))
 
 
-@dataclass(frozen=True)
-class ParamSpec:
-    key: str
-    label: str
-    kind: str  # choice | int | float | text
-    default: Any = None
-    choices: tuple[tuple[str, str], ...] = ()
-    required: bool = False
-    low: float | None = None
-    high: float | None = None
-    help: str = ""
-    round_year: bool = False  # default: the round's last year
-
-
-@dataclass
-class Computation:
-    """What a calculator produced: values per year, warnings, and figures to show per year."""
-
-    results: list[ComputedValues]
-    warnings: list[str] = field(default_factory=list)
-    details: dict[int, dict[str, str]] = field(default_factory=dict)
-
-
-Runner = Callable[[dict[str, Path], dict[str, Any], str], Computation]
-
-
-@dataclass(frozen=True)
-class Calculator:
-    key: str
-    title: str
-    cli: str  # the CLI command computing the same
-    elements: tuple[str, ...]  # data elements it fills
-    files: tuple[FileSpec, ...]
-    params: tuple[ParamSpec, ...]
-    run: Runner
-    note: str = ""
-
-    def describe(self, catalog: Catalog, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        d = dict(defaults or {})
-        return {
-            "key": self.key,
-            "title": self.title,
-            "cli": self.cli,
-            "note": self.note,
-            "elements": [{"code": c, "name": catalog.element(c).name} for c in self.elements],
-            "files": [
-                {
-                    "key": f.key,
-                    "label": f.label,
-                    "kinds": list(f.kinds),
-                    "kinds_text": f.kinds_text,
-                    "accept": f.accept,
-                    "required": f.required,
-                    "help": f.help,
-                }
-                for f in self.files
-            ],
-            "params": [
-                {
-                    "key": p.key,
-                    "label": p.label,
-                    "kind": p.kind,
-                    "required": p.required,
-                    "help": p.help,
-                    "choices": [{"value": v, "label": lab} for v, lab in p.choices],
-                    "default": _default(p, d),
-                    "low": p.low,
-                    "high": p.high,
-                }
-                for p in self.params
-            ],
-        }
+def describe(
+    calc: CalculatorSpec, catalog: Catalog, defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The upload form of a spec: its files and the parameters offered on the web, with defaults."""
+    d = dict(defaults or {})
+    params = []
+    for p in calc.params:
+        if not p.web:
+            continue
+        default = _default(p, d)
+        choices = p.choices
+        kind = p.kind
+        if kind == "bool":  # a yes/no select on the form
+            kind, choices = "choice", _BOOL_CHOICES
+            default = "true" if default else "false"
+        params.append(
+            {
+                "key": p.key,
+                "label": f"{p.label}（{p.unit}）" if p.unit and p.unit not in p.label else p.label,
+                "kind": kind,
+                "required": p.required,
+                "help": p.help,
+                "choices": [{"value": v, "label": lab} for v, lab in choices],
+                "default": default,
+                "low": p.low,
+                "high": p.high,
+                "unit": p.unit,
+            }
+        )
+    return {
+        "key": calc.key,
+        "title": calc.title,
+        "cli": calc.cli,
+        "note": calc.note,
+        "elements": [{"code": c, "name": catalog.element(c).name} for c in calc.elements],
+        "files": [
+            {
+                "key": f.key,
+                "label": f.label,
+                "kinds": list(f.kinds),
+                "kinds_text": f.kinds_text,
+                "accept": f.accept,
+                "required": f.required,
+                "help": f.help,
+            }
+            for f in calc.files
+        ],
+        "params": params,
+    }
 
 
 def _default(p: ParamSpec, defaults: Mapping[str, Any]) -> Any:
     if p.round_year:
         return defaults.get("round_year", p.default)
-    if p.key == "zone":
+    if p.region_zone:
         return defaults.get("zone", p.default)
     return p.default
 
 
-# ------------------------------------------------------------------------------------------ runners
-def _air(files: dict[str, Path], p: dict[str, Any], region: str) -> Computation:
-    from liangshan.cli.air import good_days, good_days_values
-
-    path = files["hourly"]
-    report, params = good_days(
-        path, edition=p["edition"], area_method=p["area_method"], columns=p["columns"] or None,
-        o3_start=p["o3_start"],
-    )  # fmt: skip
-    out = Computation(good_days_values(path, report, params, region))
-    for y in report:
-        ratio = "—" if y["ratio"] is None else f"{y['ratio']:.1f}%"
-        out.details[int(y["year"])] = {
-            "站点": f"{len(params['stations'])} 个（浓度平均）",
-            "统计期天数": str(y["days"]),
-            "有效监测天数": str(y["valid_days"]),
-            "优良天数": str(y["good_days"]),
-            "优良天数比例": ratio,
-            "未计入天数": str(y["invalid_day_count"]),
-        }
-        bad = y["invalid_days"]
-        if y["invalid_day_count"]:
-            listed = "；".join(f"{d['date']} {d['status']}（{d['reason']}）" for d in bad[:5])
-            more = f"等，共 {y['invalid_day_count']} 天" if y["invalid_day_count"] > len(bad[:5]) else ""
-            out.warnings.append(
-                f"{y['year']}年有 {y['invalid_day_count']} 天未计入有效监测天数：{listed}{more}"
-            )
-        if y["valid_days"] < 324:
-            out.warnings.append(
-                f"{y['year']}年有效监测天数 {y['valid_days']} 天，少于 HJ 663 年评价要求的 324 天"
-            )
-    return out
-
-
-def _water(kind: str) -> Runner:
-    def run(files: dict[str, Path], p: dict[str, Any], region: str) -> Computation:
-        from liangshan.cli.water import evaluate_file, water_values
-
-        path = files["results"]
-        opts = {"nd_factor": p["nd_factor"], "rounding": p["rounding"] == "true"}
-        results = evaluate_file(kind, path, p["year"], **opts)
-        out = Computation(water_values(kind, results, path, region))
-        for r in results:
-            if kind == "sources":
-                good, total, pct = r.compliant, r.total, r.rate
-                out.details[r.year] = {"达标水源地": f"{good:g}/{total:g}"}
-            else:
-                good, total, pct = r.good, r.total, r.ratio
-                label = "达到或优于Ⅲ类断面" if kind == "sections" else "达到或优于Ⅲ类点位"
-                out.details[r.year] = {label: f"{good}/{total}"}
-            out.details[r.year]["比例"] = "—" if pct is None else f"{pct:.1f}%"
-            if not total:
-                out.warnings.append(f"{r.year}年没有可评价的站点，不产生数值")
-            for e in r.excluded:
-                out.warnings.append(f"{r.year}年 {e['site']} 未参与评价：{e['reason']}")
-        return out
-
-    return run
-
-
-def _land(files: dict[str, Path], p: dict[str, Any], region: str) -> Computation:
-    from liangshan.cli.land import coverage_result, coverage_values
-
-    common = {"classes": files.get("classes"), "scheme": p["scheme"], "max_missing_percent": p["max_missing"]}
-    res = coverage_result(files["raster"], files["boundary"], zone=p["zone"], max_cells=1_000_000, **common)
-    cv = coverage_values(res, files["raster"], files["boundary"], max_cells=1_000_000, year=p["year"],
-                         region=region, **common)  # fmt: skip
-    out = Computation([cv])
-    out.details[p["year"]] = {
-        "林草覆盖率": f"{res.coverage_percent:.2f}%",
-        "森林": f"{res.forest_percent:.2f}%",
-        "草地": f"{res.grass_percent:.2f}%",
-        "边界面积": f"{res.boundary_area_km2:.2f} km²",
-        "缺测面积": f"{res.missing_area_km2:.4f} km²",
-        "目标": f"> {res.target_percent:g}%（{'达标' if res.attained else '未达标'}）",
-    }
-    if res.missing_area_km2 > 0:
-        out.warnings.append(
-            f"边界内 {res.missing_area_km2:.4f} km² 无地类（NoData 或在栅格外），未计入国土面积"
-        )
-    return out
-
-
-def _gep(files: dict[str, Path], p: dict[str, Any], region: str) -> Computation:
-    from liangshan.cli.gep import compute, gep_values
-
-    path = files["workbook"]
-    _wb, _year, const_year, series, shown = compute(path, price_year=p["price_year"], year=p["year"])
-    out = Computation(gep_values(path, series, const_year, p["year"], None, region))
-    for s in series:
-        if p["year"] is not None and s.year != p["year"]:
-            continue
-        c = s.constant
-        out.details[s.year] = {
-            "当年价 GEP": f"{s.current.gep:,.2f} 万元",
-            f"{const_year} 年不变价 GEP": "—" if c is None else f"{c.gep:,.2f} 万元",
-            "单位国土面积 GEP（不变价）": "—" if c is None else f"{c.gep_per_km2:,.2f} 万元/km²",
-        }
-    for e in shown.excluded:
-        out.warnings.append(f"{shown.year}年未计入（避免重复计算）：{e['name']} — {e['reason']}")
-    if shown.not_accounted:
-        out.warnings.append(f"未核算的项目：{'、'.join(shown.not_accounted)}")
-    return out
-
-
-def _survey(files: dict[str, Path], p: dict[str, Any], region: str) -> Computation:
-    from liangshan.cli.survey import compute, survey_values
-
-    weights = files.get("weights")
-    res = compute(files["responses"], top_box=p["top_box"], weights=weights, population=p["population"],
-                  margin=p["margin"])  # fmt: skip
-    out = Computation([survey_values(res, files["responses"], weights, p["year"], region)])
-    out.details[p["year"]] = {
-        "有效问卷": str(res.n),
-        "满意度": f"{res.satisfaction_percent:.2f}%" + ("（加权）" if res.weighted else ""),
-        "95% 置信区间": f"{res.ci_low:.2f}–{res.ci_high:.2f}%",
-        "所需样本量": str(res.sample_needed),
-    }
-    threshold = res.parameters.get("claim_threshold")
-    if not res.supports_claim and threshold is not None:
-        out.warnings.append(
-            f"置信区间下限 {res.ci_low:.2f}% ≤ {threshold:g}%，样本不足以支持“满意度 > {threshold:g}%”的结论"
-        )
-    if not res.sample_sufficient:
-        out.warnings.append(f"有效问卷 {res.n} 份少于所需样本量 {res.sample_needed} 份")
-    return out
-
-
-# ------------------------------------------------------------------------------------- the registry
-YEAR = ParamSpec("year", "年份", "int", required=True, low=1990, high=2100, round_year=True)
-WATER_PARAMS = (
-    ParamSpec("year", "评价年份", "int", low=1990, high=2100, help="留空：文件中的每一年"),
-    ParamSpec("nd_factor", "未检出按检出限的倍数", "float", 0.5, low=0, high=1),
-    ParamSpec("rounding", "年均值先修约再比较", "choice", "true", (("true", "是"), ("false", "否"))),
-)
-WATER_FILE = FileSpec(
-    "results", "监测结果（长表）", ("csv", "parquet"), help="每行一个项目结果；列见 docs/water.md"
-)
-CALCULATORS: dict[str, Calculator] = {
-    c.key: c
-    for c in (
-        Calculator(
-            "air",
-            "环境空气质量优良天数比例（小时数据 → 优良天数、有效监测天数）",
-            "liangshan air good-days",
-            ("air_good_days", "air_valid_days"),
-            (
-                FileSpec(
-                    "hourly",
-                    "小时监测数据",
-                    ("csv", "parquet"),
-                    help="每行一个站点小时：station, time, so2 no2 pm10 pm2_5 co o3",
-                ),
-            ),
-            (
-                ParamSpec(
-                    "edition",
-                    "标准版本",
-                    "choice",
-                    "auto",
-                    (
-                        ("auto", "按日期（2026-03-01 起 HJ633-2026）"),
-                        ("HJ633-2012", "HJ633-2012"),
-                        ("HJ633-2026", "HJ633-2026"),
-                    ),
-                ),
-                ParamSpec(
-                    "area_method",
-                    "区域值算法",
-                    "choice",
-                    "hourly",
-                    (("hourly", "先小时均值（hourly）"), ("daily", "站点日均值平均（daily）")),
-                ),
-                ParamSpec("o3_start", "当日首个 O3 8 小时窗口起始小时", "int", 0, low=-7, high=0),
-                ParamSpec("columns", "列名映射", "text", "", help="如 pm2_5=PM2.5,time=监测时间"),
-            ),
-            _air,
-        ),
-        Calculator(
-            "water-sections",
-            "地表水断面（监测数据 → 达到或优于Ⅲ类断面数）",
-            "liangshan water sections",
-            ("sw_sections_good", "sw_sections_total"),
-            (WATER_FILE,),
-            WATER_PARAMS,
-            _water("sections"),
-        ),
-        Calculator(
-            "water-sources",
-            "集中式饮用水水源地（监测数据 → 达标水源地个数）",
-            "liangshan water sources",
-            ("dws_compliant", "dws_total"),
-            (WATER_FILE,),
-            WATER_PARAMS,
-            _water("sources"),
-            "达标率按水源地个数计（命令行的 --basis count）",
-        ),
-        Calculator(
-            "water-groundwater",
-            "地下水（监测数据 → 达到或优于Ⅲ类点位数）",
-            "liangshan water groundwater",
-            ("gw_points_good", "gw_points_total"),
-            (WATER_FILE,),
-            WATER_PARAMS,
-            _water("groundwater"),
-        ),
-        Calculator(
-            "land",
-            "林草覆盖率（地类栅格 + 行政边界 → 森林、草地、国土面积）",
-            "liangshan land coverage",
-            ("forest_area_km2", "grass_area_km2", "land_area_km2"),
-            (
-                FileSpec("raster", "地类栅格", ("geotiff",), help="单波段整数地类代码，须有坐标系"),
-                FileSpec("boundary", "行政边界", ("geojson", "gpkg")),
-                FileSpec(
-                    "classes", "地类对照表（可选）", ("csv",), False, "列 code,group[,name]；替换内置地类体系"
-                ),
-            ),
-            (
-                YEAR,
-                ParamSpec(
-                    "scheme",
-                    "内置地类体系",
-                    "choice",
-                    "gbt21010-2017",
-                    (
-                        ("gbt21010-2017", "GB/T 21010-2017"),
-                        ("clcd", "CLCD"),
-                        ("esa-worldcover", "ESA WorldCover"),
-                    ),
-                ),
-                ParamSpec(
-                    "zone", "地形区", "text", "山区", help="山区、丘陵区、平原区，或 山区=0.7,丘陵区=0.3"
-                ),
-                ParamSpec("max_missing", "允许无地类面积占比上限（%）", "float", 1.0, low=0, high=100),
-            ),
-            _land,
-            "栅格大小受上传上限限制；更大的栅格请用命令行",
-        ),
-        Calculator(
-            "gep",
-            "生态系统生产总值 GEP（参数工作簿 → 不变价 GEP、国土面积）",
-            "liangshan gep",
-            ("gep_constant", "land_area_km2"),
-            (FileSpec("workbook", "参数工作簿", ("yaml", "xlsx")),),
-            (
-                ParamSpec(
-                    "price_year", "不变价基年", "int", low=1990, high=2100, help="留空：工作簿中的 price_year"
-                ),
-                ParamSpec("year", "年份", "int", low=1990, high=2100, help="留空：工作簿中的每一年"),
-            ),
-            _gep,
-            "需要栅格目录（--rasters）的核算请用命令行",
-        ),
-        Calculator(
-            "survey",
-            "公众满意度（问卷答案 → 满意样本数、有效样本数）",
-            "liangshan survey",
-            ("survey_satisfied", "survey_valid"),
-            (
-                FileSpec("responses", "问卷答案", ("csv",), help="列 answer[,township,urban_rural]，UTF-8"),
-                FileSpec(
-                    "weights",
-                    "分层人口权重（可选）",
-                    ("csv",),
-                    False,
-                    "列 township/urban_rural + population 或 weight",
-                ),
-            ),
-            (
-                YEAR,
-                ParamSpec("top_box", "计为满意的前 N 档", "int", 3, low=1, high=4),
-                ParamSpec("population", "调查总体人数 N（可选）", "float", low=1),
-                ParamSpec("margin", "允许误差 e", "float", 0.05, low=0.001, high=0.5),
-            ),
-            _survey,
-        ),
-    )
-}
-
-
-def for_item(item: str) -> list[Calculator]:
+def for_item(item: str) -> list[CalculatorSpec]:
     """The calculators whose output includes ``item`` (GEP also gives 国土面积 but is offered on GEP)."""
-    out = [c for c in CALCULATORS.values() if item in c.elements]
-    return [c for c in out if not (c.key == "gep" and item == "land_area_km2")]
+    return specs_for_item(item)
 
 
-def get(key: str, item: str) -> Calculator:
-    calc = CALCULATORS.get(key)
+def get(key: str, item: str) -> CalculatorSpec:
+    calc = SPECS.get(key)
     if calc is None or calc not in for_item(item):
         raise NotFoundError(f"数据项“{item}”没有计算器“{key}”")
     return calc
 
 
-def pick(item: str, key: str | None) -> Calculator:
+def pick(item: str, key: str | None) -> CalculatorSpec:
     calcs = for_item(item)
     if not calcs:
         raise NotFoundError(f"数据项“{item}”没有可用的原始数据计算器，请直接填报数值")
@@ -471,42 +151,12 @@ def defaults(ctx: WebContext, region: str) -> dict[str, Any]:
     return {"round_year": rnd.end_year if rnd else None, "zone": zone}
 
 
-def parse_params(calc: Calculator, raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_params(calc: CalculatorSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Typed parameters from form fields; :class:`EntryError` names the parameter."""
-    out: dict[str, Any] = {}
-    for p in calc.params:
-        text = str(raw.get(p.key) or "").strip()
-        if not text:
-            if p.required:
-                raise EntryError(f"请填写参数“{p.label}”")
-            out[p.key] = p.default
-            continue
-        if p.kind == "choice":
-            allowed = [v for v, _ in p.choices]
-            if text not in allowed:
-                raise EntryError(f"参数“{p.label}”应为 {'、'.join(allowed)} 之一，收到“{text[:40]}”")
-            out[p.key] = text
-        elif p.kind in ("int", "float"):
-            try:
-                num: float = int(text) if p.kind == "int" else float(text)
-            except ValueError:
-                raise EntryError(
-                    f"参数“{p.label}”应为{'整数' if p.kind == 'int' else '数值'}，收到“{text[:40]}”"
-                ) from None
-            if num != num or (p.low is not None and num < p.low) or (p.high is not None and num > p.high):
-                span = "、".join(
-                    t for t in (
-                        f"不小于 {p.low:g}" if p.low is not None else "",
-                        f"不大于 {p.high:g}" if p.high is not None else "",
-                    ) if t
-                )  # fmt: skip
-                raise EntryError(f"参数“{p.label}”应{span}，收到 {text[:40]}")
-            out[p.key] = num
-        else:
-            if len(text) > 200 or any(ord(c) < 32 for c in text):
-                raise EntryError(f"参数“{p.label}”过长或含控制字符")
-            out[p.key] = text
-    return out
+    try:
+        return parse_spec_params(calc, raw)
+    except SpecError as exc:
+        raise EntryError(str(exc)) from None
 
 
 # ------------------------------------------------------------------------------ preview and confirm
@@ -611,7 +261,7 @@ def preview(
 
 
 def _plan(
-    ctx: WebContext, actor: Actor, region: str, item: str, calc: Calculator, comp: Computation
+    ctx: WebContext, actor: Actor, region: str, item: str, calc: CalculatorSpec, comp: Computation
 ) -> dict[str, Any]:
     """Each computed element-year: saved (new version / unchanged, with the checks) or why not."""
     cat = ctx.catalog

@@ -496,3 +496,116 @@ def test_submit_with_a_jump_needs_a_note(site: Site, web: Any) -> None:
     assert r.status_code == 303
     cur = unit.get("/api/items/air_good_days/2024").json()["current"]
     assert cur["status"] == "submitted" and cur["note"] == "2024年仅 1 月数据（示例）"
+
+
+# ------------------------------------------------------------------- soil, species, redline (new on the web)
+PLOTS = b"year,plots_redeveloped,plots_safe_use\n2023,3,2\n2024,0,0\n"
+SPECIES = (
+    "year,taxon,count,source\n2023,vascular_plant,2400,名录\n2023,bird,260,名录\n"
+    "2024,vascular_plant,2410,名录\n2024,bird,262,名录\n"
+).encode()
+
+
+def redline_files(tmp: Path) -> dict[str, tuple[str, bytes]]:
+    """A lon/lat boundary and two redline polygons, one half outside the boundary."""
+
+    def fc(geoms: list[Any], props: list[dict[str, Any]]) -> bytes:
+        feats = [{"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+                 for g, p in zip(geoms, props, strict=True)]  # fmt: skip
+        return json.dumps({"type": "FeatureCollection", "features": feats}).encode()
+
+    boundary = fc([shapely.box(111.0, 34.0, 111.5, 34.5)], [{"name": "示例"}])
+    red = fc(
+        [shapely.box(111.1, 34.1, 111.2, 34.2), shapely.box(111.45, 34.3, 111.55, 34.4)],
+        [{"hxbh": "HX-01"}, {"hxbh": "HX-02"}],
+    )
+    return {"polygons": ("红线.geojson", red), "boundary": ("边界.geojson", boundary)}
+
+
+def test_new_calculators_offered_on_their_entry_pages(site: Site, web: Any) -> None:
+    for user, item, key in (
+        ("u01", "plots_safe_use", "soil-plots"),
+        (site.users["农业农村局"], "farmland_e_area", "soil-farmland"),
+        (site.users["林业局"], "species_richness", "species"),
+        (site.users["自然资源局"], "redline_area_km2", "redline"),
+    ):
+        c, _ = web(user)
+        entry = c.get(f"/entry/{item}")
+        assert f'href="/calc/{item}?region={R}&amp;calc={key}"' in entry.text or (
+            f'href="/calc/{item}?region={R}&calc={key}"' in entry.text
+        ), (item, key)
+        form = c.get(f"/calc/{item}?calc={key}")
+        assert form.status_code == 200 and 'name="file_' in form.text, (item, key)
+
+
+def test_soil_plots_preview_then_confirm_records_the_cli_provenance(
+    site: Site, web: Any, tmp_path: Path
+) -> None:
+    unit, token = web("u01")  # 市生态环境局卢氏分局 supplies the plots
+    before = counts(site.url)
+    r = preview(unit, token, "plots_safe_use", {"csv": ("污染地块.csv", PLOTS)}, calc="soil-plots")
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    got = rows(plan)
+    path = tmp_path / "污染地块.csv"
+    path.write_bytes(PLOTS)
+    out = cli_json("soil", "plots", str(path))
+    for y in out["years"]:
+        assert got[("plots_safe_use", y["year"])]["value"] == y["plots_safe_use"]
+        assert got[("plots_redeveloped", y["year"])]["value"] == y["plots_redeveloped"]
+    assert got[("plots_safe_use", 2023)]["value"] == 2 and got[("plots_redeveloped", 2024)]["value"] == 0
+    assert any("2024年" in w and "不适用" in w for w in plan["warnings"])
+    assert plan["years"][0]["standard"].startswith("环办土壤函〔2023〕7号")
+    assert plan["can_confirm"] and plan["to_write"] == 4 and counts(site.url) == before
+    jump = {"token": plan["token"], "action": "submit", "note": "2024年无再开发利用的污染地块（不适用）"}
+    done = unit.post("/api/calc/confirm", json=jump, headers={"X-CSRF-Token": token})
+    assert done.status_code == 201 and done.json()["written"] == 4, done.text
+    other_db = f"sqlite:///{tmp_path / 'cli.db'}"
+    seed_site(other_db, pw_hash(), values=False)
+    res = runner.invoke(cli, ["soil", "plots", str(path), "--to-indicator", "--region", R, "--db", other_db])
+    assert res.exit_code == 0, res.output
+    with session_scope(other_db) as s:
+        cli_prov = {(x.item_code, x.year): x.provenance for x in s.scalars(select(Submission))}
+    dispose_engines()
+    with session_scope(site.url) as s:
+        subs = s.scalars(select(Submission).where(Submission.item_code.like("plots_%"))).all()
+        assert {(x.item_code, x.year): x.provenance for x in subs} == cli_prov
+        assert {x.status for x in subs} == {"submitted"} and len(subs) == 4
+    assert pending(site) == []
+
+
+def test_species_preview_equals_cli(site: Site, web: Any, tmp_path: Path) -> None:
+    forest, token = web(site.users["林业局"])
+    r = preview(forest, token, "species_richness", {"csv": ("物种.csv", SPECIES)}, calc="species", year=2024)
+    assert r.status_code == 200, r.text
+    path = tmp_path / "物种.csv"
+    path.write_bytes(SPECIES)
+    (y,) = [y for y in cli_json("species", str(path))["years"] if y["year"] == 2024]
+    got = rows(r.json())
+    assert list(got) == [("species_richness", 2024)]
+    assert got[("species_richness", 2024)]["value"] == y["species_richness"] == 2672
+
+
+def test_redline_preview_then_confirm(site: Site, web: Any, tmp_path: Path) -> None:
+    nature, token = web(site.users["自然资源局"])
+    files = redline_files(tmp_path)
+    r = preview(nature, token, "redline_area_km2", files, calc="redline", year=2024, baseline_km2=50)
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    paths = {}
+    for key, (name, content) in files.items():
+        paths[key] = tmp_path / name
+        paths[key].write_bytes(content)
+    out = cli_json("land", "redline", str(paths["polygons"]), str(paths["boundary"]), "--baseline-km2", "50")
+    got = rows(plan)
+    assert got[("redline_area_km2", 2024)]["value"] == out["area_km2"]
+    assert plan["years"][0]["details"]["判定（不减少，容差 0.01 km²）"] == out["verdict"]
+    assert any("边界外" in w for w in plan["warnings"])
+    done = nature.post("/api/calc/confirm", json={"token": plan["token"], "action": "save"},
+                       headers={"X-CSRF-Token": token})  # fmt: skip
+    assert done.status_code == 201 and done.json()["written"] == 1
+    with session_scope(site.url) as s:
+        sub = s.scalars(select(Submission).where(Submission.item_code == "redline_area_km2")).one()
+        assert sub.status == "draft" and sub.value == out["area_km2"]
+        assert [i["name"] for i in (sub.provenance or {})["inputs"]] == ["红线.geojson", "边界.geojson"]
+        assert (sub.provenance or {})["parameters"]["baseline_km2"] == 50

@@ -69,7 +69,7 @@ def form_context(
         "region": code,
         "item": item,
         "item_name": item_name(ctx.catalog, item),
-        "calc": calc.describe(ctx.catalog, defaults),
+        "calc": calculators.describe(calc, ctx.catalog, defaults),
         "others": [{"key": c.key, "title": c.title} for c in calcs if c.key != calc.key],
         "max_mb": ctx.max_upload / 1048576,
     }
@@ -171,7 +171,7 @@ def api_calc(request: Request, actor: ActorDep, item: str, region: str | None = 
     return {
         "region": code,
         "item": item,
-        "calculators": [c.describe(ctx.catalog, defaults) for c in calcs],
+        "calculators": [calculators.describe(c, ctx.catalog, defaults) for c in calcs],
         "why_not": edit_denial(actor, ctx.catalog, code, item),
     }
 
