@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.services.permissions import Actor, check_office, check_region
@@ -179,8 +180,6 @@ def report_photo(
     """A photo of a supervision report (path, original name, content type), for whoever may see the
     report: the office and the read roles of its region, and the unit it was routed to (report photos
     belong to no unit, so the evidence download of the data-entry pages would refuse that unit)."""
-    from sqlalchemy import select
-
     supervision_report(session, actor, report_id, unit_may="查看照片", missing=NotFoundError)
     linked = session.scalars(
         select(WpAttachment.id).where(

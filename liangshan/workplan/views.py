@@ -144,11 +144,10 @@ def items_view(
 ) -> dict[str, Any]:
     """The tracked items as of ``day`` (a unit account: its own), most urgent first; ``kind`` filters."""
     check_region(actor, region)
-    unit = own_unit(actor)
     rows = [
         i.as_dict()
         for i in tracked_items(session, region, day, catalog=catalog)
-        if (unit is None or i.unit_id == unit) and (kind is None or i.kind == kind)
+        if (not actor.is_unit or i.unit_id == actor.unit_id) and (kind is None or i.kind == kind)
     ]
     rows.sort(key=lambda r: (ITEM_ORDER[r["state"]], r["due"] or "9999"))
     return {"rows": rows, "region": region, "on": day.isoformat(), "kind": kind}
