@@ -26,8 +26,8 @@ EXCEPTIONS: frozenset[tuple[str, str, str]] = frozenset(
 CLEAN = ("liangshan.store.backup", "liangshan.store.bundle", "liangshan.standards.land_cover")
 
 
-def _module_name(path: Path) -> tuple[str, bool]:
-    rel = path.relative_to(ROOT.parent).with_suffix("")
+def _module_name(path: Path, root: Path) -> tuple[str, bool]:
+    rel = path.relative_to(root.parent).with_suffix("")
     parts = list(rel.parts)
     is_init = parts[-1] == "__init__"
     if is_init:
@@ -39,11 +39,11 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def private_imports() -> list[tuple[str, str, str]]:
-    """Every ``from liangshan.x import _name`` across ``liangshan/`` (except package re-exports)."""
+def private_imports(root: Path = ROOT) -> list[tuple[str, str, str]]:
+    """Every ``from liangshan.x import _name`` under ``root`` (except a package re-exporting its own)."""
     found: list[tuple[str, str, str]] = []
-    for path in sorted(ROOT.rglob("*.py")):
-        module, is_init = _module_name(path)
+    for path in sorted(root.rglob("*.py")):
+        module, is_init = _module_name(path, root)
         package = module if is_init else module.rpartition(".")[0]
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
@@ -68,16 +68,19 @@ def private_imports() -> list[tuple[str, str, str]]:
 
 
 def test_finder_sees_private_imports(tmp_path: Path) -> None:
-    """The finder itself: a private name imported from another module is reported, a dunder is not."""
-    src = "from liangshan.store.db import _engine, __version__\nfrom liangshan import config\n"
-    names = [
-        a.name
-        for node in ast.walk(ast.parse(src))
-        if isinstance(node, ast.ImportFrom)
-        for a in node.names
-        if _is_private(a.name)
+    """The finder itself, on a small tree: absolute and relative imports of private names are found;
+    dunders, public names and a package re-exporting its own sub-module's name are not."""
+    pkg = tmp_path / "liangshan"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("__version__ = '1'\n")
+    (pkg / "a.py").write_text("from liangshan.b import _x, __version__, public\nfrom liangshan import c\n")
+    (pkg / "sub" / "__init__.py").write_text("from .mod import _y\nfrom liangshan.b import _z\n")
+    (pkg / "sub" / "mod.py").write_text("def f():\n    from ..b import _w\n")
+    assert sorted(private_imports(pkg)) == [
+        ("liangshan.a", "liangshan.b", "_x"),
+        ("liangshan.sub", "liangshan.b", "_z"),
+        ("liangshan.sub.mod", "liangshan.b", "_w"),
     ]
-    assert names == ["_engine"]
 
 
 def test_no_private_imports_across_modules() -> None:
