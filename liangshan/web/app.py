@@ -214,12 +214,15 @@ def create_app(
             message = str(exc.detail)
         return _error(request, exc.status_code, message, f"http_{exc.status_code}")
 
-    from liangshan.web import workplan_routes
     from liangshan.web.routes import api, auth, dashboard, entry, excel, health, indicator, report, review
     from liangshan.web.routes import rollup as rollup_routes
 
-    for module in (auth, entry, review, dashboard, indicator, excel, report, api, workplan_routes):
+    for module in (auth, entry, review, dashboard, indicator, excel, report, api):
         app.include_router(module.router)
+    from liangshan.web.routes import meetings, public, workplan, workplan_admin, workplan_api, workplan_items
+
+    for module in (workplan, meetings, workplan_items, workplan_admin, workplan_api, public):
+        app.include_router(module.router)  # the work plan: pages, JSON twins, public pages
     app.include_router(health.router)  # /healthz, /readyz (public, no login)
     app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
     from liangshan.web.routes import calc, rounds

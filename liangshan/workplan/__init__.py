@@ -7,7 +7,9 @@ Modules: :mod:`.plan` (loading and reading the plan), :mod:`.tracking` (tracked 
 date, progress, meetings, digest), :mod:`.scoring` (unit assessment), :mod:`.route` (pure route
 planning), :mod:`.verification` (points), :mod:`.bundle` (checklist and ZIP export),
 :mod:`.documents` (minutes and route sheet .docx), :mod:`.mapping` (route map PNG), :mod:`.survey`,
-:mod:`.supervision`, :mod:`.public`, :mod:`.ratelimit`.
+:mod:`.supervision`, :mod:`.public`, :mod:`.ratelimit`. For the faces (web pages, their JSON twins):
+:mod:`.access` (who may do what), :mod:`.views` (what each signed-in page shows), :mod:`.actions` (the
+writes, each with its rule) and :mod:`.public_site` (the public pages).
 """
 
 from liangshan.workplan.plan import LUSHI_PLAN, load_plan, plan_dict

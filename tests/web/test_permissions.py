@@ -41,7 +41,7 @@ from liangshan.store.models import Unit, User
 from liangshan.store.models_workplan import WpMilestone, WpReport, WpSurveyResponse, WpTask, WpTaskUnit
 from liangshan.store.submissions import submit_value
 from liangshan.web.app import create_app
-from liangshan.web.workplan_routes import SURVEY_COOKIE
+from liangshan.web.routes.workplan_common import SURVEY_COOKIE
 from liangshan.workplan.plan import load_plan, office_unit
 from liangshan.workplan.public import set_settings
 from liangshan.workplan.supervision import Photo, route_report, submit_report
@@ -640,6 +640,27 @@ WP_CASES: list[Case] = [
     Case(("POST", "/api/public/receipt"), "unknown", post_to(lambda w: "/api/public/receipt", {"code": UNKNOWN_RECEIPT}), public(404)),
 ]  # fmt: skip
 CASES += WP_CASES
+
+# JSON twins of the work-plan pages: the page's rules, with the region in the path.
+CASES += [
+    Case(("GET", "/api/workplan/{region}/overview"), "own", api_get(f"/api/workplan/{HOME}/overview"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/overview"), "region", api_get(f"/api/workplan/{OTHER}/overview"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/tasks/{task_id}"), "own", api_get("/api/workplan/tasks/{task_own}"), HOME_API),
+    Case(("GET", "/api/workplan/tasks/{task_id}"), "region", api_get("/api/workplan/tasks/{task_region}"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/meetings"), "own", api_get(f"/api/workplan/{HOME}/meetings"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/meetings"), "region", api_get(f"/api/workplan/{OTHER}/meetings"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/items"), "own", api_get(f"/api/workplan/{HOME}/items"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/items"), "region", api_get(f"/api/workplan/{OTHER}/items"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/reports"), "own", api_get(f"/api/workplan/{HOME}/reports"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/reports"), "region", api_get(f"/api/workplan/{OTHER}/reports"), ONLY_OTHER_API),
+    Case(("GET", "/api/workplan/{region}/public-admin"), "own", api_get(f"/api/workplan/{HOME}/public-admin"),
+         DENY_ALL_BUT(["office"], **anon_api)),
+    Case(("GET", "/api/workplan/{region}/public-admin"), "region", api_get(f"/api/workplan/{OTHER}/public-admin"),
+         DENY_ALL_BUT(["office_other"], **anon_api)),
+    Case(("GET", "/api/workplan/{region}/public"), "own", api_get(f"/api/workplan/{HOME}/public"), public(200)),
+    Case(("GET", "/api/workplan/{region}/public"), "region-not-published", api_get(f"/api/workplan/{OTHER}/public"), public(404)),
+    Case(("GET", "/api/workplan/{region}/public"), "unknown-region", api_get("/api/workplan/999999/public"), public(404)),
+]  # fmt: skip
 
 # 情况说明技术报告 jobs (office only). Cheap requests here (no job is started: a bad format is refused
 # after the role and region checks); a real job's privacy (owner, other county, leader) is tested in

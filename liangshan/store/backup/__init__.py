@@ -40,17 +40,20 @@ from liangshan.store.backup.archive import (
     BackupError,
     Summary,
 )
-from liangshan.store.backup.dump import _snapshot as _snapshot
-from liangshan.store.backup.dump import backup
-from liangshan.store.backup.encode import _decode as _decode
-from liangshan.store.backup.encode import _encode as _encode
-from liangshan.store.backup.load import _parents_first as _parents_first
-from liangshan.store.backup.load import restore
-from liangshan.store.backup.revisions import _upgrade as _upgrade
-from liangshan.store.backup.revisions import db_revisions, head_revisions, known_revision
+from liangshan.store.backup.dump import backup, begin_snapshot
+from liangshan.store.backup.encode import decode_cell, encode_cell
+from liangshan.store.backup.load import parents_first, restore
+from liangshan.store.backup.revisions import db_revisions, head_revisions, known_revision, upgrade_schema
 from liangshan.store.backup.verify import verify_archive
 
-# The ``name as name`` imports re-export internals the tests exercise directly.
+# Internals the tests exercise directly, under the names they have always had here (inside the package
+# every module imports the public name from the module that defines it).
+_snapshot = begin_snapshot
+_decode = decode_cell
+_encode = encode_cell
+_parents_first = parents_first
+_upgrade = upgrade_schema
+
 __all__ = [
     "BATCH",
     "CHUNK",

@@ -33,7 +33,7 @@ class Summary:
     row_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _db_error(e: SQLAlchemyError) -> str:
+def db_error(e: SQLAlchemyError) -> str:
     """The driver's own message (no URL; passwords never appear in it), on one line."""
     orig = getattr(e, "orig", None) or e
     return " ".join(str(orig).split())[:300] or type(e).__name__

@@ -25,16 +25,16 @@ from liangshan.store.backup.archive import (
     MANIFEST,
     BackupError,
     Summary,
-    _db_error,
+    db_error,
 )
-from liangshan.store.backup.encode import _encode, _kind
+from liangshan.store.backup.encode import column_kind, encode_cell
 from liangshan.store.backup.revisions import db_revisions, head_revisions
 from liangshan.store.db import get_engine
 from liangshan.store.evidence import blob_path
 from liangshan.store.models import Base
 
 
-def _snapshot(conn: Connection) -> None:
+def begin_snapshot(conn: Connection) -> None:
     """Start the one read transaction every table is read in."""
     if conn.dialect.name == "sqlite":
         # pysqlite does not begin a transaction for SELECTs; BEGIN makes the first read pin a WAL
@@ -62,7 +62,7 @@ def _dump_table(
     conn: Connection, table: Table, zf: zipfile.ZipFile, member: str
 ) -> tuple[int, dict[str, Any], list[str]]:
     cols = list(table.columns)
-    kinds = [_kind(c) for c in cols]
+    kinds = [column_kind(c) for c in cols]
     exprs = [cast(c, Text) if k == "json" else c for c, k in zip(cols, kinds, strict=True)]
     stmt = select(*exprs).order_by(*table.primary_key.columns)
     rows = 0
@@ -72,7 +72,7 @@ def _dump_table(
         out = _HashingWriter(fh)
         result = conn.execute(stmt, execution_options={"stream_results": True, "yield_per": BATCH})
         for row in result:
-            cells = [_encode(k, v) for k, v in zip(kinds, row, strict=True)]
+            cells = [encode_cell(k, v) for k, v in zip(kinds, row, strict=True)]
             out.write(json.dumps(cells, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
             if table.name == "evidence" and sha_at is not None:
                 shas.append(row[sha_at])
@@ -140,19 +140,19 @@ def _write_backup(url: str, tmp: Path, root: Path) -> Summary:
     try:
         conn_cm = get_engine(url).connect()
     except SQLAlchemyError as e:
-        raise BackupError(f"无法连接数据库：{_db_error(e)}") from None
+        raise BackupError(f"无法连接数据库：{db_error(e)}") from None
     with conn_cm as conn, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         try:
             return _dump_all(conn, zf, root)
         except SQLAlchemyError as e:
-            raise BackupError(f"读取数据库时出错，备份未完成：{_db_error(e)}") from None
+            raise BackupError(f"读取数据库时出错，备份未完成：{db_error(e)}") from None
 
 
 def _dump_all(conn: Connection, zf: zipfile.ZipFile, root: Path) -> Summary:
     members: dict[str, dict[str, Any]] = {}
     tables: list[dict[str, Any]] = []
     shas: set[str] = set()
-    _snapshot(conn)
+    begin_snapshot(conn)
     revision = db_revisions(conn)
     if revision is None:
         raise BackupError("数据库尚未建立（没有迁移记录），不是 liangshan 的数据库")
@@ -171,7 +171,7 @@ def _dump_all(conn: Connection, zf: zipfile.ZipFile, root: Path) -> Summary:
                 "name": table.name,
                 "member": member,
                 "rows": rows,
-                "columns": [[c.name, _kind(c)] for c in table.columns],
+                "columns": [[c.name, column_kind(c)] for c in table.columns],
             }
         )
     conn.rollback()

@@ -13,7 +13,8 @@ from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Nu
 from liangshan.store.backup.archive import BackupError
 
 
-def _kind(col: Column[Any]) -> str:
+def column_kind(col: Column[Any]) -> str:
+    """The archive type of a column (``json``, ``bool``, ``datetime``, ``date``, ``int``, ``float`` …)."""
     t = col.type
     if isinstance(t, JSON):
         return "json"
@@ -38,7 +39,8 @@ def _utc(v: datetime) -> datetime:
     return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
 
 
-def _encode(kind: str, v: Any) -> Any:
+def encode_cell(kind: str, v: Any) -> Any:
+    """The JSON value archived for a cell of type ``kind`` (see the package docstring for the rules)."""
     if v is None:
         return None
     if kind == "float":
@@ -57,7 +59,7 @@ def _encode(kind: str, v: Any) -> Any:
     return v
 
 
-def _decode(kind: str, v: Any) -> Any:
+def decode_cell(kind: str, v: Any) -> Any:
     """The Python value to insert for an archived cell; raises ValueError/TypeError if malformed."""
     if v is None:
         return None
@@ -93,7 +95,7 @@ def _decode(kind: str, v: Any) -> Any:
     raise TypeError(f"未知列类型 {kind}")
 
 
-_TYPES: dict[str, Any] = {
+CELL_TYPES: dict[str, Any] = {
     "int": Integer,
     "float": Float,
     "bool": Boolean,

@@ -15,10 +15,10 @@ from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, fun
 from sqlalchemy.exc import SQLAlchemyError
 
 from liangshan.config import evidence_root
-from liangshan.store.backup.archive import BATCH, CHUNK, BackupError, Summary, _db_error
-from liangshan.store.backup.encode import _TYPES
-from liangshan.store.backup.revisions import _upgrade, db_revisions, known_revision
-from liangshan.store.backup.verify import _decoded, verify_archive
+from liangshan.store.backup.archive import BATCH, CHUNK, BackupError, Summary, db_error
+from liangshan.store.backup.encode import CELL_TYPES
+from liangshan.store.backup.revisions import db_revisions, known_revision, upgrade_schema
+from liangshan.store.backup.verify import decoded_rows, verify_archive
 from liangshan.store.db import get_engine
 from liangshan.store.evidence import blob_path
 from liangshan.store.models import Base
@@ -36,7 +36,7 @@ def _nonempty(conn: Connection) -> tuple[str, int] | None:
     return None
 
 
-def _parents_first(rows: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
+def parents_first(rows: list[dict[str, Any]], table: Table) -> list[dict[str, Any]]:
     """Order rows so a row referencing its own table (region.parent_code, wp_task.parent_id) comes
     after the row it references (checked at once on PostgreSQL and SQLite)."""
     selfref = [
@@ -126,11 +126,11 @@ def _insert_all(engine: Engine, zf: zipfile.ZipFile, specs: list[dict[str, Any]]
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         for spec in specs:
-            table = Table(spec["name"], MetaData(), *(Column(c, _TYPES[k]()) for c, k in spec["columns"]))
-            rows: Iterable[dict[str, Any]] = _decoded(zf, spec)
+            table = Table(spec["name"], MetaData(), *(Column(c, CELL_TYPES[k]()) for c, k in spec["columns"]))
+            rows: Iterable[dict[str, Any]] = decoded_rows(zf, spec)
             model = Base.metadata.tables.get(spec["name"])
             if model is not None and any(fk.column.table.name == model.name for fk in model.foreign_keys):
-                rows = _parents_first(list(rows), model)
+                rows = parents_first(list(rows), model)
             for batch in _batches(rows, BATCH):
                 conn.execute(table.insert(), batch)
         if conn.dialect.name == "postgresql":
@@ -158,7 +158,7 @@ def restore(path: str | Path, url: str, files_dir: str | Path | None = None) -> 
             current = db_revisions(conn)
             busy = _nonempty(conn)
     except SQLAlchemyError as e:
-        raise BackupError(f"无法连接目标数据库：{_db_error(e)}") from None
+        raise BackupError(f"无法连接目标数据库：{db_error(e)}") from None
     if busy:
         raise BackupError(
             f"目标数据库不是空的（{busy[0]} 表有 {busy[1]} 行）：恢复只写入空数据库，未做任何修改；"
@@ -174,9 +174,9 @@ def restore(path: str | Path, url: str, files_dir: str | Path | None = None) -> 
     with zipfile.ZipFile(path) as zf:
         try:
             for rev in revision:  # the schema the rows were dumped from
-                _upgrade(url, rev)
+                upgrade_schema(url, rev)
         except SQLAlchemyError as e:
-            raise BackupError(f"建表失败，未写入任何数据：{_db_error(e)}") from None
+            raise BackupError(f"建表失败，未写入任何数据：{db_error(e)}") from None
         ev_bytes = 0
         for name in sorted(manifest["members"]):
             if name.startswith("evidence/"):
@@ -187,12 +187,12 @@ def restore(path: str | Path, url: str, files_dir: str | Path | None = None) -> 
             _insert_all(engine, zf, specs)
         except SQLAlchemyError as e:
             raise BackupError(
-                f"写入数据失败，事务已回滚，未写入任何行（空表已建立，可删除该数据库后重试）：{_db_error(e)}"
+                f"写入数据失败，事务已回滚，未写入任何行（空表已建立，可删除该数据库后重试）：{db_error(e)}"
             ) from None
     try:
-        _upgrade(url, "heads")
+        upgrade_schema(url, "heads")
     except SQLAlchemyError as e:
-        raise BackupError(f"数据已恢复，但升级到最新迁移版本失败：{_db_error(e)}") from None
+        raise BackupError(f"数据已恢复，但升级到最新迁移版本失败：{db_error(e)}") from None
     return Summary(
         tables=len(specs),
         rows=sum(int(s["rows"]) for s in specs),

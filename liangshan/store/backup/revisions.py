@@ -36,7 +36,8 @@ def db_revisions(conn: Connection) -> list[str] | None:
     return sorted(r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version")))
 
 
-def _upgrade(url: str, revision: str) -> None:
+def upgrade_schema(url: str, revision: str) -> None:
+    """Upgrade the database at ``url`` to the Alembic ``revision``."""
     cfg = _alembic_config(url)
     with get_engine(url).begin() as conn:
         cfg.attributes["connection"] = conn

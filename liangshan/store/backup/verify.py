@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from liangshan.store.backup.archive import CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, BackupError
-from liangshan.store.backup.encode import _TYPES, _decode
+from liangshan.store.backup.encode import CELL_TYPES, decode_cell
 
 
 def _open_archive(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
@@ -53,7 +53,8 @@ def _rows(zf: zipfile.ZipFile, member: str) -> Iterator[list[Any]]:
             yield row
 
 
-def _decoded(zf: zipfile.ZipFile, spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def decoded_rows(zf: zipfile.ZipFile, spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The rows of one archived table as ``{column: value}``, every cell decoded and checked."""
     names = [c for c, _ in spec["columns"]]
     kinds = [k for _, k in spec["columns"]]
     for n, row in enumerate(_rows(zf, spec["member"]), start=1):
@@ -62,7 +63,7 @@ def _decoded(zf: zipfile.ZipFile, spec: dict[str, Any]) -> Iterator[dict[str, An
         out = {}
         for name, kind, v in zip(names, kinds, row, strict=True):
             try:
-                out[name] = _decode(kind, v)
+                out[name] = decode_cell(kind, v)
             except (TypeError, ValueError) as e:
                 raise BackupError(
                     f"{spec['name']} 第 {n} 行 {name} 列的值无效（{e}）；未写入任何内容"
@@ -79,7 +80,7 @@ def _check_spec(spec: Any, members: dict[str, Any]) -> None:
         and isinstance(spec.get("rows"), int)
         and isinstance(spec.get("columns"), list)
         and all(
-            isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and c[1] in _TYPES
+            isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and c[1] in CELL_TYPES
             for c in spec["columns"]
         )
     )
@@ -129,7 +130,7 @@ def verify_archive(path: str | Path) -> dict[str, Any]:
             _check_spec(spec, members)
             n = 0
             sha_col = next((i for i, (c, _) in enumerate(spec["columns"]) if c == "sha256"), None)
-            for row in _decoded(zf, spec):
+            for row in decoded_rows(zf, spec):
                 n += 1
                 if spec["name"] == "evidence" and sha_col is not None:
                     shas.add(row["sha256"])

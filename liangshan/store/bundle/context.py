@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.store.bundle.format import REGION_FIELDS, _region_data
+from liangshan.store.bundle.format import REGION_FIELDS, region_data
 from liangshan.store.bundle.read import Bundle
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.models import AssessmentRound, Evidence, Region, TargetOverride
@@ -48,7 +48,7 @@ def _ensure_region(
         summary.created.append(f"region {code} {data['name']}")
         return
     if row.note == PLACEHOLDER_NOTE and data["note"] != PLACEHOLDER_NOTE:
-        before = _region_data(row)
+        before = region_data(row)
         for f in REGION_FIELDS:
             setattr(row, f, data[f])
         s.flush()
@@ -97,7 +97,7 @@ def _ensure_placeholder(s: Session, code: str, actor: str, ts: datetime, summary
     summary.created.append(f"region {code}（占位 / placeholder）")
 
 
-def _import_regions(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+def import_regions(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
     """Parents top-down (placeholders for codes the bundle does not describe), then the region."""
     chain = [b.region, *b.parents]
     top = chain[-1]["parent_code"]
@@ -108,7 +108,7 @@ def _import_regions(s: Session, b: Bundle, actor: str, ts: datetime, summary: Im
     _ensure_region(s, b.region, actor, ts, summary, compare=True)
 
 
-def _import_rounds(
+def import_rounds(
     s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary
 ) -> dict[tuple[str, int, int], int]:
     """The bundle's rounds missing here are created; returns the local round id by (name, start, end)."""
@@ -139,7 +139,7 @@ def _import_rounds(
     return round_ids
 
 
-def _import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+def import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
     """Target overrides missing here are created; a different local one is kept and listed."""
     region = b.region["code"]
     local_ovr = {
@@ -162,7 +162,7 @@ def _import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: 
             )
 
 
-def _import_evidence(
+def import_evidence(
     s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary
 ) -> dict[str, int]:
     """Evidence rows missing here are created (one per sha256 and region); returns the id by sha256."""

@@ -35,7 +35,7 @@ def alembic_revision(session: Session) -> str:
     return ",".join(sorted(str(r) for r in revs))
 
 
-def _begin(session: Session, write: bool) -> None:
+def begin_transaction(session: Session, write: bool) -> None:
     """Start the transaction explicitly: SQLite reads share one WAL snapshot (``BEGIN``) or take the
     write lock up front (``BEGIN IMMEDIATE``, so that what was checked is still true when written);
     PostgreSQL reads in one REPEATABLE READ snapshot."""

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
-from liangshan.store.bundle.database import _begin, alembic_revision, instance_id
-from liangshan.store.bundle.format import BundleError, _iso, _region_data, build_bundle
+from liangshan.store.bundle.database import alembic_revision, begin_transaction, instance_id
+from liangshan.store.bundle.format import BundleError, build_bundle, iso_utc, region_data
 from liangshan.store.bundle.summary import ExportSummary
 from liangshan.store.db import session_scope
 from liangshan.store.evidence import blob_path
@@ -40,14 +40,14 @@ def _round_key(name: str, start: int, end: int) -> dict[str, Any]:
 
 def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]]]:
     """Every record of the bundle, in the bundle's order."""
-    recs: list[tuple[str, dict[str, Any]]] = [("region", _region_data(region))]
+    recs: list[tuple[str, dict[str, Any]]] = [("region", region_data(region))]
     code, seen = region.parent_code, {region.code}
     while code and code not in seen:
         seen.add(code)
         parent = session.get(Region, code)
         if parent is None:
             break
-        recs.append(("parent", _region_data(parent)))
+        recs.append(("parent", region_data(parent)))
         code = parent.parent_code
     rounds = session.scalars(
         select(AssessmentRound)
@@ -99,7 +99,7 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
             )
         )
     for s in subs:
-        rvs = sorted(reviews[s.id], key=lambda r: (_iso(r.at), r.id))
+        rvs = sorted(reviews[s.id], key=lambda r: (iso_utc(r.at), r.id))
         approvals = [r for r in rvs if r.action == "approve"]
         recs.append(
             (
@@ -117,7 +117,7 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
                     "status": s.status,
                     "round": round_of.get(s.round_id) if s.round_id is not None else None,
                     "created_by": s.created_by,
-                    "created_at": _iso(s.created_at),
+                    "created_at": iso_utc(s.created_at),
                     "evidence": sorted(links[s.id]),
                     "reviews": [
                         {
@@ -126,12 +126,12 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
                             "to": r.to_status,
                             "reason": r.reason,
                             "actor": r.actor,
-                            "at": _iso(r.at),
+                            "at": iso_utc(r.at),
                         }
                         for r in rvs
                     ],
                     "approved_by": approvals[-1].actor if approvals else None,
-                    "approved_at": _iso(approvals[-1].at) if approvals else None,
+                    "approved_at": iso_utc(approvals[-1].at) if approvals else None,
                 },
             )
         )
@@ -159,7 +159,7 @@ def export_bundle(
         inst = instance_id(s, create=True, actor=actor)
         assert inst is not None
     with session_scope(url) as s:  # every record read in one snapshot, while the server may write
-        _begin(s, write=False)
+        begin_transaction(s, write=False)
         recs = _collect(s, get_region(s, region_code))
         alembic = alembic_revision(s)
     files: dict[str, bytes] = {}

@@ -27,15 +27,16 @@ REGION_FIELDS = (
     "code", "name", "level", "parent_code", "terrain_zone", "zone_shares", "land_area_km2", "population",
     "note",
 )  # fmt: skip
-_CODE = re.compile(r"^\d{6}(\d{3}){0,2}$")
-_SHA = re.compile(r"^[0-9a-f]{64}$")
+REGION_CODE_RE = re.compile(r"^\d{6}(\d{3}){0,2}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BundleError(StoreError):
     """A bundle that cannot be exported or imported; the message names the file and the member/record."""
 
 
-def _fail(path: Path, where: str, zh: str, en: str) -> BundleError:
+def bundle_error(path: Path, where: str, zh: str, en: str) -> BundleError:
+    """The error for a bad bundle: file, member or record, and what is wrong (nothing was written)."""
     return BundleError(f"{path}：{where}：{zh} / {en}；未写入任何数据 / nothing written")
 
 
@@ -50,7 +51,7 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(canonical(obj)).hexdigest()
 
 
-def _iso(dt: datetime) -> str:
+def iso_utc(dt: datetime) -> str:
     """UTC ISO 8601 (SQLite returns naive datetimes, which are UTC)."""
     return (dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)).isoformat()
 
@@ -80,7 +81,8 @@ def value_digest(
     )
 
 
-def _region_data(r: Region) -> dict[str, Any]:
+def region_data(r: Region) -> dict[str, Any]:
+    """The exported fields (:data:`REGION_FIELDS`) of a region row."""
     return {f: getattr(r, f) for f in REGION_FIELDS}
 
 

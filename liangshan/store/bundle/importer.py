@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from liangshan.catalog import Catalog
 from liangshan.config import evidence_root
 from liangshan.store.bundle.context import (
-    _import_evidence,
-    _import_overrides,
-    _import_regions,
-    _import_rounds,
+    import_evidence,
+    import_overrides,
+    import_regions,
+    import_rounds,
 )
-from liangshan.store.bundle.database import _begin, instance_id
-from liangshan.store.bundle.format import _fail
-from liangshan.store.bundle.merge import _merge_values
+from liangshan.store.bundle.database import begin_transaction, instance_id
+from liangshan.store.bundle.format import bundle_error
+from liangshan.store.bundle.merge import merge_values
 from liangshan.store.bundle.read import Bundle, read_bundle
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.db import get_engine, now
@@ -32,11 +32,11 @@ from liangshan.store.submissions import audit
 
 def _apply(s: Session, b: Bundle, actor: str, summary: ImportSummary, local_inst: str | None) -> None:
     ts = now()
-    _import_regions(s, b, actor, ts, summary)
-    round_ids = _import_rounds(s, b, actor, ts, summary)
-    _import_overrides(s, b, actor, ts, summary)
-    ev_ids = _import_evidence(s, b, actor, ts, summary)
-    _merge_values(s, b, round_ids, ev_ids, actor, ts, summary, local_inst)
+    import_regions(s, b, actor, ts, summary)
+    round_ids = import_rounds(s, b, actor, ts, summary)
+    import_overrides(s, b, actor, ts, summary)
+    ev_ids = import_evidence(s, b, actor, ts, summary)
+    merge_values(s, b, round_ids, ev_ids, actor, ts, summary, local_inst)
     audit(
         s,
         actor,
@@ -80,7 +80,7 @@ def import_bundle(
     root = evidence_root(url)
     session = sessionmaker(bind=get_engine(url), expire_on_commit=False)()
     try:
-        _begin(session, write=True)
+        begin_transaction(session, write=True)
         _apply(session, b, actor, summary, instance_id(session))
         missing = [sha for sha in sorted(b.files) if not blob_path(root, sha).exists()]
         summary.files_written = len(missing)
@@ -92,7 +92,7 @@ def import_bundle(
                 for sha in missing:
                     data = zf.read(b.files[sha])
                     if hashlib.sha256(data).hexdigest() != sha:  # the file changed since validation
-                        raise _fail(b.path, b.files[sha], "sha256 不符", "sha256 mismatch")
+                        raise bundle_error(b.path, b.files[sha], "sha256 不符", "sha256 mismatch")
                     target = blob_path(root, sha)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     fd, tmp = tempfile.mkstemp(dir=target.parent)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from liangshan.store.bundle.context import IMPORT_ACTION
 from liangshan.store.bundle.format import value_digest
 from liangshan.store.bundle.read import Bundle
-from liangshan.store.bundle.schema import _is_int
+from liangshan.store.bundle.schema import is_int
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
 from liangshan.store.submissions import audit, snapshot, supersede
@@ -108,7 +108,7 @@ def _merge_one(
     newer_from_source = 0
     for v in versions:
         o = _origin(v.provenance)
-        if o and o.get("instance") == src and _is_int(o.get("source_version")):
+        if o and o.get("instance") == src and is_int(o.get("source_version")):
             newer_from_source = max(newer_from_source, o["source_version"])
     if newer_from_source > rec["version"]:
         summary.stale.append({**where, "local_source_version": newer_from_source})
@@ -214,7 +214,7 @@ def _merge_one(
         )
 
 
-def _merge_values(
+def merge_values(
     s: Session,
     b: Bundle,
     round_ids: Mapping[tuple[str, int, int], int],

@@ -14,18 +14,25 @@ from typing import Any
 
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.store.bundle.format import (
-    _SHA,
     FILES,
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
     RECORD_TYPES,
     RECORDS,
+    SHA256_RE,
     BundleError,
-    _fail,
+    bundle_error,
     digest,
 )
-from liangshan.store.bundle.schema import _REVIEW_SPEC, _SPECS, _check_fields, _describe, _is_iso, _opt
+from liangshan.store.bundle.schema import (
+    RECORD_SPECS,
+    REVIEW_SPEC,
+    check_fields,
+    describe_record,
+    is_iso,
+    optional,
+)
 from liangshan.store.submissions import check_item
 
 
@@ -61,39 +68,39 @@ def read_bundle(path: str | Path, catalog: Catalog | None = None) -> Bundle:
     try:
         zf = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise _fail(p, "ZIP", "不是有效的数据包 ZIP 文件", f"not a valid bundle ZIP ({e})") from None
+        raise bundle_error(p, "ZIP", "不是有效的数据包 ZIP 文件", f"not a valid bundle ZIP ({e})") from None
     with zf:
         names = zf.namelist()
         if len(names) != len(set(names)):
-            raise _fail(p, "ZIP", "成员名称重复", "duplicate member names")
+            raise bundle_error(p, "ZIP", "成员名称重复", "duplicate member names")
         for required in (MANIFEST, RECORDS):
             if required not in names:
-                raise _fail(p, required, "缺少该成员", "member missing")
+                raise bundle_error(p, required, "缺少该成员", "member missing")
         extra = [
             n
             for n in names
             if n not in (MANIFEST, RECORDS)
-            and not (n.startswith(FILES) and _SHA.match(n.removeprefix(FILES)))
+            and not (n.startswith(FILES) and SHA256_RE.match(n.removeprefix(FILES)))
         ]
         if extra:
-            raise _fail(p, sorted(extra)[0], "不应出现的成员", "unexpected member")
+            raise bundle_error(p, sorted(extra)[0], "不应出现的成员", "unexpected member")
 
         def read(name: str) -> bytes:
             try:
                 return zf.read(name)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
-                raise _fail(p, name, "成员已损坏（校验失败）", f"member is corrupt: {e}") from None
+                raise bundle_error(p, name, "成员已损坏（校验失败）", f"member is corrupt: {e}") from None
             except RuntimeError as e:
-                raise _fail(p, name, "成员无法读取", f"member cannot be read: {e}") from None
+                raise bundle_error(p, name, "成员无法读取", f"member cannot be read: {e}") from None
 
         try:
             manifest = json.loads(read(MANIFEST))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise _fail(p, MANIFEST, "不是有效的 JSON", f"invalid JSON ({e})") from None
+            raise bundle_error(p, MANIFEST, "不是有效的 JSON", f"invalid JSON ({e})") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise _fail(p, MANIFEST, f"不是 {FORMAT} 数据包", f"not a {FORMAT} manifest")
+            raise bundle_error(p, MANIFEST, f"不是 {FORMAT} 数据包", f"not a {FORMAT} manifest")
         if manifest.get("format_version") != FORMAT_VERSION:
-            raise _fail(
+            raise bundle_error(
                 p,
                 MANIFEST,
                 f"不支持的格式版本 {manifest.get('format_version')!r}（支持 {FORMAT_VERSION}）",
@@ -101,20 +108,22 @@ def read_bundle(path: str | Path, catalog: Catalog | None = None) -> Bundle:
                 f" (supported: {FORMAT_VERSION})",
             )
         for key in ("bundle_id", "records_sha256"):
-            if not isinstance(manifest.get(key), str) or not _SHA.match(manifest[key]):
-                raise _fail(p, MANIFEST, f"字段 {key} 缺失或格式错误", f"field {key} missing or malformed")
+            if not isinstance(manifest.get(key), str) or not SHA256_RE.match(manifest[key]):
+                raise bundle_error(
+                    p, MANIFEST, f"字段 {key} 缺失或格式错误", f"field {key} missing or malformed"
+                )
         for key in ("instance", "region"):
             if not isinstance(manifest.get(key), str) or not manifest[key]:
-                raise _fail(p, MANIFEST, f"字段 {key} 缺失", f"field {key} missing")
+                raise bundle_error(p, MANIFEST, f"字段 {key} 缺失", f"field {key} missing")
         if not isinstance(manifest.get("files"), dict):
-            raise _fail(p, MANIFEST, "字段 files 缺失", "field files missing")
-        if not _opt(_is_iso)(manifest.get("exported_at")):
-            raise _fail(p, MANIFEST, "字段 exported_at 格式错误", "field exported_at malformed")
+            raise bundle_error(p, MANIFEST, "字段 files 缺失", "field files missing")
+        if not optional(is_iso)(manifest.get("exported_at")):
+            raise bundle_error(p, MANIFEST, "字段 exported_at 格式错误", "field exported_at malformed")
         records = read(RECORDS)
         bundle = _parse_records(p, manifest, records, cat)  # first: a bad record is named precisely
         got = hashlib.sha256(records).hexdigest()
         if got != manifest["records_sha256"]:
-            raise _fail(
+            raise bundle_error(
                 p,
                 RECORDS,
                 f"sha256 与 manifest 不符（manifest {manifest['records_sha256'][:12]}…，实际 {got[:12]}…）",
@@ -129,23 +138,27 @@ def read_bundle(path: str | Path, catalog: Catalog | None = None) -> Bundle:
             }
         )
         if manifest["bundle_id"] != expect_id:
-            raise _fail(p, MANIFEST, "bundle_id 与内容不符", "bundle_id does not match the content")
+            raise bundle_error(p, MANIFEST, "bundle_id 与内容不符", "bundle_id does not match the content")
 
         file_members = sorted(n for n in names if n.startswith(FILES))
         if sorted(manifest["files"]) != file_members:
-            raise _fail(p, MANIFEST, "files 列表与 ZIP 成员不符", "files list does not match the ZIP members")
+            raise bundle_error(
+                p, MANIFEST, "files 列表与 ZIP 成员不符", "files list does not match the ZIP members"
+            )
         for name in file_members:
             sha = name.removeprefix(FILES)
             data = read(name)
             actual = hashlib.sha256(data).hexdigest()
             meta = manifest["files"][name]
             if actual != sha or not isinstance(meta, dict) or meta.get("sha256") != sha:
-                raise _fail(p, name, f"sha256 不符（实际 {actual[:12]}…）", "sha256 mismatch")
+                raise bundle_error(p, name, f"sha256 不符（实际 {actual[:12]}…）", "sha256 mismatch")
             ev = bundle.evidence.get(sha)
             if ev is None:
-                raise _fail(p, name, "没有对应的佐证记录", "no evidence record for this file")
+                raise bundle_error(p, name, "没有对应的佐证记录", "no evidence record for this file")
             if ev["size"] != len(data) or meta.get("size") != len(data):
-                raise _fail(p, name, f"大小不符（记录 {ev['size']}，实际 {len(data)}）", "size mismatch")
+                raise bundle_error(
+                    p, name, f"大小不符（记录 {ev['size']}，实际 {len(data)}）", "size mismatch"
+                )
             bundle.files[sha] = name
     return bundle
 
@@ -154,7 +167,7 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
     try:
         text_ = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise _fail(p, RECORDS, "不是 UTF-8 文本", f"not UTF-8 ({e})") from None
+        raise bundle_error(p, RECORDS, "不是 UTF-8 文本", f"not UTF-8 ({e})") from None
     out = Bundle(p, manifest, {}, [], [], [], {}, [], {})
     seen_subs: set[int] = set()
     seen_keys: set[tuple[str, int, int]] = set()
@@ -169,68 +182,72 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
-            raise _fail(p, where, "不是有效的 JSON", f"invalid JSON ({e})") from None
+            raise bundle_error(p, where, "不是有效的 JSON", f"invalid JSON ({e})") from None
         if (
             not isinstance(rec, dict)
             or set(rec) != {"type", "sha256", "data"}
             or not isinstance(rec["data"], dict)
         ):
-            raise _fail(p, where, "记录应为 {type, sha256, data}", "record must be {type, sha256, data}")
+            raise bundle_error(
+                p, where, "记录应为 {type, sha256, data}", "record must be {type, sha256, data}"
+            )
         kind, data = rec["type"], rec["data"]
         if kind not in RECORD_TYPES:
-            raise _fail(p, where, f"未知记录类型 {kind!r}", f"unknown record type {kind!r}")
-        where = f"{where}, {_describe(kind, data)}"
+            raise bundle_error(p, where, f"未知记录类型 {kind!r}", f"unknown record type {kind!r}")
+        where = f"{where}, {describe_record(kind, data)}"
         if digest(data) != rec["sha256"]:
-            raise _fail(
+            raise bundle_error(
                 p, where, "记录 sha256 不符（内容被修改）", "record sha256 mismatch (content altered)"
             )
         rank = RECORD_TYPES.index(kind)
         if rank < order or (kind == "region" and out.region):
-            raise _fail(p, where, "记录顺序错误", "records out of order")
+            raise bundle_error(p, where, "记录顺序错误", "records out of order")
         order = rank
-        bad = _check_fields(_SPECS[kind], data)
+        bad = check_fields(RECORD_SPECS[kind], data)
         if bad is not None:
-            raise _fail(p, where, f"字段 {bad} 缺失或类型错误", f"field {bad} missing or of the wrong type")
+            raise bundle_error(
+                p, where, f"字段 {bad} 缺失或类型错误", f"field {bad} missing or of the wrong type"
+            )
         if kind == "region":
             if data["code"] != manifest["region"]:
-                raise _fail(
+                raise bundle_error(
                     p, where, f"地区代码与 manifest（{manifest['region']}）不符", "region code differs"
                 )
             out.region = data
         elif kind == "parent":
             child = out.parents[-1] if out.parents else out.region
             if child.get("parent_code") != data["code"]:
-                raise _fail(p, where, "上级地区链不连续", "parent chain is broken")
+                raise bundle_error(p, where, "上级地区链不连续", "parent chain is broken")
             out.parents.append(data)
         elif kind == "round":
             key = (data["name"], data["start_year"], data["end_year"])
             if key in rounds or data["start_year"] > data["end_year"]:
-                raise _fail(p, where, "评估批次重复或年份错误", "duplicate round or bad years")
+                raise bundle_error(p, where, "评估批次重复或年份错误", "duplicate round or bad years")
             rounds.add(key)
             out.rounds.append(data)
         elif kind == "override":
             try:
                 cat.indicator(data["indicator_id"])
             except KeyError:
-                raise _fail(p, where, "未知指标", "unknown indicator") from None
+                raise bundle_error(p, where, "未知指标", "unknown indicator") from None
             if data["indicator_id"] in overrides:
-                raise _fail(p, where, "目标覆盖重复", "duplicate override")
+                raise bundle_error(p, where, "目标覆盖重复", "duplicate override")
             overrides.add(data["indicator_id"])
             out.overrides.append(data)
         elif kind == "evidence":
             if data["sha256"] in out.evidence:
-                raise _fail(p, where, "佐证记录重复", "duplicate evidence record")
+                raise bundle_error(p, where, "佐证记录重复", "duplicate evidence record")
             out.evidence[data["sha256"]] = data
         else:
             _check_submission(p, where, data, cat, out, rounds)
             key = (data["item"], data["year"], data["version"])
             if data["id"] in seen_subs or key in seen_keys:
-                raise _fail(p, where, "填报记录重复", "duplicate submission")
+                raise bundle_error(p, where, "填报记录重复", "duplicate submission")
             seen_subs.add(data["id"])
             seen_keys.add(key)
             out.submissions.append(data)
     if not out.region:
-        raise _fail(p, RECORDS, "缺少地区记录", "region record missing")
+        raise bundle_error(p, RECORDS, "缺少地区记录", "region record missing")
     counts = manifest.get("counts")
     if isinstance(counts, dict):
         actual = {
@@ -242,7 +259,7 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             "submission": len(out.submissions),
         }
         if any(counts.get(k) != v for k, v in actual.items()):
-            raise _fail(
+            raise bundle_error(
                 p, MANIFEST, f"counts 与记录数不符（实际 {actual}）", "counts do not match the records"
             )
     return out
@@ -254,28 +271,30 @@ def _check_submission(
     try:
         check_item(cat, data["item"])
     except (KeyError, ValueError):
-        raise _fail(
+        raise bundle_error(
             p, where, f"未知指标或数据元素 {data['item']!r}", f"unknown item {data['item']!r}"
         ) from None
     if data["value_num"] is not None and data["value_bool"] is not None:
-        raise _fail(p, where, "数值与是/否不能同时给出", "value_num and value_bool both set")
+        raise bundle_error(p, where, "数值与是/否不能同时给出", "value_num and value_bool both set")
     if data["value_num"] is not None:
         data["value_num"] = float(data["value_num"])
         if not math.isfinite(data["value_num"]):
-            raise _fail(p, where, "数值无效", "invalid number")
+            raise bundle_error(p, where, "数值无效", "invalid number")
     rnd = data["round"]
     if rnd is not None:
         key = (rnd.get("name"), rnd.get("start_year"), rnd.get("end_year"))
         if key not in rounds:
-            raise _fail(p, where, "引用了数据包中没有的评估批次", "refers to a round not in the bundle")
+            raise bundle_error(
+                p, where, "引用了数据包中没有的评估批次", "refers to a round not in the bundle"
+            )
     for sha in data["evidence"]:
         if sha not in out.evidence:
-            raise _fail(
+            raise bundle_error(
                 p, where, f"引用了数据包中没有的佐证 {sha[:12]}", "refers to evidence not in the bundle"
             )
     for rv in data["reviews"]:
-        bad = _check_fields(_REVIEW_SPEC, rv)
+        bad = check_fields(REVIEW_SPEC, rv)
         if bad is not None:
-            raise _fail(
+            raise bundle_error(
                 p, where, f"审核记录字段 {bad} 缺失或类型错误", f"review field {bad} missing or wrong"
             )

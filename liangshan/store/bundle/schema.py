@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from liangshan.store.bundle.format import _CODE, _SHA
+from liangshan.store.bundle.format import REGION_CODE_RE, SHA256_RE
 
 
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
+    """An integer that is not a boolean."""
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -17,7 +18,7 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _check_fields(spec: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+def check_fields(spec: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
     """``spec``: field → predicate. Returns the first bad field's name."""
     for name, ok in spec.items():
         if name not in data or not ok(data[name]):
@@ -25,7 +26,8 @@ def _check_fields(spec: Mapping[str, Any], data: Mapping[str, Any]) -> str | Non
     return None
 
 
-def _opt(pred: Any) -> Any:
+def optional(pred: Any) -> Any:
+    """``pred`` that also accepts ``None``."""
     return lambda v: v is None or pred(v)
 
 
@@ -33,7 +35,8 @@ def _is_str(v: Any) -> bool:
     return isinstance(v, str)
 
 
-def _is_iso(v: Any) -> bool:
+def is_iso(v: Any) -> bool:
+    """An ISO 8601 date or timestamp string."""
     if not isinstance(v, str):
         return False
     try:
@@ -48,58 +51,58 @@ def _text(limit: int) -> Any:
 
 
 _REGION_SPEC = {
-    "code": lambda v: isinstance(v, str) and bool(_CODE.match(v)),
+    "code": lambda v: isinstance(v, str) and bool(REGION_CODE_RE.match(v)),
     "name": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
     "level": _text(20),
-    "parent_code": _opt(lambda v: isinstance(v, str) and bool(_CODE.match(v))),
-    "terrain_zone": _opt(_text(10)),
-    "zone_shares": _opt(lambda v: isinstance(v, dict) and all(_is_num(x) for x in v.values())),
-    "land_area_km2": _opt(_is_num),
-    "population": _opt(_is_int),
+    "parent_code": optional(lambda v: isinstance(v, str) and bool(REGION_CODE_RE.match(v))),
+    "terrain_zone": optional(_text(10)),
+    "zone_shares": optional(lambda v: isinstance(v, dict) and all(_is_num(x) for x in v.values())),
+    "land_area_km2": optional(_is_num),
+    "population": optional(is_int),
     "note": _is_str,
 }
 _ROUND_SPEC = {
     "name": _text(100),
-    "start_year": _is_int,
-    "end_year": _is_int,
-    "deadline": _opt(_text(10)),
+    "start_year": is_int,
+    "end_year": is_int,
+    "deadline": optional(_text(10)),
     "state": _text(20),
 }
-_OVERRIDE_SPEC = {"indicator_id": _is_int, "params": lambda v: isinstance(v, dict), "note": _is_str}
+_OVERRIDE_SPEC = {"indicator_id": is_int, "params": lambda v: isinstance(v, dict), "note": _is_str}
 _EVIDENCE_SPEC = {
-    "sha256": lambda v: isinstance(v, str) and bool(_SHA.match(v)),
+    "sha256": lambda v: isinstance(v, str) and bool(SHA256_RE.match(v)),
     "filename": lambda v: isinstance(v, str) and 0 < len(v) <= 255,
     "content_type": _text(100),
-    "size": lambda v: _is_int(v) and v >= 0,
+    "size": lambda v: is_int(v) and v >= 0,
 }
-_REVIEW_SPEC = {
+REVIEW_SPEC = {
     "action": _is_str,
     "from": _is_str,
     "to": _is_str,
     "reason": _is_str,
     "actor": _is_str,
-    "at": _is_iso,
+    "at": is_iso,
 }
 _SUBMISSION_SPEC = {
-    "id": _is_int,
+    "id": is_int,
     "item": _is_str,
-    "year": _is_int,
-    "version": lambda v: _is_int(v) and v >= 1,
-    "value_num": _opt(_is_num),
-    "value_bool": _opt(lambda v: isinstance(v, bool)),
+    "year": is_int,
+    "version": lambda v: is_int(v) and v >= 1,
+    "value_num": optional(_is_num),
+    "value_bool": optional(lambda v: isinstance(v, bool)),
     "unit": _text(20),
     "note": _is_str,
-    "provenance": _opt(lambda v: isinstance(v, dict)),
+    "provenance": optional(lambda v: isinstance(v, dict)),
     "status": lambda v: v == "approved",
-    "round": _opt(lambda v: isinstance(v, dict)),
+    "round": optional(lambda v: isinstance(v, dict)),
     "created_by": _is_str,
-    "created_at": _is_iso,
+    "created_at": is_iso,
     "evidence": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "reviews": lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
-    "approved_by": _opt(_is_str),
-    "approved_at": _opt(_is_iso),
+    "approved_by": optional(_is_str),
+    "approved_at": optional(is_iso),
 }
-_SPECS = {
+RECORD_SPECS = {
     "region": _REGION_SPEC,
     "parent": _REGION_SPEC,
     "round": _ROUND_SPEC,
@@ -109,7 +112,8 @@ _SPECS = {
 }
 
 
-def _describe(kind: str, data: Mapping[str, Any]) -> str:
+def describe_record(kind: str, data: Mapping[str, Any]) -> str:
+    """A short label of a record for error messages (``submission #12 gdp 2024 v2`` …)."""
     if kind == "submission":
         return f"submission #{data.get('id')} {data.get('item')} {data.get('year')} v{data.get('version')}"
     if kind == "evidence":

@@ -1,0 +1,235 @@
+"""Response models of the work-plan JSON API (``/api/workplan/…``), one per page it mirrors.
+
+Each model describes the dict the matching :mod:`liangshan.workplan.views` function returns, which the
+HTML page renders and the JSON twin returns unchanged. Fields are listed for OpenAPI; further keys the
+domain functions add are kept (``extra="allow"``), so the JSON never loses what the page shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DigestOut",
+    "DigestUnit",
+    "ItemsPage",
+    "MeetingOut",
+    "MeetingsPage",
+    "OverviewPage",
+    "PlanOut",
+    "PublicAdminPage",
+    "PublicSummary",
+    "ReportsPage",
+    "ScoresOut",
+    "ScoresPage",
+    "TaskPage",
+    "TrackedItemOut",
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class RegionRef(_Out):
+    code: str
+    name: str = Field(description="地区名称")
+
+
+class PlanOut(_Out):
+    """工作方案：组织机构、阶段（节点与状态）、主要任务（牵头/配合单位、关联指标、进展）、保障措施。"""
+
+    region: RegionRef
+    as_of: str = Field(description="状态计算日期 YYYY-MM-DD")
+    plan: dict[str, Any] = Field(description="方案标题、文号、印发日期、印发机关")
+    organisation: dict[str, Any] = Field(description="领导小组与办公室")
+    phases: list[dict[str, Any]] = Field(description="阶段与节点（含状态）")
+    tasks: list[dict[str, Any]] = Field(description="主要任务与子任务")
+    safeguards: list[dict[str, Any]] = Field(description="保障措施")
+
+
+class TrackedItemOut(_Out):
+    """督办事项：阶段节点、会议督办事项、资料清单、进展报送、指标填报。"""
+
+    kind: str
+    id: int | str
+    title: str
+    unit_id: int | None
+    unit: str | None
+    due: str | None = Field(description="完成时限 YYYY-MM-DD")
+    status: str
+    done_on: str | None
+    state: str = Field(description="overdue / due_soon / open / no_due / done / done_late / cancelled")
+    source: str = ""
+    kind_label: str
+    state_label: str
+
+
+class DigestUnit(_Out):
+    unit: str | None
+    unit_id: int
+    overdue: list[TrackedItemOut]
+    due_soon: list[TrackedItemOut]
+
+
+class DigestOut(_Out):
+    """每日提醒：各单位已逾期与即将到期事项。"""
+
+    region: str
+    date: str
+    units: list[DigestUnit]
+
+
+class OverviewPage(_Out):
+    """工作方案首页：方案（data）与本账号的每日提醒（digest）。"""
+
+    data: PlanOut
+    digest: list[DigestUnit]
+    region: str
+    on: str
+
+
+class TaskUnitOut(_Out):
+    name: str
+    role: str
+    source: str | None
+
+
+class ProgressOut(_Out):
+    id: int
+    unit: str | None
+    on: str
+    percent: float | None
+    text: str | None
+    by: str | None
+    comment: str | None
+    commented_by: str | None
+
+
+class TaskOut(_Out):
+    id: int
+    code: str | None
+    title: str
+    text: str | None
+    indicators: Any
+    region: str
+    units: list[TaskUnitOut]
+    reports: list[ProgressOut]
+
+
+class TaskPage(_Out):
+    """任务详情：责任单位、进展报告，本单位在任务中的角色及能否报送进展。"""
+
+    task: TaskOut
+    role: str | None
+    can_report: bool
+    today: str
+
+
+class UnitOption(_Out):
+    id: int
+    name: str
+
+
+class MeetingRow(_Out):
+    id: int
+    title: str
+    held_on: str
+    place: str | None
+
+
+class MeetingsPage(_Out):
+    """调度会议列表与本地区单位。"""
+
+    meetings: list[MeetingRow]
+    units: list[UnitOption]
+    region: str
+    today: date
+
+
+class MeetingAction(_Out):
+    id: int
+    title: str
+    unit: str | None
+    unit_id: int | None
+    due: str | None
+    status: str
+    done_on: str | None
+    decision: int | None
+
+
+class MeetingOut(_Out):
+    """调度会议：议题、议定事项与督办事项。"""
+
+    id: int
+    region: str
+    title: str
+    held_on: str
+    place: str | None
+    chair: str | None
+    attendees: list[str]
+    topics: list[str]
+    notes: str | None
+    decisions: list[dict[str, Any]]
+    actions: list[MeetingAction]
+    region_name: str = ""
+
+
+class ItemsPage(_Out):
+    """督办事项列表（单位账号只看本单位），最紧急的在前。"""
+
+    rows: list[TrackedItemOut]
+    region: str
+    on: str
+    kind: str | None
+
+
+class ScoresOut(_Out):
+    """年度工作目标考核：各单位得分、各考核项分子分母与排名。"""
+
+    region: str
+    year: int
+    as_of: str
+    sheet: dict[str, Any]
+    units: list[dict[str, Any]]
+
+
+class ScoresPage(_Out):
+    """年度考核页面：排名（data）与考核项名称。"""
+
+    data: ScoresOut
+    labels: dict[str, str]
+    region: str
+
+
+class ReportsPage(_Out):
+    """群众监督举报（单位账号只看转交本单位的）与办理状态。"""
+
+    rows: list[dict[str, Any]]
+    units: list[UnitOption]
+    region: str
+    next_status: dict[str, list[str]]
+    labels: dict[str, str]
+
+
+class PublicAdminPage(_Out):
+    """公开页面设置与本地区问卷。"""
+
+    settings: dict[str, Any]
+    surveys: list[dict[str, Any]]
+    region: str
+    year: int
+    round_years: tuple[int, int] | None
+
+
+class PublicSummary(_Out):
+    """公开页面：地区公开的两山指数达标情况、指标结论与任务进展（仅已公开的部分）。"""
+
+    region: RegionRef
+    message: str
+    survey_id: int | None
+    supervision: bool
+    as_of: str
