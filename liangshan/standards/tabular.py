@@ -57,6 +57,7 @@ __all__ = [
     "header_key",
     "match_columns",
     "parse_numbers",
+    "read_fields",
     "read_table",
     "synonyms",
 ]
@@ -564,6 +565,21 @@ def match_columns(
             )
         out[f] = c
     return out
+
+
+def read_fields(
+    path: str | Path,
+    schema: str,
+    *,
+    name: str | None = None,
+    budget: Budget = DEFAULT_BUDGET,
+    sheet: str | int | None = None,
+) -> Table:
+    """:func:`read_table`, then the columns recognised by :func:`match_columns` renamed to their field
+    names (other columns keep their headers). Raises :class:`TableError`."""
+    table = read_table(path, budget=budget, sheet=sheet, name=name)
+    found = match_columns(table.columns, schema, file=table.source)
+    return table.rename({c: f for f, c in found.items() if c != f})
 
 
 # ---------------------------------------------------------------------------------------------- numbers
