@@ -226,11 +226,15 @@ def _strict_utf8(data: bytes) -> int | None:
     return None
 
 
-def _decode(data: bytes, file: str) -> tuple[bytes, str]:
-    """UTF-8 bytes of the content (no BOM) and the encoding found; strict, never a replacement."""
+def _decode(data: bytes, file: str, *, checked: bool = False) -> tuple[bytes, str]:
+    """UTF-8 bytes of the content (no BOM) and the encoding found; strict, never a replacement.
+
+    ``checked=False`` trusts a BOM-less file to be UTF-8 when its header line is (the CSV parser then
+    validates every field and :func:`_read_text` comes back with ``checked=True`` when one is not).
+    """
     if data.startswith(codecs.BOM_UTF8):
         body = data[3:]
-        bad = _strict_utf8(body)
+        bad = None if not checked else _strict_utf8(body)
         if bad is None:
             return body, "utf-8-sig"
         raise _undecodable(data, bad + 3, file, "UTF-8")
@@ -239,7 +243,12 @@ def _decode(data: bytes, file: str) -> tuple[bytes, str]:
             return data.decode("utf-16").encode("utf-8"), "utf-16"
         except UnicodeDecodeError as exc:
             raise _undecodable(data, exc.start, file, "UTF-16") from None
-    bad_utf8 = _strict_utf8(data)
+    end = data.find(b"\n")
+    try:
+        (data if end < 0 else data[:end]).decode("utf-8")
+        bad_utf8 = _strict_utf8(data) if checked else None
+    except UnicodeDecodeError as exc:
+        bad_utf8 = exc.start
     if bad_utf8 is None:
         return data, "utf-8"
     try:
@@ -267,8 +276,8 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_text(raw: bytes, name: str, budget: Budget) -> Table:
-    data, encoding = _decode(raw, name)
+def _read_text(raw: bytes, name: str, budget: Budget, *, checked: bool = False) -> Table:
+    data, encoding = _decode(raw, name, checked=checked)
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if n_lines - 1 > budget.max_rows:
         raise TableError(f"数据行数约 {n_lines - 1:,} 超过上限 {budget.max_rows:,}", file=name)
@@ -283,7 +292,9 @@ def _read_text(raw: bytes, name: str, budget: Budget) -> Table:
     headers = _clean_headers(header, name)
     try:
         frame = pl.read_csv(data, separator=sep, infer_schema=False, raise_if_empty=False)
-    except pl.exceptions.PolarsError:
+    except pl.exceptions.PolarsError as exc:
+        if "utf-8" in str(exc).lower() and not checked:  # not UTF-8 after all: decode strictly
+            return _read_text(raw, name, budget, checked=True)
         raise _structure_error(data, sep, len(headers), name) from None
     if frame.width != len(headers):
         raise _structure_error(data, sep, len(headers), name)
@@ -314,9 +325,12 @@ def _structure_error(data: bytes, sep: str, n_cols: int, name: str) -> TableErro
 def _check_cells(frame: pl.DataFrame, name: str, budget: Budget) -> None:
     if not frame.height:
         return
-    longest = frame.select(pl.all().str.len_chars().max()).row(0)
-    for col, n in zip(frame.columns, longest, strict=True):
-        if n is not None and n > budget.max_cell_chars:
+    longest = frame.select(pl.all().str.len_bytes().max()).row(0)  # bytes ≥ characters: cheap bound
+    for col, nb in zip(frame.columns, longest, strict=True):
+        if nb is None or nb <= budget.max_cell_chars:
+            continue
+        n = frame[col].str.len_chars().max()
+        if isinstance(n, int) and n > budget.max_cell_chars:
             idx = int(frame[col].str.len_chars().arg_max() or 0)
             raise TableError(
                 f"单元格长度 {n:,} 个字符超过上限 {budget.max_cell_chars:,}",
