@@ -27,7 +27,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 import unicodedata
 import zipfile
@@ -38,7 +37,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 import yaml
 
@@ -59,6 +57,7 @@ __all__ = [
     "parse_numbers",
     "read_fields",
     "read_table",
+    "sheet_names",
     "synonyms",
 ]
 
@@ -197,13 +196,6 @@ def read_table(
     if suffix in _TEXT:
         return _read_text(p.read_bytes(), shown, budget)
     raise TableError(f"不支持的文件类型 {suffix or '（无扩展名）'}，应为 .csv、.txt 或 .xlsx", file=shown)
-
-
-def read_csv_bytes(data: bytes, *, name: str = "<数据>", budget: Budget = DEFAULT_BUDGET) -> Table:
-    """:func:`read_table` for CSV/TXT content already in memory (an upload)."""
-    if len(data) > budget.max_file_bytes:
-        raise TableError(f"文件大小 {_mb(len(data))} 超过上限 {_mb(budget.max_file_bytes)}", file=name)
-    return _read_text(data, name, budget)
 
 
 def _mb(n: int) -> str:
@@ -419,27 +411,54 @@ def _xlsx_dimension(zf: zipfile.ZipFile, index: int) -> tuple[int, int] | None:
     return r2 - r1 + 1, _col_number(c2) - _col_number(c1) + 1
 
 
+def sheet_names(path: str | Path, *, budget: Budget = DEFAULT_BUDGET, name: str | None = None) -> list[str]:
+    """Worksheet names of an .xlsx file, after the file-size and uncompressed-size budget checks."""
+    p = Path(path)
+    shown = name or p.name
+    if not p.is_file():
+        raise TableError("文件不存在", file=shown)
+    size = p.stat().st_size
+    if size > budget.max_file_bytes:
+        raise TableError(f"文件大小 {_mb(size)} 超过上限 {_mb(budget.max_file_bytes)}", file=shown)
+    from python_calamine import CalamineWorkbook
+
+    _check_zip(p, shown, budget)
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+    except Exception:  # calamine raises its own types for every kind of damage
+        raise TableError(_BAD_XLSX, file=shown) from None
+    try:
+        return list(wb.sheet_names)
+    finally:
+        wb.close()
+
+
+_BAD_XLSX = (
+    "不是有效的 Excel（.xlsx）文件：文件已损坏，或是改了扩展名的其他格式（不支持），请在 Excel 中另存为 .xlsx"
+)
+
+
+def _check_zip(p: Path, name: str, budget: Budget) -> None:
+    try:
+        with zipfile.ZipFile(p) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise TableError(_BAD_XLSX, file=name) from None
+    if unpacked > budget.max_uncompressed_bytes:
+        limit = _mb(budget.max_uncompressed_bytes)
+        raise TableError(f"解压后大小 {_mb(unpacked)} 超过上限 {limit}", file=name)
+
+
 def _read_xlsx(p: Path, name: str, budget: Budget, sheet: str | int | None) -> Table:
     from python_calamine import CalamineWorkbook
 
-    bad_file = (
-        "不是有效的 Excel（.xlsx）文件：文件已损坏，或是改了扩展名的其他格式（不支持），"
-        "请在 Excel 中另存为 .xlsx"
-    )
+    _check_zip(p, name, budget)
+    zf = zipfile.ZipFile(p)
     try:
-        zf = zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError):
-        raise TableError(bad_file, file=name) from None
-    try:
-        unpacked = sum(i.file_size for i in zf.infolist())
-        if unpacked > budget.max_uncompressed_bytes:
-            raise TableError(
-                f"解压后大小 {_mb(unpacked)} 超过上限 {_mb(budget.max_uncompressed_bytes)}", file=name
-            )
         try:
             wb = CalamineWorkbook.from_path(str(p))
         except Exception:  # calamine raises its own types for every kind of damage
-            raise TableError(bad_file, file=name) from None
+            raise TableError(_BAD_XLSX, file=name) from None
         names = list(wb.sheet_names)
         if isinstance(sheet, str):
             if sheet not in names:
@@ -639,14 +658,3 @@ def parse_numbers(
             f"{text[i]!r} 不是有限数值（NaN、无穷大或超出范围）", file=file, row=i + first_row, column=col
         )
     return num.alias(values.name)
-
-
-def is_finite_number(value: Any) -> bool:
-    """True for an int/float that is finite (helper for readers of single cells)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def first_true(mask: pl.Series | np.ndarray) -> int:
-    """Index of the first True of a boolean mask (caller checked there is one)."""
-    arr = mask.fill_null(False).to_numpy() if isinstance(mask, pl.Series) else mask
-    return int(np.flatnonzero(arr)[0])

@@ -206,3 +206,27 @@ def test_import_of_a_gb18030_export_of_the_demo(tmp_path: Path) -> None:
         assert "示例数据" in after["note"].to_list()
     finally:
         dispose_engines()
+
+
+def test_gep_parameters_sheet_with_chinese_headers(tmp_path: Path) -> None:
+    from liangshan.standards.gep import GepWorkbookError, load_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "settings"
+    ws.append(["key", "value"])
+    ws.append(["land_area_km2", 4004])
+    ps = wb.create_sheet("parameters")
+    ps.append(["核算项", "分区", "参数", "年份", "数值（元）", "单位", "来源"])
+    ps.append(["recreation", None, "visits_10k", 2020, "1,250", "万人次", "文旅局"])
+    ps.append(["recreation", None, "visits_10k", 2021, 1300, "万人次", None])
+    wb.save(p := tmp_path / "gep.xlsx")
+    book = load_workbook(p)
+    pv = book.items["recreation"].params["visits_10k"]
+    assert pv.by_year == {2020: 1250.0, 2021: 1300.0} and pv.unit == "万人次" and pv.source == "文旅局"
+    assert book.land_area.constant == 4004
+    ps.cell(row=3, column=5, value="inf")
+    wb.save(p)
+    with pytest.raises(GepWorkbookError, match=r"第 3 行.*有限数值"):
+        load_workbook(p)

@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from liangshan.standards.tabular import TableError, match_columns, read_table
+from liangshan.standards.tabular import TableError, match_columns, read_table, sheet_names
 
 __all__ = [
     "ZONE_ATTRIBUTES",
@@ -331,13 +331,9 @@ def _sheet_rows(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]
 def _load_xlsx(path: Path) -> Workbook:
     name = str(path)
     try:
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(name)
-        sheets = list(book.sheet_names)
-        book.close()
-    except Exception as exc:  # calamine raises its own types for every kind of damage
-        raise GepWorkbookError("无法读取 Excel：文件已损坏或不是 .xlsx 格式", file=name) from exc
+        sheets = sheet_names(path, name=name)
+    except TableError as exc:
+        raise GepWorkbookError(exc.reason, file=name) from None
     if "parameters" not in sheets:
         raise GepWorkbookError("缺少工作表 parameters", file=name)
     settings: dict[str, Any] = {}
