@@ -364,7 +364,7 @@ def _cnemc_realtime(table: Table) -> pl.DataFrame:
         [station.alias("station"), (t - HOUR_LABEL_SHIFT).alias("time")]
         + [values[p].alias(p) for p in POLLUTANTS]
     )
-    return validate(out.sort("station", "time", maintain_order=True), file=name)
+    return validate(out, file=name).sort("station", "time", maintain_order=True)  # rows in errors = file rows
 
 
 def _parse_time(s: pl.Series, file: str) -> pl.Series:
