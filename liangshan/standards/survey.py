@@ -209,8 +209,9 @@ def read_responses(path: str | Path) -> pl.DataFrame:
     Parameters
     ----------
     path : str or Path
-        UTF-8 CSV with column ``answer`` (很满意, 满意, 基本满意, 不太满意, 不满意) and optional
-        ``township`` (乡镇) and ``urban_rural`` (城镇/农村 or any stratum label). Other columns are kept.
+        CSV (UTF-8 or GB18030) or .xlsx with column ``answer`` (or 答案/满意度: 很满意, 满意, 基本满意,
+        不太满意, 不满意) and optional ``township`` (乡镇) and ``urban_rural`` (城镇/农村 or any stratum
+        label). Other columns are kept.
 
     Returns
     -------
