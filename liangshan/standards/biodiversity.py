@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
+from liangshan.standards.tabular import TableError, read_fields
 
 __all__ = [
     "HJ623_2011",
@@ -300,7 +301,8 @@ def read_species_csv(path: str | Path) -> pl.DataFrame:
     Parameters
     ----------
     path : str or Path
-        UTF-8 CSV, one row per survey year × taxon.
+        CSV (UTF-8 or GB18030, detected) or .xlsx, one row per survey year × taxon; Chinese headers
+        (年份, 类群, 物种数, 来源, 调查强度 …) per the ``species`` synonyms of ``tabular_headers.yaml``.
 
     Returns
     -------
@@ -309,9 +311,9 @@ def read_species_csv(path: str | Path) -> pl.DataFrame:
     """
     p = Path(path)
     try:
-        df = pl.read_csv(p, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SpeciesInputError(f"无法读取 CSV（须为 UTF-8 编码）：{exc}", file=str(p)) from exc
+        df = read_fields(p, "species", name=str(p)).frame
+    except TableError as exc:
+        raise SpeciesInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
     return validate_species_table(df, file=str(p))
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
+from liangshan.standards.tabular import TableError, parse_numbers, read_fields
 
 __all__ = [
     "FARMLAND_COLUMNS",
@@ -265,14 +266,16 @@ class PlotsRecord:
     result: SafeUseResult
 
 
-def _read_numeric_csv(path: Path, columns: tuple[str, ...], integer: tuple[str, ...]) -> pl.DataFrame:
-    """Read ``path`` as text, check the columns and convert them; errors name row and column."""
+def _read_numeric_csv(
+    path: Path, columns: tuple[str, ...], integer: tuple[str, ...], schema: str
+) -> pl.DataFrame:
+    """Read ``path`` (CSV in UTF-8/GB18030, or .xlsx; headers through the ``schema`` synonyms of
+    ``tabular_headers.yaml``), check the columns and convert them; errors name row and column."""
     name = str(path)
     try:
-        df = pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SoilInputError(f"无法读取 CSV（须为 UTF-8 编码）：{exc}", file=name) from exc
-    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
+        df = read_fields(path, schema, name=name).frame
+    except TableError as exc:
+        raise SoilInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise SoilInputError(f"缺少列 {', '.join(missing)}（应有列：{', '.join(columns)}）", file=name)
@@ -281,11 +284,11 @@ def _read_numeric_csv(path: Path, columns: tuple[str, ...], integer: tuple[str, 
     out = {}
     for col in columns:
         raw = df[col].str.strip_chars()
-        num = raw.cast(pl.Float64, strict=False)
-        bad = (num.is_null() | ~num.is_finite().fill_null(False)).to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise SoilInputError(f"应为数值，得到 {raw[i]!r}", file=name, row=i + 2, column=col)
+        try:
+            num = parse_numbers(raw, file=name, column=col, allow_empty=False)
+        except TableError as exc:
+            i = (exc.row or 2) - 2
+            raise SoilInputError(f"应为数值，得到 {raw[i]!r}", file=name, row=exc.row, column=col) from None
         arr = num.to_numpy()
         neg = arr < 0
         if neg.any():
@@ -313,7 +316,8 @@ def read_farmland_csv(
     Parameters
     ----------
     path : str or Path
-        CSV file, UTF-8, header row then one row per year.
+        CSV (UTF-8 or GB18030) or .xlsx, header row then one row per year; Chinese headers (年份,
+        优先保护面积, 安全利用面积, 严格管控面积, 受污染耕地面积 …) per ``tabular_headers.yaml``.
     zero_denominator : {"not_applicable", "deemed_met"}
         Passed to :func:`farmland_safe_use_rate`.
 
@@ -328,7 +332,7 @@ def read_farmland_csv(
         Missing column, non-numeric / negative value, duplicate year, or B + C + D > E, naming the row.
     """
     p = Path(path)
-    df = _read_numeric_csv(p, FARMLAND_COLUMNS, ("year",))
+    df = _read_numeric_csv(p, FARMLAND_COLUMNS, ("year",), "soil_farmland")
     b, c, d, e = (df[k].to_numpy() for k in ("b_area", "c_area", "d_area", "e_area"))
     over = (b + c + d) > e * (1 + _AREA_RTOL) + 1e-12
     if over.any():
@@ -380,7 +384,7 @@ def read_plots_csv(
     """
     p = Path(path)
     integer = ("year", "plots_redeveloped", "plots_safe_use") if basis == "count" else ("year",)
-    df = _read_numeric_csv(p, PLOTS_COLUMNS, integer)
+    df = _read_numeric_csv(p, PLOTS_COLUMNS, integer, "soil_plots")
     s, r = df["plots_safe_use"].to_numpy(), df["plots_redeveloped"].to_numpy()
     over = s > r * (1 + _AREA_RTOL) + 1e-12
     if over.any():

@@ -43,6 +43,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
+from liangshan.standards.tabular import TableError, read_fields
 
 __all__ = [
     "ANSWER_LEVELS",
@@ -193,12 +194,13 @@ def encode_answers(answers: Sequence[str] | pl.Series, *, file: str | None = Non
     return codes.to_numpy()
 
 
-def _read_csv_text(path: Path) -> pl.DataFrame:
+def _read_csv_text(path: Path, schema: str) -> pl.DataFrame:
+    """Text columns of a CSV (UTF-8 or GB18030, detected) or .xlsx, headers renamed through the
+    ``schema`` synonyms of ``tabular_headers.yaml`` (答案, 乡镇, 城乡, 人口, 权重 …)."""
     try:
-        df = pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SurveyInputError(f"无法读取 CSV（须为 UTF-8 编码）：{exc}", file=str(path)) from exc
-    return df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
+        return read_fields(path, schema, name=str(path)).frame
+    except TableError as exc:
+        raise SurveyInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
 
 
 def read_responses(path: str | Path) -> pl.DataFrame:
@@ -207,8 +209,9 @@ def read_responses(path: str | Path) -> pl.DataFrame:
     Parameters
     ----------
     path : str or Path
-        UTF-8 CSV with column ``answer`` (很满意, 满意, 基本满意, 不太满意, 不满意) and optional
-        ``township`` (乡镇) and ``urban_rural`` (城镇/农村 or any stratum label). Other columns are kept.
+        CSV (UTF-8 or GB18030) or .xlsx with column ``answer`` (or 答案/满意度: 很满意, 满意, 基本满意,
+        不太满意, 不满意) and optional ``township`` (乡镇) and ``urban_rural`` (城镇/农村 or any stratum
+        label). Other columns are kept.
 
     Returns
     -------
@@ -221,7 +224,7 @@ def read_responses(path: str | Path) -> pl.DataFrame:
         Missing ``answer`` column, no rows, an out-of-range answer or an empty stratum label (row named).
     """
     p = Path(path)
-    df = _read_csv_text(p)
+    df = _read_csv_text(p, "survey_responses")
     if "answer" not in df.columns:
         raise SurveyInputError(f"缺少列 answer（现有列：{', '.join(df.columns)}）", file=str(p))
     if df.height == 0:
@@ -258,7 +261,7 @@ def read_weights(path: str | Path) -> pl.DataFrame:
         No stratum column, no population/weight column, non-numeric or negative values, duplicate strata.
     """
     p = Path(path)
-    df = _read_csv_text(p)
+    df = _read_csv_text(p, "survey_weights")
     keys = [c for c in STRATUM_COLUMNS if c in df.columns]
     if not keys:
         raise SurveyInputError("权重表缺少分层列（township 和/或 urban_rural）", file=str(p))

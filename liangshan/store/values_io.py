@@ -8,13 +8,12 @@ writes nothing when any row is bad; errors name the file, row (header = row 1) a
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,18 +57,20 @@ class Row:
 
 
 def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        ws = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    elif path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
-    else:
+    """Header and non-empty rows (with their spreadsheet row numbers) of a CSV (UTF-8, UTF-8 with BOM or
+    GB18030, detected strictly) or Excel file, through :func:`liangshan.standards.tabular.read_table`;
+    recognised headers (``tabular_headers.yaml``, schema ``values``) become the field names."""
+    from liangshan.standards.tabular import TableError, match_columns, read_table
+
+    if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
         raise StoreError(f"{path}：只支持 .csv 或 .xlsx 文件")
-    if not rows:
-        raise StoreError(f"{path}：文件为空")
-    header = ["" if h is None else str(h).strip() for h in rows[0]]
-    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(c not in (None, "") for c in r)]
+    try:
+        table = read_table(path, name=str(path))
+        found = {c: f for f, c in match_columns(table.columns, "values", file=str(path)).items()}
+    except TableError as exc:
+        raise StoreError(str(exc)) from None
+    header = [found.get(h, h) for h in table.columns]
+    body = [(i + 2, list(r)) for i, r in enumerate(table.frame.rows()) if any(c not in (None, "") for c in r)]
     return header, body
 
 

@@ -1,14 +1,42 @@
-"""Read and validate hourly station data (CSV or Parquet) under the column contract.
+"""Read and validate hourly station data under the column contract, in three layouts.
 
-Contract: one row per station-hour; columns ``station``, ``time`` (ISO 8601 local time of the hour's start),
-``so2 no2 pm10 pm2_5 co o3`` in µg/m³, CO in mg/m³; empty cells are missing values. ``columns`` maps our
-names to the file's (``{"pm2_5": "PM2.5"}``). Every problem raises :class:`AirInputError` naming the file,
-the row as seen in a spreadsheet (header = row 1) and the column; nothing is returned on error.
+Contract (what every reader returns): one row per station-hour; columns ``station``, ``time`` (local time of
+the hour's **start**), ``so2 no2 pm10 pm2_5 co o3`` in µg/m³, CO in mg/m³; missing = NaN. Every problem
+raises :class:`AirInputError` naming the file, the row as seen in a spreadsheet (header = row 1) and the
+column; nothing is returned on error. Files are read by :func:`liangshan.standards.tabular.read_table`
+(UTF-8, UTF-8 with BOM or GB18030 detected strictly; .csv, .txt, .xlsx; .parquet for the long layout).
+
+Layouts (``format=``; ``"auto"`` recognises them by their header):
+
+``long``
+    The program's own: one row per station-hour. Headers are matched through the ``air`` synonyms of
+    ``tabular_headers.yaml`` (``监测点位``, ``监测时间``, ``二氧化硫(μg/m³)``, ``PM2.5(μg/m³)``,
+    ``一氧化碳(mg/m³)``, ``臭氧`` …); ``columns`` maps our names to the file's (``{"pm2_5": "PM2.5"}``)
+    and wins over them.
+``china_sites``
+    The national hourly archive, one file per day ``china_sites_YYYYMMDD.csv``: columns
+    ``date,hour,type,<station code>…``, one row per hour and type, stations as columns. Only the hourly
+    concentration rows ``PM2.5 PM10 SO2 NO2 O3 CO`` are used; ``AQI`` and the running ``*_24h``,
+    ``O3_8h``, ``O3_8h_24h`` rows are ignored (the calculators compute those from the hourly values).
+    A path may be one file, several, or a folder (its ``china_sites_*.csv`` files).
+``cnemc_realtime``
+    The national real-time publication (全国城市空气质量实时发布), long: ``timepoint, stationcode,
+    positionname, …, aqi, primarypollutant, pm2_5, pm2_5_24h, pm10, …, o3, o3_24h, o3_8h, …, co, co_24h``.
+    The 1-h columns ``pm2_5 pm10 so2 no2 co o3`` are used; the published ``aqi`` is not.
+
+Both national layouts label an hour by its **end** (``hour = 10`` / ``timepoint 10:00`` is the mean of
+09:00–10:00), as the national platform publishes; they are shifted one hour back to the contract's start
+time (the hourly AQI test against published values, tests/standards/test_air_cnemc.py, relies on the same
+reading). ``station`` is the station code (``1001A``): station names are not unique nationally. Missing
+values are empty cells or ``—``. In ``cnemc_realtime`` files whose ``o3_24h`` (the day's maximum 1-h O3)
+is below ``o3`` in some rows and never above it, the two columns are swapped (a known defect of public
+archives, see tests/data/cnemc/README.md) and ``o3_24h`` is read as the 1-h value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +44,34 @@ import polars as pl
 
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.tables import POLLUTANTS
+from liangshan.standards.tabular import (
+    DEFAULT_BUDGET,
+    Budget,
+    Table,
+    TableError,
+    header_key,
+    match_columns,
+    parse_numbers,
+    read_table,
+)
 
 REQUIRED: tuple[str, ...] = ("station", "time", *POLLUTANTS)
+FORMATS: tuple[str, ...] = ("auto", "long", "china_sites", "cnemc_realtime")
+CHINA_SITES_TYPES: dict[str, str] = {
+    "PM2.5": "pm2_5", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "O3": "o3", "CO": "co",
+}  # fmt: skip
+"""``type`` rows of a ``china_sites`` file that are read (hourly concentrations) → our pollutant."""
+CNEMC_COLUMNS: dict[str, str] = {p: p for p in POLLUTANTS}
+"""Pollutant columns of the real-time publication (same names as ours; ``o3`` see the module notes)."""
+MISSING_MARKS: tuple[str, ...] = ("—", "-", "--", "——", "NA", "N/A")
+"""Cells meaning "no value" in the national layouts (besides empty cells)."""
+HOUR_LABEL_SHIFT = timedelta(hours=1)
+"""National layouts label an hour by its end; subtract this to get the hour's start."""
 CO_MAX_PLAUSIBLE = 60.0
 """mg/m³: a median CO above this (the top 24-h breakpoint) means the file is in µg/m³."""
 UG_MIN_PLAUSIBLE = 1.0
 """µg/m³: a median PM2.5/PM10/NO2 below this (with all values < 5) means the file is in mg/m³."""
+_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
 
 
 def parse_columns(spec: str | None) -> dict[str, str]:
@@ -46,52 +96,275 @@ def _first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 2
 
 
-def read_hourly(path: str | Path, columns: Mapping[str, str] | None = None) -> pl.DataFrame:
-    """Read, rename and validate an hourly file.
+def _air_error(exc: TableError) -> AirInputError:
+    return AirInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column)
+
+
+def _expand(path: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The files of ``path``: one file, a list of files, or a folder (its china_sites_*.csv files, else
+    every table file in it), sorted by name."""
+    items = [path] if isinstance(path, str | Path) else list(path)
+    if not items:
+        raise AirInputError("没有给出任何文件")
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(p.glob("china_sites_*.csv")) or sorted(
+                f for f in p.iterdir() if f.is_file() and f.suffix.lower() in _SUFFIXES
+            )
+            if not found:
+                raise AirInputError("文件夹中没有 .csv、.xlsx 或 .parquet 数据文件", file=str(p))
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def read_hourly(
+    path: str | Path | Sequence[str | Path],
+    columns: Mapping[str, str] | None = None,
+    format: str = "auto",
+    *,
+    budget: Budget = DEFAULT_BUDGET,
+) -> pl.DataFrame:
+    """Read, rename and validate hourly files (layouts in the module docstring).
 
     Parameters
     ----------
-    path : path-like
-        ``.csv`` (UTF-8, header row) or ``.parquet``.
+    path : path-like, or a sequence of them
+        A file (``.csv``/``.txt``/``.xlsx``; ``.parquet`` for the long layout), several files, or a folder.
+        Several files are read one by one (errors name the file) and concatenated.
     columns : mapping, optional
-        Our column name → the file's column name.
+        Our column name → the file's column name (long layout only).
+    format : {"auto", "long", "china_sites", "cnemc_realtime"}
+        ``auto`` recognises each file by its header (``date,hour,type`` → china_sites; ``timepoint`` and
+        ``stationcode`` → cnemc_realtime; otherwise long).
+    budget : Budget
+        Size limits of each file (:class:`liangshan.standards.tabular.Budget`).
 
     Returns
     -------
-    polars.DataFrame in file order: ``station`` (String), ``time`` (Datetime[us], naive local time), the six
-    pollutants (Float64, **NaN = missing**, so that numpy views need no copy).
+    polars.DataFrame: ``station`` (String), ``time`` (Datetime[us], naive local time of the hour's start),
+    the six pollutants (Float64, **NaN = missing**, so that numpy views need no copy). The long layout keeps
+    file order; the national layouts are sorted by station and time.
 
     Raises
     ------
     AirInputError
-        Missing column, unparseable or non-whole-hour time, non-numeric or negative value, implausible unit
-        (CO in µg/m³, particulates in mg/m³); duplicate station-hours are reported by
-        :func:`liangshan.standards.air.cube.to_cube`.
+        Unreadable file (encoding, budget, type), missing or ambiguous column, unparseable or non-whole-hour
+        time, non-numeric, non-finite or negative value, implausible unit (CO in µg/m³, particulates in
+        mg/m³); duplicate station-hours are reported by :func:`liangshan.standards.air.cube.to_cube`.
     """
-    p = Path(path)
+    if format not in FORMATS:
+        raise AirInputError(f"未知的数据格式 {format!r}，应为 {'、'.join(FORMATS)}")
+    read = [_read_one(p, columns, format, budget) for p in _expand(path)]
+    if len(read) == 1:
+        return read[0][0]
+    out = pl.concat([frame for frame, _ in read], how="vertical")
+    national = all(fmt != "long" for _, fmt in read)
+    return out.sort("station", "time", maintain_order=True) if national else out
+
+
+def detect_format(columns: Sequence[str]) -> str:
+    """``china_sites``, ``cnemc_realtime`` or ``long`` from a header."""
+    keys = {header_key(c) for c in columns}
+    if {"date", "hour", "type"} <= keys:
+        return "china_sites"
+    if {"timepoint", "stationcode"} <= keys:
+        return "cnemc_realtime"
+    return "long"
+
+
+def _read_one(
+    p: Path, columns: Mapping[str, str] | None, fmt: str, budget: Budget
+) -> tuple[pl.DataFrame, str]:
+    """One file → (validated frame, layout read)."""
     name = p.name
     if not p.exists():
         raise AirInputError("文件不存在", file=str(p))
     suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
+    if suffix == ".parquet":
+        if fmt not in ("auto", "long"):
+            raise AirInputError(f"{fmt} 格式应为 .csv 文件，.parquet 只用于本程序的长表格式", file=name)
+        try:
             raw = pl.read_parquet(p)
-        elif suffix in (".csv", ".txt"):
-            raw = pl.read_csv(p, infer_schema=False, encoding="utf8-lossy")
-        else:
-            raise AirInputError("不支持的文件类型，应为 .csv 或 .parquet", file=name)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise AirInputError(f"无法读取：{exc}", file=name) from exc
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise AirInputError("无法读取 Parquet 文件（文件已损坏或不是 Parquet 格式）", file=name) from exc
+        return _long(raw, columns, name), "long"
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise AirInputError("不支持的文件类型，应为 .csv、.txt、.xlsx 或 .parquet", file=name)
+    try:
+        table = read_table(p, budget=budget)
+    except TableError as exc:
+        raise _air_error(exc) from None
+    found = detect_format(table.columns) if fmt == "auto" else fmt
+    if found != "long" and columns:
+        raise AirInputError(f"--columns 只用于本程序的长表格式，此文件为 {found} 格式", file=name)
+    if found == "china_sites":
+        return _china_sites(table), found
+    if found == "cnemc_realtime":
+        return _cnemc_realtime(table), found
+    return _long(table.frame, columns, name), found
+
+
+def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl.DataFrame:
     mapping = dict(columns or {})
-    rename = {mapping.get(c, c): c for c in REQUIRED}
-    for theirs, ours in rename.items():
+    for ours, theirs in mapping.items():
         if theirs not in raw.columns:
-            hint = f"（--columns 将 {ours} 映射到此列）" if ours != theirs else ""
             raise AirInputError(
-                f"缺少列 {theirs}{hint}；需要的列：{' '.join(REQUIRED)}", file=name, row=1, column=theirs
+                f"缺少列 {theirs}（--columns 将 {ours} 映射到此列）；需要的列：{' '.join(REQUIRED)}",
+                file=name,
+                row=1,
+                column=theirs,
             )
-    df = raw.select([pl.col(k).alias(v) for k, v in rename.items()])
+    try:
+        found = match_columns(raw.columns, "air", file=name, explicit=mapping)
+    except TableError as exc:
+        raise _air_error(exc) from None
+    for ours in REQUIRED:
+        if ours not in found:
+            raise AirInputError(
+                f"缺少列 {ours}；需要的列：{' '.join(REQUIRED)}"
+                "（表头可用中文，如 监测点位、监测时间、二氧化硫，见 docs/data-formats.md；"
+                "或用 --columns 指定）",
+                file=name,
+                row=1,
+                column=ours,
+            )
+    df = raw.select([pl.col(found[c]).alias(c) for c in REQUIRED])
     return validate(df, file=name)
+
+
+def _column(table: Table, key: str) -> str:
+    for c in table.columns:
+        if header_key(c) == key:
+            return c
+    raise AirInputError(f"缺少列 {key}", file=table.source, row=1, column=key)
+
+
+def _national_numbers(s: pl.Series, file: str, rows: pl.Series, columns: pl.Series | str) -> pl.Series:
+    """Concentrations of a national layout: empty and ``—`` = missing; a non-numeric, non-finite or
+    negative value is an error naming the file's row (``rows``) and column (``columns``, per value when the
+    table was reshaped from wide to long)."""
+    text = s.str.strip_chars()
+    text = pl.select(pl.when(text.is_in(MISSING_MARKS)).then(None).otherwise(text)).to_series()
+
+    def where(i: int) -> tuple[int, str]:
+        return int(rows[i]), columns if isinstance(columns, str) else str(columns[i])
+
+    try:
+        num = parse_numbers(text, file=file, column="")
+    except TableError as exc:
+        row, col = where((exc.row or 2) - 2)
+        raise AirInputError(
+            exc.reason + "，应为浓度（空单元格或 — 表示缺测）", file=file, row=row, column=col
+        ) from None
+    neg = (num < 0).fill_null(False)
+    if neg.any():
+        i = int(neg.arg_true()[0])
+        row, col = where(i)
+        raise AirInputError(f"浓度为负数（{num[i]}），应为非负数", file=file, row=row, column=col)
+    return num
+
+
+def _china_sites(table: Table) -> pl.DataFrame:
+    """Wide day file → long station-hours (see the module docstring)."""
+    name = table.source
+    cols = {k: _column(table, k) for k in ("date", "hour", "type")}
+    stations = [c for c in table.columns if c not in cols.values()]
+    if not stations:
+        raise AirInputError(
+            "china_sites 文件中没有站点列（date,hour,type 之后应为各站点编码）", file=name, row=1
+        )
+    df = table.frame.with_row_index("_row", offset=2)
+    kind = df[cols["type"]].str.strip_chars()
+    df = df.with_columns(kind.alias("_type")).filter(pl.col("_type").is_in(list(CHINA_SITES_TYPES)))
+    if df.height == 0:
+        raise AirInputError(
+            f"没有逐时浓度行（type 应含 {'、'.join(CHINA_SITES_TYPES)}）", file=name, column=cols["type"]
+        )
+    date_txt = df[cols["date"]].str.strip_chars()
+    day = date_txt.str.to_date("%Y%m%d", strict=False)
+    bad = day.is_null()
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise AirInputError(
+            f"无法解析日期 {date_txt[i]!r}，应为 YYYYMMDD（如 20240101）",
+            file=name, row=int(df["_row"][i]), column=cols["date"],
+        )  # fmt: skip
+    hour_txt = df[cols["hour"]].str.strip_chars()
+    hour = hour_txt.cast(pl.Int64, strict=False)
+    bad = (hour.is_null() | (hour < 0) | (hour > 24)).fill_null(True)
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise AirInputError(
+            f"无法解析小时 {hour_txt[i]!r}，应为 0–24 的整数",
+            file=name,
+            row=int(df["_row"][i]),
+            column=cols["hour"],
+        )
+    df = df.with_columns(
+        _time=pl.lit(day).cast(pl.Datetime("us")) + pl.duration(hours=pl.lit(hour)) - HOUR_LABEL_SHIFT
+    )
+    dup = df.select(pl.struct("_time", "_type").is_duplicated()).to_series()
+    if dup.any():
+        first = df.filter(dup).head(2)
+        rows = first["_row"].to_list()
+        raise AirInputError(
+            f"日期 {first[cols['date']][0]} 小时 {first[cols['hour']][0]} 的 {first['_type'][0]} 行重复"
+            f"（第 {rows[0]} 行与第 {rows[1]} 行）",
+            file=name, row=rows[1], column=cols["type"],
+        )  # fmt: skip
+    long = df.select("_row", "_time", "_type", *stations).unpivot(
+        index=["_row", "_time", "_type"], on=stations, variable_name="station", value_name="_v"
+    )
+    values = _national_numbers(long["_v"], name, long["_row"], long["station"])
+    long = long.with_columns(values.alias("_v"))
+    wide = long.pivot(on="_type", index=["station", "_time"], values="_v", aggregate_function=None)
+    out = wide.select(
+        pl.col("station"),
+        pl.col("_time").alias("time"),
+        *[
+            (pl.col(t) if t in wide.columns else pl.lit(None, pl.Float64)).cast(pl.Float64).alias(ours)
+            for t, ours in CHINA_SITES_TYPES.items()
+        ],
+    ).select("station", "time", *POLLUTANTS)
+    return validate(out.sort("station", "time"), file=name)
+
+
+def _cnemc_realtime(table: Table) -> pl.DataFrame:
+    """Real-time publication (long, one row per station and hour) → the contract (module docstring)."""
+    name = table.source
+    df = table.frame.with_row_index("_row", offset=2)
+    tp, code = _column(table, "timepoint"), _column(table, "stationcode")
+    cols = {p: _column(table, key) for p, key in CNEMC_COLUMNS.items()}
+    o3_24 = next((c for c in table.columns if header_key(c) == "o3_24h"), None)
+    station = df[code].str.strip_chars()
+    empty = (station.is_null() | (station == "")).to_numpy()
+    if empty.any():
+        raise AirInputError("站点编码为空", file=name, row=_first_row(empty), column=code)
+    txt = df[tp].str.strip_chars()
+    t = txt.str.to_datetime(strict=False, time_unit="us")
+    bad = (t.is_null()).to_numpy()
+    if bad.any():
+        raise AirInputError(
+            f"无法解析时间 {txt[int(np.flatnonzero(bad)[0])]!r}，应为 2022-01-01T10:00:00",
+            file=name, row=_first_row(bad), column=tp,
+        )  # fmt: skip
+    t = t.dt.replace_time_zone(None) if getattr(t.dtype, "time_zone", None) else t
+    values = {p: _national_numbers(df[c], name, df["_row"], c) for p, c in cols.items()}
+    if o3_24 is not None:
+        o3_day = _national_numbers(df[o3_24], name, df["_row"], o3_24)
+        below = int((o3_day < values["o3"]).fill_null(False).sum())
+        above = int((o3_day > values["o3"]).fill_null(False).sum())
+        if below and not above:  # the day's maximum below the hour's value: the columns are swapped
+            values["o3"] = o3_day
+    out = pl.DataFrame(
+        [station.alias("station"), (t - HOUR_LABEL_SHIFT).alias("time")]
+        + [values[p].alias(p) for p in POLLUTANTS]
+    )
+    return validate(out, file=name).sort("station", "time", maintain_order=True)  # rows in errors = file rows
 
 
 def _parse_time(s: pl.Series, file: str) -> pl.Series:
@@ -139,23 +412,20 @@ def _numeric(s: pl.Series, col: str, file: str) -> pl.Series:
     if s.dtype.is_numeric():
         num = s.cast(pl.Float64)
     else:
-        txt = s.cast(pl.String).str.strip_chars()
-        num = txt.cast(pl.Float64, strict=False)
-        bad = (num.is_null() & txt.is_not_null() & (txt != "")).to_numpy()
-        if bad.any():
+        try:
+            num = parse_numbers(s, file=file, column=col)
+        except TableError as exc:
             raise AirInputError(
-                f"{txt[int(np.flatnonzero(bad)[0])]!r} 不是数值，应为浓度（空单元格表示缺测）",
-                file=file,
-                row=_first_row(bad),
-                column=col,
-            )
+                exc.reason + "，应为浓度（空单元格表示缺测）", file=file, row=exc.row, column=col
+            ) from None
     num = num.fill_null(np.nan) if num.null_count() else num
     arr = num.to_numpy()
     if arr.size and not (np.fmin.reduce(arr) >= 0 and np.fmax.reduce(arr) < np.inf):  # NaN-ignoring
-        bad = np.isinf(arr) | (arr < 0)
-        raise AirInputError(
-            f"浓度为负数或无穷大（{arr[bad][0]}），应为非负数", file=file, row=_first_row(bad), column=col
-        )
+        bad = np.isinf(arr) | (arr < 0)  # an all-missing column also lands here (NaN bounds)
+        if bad.any():
+            raise AirInputError(
+                f"浓度为负数或无穷大（{arr[bad][0]}），应为非负数", file=file, row=_first_row(bad), column=col
+            )
     return num.alias(col)
 
 

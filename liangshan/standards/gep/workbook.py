@@ -26,7 +26,10 @@ YAML layout (see docs/gep.md for a full example)::
 Excel layout: a sheet ``settings`` (columns ``key``, ``value``: region, region_name, years as
 ``2020,2021``, price_year, land_area_km2, double_counting.water) and a sheet ``parameters`` with
 columns ``item, zone, parameter, year, value, unit, source`` (``zone`` empty for item-level
-parameters, ``year`` empty for all years, text in ``value`` for zone attributes).
+parameters, ``year`` empty for all years, text in ``value`` for zone attributes). The parameters
+headers may also be the Chinese ones of the ``gep_parameters`` synonyms in
+``standards/tabular_headers.yaml`` (核算项, 分区, 参数, 年份, 数值, 单位, 来源); sheets are read by
+:func:`liangshan.standards.tabular.read_table` (size budgets checked before loading).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from liangshan.standards.tabular import TableError, match_columns, read_table, sheet_names
 
 __all__ = [
     "ZONE_ATTRIBUTES",
@@ -310,29 +315,40 @@ def parse_workbook(data: Mapping[str, Any], *, file: str | None = None) -> Workb
 _PARAM_COLUMNS = ("item", "zone", "parameter", "year", "value", "unit", "source")
 
 
-def _load_xlsx(path: Path) -> Workbook:
-    from openpyxl import load_workbook as _open
-
+def _sheet_rows(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Header and rows (text cells, None = empty) of one worksheet, read by
+    :func:`liangshan.standards.tabular.read_table` (size budgets checked before loading)."""
     name = str(path)
     try:
-        wb = _open(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types
-        raise GepWorkbookError(f"无法读取 Excel：{exc}", file=name) from exc
+        table = read_table(path, sheet=sheet, name=name)
+    except TableError as exc:
+        raise GepWorkbookError(
+            exc.reason, file=name, where=f"工作表 {sheet}", row=exc.row, column=exc.column
+        ) from None
+    return list(table.columns), table.frame.rows()
+
+
+def _load_xlsx(path: Path) -> Workbook:
+    name = str(path)
     try:
-        if "parameters" not in wb.sheetnames:
-            raise GepWorkbookError("缺少工作表 parameters", file=name)
-        settings: dict[str, Any] = {}
-        if "settings" in wb.sheetnames:
-            for i, row in enumerate(wb["settings"].iter_rows(values_only=True), start=1):
-                if i == 1 or not row or row[0] is None:
-                    continue
-                settings[str(row[0]).strip()] = row[1] if len(row) > 1 else None
-        rows = list(wb["parameters"].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    if not rows:
-        raise GepWorkbookError("工作表 parameters 为空", file=name)
-    header = [str(c).strip() if c is not None else "" for c in rows[0]]
+        sheets = sheet_names(path, name=name)
+    except TableError as exc:
+        raise GepWorkbookError(exc.reason, file=name) from None
+    if "parameters" not in sheets:
+        raise GepWorkbookError("缺少工作表 parameters", file=name)
+    settings: dict[str, Any] = {}
+    if "settings" in sheets:
+        for row in _sheet_rows(path, "settings")[1]:  # columns key, value (the header row is skipped)
+            if not row or row[0] is None:
+                continue
+            settings[str(row[0]).strip()] = row[1] if len(row) > 1 else None
+    columns, body = _sheet_rows(path, "parameters")
+    try:
+        found = match_columns(columns, "gep_parameters", file=name)
+    except TableError as exc:
+        raise GepWorkbookError(exc.reason, file=name, where="工作表 parameters", row=1) from None
+    header = [next((f for f, c in found.items() if c == h), h) for h in columns]
+    rows: list[tuple[Any, ...]] = [tuple(header), *body]
     missing = [c for c in ("item", "parameter", "value") if c not in header]
     if missing:
         raise GepWorkbookError(f"缺少列 {', '.join(missing)}", file=name, where="工作表 parameters", row=1)

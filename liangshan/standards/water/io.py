@@ -1,6 +1,8 @@
 """Long-form water monitoring results (CSV or Parquet): read, validate, convert to canonical units.
 
-One row per result. Columns (English headers, or the Chinese ones in :data:`HEADER_ALIASES`):
+One row per result, in CSV/TXT (UTF-8, UTF-8 with BOM or GB18030, detected strictly), Excel (.xlsx) or
+Parquet, read by :func:`liangshan.standards.tabular.read_table`. Columns (English headers, or the Chinese
+ones of the ``water`` synonyms in ``standards/tabular_headers.yaml``, units in brackets ignored):
 
 ==================  =========================================================================
 site                section / source / well name (断面、水源地、点位)
@@ -28,17 +30,13 @@ from typing import Any
 
 import polars as pl
 
+from liangshan.standards.tabular import TableError, match_columns, read_table, synonyms
 from liangshan.standards.water.limits import ITEMS, UNIT_FACTORS, item_code, normalize_token
 
 REQUIRED = ("site", "site_type", "date", "item", "value", "unit")
 OPTIONAL = ("detection_limit", "source_kind", "volume", "river")
-HEADER_ALIASES = {
-    "断面": "site", "点位": "site", "站点": "site", "水源地": "site", "监测点": "site",
-    "类型": "site_type", "水体类型": "site_type", "日期": "date", "采样日期": "date", "监测日期": "date",
-    "项目": "item", "监测项目": "item", "指标": "item", "值": "value", "监测值": "value", "浓度": "value",
-    "单位": "unit", "检出限": "detection_limit", "水源类型": "source_kind", "供水量": "volume",
-    "取水量": "volume", "河流": "river", "流域": "river",
-}  # fmt: skip
+HEADER_ALIASES: dict[str, str] = {n: f for f, names in synonyms("water").items() for n in names}
+"""Chinese header → column (a view of the ``water`` synonyms of ``tabular_headers.yaml``)."""
 SITE_TYPES = {
     "river": "river", "河流": "river", "河": "river", "lake": "lake", "湖泊": "lake", "湖": "lake",
     "reservoir": "reservoir", "水库": "reservoir", "库": "reservoir",
@@ -62,19 +60,17 @@ class WaterInputError(ValueError):
 
 
 def read_results(path: str | Path) -> pl.DataFrame:
-    """Read and validate a long-form CSV (UTF-8 or GB18030) or Parquet file; see :func:`normalize`."""
+    """Read and validate a long-form CSV/TXT (UTF-8 or GB18030), Excel or Parquet file (:func:`normalize`)."""
     p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
         raw = pl.read_parquet(p)
         raw = raw.with_columns(pl.all().cast(pl.String))
         return normalize(raw, file=p.name, first_row=1)
-    data = p.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-    raw = pl.read_csv(text.encode("utf-8"), infer_schema=False)
-    return normalize(raw, file=p.name, first_row=2)
+        table = read_table(p)
+    except TableError as exc:
+        raise WaterInputError(p.name, exc.row, exc.column, exc.reason) from None
+    return normalize(table.frame, file=p.name, first_row=2)
 
 
 def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: str, message: str) -> None:
@@ -109,8 +105,11 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     mg/L, 个/L, …; the detection limit for results below it; null for dry), below_dl, detection_limit,
     dry, source_kind, volume, river.
     """
-    clean = {c: c.strip().lstrip("\ufeff") for c in raw.columns}
-    df = raw.rename({c: HEADER_ALIASES.get(n, n) for c, n in clean.items()})
+    try:
+        found = match_columns(raw.columns, "water", file=file)
+    except TableError as exc:
+        raise WaterInputError(file, exc.row, exc.column, exc.reason) from None
+    df = raw.select([pl.col(c).alias(f) for f, c in found.items()])
     for c in REQUIRED:
         if c not in df.columns:
             raise WaterInputError(file, None, c, f"缺少必需列 {c}（必需列: {', '.join(REQUIRED)}）")
