@@ -101,8 +101,9 @@ def synthetic(k: int, land_area_km2: float = 4004.0) -> SampleCounty:
     """
     code = f"9{k:05d}"
     size = round(1 + 0.25 * _jitter("size", code), 2)
+    area = round(land_area_km2 * size, 2) or None
     return SampleCounty(code, f"示例县{k:03d}", "411200", "山区", None, size, 1.0,
-                        account=f"office{k:03d}", land_area_km2=round(land_area_km2 * size, 2) or None)  # fmt: skip
+                        account=f"office{k:03d}", land_area_km2=area)  # fmt: skip
 
 
 def synthetic_counties(n: int, land_area_km2: float = 4004.0) -> tuple[SampleCounty, ...]:
