@@ -61,7 +61,7 @@ def main() -> None:
 
         batch_url = f"sqlite:///{folder / 'batch.db'}"
         t0 = time.perf_counter()
-        build_demo(batch_url, counties=args.regions - 1, cache=args.cache, workplan=False)
+        build_demo(batch_url, counties=args.regions - 1, cache=args.cache, workplan="none")
         codes = [REGION] + [synthetic(k).code for k in range(1, args.regions)]
         t1 = time.perf_counter()
         paths = generate_batch(batch_url, codes, folder / "batch", pdf=False)

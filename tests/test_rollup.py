@@ -495,7 +495,7 @@ def test_demo_builder_variants_share_the_county_rule(sqlite_db: str, demo_db: st
     from liangshan.demo.counties import NEIGHBOURS, add_sample_counties, synthetic
 
     add_sample_counties(demo_db)
-    assert build_demo(sqlite_db, counties=2, rollup=True, workplan=False) is True
+    assert build_demo(sqlite_db, counties=2, rollup=True, workplan="none") is True
     years = range(2020, 2026)
 
     def values(s: Any, code: str) -> dict[tuple[str, int], Any]:

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ from liangshan.store.models import Region, Unit, User
 from liangshan.store.regions import find_unit, load_profile
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import submit_value, transition
+from liangshan.workplan.plan import load_plan
 
 REGION = "411224"
 PROFILE = Path(__file__).with_name("lushi.yaml")
@@ -114,7 +115,7 @@ def computed_values(work_dir: Path | None = None, cache: Path | None = None) -> 
     return out
 
 
-def _users(session: Session, password_hash: str | None) -> dict[str, str]:
+def _users(session: Session, password_hash: str | None = None) -> dict[str, str]:
     """One account per unit (``u01``…), plus the office admin, the analyst and a leader (and ``expert``)."""
     units = list(session.scalars(select(Unit).where(Unit.region_code == REGION).order_by(Unit.sort)))
     office = next(u for u in units if u.kind == "office")
@@ -170,7 +171,7 @@ def build_demo(
     computed: bool = True,
     years: Sequence[int] = YEARS,
     skip: Iterable[str] = (),
-    workplan: bool = True,
+    workplan: Literal["tracked", "plan", "none"] = "tracked",
     evidence: bool = True,
     cache: Path | None = None,
 ) -> bool:
@@ -196,8 +197,9 @@ def build_demo(
         Years whose values are stored (a subset of 2020–2025).
     skip : iterable of str
         Data elements left without values (free for a test to submit).
-    workplan : bool
-        Load the work plan of 卢办〔2023〕16号 with its tracking.
+    workplan : {"tracked", "plan", "none"}
+        Load the work plan of 卢办〔2023〕16号 with its 示例数据 tracking, the plan alone (as
+        ``liangshan workplan load`` does), or no plan.
     evidence : bool
         Store the 示例佐证材料 files beside the database (:func:`liangshan.config.evidence_root`).
     cache : Path, optional
@@ -216,8 +218,10 @@ def build_demo(
     with session_scope(url) as s:
         load_profile(s, PROFILE, at=next(clock))
         users = _users(s, accounts)
-        if workplan:
+        if workplan == "tracked":
             seed_workplan(s, clock)
+        elif workplan == "plan":
+            load_plan(s, REGION, at=next(clock))
         seen: set[tuple[str, int]] = set()
         for year, values, notes, prov in results:
             for code, value in values.items():
@@ -301,6 +305,6 @@ def seed_site(
     示例县. Returns 卢氏县's unit name → user name.
     """
     build_demo(url, accounts=pw_hash, counties=extra_regions, computed=False,
-               years=ROUND_YEARS if values else (), skip=skip, workplan=False, evidence=False)  # fmt: skip
+               years=ROUND_YEARS if values else (), skip=skip, workplan="none", evidence=False)  # fmt: skip
     with session_scope(url) as s:
         return unit_accounts(s)
