@@ -3,9 +3,9 @@
 Run: ``.venv/bin/python benchmarks/report.py [--regions 100] [--repeat 3]``. Prints medians of
 ``--repeat`` runs for the demo (content, charts, Word, PDF) and one timed batch: 100 synthetic
 regions' values in one SQLite database (示例数据), a Word report each, and all PDFs converted by one
-LibreOffice start. The demo database is :mod:`liangshan.report.sample` (the demo's unit statistics and
-fixed calculator figures; building it is not timed); ``--demo`` builds the real ``liangshan demo``
-instead (runs every calculator on its synthetic raw data first, which takes minutes).
+LibreOffice start. The databases are built by :func:`liangshan.demo.build.build_demo` (not timed): the
+卢氏县 demo, and for the batch the demo with ``--regions − 1`` 示例县 whose values derive from 卢氏县's
+(:mod:`liangshan.demo.counties`). ``--cache DIR`` keeps the calculators' output between runs.
 """
 
 from __future__ import annotations
@@ -16,41 +16,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.counties import synthetic
 from liangshan.report.charts import all_charts
 from liangshan.report.content import load_content
 from liangshan.report.docx_writer import write_docx
 from liangshan.report.generate import generate_batch
 from liangshan.report.pdf import docx_to_pdf, docx_to_pdf_many
-from liangshan.report.sample import build_sample
-
-
-def _demo_db(folder: Path, use_demo: bool) -> tuple[str, str]:
-    if not use_demo:
-        url = f"sqlite:///{folder / 'sample.db'}"
-        build_sample(url)
-        return url, "liangshan.report.sample（示例数据，与 demo 相同的单位统计数据）"
-    url = f"sqlite:///{folder / 'demo.db'}"
-    try:
-        from liangshan.demo.build import build_demo
-
-        build_demo(url, folder / "raw")
-        return url, "liangshan demo（计算器示例数据）"
-    except Exception as e:  # a calculator's demo hook not yet available
-        url = f"sqlite:///{folder / 'sample.db'}"
-        build_sample(url)
-        return url, f"liangshan.report.sample（{type(e).__name__}: demo 不可用）"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--regions", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--demo", action="store_true", help="build the real `liangshan demo` database first")
+    ap.add_argument("--cache", type=Path, default=None, help="folder of the calculators' cached output")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="liangshan-bench-") as tmp:
         folder = Path(tmp)
-        url, source = _demo_db(folder, args.demo)
-        print(f"demo database: {source}", flush=True)
+        url = f"sqlite:///{folder / 'demo.db'}"
+        build_demo(url, cache=args.cache)
+        print("demo database: liangshan.demo.build.build_demo（卢氏县示例数据）", flush=True)
         times: dict[str, list[float]] = {
             k: [] for k in ("content", "charts", "docx", "pdf", "docx+pdf total")
         }
@@ -76,7 +61,8 @@ def main() -> None:
 
         batch_url = f"sqlite:///{folder / 'batch.db'}"
         t0 = time.perf_counter()
-        codes = build_sample(batch_url, regions=args.regions, years=(2023, 2024, 2025), bulk=True)
+        build_demo(batch_url, counties=args.regions - 1, cache=args.cache, workplan="none")
+        codes = [REGION] + [synthetic(k).code for k in range(1, args.regions)]
         t1 = time.perf_counter()
         paths = generate_batch(batch_url, codes, folder / "batch", pdf=False)
         t2 = time.perf_counter()
@@ -86,7 +72,9 @@ def main() -> None:
         print(f"\nbatch of {n} regions (one SQLite database, years 2023–2025)")
         print("| step | total (s) | per region (s) |")
         print("|---|---:|---:|")
-        print(f"| generate synthetic values (bulk insert) | {t1 - t0:.1f} | {(t1 - t0) / n:.3f} |")
+        print(
+            f"| build the demo with {n - 1} 示例县 (submit + approve) | {t1 - t0:.1f} | {(t1 - t0) / n:.3f} |"
+        )
         print(f"| {n} Word reports (content + charts + docx) | {t2 - t1:.1f} | {(t2 - t1) / n:.2f} |")
         print(f"| {len(pdfs)} PDFs, one LibreOffice start | {t3 - t2:.1f} | {(t3 - t2) / n:.2f} |")
         print(f"| docx + pdf | {t3 - t1:.1f} | {(t3 - t1) / n:.2f} |")

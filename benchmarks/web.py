@@ -33,10 +33,10 @@ PASSWORD = "bench-password-1"
 def build(url: str, regions: int) -> None:
     from sqlalchemy import select
 
+    from liangshan.demo.build import seed_site
+    from liangshan.services.accounts import hash_password
     from liangshan.store.db import session_scope
     from liangshan.store.models import Region, User
-    from liangshan.web.sample import seed_site
-    from liangshan.web.security import hash_password
 
     with session_scope(url) as s:
         try:

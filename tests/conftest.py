@@ -1,4 +1,8 @@
-"""Shared fixtures: the catalog, and a fresh database on SQLite and on PostgreSQL.
+"""Shared fixtures: the catalog, a fresh database on SQLite and on PostgreSQL, and the 卢氏县 demo.
+
+The demo (:func:`liangshan.demo.build.build_demo`) is built once per session into a template SQLite
+file which ``demo_db`` copies; the calculators' output is cached in pytest's cache folder, keyed by
+the hash of the code that produces it, so a session whose calculators did not change skips them.
 
 ``make test`` starts a throwaway PostgreSQL and exports ``LIANGSHAN_TEST_PG_URL``; without it the
 PostgreSQL variants are skipped locally, but fail under CI (``CI=true``) so they cannot vanish.
@@ -7,14 +11,16 @@ PostgreSQL variants are skipped locally, but fail under CI (``CI=true``) so they
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from liangshan.catalog import Catalog, load_catalog
+from liangshan.demo.build import build_demo
 from liangshan.store.db import dispose_engines
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -56,4 +62,44 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'test.db'}"
+    dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def demo_cache(pytestconfig: pytest.Config) -> Path:
+    """Folder of the calculators' cached output (see :func:`liangshan.demo.build.computed_values`)."""
+    return Path(pytestconfig.cache.mkdir("liangshan-demo"))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, demo_cache: Path) -> Path:
+    """The 卢氏县 demo built once per session (SQLite file; its evidence folder beside it)."""
+    path = tmp_path_factory.mktemp("demo_template") / "demo.db"
+    assert build_demo(f"sqlite:///{path}", cache=demo_cache) is True
+    dispose_engines()
+    return path
+
+
+def copy_demo(template: Path, target: Path) -> str:
+    """Copy the demo's SQLite file (and its evidence folder) to ``target``; returns the URL."""
+    for suffix in ("", "-wal", "-shm"):
+        src = template.with_name(template.name + suffix)
+        if src.exists():
+            shutil.copyfile(src, target.with_name(target.name + suffix))
+    files = template.with_name(template.name + ".files")
+    if files.is_dir():
+        shutil.copytree(files, target.with_name(target.name + ".files"))
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session", name="copy_demo")
+def copy_demo_fixture(demo_template: Path) -> Callable[[Path], str]:
+    """``copy_demo(target)``: a fresh copy of the demo at ``target`` (for module-scoped fixtures)."""
+    return lambda target: copy_demo(demo_template, target)
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, demo_template: Path) -> Iterator[str]:
+    """URL of a fresh copy of the 卢氏县 demo database."""
+    yield copy_demo(demo_template, tmp_path / "demo.db")
     dispose_engines()

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from liangshan.catalog import load_catalog
 from liangshan.cli import app
-from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.build import REGION, build_demo, seed_site
 from liangshan.store import backup as bk
 from liangshan.store.backup import BackupError, backup, restore, verify_archive
 from liangshan.store.db import dispose_engines, get_engine, session_scope
@@ -28,7 +28,6 @@ from liangshan.store.evidence import blob_path, store_evidence
 from liangshan.store.models import Evidence, Region, Submission
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import submit_value
-from liangshan.web.sample import seed_site
 
 
 def assess_bytes(url: str) -> bytes:

@@ -29,10 +29,10 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from liangshan.cli import app
+from liangshan.demo.build import seed_site
 from liangshan.store.backup import backup, restore
 from liangshan.store.db import get_engine, session_scope
 from liangshan.store.models import Submission
-from liangshan.web.sample import seed_site
 
 sys.path.insert(0, str(Path(__file__).with_name("web")))  # the web tests' helpers, used as they are
 from websupport import PASSWORD, Server, pw_hash, start_server

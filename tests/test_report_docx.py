@@ -1,10 +1,14 @@
-"""The Word report, its Excel 附表 and the briefing deck, opened and checked against the data."""
+"""The Word report, its Excel 附表 and the briefing deck of the 卢氏县 demo, checked against the data.
+
+Expected figures are read from the demo's own data (:mod:`liangshan.demo.manual`, the assessment of the
+demo database), never pasted: the demo is the only source of figures.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,24 +21,42 @@ from typer.testing import CliRunner
 from liangshan.assess.values import display_value
 from liangshan.catalog import Catalog
 from liangshan.cli import app
+from liangshan.demo import manual
 from liangshan.report.cases import CaseLibrary
 from liangshan.report.content import ReportContent, load_content
 from liangshan.report.docx_writer import cn_number, write_docx
 from liangshan.report.pptx_writer import write_pptx
-from liangshan.report.sample import build_sample
 from liangshan.report.xlsx_writer import write_xlsx
 from liangshan.services.assessment import run_assessment
-from liangshan.store.db import dispose_engines
+from liangshan.store.db import dispose_engines, session_scope
+from liangshan.store.models import Submission
 
 YEARS = (2023, 2024, 2025)
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'sample.db'}"
-    build_sample(url, years=YEARS)
-    yield url
+def sample_db(tmp_path_factory: pytest.TempPathFactory, copy_demo: Callable[[Path], str]) -> Iterator[str]:
+    yield copy_demo(tmp_path_factory.mktemp("report") / "demo.db")
     dispose_engines()
+
+
+def _series(code: str, year: int) -> float:
+    """A unit statistic of the demo (:data:`liangshan.demo.manual.SERIES`)."""
+    value = manual.SERIES[code][manual.YEARS.index(year)]
+    assert isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value)
+
+
+def _approved(url: str, code: str, year: int) -> float:
+    """The approved value of an element of 卢氏县 in the demo database (e.g. a calculator's output)."""
+    with session_scope(url) as s:
+        sub = (
+            s.query(Submission)
+            .filter_by(region_code="411224", item_code=code, year=year, status="approved")
+            .one()
+        )
+        assert sub.value_num is not None
+        return sub.value_num
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +122,11 @@ def test_value_tables_hold_the_assessed_values(doc: DocumentType, sample_db: str
                 assert float(re.sub(r"[^0-9.]", "", text)) == v
 
 
-def test_air_table_shows_the_counts(doc: DocumentType) -> None:
+def test_air_table_shows_the_counts(doc: DocumentType, sample_db: str) -> None:
+    good, valid = _approved(sample_db, "air_good_days", 2025), _approved(sample_db, "air_valid_days", 2025)
     t = next(t for t in doc.tables if t.rows[0].cells[1].text == "指标值")
-    assert t.rows[3].cells[1].text == "88.8%"
-    assert t.rows[3].cells[2].text == "优良天数 318 天 ÷ 有效监测天数 358 天"
+    assert t.rows[3].cells[1].text == f"{100 * good / valid:.1f}%"
+    assert t.rows[3].cells[2].text == f"优良天数 {good:.0f} 天 ÷ 有效监测天数 {valid:.0f} 天"
     assert "领导小组办公室" in t.rows[3].cells[4].text
 
 
@@ -114,32 +137,46 @@ def test_charts_are_embedded(doc: DocumentType, docx_path: Path) -> None:
     assert all(p.blob[:8] == b"\x89PNG\r\n\x1a\n" for p in images)
 
 
-def test_gap_sentences_for_failing_indicators(doc: DocumentType) -> None:
+def investment_needed() -> float:
+    """万元 of 生态环保投入 the demo lacks in 2025: the smallest share above 3 % at the indicator's two
+    decimals is 3.01 % of the 2025 GDP (:data:`liangshan.demo.manual.SERIES`)."""
+    return round(0.0301 * _series("gdp", 2025) - _series("eco_env_investment", 2025), 1)
+
+
+def test_gap_sentences_for_failing_indicators(doc: DocumentType, sample_db: str) -> None:
     text = _text(doc)
-    assert "需再增加 5 个优良天" in text
-    assert "林草覆盖率高于山区目标 9.8 个百分点" in text
-    assert "需回升 2.9 个百分点（恢复到2023年的 40.1%）" in text
-    assert "需再增加 1,659.7 万元生态环保投入" in text
+    cover = {r.indicator.id: r for r in run_assessment(sample_db, "411224").results}[7].years[-1].value
+    assert isinstance(cover, float)
+    assert f"林草覆盖率高于山区目标 {cover - 60:.1f} 个百分点" in text  # 山区 target: > 60 %
+    # 生态补偿 share, as the report shows it (one decimal), 2023 and 2025
+    share = {
+        y: round(100 * _series("eco_compensation_revenue", y) / _series("fiscal_revenue", y), 1)
+        for y in YEARS
+    }
+    assert f"需回升 {share[2023] - share[2025]:.1f} 个百分点（恢复到2023年的 {share[2023]:.1f}%）" in text
+    assert f"需再增加 {investment_needed():,.1f} 万元生态环保投入" in text
     problems = _chapter(doc, "四、问题与差距", "五、完善措施")
+    failing = [
+        r
+        for r in run_assessment(sample_db, "411224").results
+        if r.verdict in ("未达标", "基本达标", "数据缺失")
+    ]
+    assert {r.verdict for r in failing} == {"未达标", "基本达标", "数据缺失"}
     assert problems == [
-        "（一）指标1 环境空气质量优良天数比例（未达标）",
-        "（二）指标11 居民人均生态产品产值占比（数据缺失）",
-        "（三）指标12 绿色、有机农产品产值占农业总产值比重（基本达标）",
-        "（四）指标15 生态补偿类收入占财政总收入比重（未达标）",
-        "（五）指标20 生态环保投入占 GDP 比重（未达标）",
+        f"（{cn_number(n)}）指标{r.indicator.id} {r.indicator.name}（{r.verdict}）"
+        for n, r in enumerate(failing, start=1)
     ]
 
 
 def test_measures_carry_units_and_deadlines(doc: DocumentType) -> None:
     measure_tables = [t for t in doc.tables if t.rows[0].cells[1].text == "完善措施"]
-    assert len(measure_tables) == 5
-    air = measure_tables[0]
-    rows = [[c.text for c in r.cells] for r in air.rows[1:]]
-    assert rows[0][2] == "市生态环境局卢氏分局" and "交通运输局" in rows[0][3]
-    assert rows[0][4] == "2026年12月31日" and rows[0][5].startswith("四（四）1")
-    assert "重污染天气" in rows[0][1]
-    missing = [[c.text for c in r.cells] for r in measure_tables[1].rows[1:]]
+    assert len(measure_tables) == len(_chapter(doc, "四、问题与差距", "五、完善措施"))  # one per problem
+    missing = [[c.text for c in r.cells] for r in measure_tables[0].rows[1:]]  # 指标11, 数据缺失
     assert missing[0][2] == "统计局" and "补报缺失数据" in missing[0][1]
+    green = [[c.text for c in r.cells] for r in measure_tables[1].rows[1:]]  # 指标12, 绿色有机农产品
+    assert green[0][2] == "农业农村局" and "林业局" in green[0][3]
+    assert green[0][4] == "2026年12月31日" and green[0][5].startswith("四（六）1")
+    assert "食用菌" in green[0][1]
 
 
 def test_missing_value_shows_unit_not_zero(doc: DocumentType) -> None:
@@ -193,15 +230,17 @@ def test_same_data_same_document(
     assert hashlib.sha256(p2.read_bytes()).hexdigest() == hashlib.sha256(docx_path.read_bytes()).hexdigest()
 
 
-def test_xlsx_appendix(content: ReportContent, tmp_path: Path) -> None:
+def test_xlsx_appendix(content: ReportContent, sample_db: str, tmp_path: Path) -> None:
     wb = load_workbook(write_xlsx(content, tmp_path / "a.xlsx"))
     ws = wb["附表1 评估结果"]
     rows = {r[2]: r for r in ws.iter_rows(min_row=3, max_row=22, values_only=True)}
-    assert rows[1][6:9] == (91.2, 92.8, 88.8) and rows[1][9] == "未达标"
+    invest = {r.indicator.id: r for r in run_assessment(sample_db, "411224").results}[20]  # 生态环保投入
+    shown = tuple(round(float(100 * _series("eco_env_investment", y) / _series("gdp", y)), 2) for y in YEARS)
+    assert rows[20][6:9] == shown and rows[20][9] == invest.verdict == "未达标"
     assert rows[11][8] == "数据缺失（统计局）" and rows[11][9] == "数据缺失"
-    assert rows[6][6] == "不适用（无评价对象）"
+    assert rows[6][8] == "不适用（无评价对象）" and rows[6][9] == "不适用"  # the demo has no plot in 2025
     measures = list(wb["问题与措施"].iter_rows(min_row=3, values_only=True))
-    assert any(r[0] == 1 and r[6] == "市生态环境局卢氏分局" for r in measures)
+    assert any(r[0] == 12 and r[6] == "农业农村局" for r in measures)
 
 
 def test_pptx_figures_match_report(content: ReportContent, doc: DocumentType, tmp_path: Path) -> None:

@@ -464,27 +464,53 @@ def test_cli_show_rank_and_boundaries(seeded: tuple[str, list[str]], tmp_path: P
 
 # -- the sample counties (示例数据) ----------------------------------------------------------------
 def test_sample_counties_are_plausible_and_added_once(
-    sqlite_db: str, tmp_path: Path, catalog: Catalog
+    sqlite_db: str, demo_db: str, tmp_path: Path, catalog: Catalog
 ) -> None:
-    from liangshan.store.rollup_sample import COUNTIES, add_sample_counties, sample_values
-    from liangshan.web.sample import seed_site
+    from liangshan.demo.counties import NEIGHBOURS, add_sample_counties, county_values
 
     base = {("air_good_days", 2025): 330.0, ("air_valid_days", 2025): 360.0, ("gdp", 2025): 1000.0,
             ("eco_env_investment", 2025): 40.0, ("market_issued", 2025): True}  # fmt: skip
-    strong, weak = COUNTIES[5], COUNTIES[3]  # quality 1.04 and 0.95
-    hi, lo = sample_values(catalog, strong, base), sample_values(catalog, weak, base)
+    strong, weak = NEIGHBOURS[5], NEIGHBOURS[3]  # quality 1.04 and 0.95
+    hi, lo = county_values(catalog, strong, base), county_values(catalog, weak, base)
     assert hi[("air_good_days", 2025)] <= hi[("air_valid_days", 2025)] == 360.0  # a share stays ≤ 100 %
     assert lo[("gdp", 2025)] == round(1000.0 * weak.size, 2) and lo[("market_issued", 2025)] is False
     assert float(lo[("air_good_days", 2025)]).is_integer()  # counts stay whole
     with pytest.raises(Exception, match="liangshan demo"):
         add_sample_counties(sqlite_db, tmp_path)
-    seed_site(sqlite_db, "x", skip=())
-    added = add_sample_counties(sqlite_db, tmp_path / "files")
-    assert added == [c.code for c in COUNTIES] and add_sample_counties(sqlite_db, tmp_path / "files") == []
-    with session_scope(sqlite_db) as s:
+    added = add_sample_counties(demo_db, tmp_path / "files")
+    assert added == [c.code for c in NEIGHBOURS] and add_sample_counties(demo_db, tmp_path / "files") == []
+    with session_scope(demo_db) as s:
         r = rollup_of(s, catalog, "410000", window(s, "410000"))
     assert r.years == (2023, 2024, 2025) and len(r.current) == 10
     rows = {x["code"]: x for x in r.ranking("county", 20)["rows"]}
     assert rows["411202"]["status"] == "missing"  # 湖滨区 has no 2025 GDP
     assert rows["411221"]["status"] == "ok" and rows["411202"]["rank"] == len(rows)
     assert [c["code"] for c in r.summary()["children"]] and r.summary()["counties"] == 10
+
+
+def test_demo_builder_variants_share_the_county_rule(sqlite_db: str, demo_db: str, catalog: Catalog) -> None:
+    """``build_demo(counties=…, rollup=True)`` adds the same neighbours as ``liangshan rollup demo`` does
+    on the demo, and a 示例县 keeps every share (hence every verdict) of 卢氏县."""
+    from liangshan.demo.build import build_demo
+    from liangshan.demo.counties import NEIGHBOURS, add_sample_counties, synthetic
+
+    add_sample_counties(demo_db)
+    assert build_demo(sqlite_db, counties=2, rollup=True, workplan="none") is True
+    years = range(2020, 2026)
+
+    def values(s: Any, code: str) -> dict[tuple[str, int], Any]:
+        return {k: o.value for k, o in approved_observations(s, code, years).items()}
+
+    def assessed(s: Any, code: str) -> Any:
+        obs = approved_observations(s, code, years)
+        return assess(catalog, profile(get_region(s, code)), (2023, 2024, 2025), obs, overrides(s, code))
+
+    with session_scope(sqlite_db) as s, session_scope(demo_db) as d:
+        for c in NEIGHBOURS:
+            assert values(s, c.code) == values(d, c.code) != {}, c.name
+        home, other = assessed(s, "411224"), assessed(s, "900002")
+        assert get_region(s, "900002").name == "示例县002" and synthetic(2).size != 1.0
+    assert [r.verdict for r in other.results] == [r.verdict for r in home.results]
+    shares = [(r.values(), h.values()) for r, h in zip(other.results, home.results, strict=True)
+              if r.indicator.formula.kind == "ratio" and r.indicator.max_value == 100]  # fmt: skip
+    assert len(shares) >= 10 and all(a == b for a, b in shares)

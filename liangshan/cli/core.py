@@ -55,17 +55,25 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
         json: JsonOpt = False,
         work_dir: Annotated[Path | None, typer.Option(help="保留示例原始数据的目录")] = None,
+        counties: Annotated[
+            int, typer.Option(min=0, max=9999, help="另加的示例县个数（数值由卢氏县数据按固定规则生成）")
+        ] = 0,
     ) -> None:
         """建立卢氏县示例数据库（已存在则不变）。"""
         from liangshan.demo.build import REGION, build_demo
+        from liangshan.demo.counties import synthetic_counties
 
         url = db_url(db)
         with console.status("正在生成示例数据并计算……") if not json else _null():
-            created = build_demo(url, work_dir)
+            created = build_demo(url, work_dir, counties=counties)
+        added = [c.code for c in synthetic_counties(counties)] if created else []
         if json:
-            emit_json({"region": REGION, "created": created, "db": url})
+            emit_json({"region": REGION, "created": created, "db": url, "counties": added})
         else:
             console.print(f"示例数据库{'已建立' if created else '已存在，未改动'}：{url}（卢氏县 {REGION}）")
+            if added:
+                span = f"{added[0]}—{added[-1]}"
+                console.print(f"另加示例县 {len(added)} 个（合成数值）：{span}", highlight=False)
 
     @app.command()
     def catalog(

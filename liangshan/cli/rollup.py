@@ -192,7 +192,7 @@ def rank(
 def demo(db: DbOpt = None, json: JsonOpt = False) -> None:
     """在卢氏县示例数据库中加入三门峡市、洛阳市和济源市的示例县（合成数值），用于试用汇总。"""
     from liangshan.demo.build import build_demo
-    from liangshan.store.rollup_sample import add_sample_counties
+    from liangshan.demo.counties import add_sample_counties
 
     url = db_url(db)
     try:

@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 from websupport import Site, login, make_site, pw_hash
 
 from liangshan.cli import app as cli
+from liangshan.demo.build import seed_site
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.models import AuditLog, Evidence, Submission, SubmissionEvidence
 from liangshan.web.app import create_app
-from liangshan.web.sample import seed_site
 
 R, OTHER = "411224", "900001"
 runner = CliRunner()

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from websupport import PASSWORD, pw_hash, start_server, stop_server
 
 from liangshan.catalog import load_catalog
+from liangshan.demo.build import seed_site
 from liangshan.store.db import session_scope
 from liangshan.store.models import Review, Submission, User
-from liangshan.web.sample import seed_site
 
 pytestmark = pytest.mark.slow
 CLIENTS = int(os.environ.get("LIANGSHAN_CONCURRENCY_CLIENTS", "50"))

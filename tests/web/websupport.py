@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
+from liangshan.demo.build import seed_site
 from liangshan.services.accounts import hash_password
-from liangshan.web.sample import seed_site
 
 PASSWORD = "test-password-1"
 _HASH: list[str] = []

@@ -8,11 +8,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from liangshan.demo.build import PROFILE
-from liangshan.store.db import session_scope
-from liangshan.store.regions import load_profile
-from liangshan.store.service import ensure_db
-from liangshan.workplan.plan import load_plan
+from liangshan.demo.build import build_demo
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED = SHARED / "seed" / "000_b5049ac286e4fa82.txt"
@@ -107,9 +103,6 @@ def seed_phases() -> list[tuple[str, list[str]]]:
 
 
 def make_plan_db(url: str) -> None:
-    """Migrate, load the 卢氏县 profile (units, leading group) and the plan."""
-    ensure_db(url)
-    tick = clock()
-    with session_scope(url) as s:
-        load_profile(s, PROFILE, at=next(tick))
-        load_plan(s, REGION, at=next(tick))
+    """The demo's 卢氏县 profile (units, leading group, accounts) and its plan, without tracking or values
+    (the plan variant of :func:`liangshan.demo.build.build_demo`)."""
+    build_demo(url, computed=False, years=(), workplan="plan", evidence=False)
