@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 import liangshan
 from liangshan.catalog import load_catalog
 from liangshan.cli import app as cli
+from liangshan.demo.build import seed_site
 from liangshan.services.calculators import SPECS, for_item
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.models import Submission
 from liangshan.web.app import create_app
-from liangshan.web.sample import seed_site
 
 sys.path.insert(0, str(Path(__file__).parent / "web"))
 from websupport import login, pw_hash

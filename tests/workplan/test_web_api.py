@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from wpsupport import REGION, T0
 
+from liangshan.demo.build import seed_site
 from liangshan.services.accounts import hash_password
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.web.app import create_app
-from liangshan.web.sample import seed_site
 from liangshan.workplan.plan import load_plan
 
 PASSWORD = "test-password-1"
