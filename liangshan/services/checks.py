@@ -62,7 +62,7 @@ def parse_number(raw: object) -> float:
         try:
             value = float(raw)
         except OverflowError:
-            raise EntryError(f"数值超出范围（过大），收到“{_shown(raw)}”") from None
+            raise EntryError(f"应为有限数值，“{_shown(raw)}”超出范围（溢出）") from None
         return value
     if isinstance(raw, float):
         if math.isnan(raw) or math.isinf(raw):
@@ -91,7 +91,7 @@ def parse_number(raw: object) -> float:
         )
     value = float(text.replace(",", ""))
     if math.isinf(value):
-        raise EntryError(f"数值超出范围（过大），收到“{_shown(raw)}”")
+        raise EntryError(f"应为有限数值，“{_shown(raw)}”超出范围（溢出）")
     return value
 
 
