@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from liangshan.catalog.models import Catalog, DataElement, Indicator
 from liangshan.services.checks import EntryError, check_note, check_value, parse_value, range_problem
 from liangshan.services.permissions import Actor, check_review, edit_denial
-from liangshan.services.queries import current_round, fmt_value, round_denial
+from liangshan.services.queries import current_round, fmt_value, latest_map, round_denial
+from liangshan.services.values import lock_latest
 from liangshan.services.workspace import Workspace
 from liangshan.store.errors import StoreError
 from liangshan.store.models import AssessmentRound, Region, Submission
@@ -201,18 +202,10 @@ def plan_rows(
     repeats any newest version) is skipped instead of refused."""
     errors: list[str] = []
     planned: list[Planned] = []
-    newest: dict[tuple[str, str, int], Submission | None] = {}
-    wanted = {(r.region, r.item, r.year) for r in rows}
-    for region in {r.region for r in rows}:
-        q = (
-            select(Submission)
-            .where(Submission.region_code == region, Submission.item_code.in_({r.item for r in rows}))
-            .order_by(Submission.version)
-        )
-        for sub in session.scalars(q):
-            key = (sub.region_code, sub.item_code, sub.year)
-            if key in wanted:
-                newest[key] = sub
+    newest: dict[str, dict[tuple[str, int], Submission]] = {}
+    for region in sorted({r.region for r in rows}):
+        mine = [r for r in rows if r.region == region]
+        newest[region] = latest_map(session, region, sorted({r.year for r in mine}), {r.item for r in mine})
     for r in rows:
         if r.region not in actor.regions:
             errors.append(f"第 {r.line} 行，列“region”：无权导入地区 {r.region} 的数据")
@@ -221,7 +214,7 @@ def plan_rows(
         if denial:
             errors.append(f"第 {r.line} 行，列“item”：{denial}")
             continue
-        cur = newest.get((r.region, r.item, r.year))
+        cur = newest[r.region].get((r.item, r.year))
         if cur is not None and cur.status == "approved":
             if skip_unchanged and cur.value == r.value:
                 planned.append(_planned(r, cur, "unchanged"))
@@ -293,6 +286,7 @@ def import_file(
                 if r.region not in rounds:
                     rounds[r.region] = _round_for(s, r.region, round_id)
                 rnd = rounds[r.region]
+                lock_latest(s, r.region, r.item, r.year)  # row lock on PostgreSQL, as every save
                 sub = submit_value(
                     s,
                     region=r.region,
