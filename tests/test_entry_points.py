@@ -231,6 +231,11 @@ def test_import_as_user_follows_permissions(site: str, tmp_path: Path) -> None:
     o = write_csv(tmp_path / "o.csv", [["900001", "gdp", 2025, 1, "万元", ""]])
     res = invoke("import", str(o), "--user", "office", "--db", site)
     assert res.exit_code == 2 and "无权导入地区 900001" in res.stderr
+    rows = [[R, "gdp", 2025, "12,5", "", ""], ["900001", "gdp", 2025, 1, "", ""]]
+    both = write_csv(tmp_path / "b.csv", rows)
+    res = invoke("import", str(both), "--user", "office", "--db", site)  # every problem at once
+    assert res.exit_code == 2 and "2 处错误" in res.stderr
+    assert "第 2 行，列“value”" in res.stderr and "第 3 行，列“region”：无权导入地区 900001" in res.stderr
     res = invoke("import", str(o), "--db", site, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["submissions"][0]["region"] == "900001"

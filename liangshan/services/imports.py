@@ -12,6 +12,7 @@ numerator above its denominator against values already stored). Any problem: not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,16 @@ def _round_for(session: Session, region: str, round_id: int | None) -> Assessmen
 
 def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | None = None) -> list[Row]:
     """Parse and validate a whole file; raise :class:`ImportRejected` listing every bad cell."""
+    rows, errors = _validate(session, catalog, path, round_id)
+    if errors:
+        raise ImportRejected(path.name, errors)
+    return rows
+
+
+def _validate(
+    session: Session, catalog: Catalog, path: Path, round_id: int | None
+) -> tuple[list[Row], list[str]]:
+    """The valid rows of a file and the problems of the others (file-level problems raise)."""
     header, body = _read_table(path)
     col = _columns(path, header)
     errors: list[str] = []
@@ -168,9 +179,7 @@ def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | No
         seen[key] = line
         rows.append(Row(line, region, item, year, value, expected, note))
     errors.extend(_cross_checks(catalog, rows))
-    if errors:
-        raise ImportRejected(path.name, errors)
-    return rows
+    return rows, errors
 
 
 def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[str]:
@@ -265,10 +274,10 @@ def import_file(
     name = path.name
     try:
         with ws.write() as s:
-            rows = read_rows(s, ws.catalog, path, round_id)
-            planned, errors = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
-            if errors:
-                raise ImportRejected(name, sorted(errors, key=_line))
+            rows, errors = _validate(s, ws.catalog, path, round_id)
+            planned, denied = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
+            if errors or denied:  # every problem of the file at once, in row order
+                raise ImportRejected(name, sorted(errors + denied, key=_line))
             result = ImportResult(planned)
             for p in planned:
                 r = p.row
@@ -327,5 +336,5 @@ def _element_of(catalog: Catalog, item: str) -> tuple[DataElement | None, Indica
 
 
 def _line(message: str) -> int:
-    head = message.removeprefix("第 ").split(" ", 1)[0]
-    return int(head) if head.isdigit() else 0
+    m = re.match(r"第 (\d+)", message)
+    return int(m[1]) if m else 0
