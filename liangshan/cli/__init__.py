@@ -20,6 +20,7 @@ from liangshan.cli import (  # noqa: E402
     eco,
     gep,
     land,
+    office,
     ops,
     report,
     rollup,
@@ -33,6 +34,7 @@ core.register(app)
 web.register(app)
 report.register(app)
 ops.register(app)
+office.register(app)
 for _name, _sub in (
     ("air", air.app),
     ("batch", batch.app),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,7 +13,11 @@ from rich.markup import escape
 from liangshan.config import db_url
 from liangshan.provenance import ComputedValues
 
-__all__ = ["console", "db_url", "emit_json", "err_console", "fail", "record_results"]
+if TYPE_CHECKING:
+    from liangshan.services.permissions import Actor
+    from liangshan.services.workspace import Workspace
+
+__all__ = ["console", "db_url", "emit_json", "err_console", "fail", "record_results", "workspace_actor"]
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
@@ -30,14 +34,35 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+def workspace_actor(db: str | None, user: str | None) -> tuple[Workspace, Actor]:
+    """The workspace of ``--db`` and the actor of ``--user NAME`` (an account in that database); without
+    ``--user`` the command line's operator ``system`` (office rights over every region). An unknown
+    or disabled account ends the command with a clear message."""
+    from liangshan.catalog import load_catalog
+    from liangshan.config import evidence_root
+    from liangshan.services.permissions import PermissionDenied, actor_for_user
+    from liangshan.services.workspace import Workspace
+    from liangshan.store.service import ensure_db
+
+    url = ensure_db(db_url(db))
+    ws = Workspace(url, evidence_root(url), load_catalog())
+    try:
+        with ws.read() as s:
+            actor = actor_for_user(s, user)
+    except PermissionDenied as e:
+        fail(e.message)
+    return ws, actor
+
+
 def record_results(
     results: Sequence[ComputedValues], region: str | None, db: str | None, user: str = "system"
 ) -> list[int]:
     """``--to-indicator``: record calculator output as new submission versions of ``region``.
 
     One implementation for every calculator command. Errors (no region, unknown region or data
-    element) end the command with a clear message and nothing recorded; the confirmation goes
-    to stderr so that ``--json`` output on stdout stays clean.
+    element, closed round, approved lock, a check that fails, an account without the right) end the
+    command with a clear message and nothing recorded; the confirmation goes to stderr so that
+    ``--json`` output on stdout stays clean. ``user`` names an account (``system``: the operator).
     """
     if not region:
         fail("--to-indicator 需要 --region 地区代码")

@@ -12,7 +12,7 @@ from rich.table import Table
 from liangshan.assess import equal_weights
 from liangshan.assess.index import SCORE_LABEL, Assessment
 from liangshan.catalog import Catalog, load_catalog
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, db_url, emit_json, fail, workspace_actor
 from liangshan.store.errors import StoreError
 
 DbOpt = Annotated[
@@ -133,38 +133,41 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         file: Annotated[Path, typer.Argument(help="CSV 或 XLSX：region, item, year, value[, unit, note]")],
-        user: Annotated[str, typer.Option("--as", help="以哪个账号的名义填报")] = "office",
+        user: Annotated[
+            str | None,
+            typer.Option("--user", "--as", help="以数据库中哪个账号的名义导入（缺省：命令行操作员 system）"),
+        ] = None,
         round_id: Annotated[
             int | None, typer.Option("--round", help="评估批次编号（默认进行中的批次）")
         ] = None,
-        approve: Annotated[bool, typer.Option(help="导入后直接审核通过（办公室）")] = False,
+        approve: Annotated[bool, typer.Option(help="导入后直接审核通过（领导小组办公室）")] = False,
         db: DbOpt = None,
         json: JsonOpt = False,
     ) -> None:
-        """导入填报数值；任何一行有误则全部不写入。"""
-        from liangshan.store.db import session_scope
-        from liangshan.store.service import ensure_db
-        from liangshan.store.values_io import import_file
+        """导入填报数值（与网页填报相同的规则）；任何一行有误则全部不写入。"""
+        from liangshan.services.imports import import_file
+        from liangshan.services.permissions import PermissionDenied
 
         if not file.exists():
             fail(f"文件不存在：{file}")
-        url = ensure_db(db_url(db))
         try:
-            with session_scope(url) as s:
-                subs = import_file(s, load_catalog(), file, user, round_id, approve)
-                out = [
-                    {
-                        "id": x.id,
-                        "region": x.region_code,
-                        "item": x.item_code,
-                        "year": x.year,
-                        "version": x.version,
-                        "status": x.status,
-                    }
-                    for x in subs
-                ]
+            ws, actor = workspace_actor(db, user)
+            result = import_file(ws, actor, file, round_id=round_id, approve=approve)
+        except PermissionDenied as e:
+            fail(e.message)
         except StoreError as e:
             fail(str(e))
+        out = [
+            {
+                "id": x.id,
+                "region": x.region_code,
+                "item": x.item_code,
+                "year": x.year,
+                "version": x.version,
+                "status": x.status,
+            }
+            for x in result.written
+        ]
         if json:
             emit_json({"imported": len(out), "submissions": out})
         else:

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from liangshan.cli.common import console, db_url, fail
 
@@ -78,99 +77,69 @@ def user_add(
     db: DbOpt = None,
 ) -> None:
     """添加用户；密码从标准输入读取（至少 8 个字符）。"""
-    from liangshan.services.accounts import PasswordPolicyError, hash_password
+    from liangshan.services.accounts import AccountError, create_user
     from liangshan.services.permissions import ROLES
     from liangshan.store.db import session_scope
-    from liangshan.store.models import Region, User
-    from liangshan.store.regions import find_unit
     from liangshan.store.service import ensure_db
-    from liangshan.store.submissions import audit
 
     if role not in ROLES:
         fail(f"未知角色：{role}（应为 {'|'.join(ROLES)}）")
-    if not name.strip() or len(name) > 64 or any(c.isspace() for c in name):
-        fail("用户名不能为空、不能含空格，最长 64 个字符")
     url = ensure_db(db_url(db))
     password = _read_password()
     try:
-        pw_hash = hash_password(password)
-    except PasswordPolicyError as e:
+        with session_scope(url) as s:
+            user = create_user(
+                s,
+                username=name,
+                role=role,
+                password=password,
+                unit=unit,
+                region=region,
+                display_name=display_name,
+            )
+            where, unit_name = user.region_code, user.unit.name if user.unit else ""
+    except AccountError as e:
         fail(str(e))
-    with session_scope(url) as s:
-        if s.scalars(select(User).where(func.lower(User.username) == name.lower())).first():
-            fail(f"用户名已存在：{name}（改密码用 liangshan user passwd {name}）")
-        if region is None:
-            counties = s.scalars(select(Region.code).where(Region.level == "county")).all()
-            if len(counties) != 1:
-                fail("请用 --region 指定地区代码")
-            region = counties[0]
-        if s.get(Region, region) is None:
-            fail(f"未知地区代码：{region}")
-        unit_row = None
-        if unit:
-            unit_row = find_unit(s, region, unit)
-            if unit_row is None:
-                fail(f"地区 {region} 没有单位“{unit}”")
-        if role == "unit" and unit_row is None:
-            fail("unit 角色必须用 --unit 指定所属责任单位")
-        user = User(
-            username=name,
-            display_name=display_name or (f"{unit_row.name}联络员" if unit_row and role == "unit" else name),
-            role=role,
-            unit_id=unit_row.id if unit_row else None,
-            region_code=region,
-            password_hash=pw_hash,
-        )
-        s.add(user)
-        s.flush()
-        audit(s, "cli", "create", "user", user.id, after={"username": name, "role": role, "region": region})
-    console.print(f"已添加用户 {name}（{role}，地区 {region}{'，' + unit_row.name if unit_row else ''}）")
+    console.print(f"已添加用户 {name}（{role}，地区 {where}{'，' + unit_name if unit_name else ''}）")
 
 
 @user_app.command("passwd")
 def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOpt = None) -> None:
     """设置或重置用户密码（从标准输入读取）；该用户已登录的会话随即失效。"""
-    from liangshan.services.accounts import PasswordPolicyError, hash_password
+    from liangshan.services.accounts import AccountError, set_password
     from liangshan.store.db import session_scope
-    from liangshan.store.models import User
     from liangshan.store.service import ensure_db
-    from liangshan.store.submissions import audit
 
     url = ensure_db(db_url(db))
     password = _read_password()
     try:
-        pw_hash = hash_password(password)
-    except PasswordPolicyError as e:
+        with session_scope(url) as s:
+            set_password(s, name, password)
+    except AccountError as e:
         fail(str(e))
-    with session_scope(url) as s:
-        user = s.scalars(select(User).where(User.username == name)).first()
-        if user is None:
-            fail(f"用户不存在：{name}")
-        user.password_hash = pw_hash
-        audit(s, "cli", "passwd", "user", user.id, detail="密码已重置")
     console.print(f"已设置用户 {name} 的密码")
 
 
 @user_app.command("list")
 def user_list(db: DbOpt = None) -> None:
     """列出用户、角色、单位和是否已设置密码。"""
-    from liangshan.services.permissions import ROLE_LABELS
+    from liangshan.services.accounts import list_users
     from liangshan.store.db import session_scope
-    from liangshan.store.models import User
     from liangshan.store.service import ensure_db
 
     url = ensure_db(db_url(db))
     table = Table("用户名", "显示名称", "角色", "单位", "地区", "密码")
     with session_scope(url) as s:
-        for u in s.scalars(select(User).order_by(User.id)):
-            table.add_row(
-                u.username,
-                u.display_name,
-                ROLE_LABELS.get(u.role, u.role),
-                u.unit.name if u.unit else "",
-                u.region_code or "",
-                "已设置" if u.password_hash else "未设置",
-            )
+        rows = list_users(s)
+    for u in rows:
+        table.add_row(
+            u.username,
+            u.display_name,
+            u.role_label,
+            u.unit,
+            u.region,
+            "已设置" if u.has_password else "未设置",
+        )
     console.print(table)
 
 
@@ -180,22 +149,16 @@ def user_demo_passwords(
     password: Annotated[str, typer.Option(help="给尚无密码的账号设置的示例密码")] = DEMO_PASSWORD,
 ) -> None:
     """给尚未设置密码的账号（示例数据库）设置同一个示例密码，并打印示例账号。"""
-    from liangshan.services.accounts import PasswordPolicyError, hash_password
+    from liangshan.services.accounts import AccountError, set_missing_passwords
     from liangshan.store.db import session_scope
-    from liangshan.store.models import User
     from liangshan.store.service import ensure_db
 
     url = ensure_db(db_url(db))
     try:
-        pw_hash = hash_password(password)
-    except PasswordPolicyError as e:
+        with session_scope(url) as s:
+            shown = set_missing_passwords(s, password)
+    except AccountError as e:
         fail(str(e))
-    shown = []
-    with session_scope(url) as s:
-        for u in s.scalars(select(User).order_by(User.id)):
-            if u.password_hash is None and u.role != "system":
-                u.password_hash = pw_hash
-                shown.append((u.username, u.role, u.unit.name if u.unit else ""))
     if not shown:
         console.print("所有账号都已设置密码，未做修改")
         return

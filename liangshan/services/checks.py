@@ -10,16 +10,20 @@ with a warning needs a note that explains it (DHIS2-style "comment required on o
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
 from liangshan.store.submissions import latest
-from liangshan.store.values_io import _parse_value, _range_problem
 
 JUMP_THRESHOLD = 0.30  # relative year-on-year change that asks for an explanation (a choice, see docs/web.md)
 MAX_TEXT = 2000  # characters of a note
+MAX_NUMBER = 50  # characters of one typed number
+TRUE = frozenset({"是", "true", "1", "yes", "y", "有"})
+FALSE = frozenset({"否", "false", "0", "no", "n", "无"})
 
 
 class EntryError(ValueError):
@@ -32,26 +36,111 @@ class Check:
     message: str
 
 
-def parse_value(
-    raw: str | float | bool | None, element: DataElement | None, indicator: Indicator | None
-) -> float | bool:
-    """The typed value from form or JSON input; :class:`EntryError` says what was expected."""
-    boolean = (element is not None and element.kind == "boolean") or (
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)?(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def _shown(raw: object) -> str:
+    text = str(raw)
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def parse_number(raw: object) -> float:
+    """One number from a form field, a JSON body, an Excel cell or a CSV cell.
+
+    Accepted: ``1234.5``, ``-3``, ``1e5``, full-width digits, and thousands separators only in groups of
+    exactly three digits (``1,234.5``; the Chinese comma ``，`` counts as a comma). Refused with a
+    Chinese :class:`EntryError`: empty, longer than :data:`MAX_NUMBER` characters, ``NaN``/``inf`` and
+    anything that overflows a double (``1e400``), an ambiguous separator (``12,5`` — a decimal comma or
+    a typo?), underscores (``1_000``), booleans and any other text. The value is exact as typed: no
+    rounding here (reporting precision is applied by the target rules, GB/T 8170).
+    """
+    if isinstance(raw, bool):
+        raise EntryError(f"应为数值，收到“{'是' if raw else '否'}”")
+    if isinstance(raw, int):
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise EntryError(f"应为有限数值，“{_shown(raw)}”超出范围（溢出）") from None
+        return value
+    if isinstance(raw, float):
+        if math.isnan(raw) or math.isinf(raw):
+            raise EntryError(f"应为有限数值，收到“{raw}”")
+        return raw
+    if raw is None:
+        raise EntryError("请填写数值")
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace("，", ",")
+    if not text:
+        raise EntryError("请填写数值")
+    if len(text) > MAX_NUMBER:
+        raise EntryError("数值过长（应为一个数字）")
+    if text.lower() in _NON_FINITE:
+        raise EntryError(f"应为有限数值，收到“{_shown(raw)}”")
+    if "_" in text:
+        raise EntryError(f"数值不能含下划线“_”，收到“{_shown(raw)}”")
+    if not _NUMBER.fullmatch(text) or not any(c.isdigit() for c in text):
+        if "," in text and re.fullmatch(r"[+-]?[0-9,]+(?:\.[0-9]+)?", text):
+            raise EntryError(
+                f"数值“{_shown(raw)}”中的逗号有歧义：小数点请用“.”，千分位逗号须每 3 位一组（如 1,234.5）"
+            )
+        raise EntryError(f"应为数值，收到“{_shown(raw)}”")
+    if "," in text and not _GROUPED.fullmatch(text):
+        raise EntryError(
+            f"数值“{_shown(raw)}”中的逗号有歧义：小数点请用“.”，千分位逗号须每 3 位一组（如 1,234.5）"
+        )
+    value = float(text.replace(",", ""))
+    if math.isinf(value):
+        raise EntryError(f"应为有限数值，“{_shown(raw)}”超出范围（溢出）")
+    return value
+
+
+def parse_boolean(raw: object) -> bool:
+    """是/否 (also true/false, 1/0, yes/no, 有/无); anything else is refused."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip().lower()
+    if not text:
+        raise EntryError("请选择 是/否")
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise EntryError(f"应为 是/否，收到“{_shown(raw)}”")
+
+
+def is_boolean(element: DataElement | None, indicator: Indicator | None) -> bool:
+    return (element is not None and element.kind == "boolean") or (
         indicator is not None and indicator.target.rule == "established"
     )
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise EntryError("请填写数值" if not boolean else "请选择 是/否")
-    if isinstance(raw, str) and len(raw) > 50:
-        raise EntryError("数值过长（应为一个数字）")
-    if boolean and isinstance(raw, bool):
-        return raw
-    try:
-        value = _parse_value(raw, boolean)
-    except ValueError as e:
-        raise EntryError(str(e)) from None
-    if not isinstance(value, bool) and not math.isfinite(value):
-        raise EntryError(f"应为有限数值，收到“{raw}”")
-    return value
+
+
+def parse_value(raw: object, element: DataElement | None, indicator: Indicator | None) -> float | bool:
+    """The typed value from form, JSON, Excel, CSV or calculator input; :class:`EntryError` says what
+    was expected. The one parser of every entry point (web form, JSON API, Excel import,
+    ``liangshan import``, calculator output)."""
+    if is_boolean(element, indicator):
+        return parse_boolean(raw)
+    return parse_number(raw)
+
+
+def range_problem(v: float, elem: DataElement | None, ind: Indicator | None) -> str | None:
+    """Why ``v`` is out of range for the element or indicator (None = in range): negative, above the
+    element's maximum (e.g. 366 days), a count that is not whole, above the indicator's maximum."""
+    if not math.isfinite(v):
+        return f"应为有限数值（{v}）"
+    if v < 0:
+        return f"不能为负数（{v:g}）"
+    if elem is not None:
+        if elem.max is not None and v > elem.max:
+            return f"{elem.name}不能超过 {elem.max:g}{elem.unit}（{v:g}）"
+        if elem.kind == "count" and v != int(v):
+            return f"{elem.name}应为整数（{v:g}）"
+    if ind is not None and ind.max_value is not None and v > ind.max_value:
+        return f"{ind.name}不能超过 {ind.max_value:g}{ind.unit}（{v:g}）"
+    return None
 
 
 def check_note(note: str) -> str:
@@ -84,7 +173,7 @@ def check_value(
     if isinstance(value, bool):
         return []
     out: list[Check] = []
-    problem = _range_problem(float(value), element, indicator)
+    problem = range_problem(float(value), element, indicator)
     if problem:
         return [Check("error", problem)]
     if element is not None:

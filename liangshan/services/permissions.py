@@ -10,13 +10,19 @@ Rules (see docs/web.md):
 - ``analyst`` (技术支持单位): reads everything in its region scope and enters (computed) values for any
   data element; does not review.
 - ``reviewer`` (评审专家): reads everything in scope and may comment; ``leader`` (领导): reads only.
+- ``system``: the command line without ``--user`` — office rights over every region (docs/web.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from liangshan.catalog.models import Catalog, DataElement, Indicator
+from liangshan.store.models import Region, Unit, User
 
 ROLES = ("office", "unit", "reviewer", "leader", "analyst")
 ROLE_LABELS = {
@@ -178,3 +184,84 @@ def check_comment(actor: Actor) -> None:
 def check_office(actor: Actor, what: str) -> None:
     if actor.role != "office":
         raise PermissionDenied(f"只有领导小组办公室可以{what}；您的角色是{actor.role_label}")
+
+
+SYSTEM = "system"
+
+
+def region_scope(tree: Mapping[str, str | None], root: str | None) -> frozenset[str]:
+    """``root`` and every region below it in ``tree`` (code → parent code)."""
+    if root is None:
+        return frozenset()
+    children: dict[str | None, list[str]] = {}
+    for code, parent in tree.items():
+        children.setdefault(parent, []).append(code)
+    out, todo = {root}, [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return frozenset(out)
+
+
+def region_tree(session: Session) -> dict[str, str | None]:
+    """code → parent code of every region."""
+    return dict(session.execute(select(Region.code, Region.parent_code)).tuples().all())
+
+
+def build_actor(
+    session: Session, user: User, tree: Mapping[str, str | None] | None = None, csrf: str = ""
+) -> Actor:
+    """The :class:`Actor` of a ``User`` row: a unit account sees its unit's region only (nothing
+    without a unit); every other role sees its region and every region below it."""
+    unit = session.get(Unit, user.unit_id) if user.unit_id is not None else None
+    region = unit.region_code if (user.role == "unit" and unit is not None) else user.region_code
+    names = frozenset([unit.name, *(unit.aliases or [])]) if unit is not None else frozenset()
+    if user.role == "unit":
+        regions = frozenset([region]) if unit is not None and region else frozenset()
+    else:
+        regions = region_scope(region_tree(session) if tree is None else tree, region)
+    return Actor(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        region=region,
+        unit_id=unit.id if unit is not None else None,
+        unit_name=unit.name if unit is not None else None,
+        unit_names=names,
+        regions=regions,
+        csrf=csrf,
+    )
+
+
+def actor_for_user(session: Session, username: str | None) -> Actor:
+    """The actor a command-line ``--user NAME`` names: an active account in the database.
+
+    Without a name (or with ``system``) it is :func:`system_actor`. An unknown or disabled account is
+    refused with :class:`PermissionDenied`.
+    """
+    if username is None or username == SYSTEM:
+        return system_actor(session)
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise PermissionDenied(f"用户不存在：{username}（用 liangshan user list 查看账号）")
+    if not user.active:
+        raise PermissionDenied(f"用户 {username} 已停用")
+    return build_actor(session, user)
+
+
+def system_actor(session: Session) -> Actor:
+    """The command line's own operator (``system``) when no ``--user`` is given: office rights (enter,
+    import, review, manage rounds) over every region in the database. Every rule other than the
+    region scope — closed rounds, approved locks, value checks — applies to it as to anyone."""
+    regions = frozenset(session.scalars(select(Region.code)))
+    return Actor(
+        id=0,
+        username=SYSTEM,
+        display_name="命令行操作员（system）",
+        role="office",
+        region=None,
+        regions=regions,
+    )

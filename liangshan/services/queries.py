@@ -369,3 +369,56 @@ def review_queue(
         d["suppliers"] = list(el.suppliers) if el else list(ind.responsible_units)  # type: ignore[union-attr]
         out.append(d)
     return out
+
+
+def review_list(
+    session: Session, catalog: Catalog, region: str, statuses: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The newest version of every item-year of ``region`` (optionally only in ``statuses``), newest
+    activity first: the later of the version's creation and its last review action."""
+    newest: dict[tuple[str, int], Submission] = {}
+    q = select(Submission).where(Submission.region_code == region).order_by(Submission.version)
+    for sub in session.scalars(q):
+        newest[(sub.item_code, sub.year)] = sub
+    subs = [s for s in newest.values() if statuses is None or s.status in statuses]
+    last: dict[int, Any] = dict(
+        session.execute(
+            select(Review.submission_id, func.max(Review.at))
+            .where(Review.submission_id.in_([s.id for s in subs]))
+            .group_by(Review.submission_id)
+        )
+        .tuples()
+        .all()
+    )
+    rows: list[tuple[tuple[Any, int], dict[str, Any]]] = []
+    for s in subs:
+        at = max(x for x in (s.created_at, last.get(s.id)) if x is not None)
+        try:
+            el, ind = resolve_item(catalog, s.item_code)
+            name = el.name if el else ind.name  # type: ignore[union-attr]
+        except KeyError:
+            name = s.item_code
+        rows.append(
+            (
+                (_naive(at), s.id),
+                {
+                    "region": s.region_code,
+                    "item": s.item_code,
+                    "item_name": name,
+                    "year": s.year,
+                    "version": s.version,
+                    "value": s.value,
+                    "status": s.status,
+                    "status_label": STATUS_LABELS.get(s.status, s.status),
+                    "submitted_by": s.created_by,
+                    "at": at.isoformat(timespec="seconds"),
+                },
+            )
+        )
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return [r for _k, r in rows]
+
+
+def _naive(at: Any) -> Any:
+    """Compare timestamps from SQLite (naive) and PostgreSQL (aware) alike, as UTC."""
+    return at.replace(tzinfo=None) if getattr(at, "tzinfo", None) is not None else at

@@ -35,7 +35,7 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
-from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, submit_value, transition
+from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, latest, submit_value, transition
 
 
 class ClosedError(StoreError):
@@ -63,7 +63,7 @@ def lock_latest(session: Session, region: str, item: str, year: int) -> Submissi
     return session.scalars(q).first()
 
 
-def _locked_message(session: Session, sub: Submission) -> str:
+def locked_message(session: Session, sub: Submission) -> str:
     rev = session.scalars(
         select(Review)
         .where(Review.submission_id == sub.id, Review.action == "approve")
@@ -131,7 +131,7 @@ def save_entry(
             raise ClosedError(closed)
         prev = lock_latest(s, region, item, year)
         if prev is not None and prev.status == "approved":
-            raise LockedError(_locked_message(s, prev))
+            raise LockedError(locked_message(s, prev))
         current = prev.version if prev else 0
         if expected_version is not None and expected_version != current:
             raise ConflictError(_conflict_message(prev, year, expected_version))
@@ -260,7 +260,7 @@ def save_computed(
                     raise ClosedError(closed)
                 prev = lock_latest(s, region, r.item, r.year)
                 if prev is not None and prev.status == "approved":
-                    raise LockedError(_locked_message(s, prev))
+                    raise LockedError(locked_message(s, prev))
                 if (prev.version if prev else 0) != r.expected_version:
                     raise ConflictError(_conflict_message(prev, r.year, r.expected_version))
                 prevs[(r.item, r.year)] = prev
@@ -408,7 +408,7 @@ def review(
         allowed = TRANSITIONS.get(sub.status, {})
         if action not in allowed:
             if sub.status == "approved" and action in ("approve", "submit"):
-                raise LockedError(_locked_message(s, sub))
+                raise LockedError(locked_message(s, sub))
             can = "、".join(ACTION_LABELS.get(a, a) for a in allowed) or "无"
             raise TransitionError(
                 f"当前状态为“{STATUS_LABELS.get(sub.status, sub.status)}”，不能{ACTION_LABELS[action]}"
@@ -448,3 +448,46 @@ def _may_view(ctx: Workspace, actor: Actor, region: str, item: str) -> bool:
     except (PermissionDenied, KeyError):
         return False
     return True
+
+
+def review_latest(
+    ctx: Workspace, actor: Actor, *, region: str, item: str, year: int, action: str, reason: str = ""
+) -> dict[str, Any]:
+    """:func:`review` of the newest version of a region-item-year (the command line names the item,
+    not a submission id)."""
+    try:
+        resolve_item(ctx.catalog, item)
+    except KeyError:
+        raise NotFoundError(f"未知数据元素或指标：{item}") from None
+    check_region(actor, region)
+    with ctx.read() as s:
+        sub = latest(s, region, item, year)
+        if sub is None:
+            raise NotFoundError(f"{region} {item} {year}年 没有填报记录")
+        sub_id = sub.id
+    return review(ctx, actor, sub_id, action, reason)
+
+
+def attach_evidence(
+    ctx: Workspace, actor: Actor, *, region: str, item: str, year: int, upload: CheckedUpload
+) -> EntryOutcome:
+    """Attach an evidence file to a value: a new version with the same value and note plus the file,
+    as the web's save with an upload (a draft stays a draft, anything else is submitted). Refused like
+    any save: no value yet, approved (locked), closed round, permission."""
+    with ctx.read() as s:
+        cur = latest(s, region, item, year)
+        if cur is None:
+            raise EntryError(f"{region} {item} {year}年尚无填报数值，请先填报再附佐证材料")
+        value, note, version, status = cur.value, cur.note, cur.version, cur.status
+    return save_entry(
+        ctx,
+        actor,
+        region=region,
+        item=item,
+        year=year,
+        raw_value=value,
+        note=note,
+        action="save" if status == "draft" else "submit",
+        expected_version=version,
+        uploads=[upload],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,6 +41,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class NonFiniteJSONError(ValueError):
+    """A JSON column (audit entry, provenance) was given NaN or ±Infinity, which JSON cannot hold."""
+
+
+def json_dumps(value: Any) -> str:
+    """The JSON columns' serializer: standard JSON only — ``NaN``/``Infinity`` are refused (Python's
+    ``json.dumps`` would write them, and PostgreSQL's ``json`` and every other reader reject them)."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise NonFiniteJSONError("数据含非有限数值（NaN 或无穷大），不能写入审计记录或来源信息") from None
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL. SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
     if url not in _engines:
@@ -48,7 +62,8 @@ def get_engine(url: str) -> Engine:
         # A web worker runs up to 40 request threads: keep 10 connections open instead of opening and
         # closing overflow ones (each SQLite connect also sets its pragmas); 20 at most per process.
         memory = url in ("sqlite://", "sqlite:///:memory:")
-        eng = create_engine(url, future=True, **({} if memory else {"pool_size": 10, "max_overflow": 10}))
+        pool = {} if memory else {"pool_size": 10, "max_overflow": 10}
+        eng = create_engine(url, future=True, json_serializer=json_dumps, **pool)
         if eng.dialect.name == "sqlite":
             event.listen(eng, "connect", _sqlite_pragmas)
         _engines[url] = eng

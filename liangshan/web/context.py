@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.services.accounts import password_fingerprint
-from liangshan.services.permissions import Actor
+from liangshan.services.permissions import Actor, build_actor, region_scope
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import get_engine
-from liangshan.store.models import Region, Unit, User
+from liangshan.store.models import Region, User
 from liangshan.web.security import LoginThrottle, SessionCodec, SessionData
 
 
@@ -85,20 +85,8 @@ class WebContext(Workspace):
         return tree
 
     def scope(self, session: Session, root: str | None) -> frozenset[str]:
-        """``root`` and every region below it."""
-        if root is None:
-            return frozenset()
-        tree = self.region_tree(session)
-        children: dict[str | None, list[str]] = {}
-        for code, parent in tree.items():
-            children.setdefault(parent, []).append(code)
-        out, todo = {root}, [root]
-        while todo:
-            for c in children.get(todo.pop(), []):
-                if c not in out:
-                    out.add(c)
-                    todo.append(c)
-        return frozenset(out)
+        """``root`` and every region below it (:func:`liangshan.services.permissions.region_scope`)."""
+        return region_scope(self.region_tree(session), root)
 
     def load_actor(self, data: SessionData | None) -> Actor | None:
         """The active user a valid session names, or None (unknown, inactive, password changed)."""
@@ -119,22 +107,4 @@ class WebContext(Workspace):
             user = s.get(User, data.uid)
             if user is None or not user.active or password_fingerprint(user.password_hash) != data.fp:
                 return None
-            unit = s.get(Unit, user.unit_id) if user.unit_id is not None else None
-            region = unit.region_code if (user.role == "unit" and unit is not None) else user.region_code
-            names = frozenset([unit.name, *(unit.aliases or [])]) if unit is not None else frozenset()
-            if user.role == "unit":  # a unit account without a unit sees nothing
-                regions = frozenset([region]) if unit is not None and region else frozenset()
-            else:
-                regions = self.scope(s, region)
-            return Actor(
-                id=user.id,
-                username=user.username,
-                display_name=user.display_name,
-                role=user.role,
-                region=region,
-                unit_id=unit.id if unit is not None else None,
-                unit_name=unit.name if unit is not None else None,
-                unit_names=names,
-                regions=regions,
-                csrf=data.csrf,
-            )
+            return build_actor(s, user, self.region_tree(s), csrf=data.csrf)

@@ -4,7 +4,8 @@ every cell's problem and writes nothing until the office confirms.
 The template's first sheet has the columns :mod:`liangshan.store.values_io` reads (地区代码, 代码,
 年份, 数值, 单位, 备注), pre-filled with the unit's data elements × the round's years and their current
 values; headers and key columns are locked (sheet protection), 数值 and 备注 are open, with data
-validation (whole/decimal range, 是/否 list). The import reuses ``values_io.read_rows`` validation.
+validation (whole/decimal range, 是/否 list). The import is
+:func:`liangshan.services.imports.import_file`: the same rules as ``liangshan import``.
 """
 
 from __future__ import annotations
@@ -24,24 +25,27 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
+from liangshan.services.imports import ImportRejected, Planned, import_file
 from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
 from liangshan.services.queries import (
     current_round,
-    fmt_value,
     latest_map,
     plain_number,
-    round_denial,
     round_years,
 )
-from liangshan.services.values import lock_latest
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Region, Unit
-from liangshan.store.submissions import submit_value
-from liangshan.store.values_io import ImportRejected, Row, read_rows
 from liangshan.web.context import WebContext
 
 HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
-COLUMN_LABELS = {"region": "地区代码", "item": "代码", "year": "年份", "value": "数值", "unit": "单位"}
+COLUMN_LABELS = {
+    "region": "地区代码",
+    "item": "代码",
+    "year": "年份",
+    "value": "数值",
+    "unit": "单位",
+    "note": "备注",
+}
 PENDING_TTL = 3600  # seconds a previewed import waits for confirmation
 _ERR = re.compile(r"^第 (\d+) 行，列“(\w+)”：(.*)$")
 _ERR_ROWS = re.compile(r"^第 ([\d、]+) 行：(.*)$")
@@ -186,54 +190,20 @@ def _parse_errors(errors: list[str]) -> list[dict[str, Any]]:
 
 
 def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
-    """Validate a file: per-cell errors, or the rows to write (changed) and to skip (unchanged)."""
-    with ctx.read() as s:
-        try:
-            rows = read_rows(s, ctx.catalog, path)
-        except ImportRejected as e:
-            return {"ok": False, "errors": _parse_errors(e.errors), "rows": []}
-        except StoreError as e:
-            return {"ok": False, "errors": [{"row": None, "column": None, "message": str(e)}], "rows": []}
-        errors: list[dict[str, Any]] = []
-        planned = []
-        by_region: dict[str, dict[tuple[str, int], Any]] = {}
-        rounds: dict[str, Any] = {}
-        for r in rows:
-            if r.region not in actor.regions:
-                errors.append(
-                    {"row": r.line, "column": "地区代码", "message": f"无权导入地区 {r.region} 的数据"}
-                )
-                continue
-            if r.region not in by_region:
-                rounds[r.region] = current_round(s, r.region)
-                years = round_years(rounds[r.region])
-                by_region[r.region] = latest_map(s, r.region, years)
-            closed = round_denial(rounds[r.region], r.region, r.year)  # a closed round takes no entries
-            if closed:
-                errors.append({"row": r.line, "column": "年份", "message": closed})
-                continue
-            cur = by_region[r.region].get((r.item, r.year))
-            if cur is not None and cur.status == "approved":
-                if cur.value == r.value:
-                    planned.append(_row_dict(r, cur, "unchanged"))
-                    continue
-                errors.append(
-                    {
-                        "row": r.line,
-                        "column": "数值",
-                        "message": f"{r.year}年第 {cur.version} 版已审核通过并锁定，须先由办公室重新打开",
-                    }
-                )
-                continue
-            same = (
-                cur is not None and cur.value == r.value and cur.note == r.note and cur.status != "returned"
-            )
-            planned.append(_row_dict(r, cur, "unchanged" if same else "new" if cur is None else "changed"))
-    errors.sort(key=lambda e: e["row"] or 0)
-    return {"ok": not errors, "errors": errors, "rows": planned}
+    """Validate a file through the import service (a dry run: every check, nothing kept): per-cell
+    errors, or the rows to write (new, changed) and to skip (unchanged)."""
+    try:
+        result = import_file(ctx, actor, path, skip_unchanged=True, dry_run=True)
+    except ImportRejected as e:
+        errors = sorted(_parse_errors(e.errors), key=lambda x: x["row"] or 0)
+        return {"ok": False, "errors": errors, "rows": []}
+    except StoreError as e:
+        return {"ok": False, "errors": [{"row": None, "column": None, "message": str(e)}], "rows": []}
+    return {"ok": True, "errors": [], "rows": [_row_dict(p) for p in result.planned]}
 
 
-def _row_dict(r: Row, cur: Any, change: str) -> dict[str, Any]:
+def _row_dict(p: Planned) -> dict[str, Any]:
+    r = p.row
     return {
         "row": r.line,
         "region": r.region,
@@ -243,9 +213,9 @@ def _row_dict(r: Row, cur: Any, change: str) -> dict[str, Any]:
         "value_text": ("是" if r.value else "否") if isinstance(r.value, bool) else plain_number(r.value),
         "unit": r.unit,
         "note": r.note,
-        "current": fmt_value(cur) if cur is not None else "",
-        "current_version": cur.version if cur is not None else 0,
-        "change": change,
+        "current": p.current,
+        "current_version": p.version,
+        "change": p.change,
     }
 
 
@@ -322,40 +292,12 @@ def confirm(ctx: WebContext, actor: Actor, token: str) -> dict[str, Any]:
         raise PermissionDenied("只能确认自己上传的导入")
     if time.time() - float(meta.get("at", 0)) > PENDING_TTL:
         raise StoreError("导入预览已超过 1 小时，请重新上传文件")
-    plan = _plan(ctx, actor, xlsx)
-    seen = meta.get("seen", {})
-    moved = [
-        r for r in plan["rows"] if seen.get(f"{r['region']}|{r['item']}|{r['year']}") != r["current_version"]
-    ]
-    if moved:
-        r = moved[0]
-        raise StoreError(
-            f"第 {r['row']} 行：预览后数据已被他人更新（现为第 {r['current_version']} 版），请重新上传文件"
-        )
-    if not plan["ok"]:
-        raise ImportRejected(xlsx.name, [f"第 {e['row']} 行：{e['message']}" for e in plan["errors"]])
-    written = []
-    with ctx.write() as s:
-        for r in plan["rows"]:
-            if r["change"] == "unchanged":
-                continue
-            prev = lock_latest(s, r["region"], r["item"], r["year"])
-            if (prev.version if prev else 0) != r["current_version"]:
-                raise StoreError(f"第 {r['row']} 行：预览后数据已被他人更新，请重新上传文件")
-            rnd = current_round(s, r["region"])
-            sub = submit_value(
-                s,
-                region=r["region"],
-                item=r["item"],
-                year=r["year"],
-                value=r["value"],
-                user=actor.username,
-                unit=r["unit"],
-                note=r["note"],
-                round_id=rnd.id if rnd else None,
-                expected_version=r["current_version"],
-            )
-            written.append(sub.id)
+    seen: dict[tuple[str, str, int], int] = {}
+    for key, version in meta.get("seen", {}).items():
+        region, item, year = key.split("|")
+        seen[(region, item, int(year))] = int(version)
+    result = import_file(ctx, actor, xlsx, skip_unchanged=True, expected=seen)
+    written = [sub.id for sub in result.written]
     xlsx.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
-    return {"written": len(written), "submission_ids": written, "skipped": len(plan["rows"]) - len(written)}
+    return {"written": len(written), "submission_ids": written, "skipped": len(result.planned) - len(written)}

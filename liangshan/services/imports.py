@@ -1,0 +1,340 @@
+"""Importing values from CSV or Excel (``liangshan import`` and the web's Excel import): one write path.
+
+Every row is checked before anything is written — region (known, in the actor's scope), item (a data
+element code or name, or indicator 1–20), year (the round is open and holds the year:
+:func:`liangshan.services.queries.round_denial`, the same message as the web form), value (the one
+number parser :func:`liangshan.services.checks.parse_value`, then its range), unit, duplicates, the
+actor's permission for the item, the approved lock — and then the new versions are written in one
+transaction and checked together (:func:`liangshan.services.checks.check_value` errors, e.g. a ratio's
+numerator above its denominator against values already stored). Any problem: nothing is written and
+:class:`ImportRejected` lists every one with the file, row (header = row 1) and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liangshan.catalog.models import Catalog, DataElement, Indicator
+from liangshan.services.checks import EntryError, check_note, check_value, parse_value, range_problem
+from liangshan.services.permissions import Actor, check_review, edit_denial
+from liangshan.services.queries import current_round, fmt_value, latest_map, round_denial
+from liangshan.services.values import lock_latest
+from liangshan.services.workspace import Workspace
+from liangshan.store.errors import StoreError
+from liangshan.store.models import AssessmentRound, Region, Submission
+from liangshan.store.submissions import submit_value, transition
+from liangshan.store.values_io import read_value_table, value_columns
+
+MAX_ERRORS_SHOWN = 50
+
+
+class ImportRejected(StoreError):
+    """The file has bad rows; ``errors`` lists every one. Nothing was written."""
+
+    def __init__(self, path: str, errors: list[str]):
+        self.errors = errors
+        shown = errors[:MAX_ERRORS_SHOWN]
+        more = len(errors) - len(shown)
+        head = "\n".join(shown) + (f"\n……另有 {more} 处错误" if more else "")
+        super().__init__(f"{path}：{len(errors)} 处错误，未写入任何数据。\n{head}")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    region: str
+    item: str
+    year: int
+    value: float | bool
+    unit: str
+    note: str
+
+
+@dataclass
+class Planned:
+    """A valid row and what importing it does: ``new``, ``changed`` or ``unchanged`` (skipped)."""
+
+    row: Row
+    change: str
+    version: int = 0  # the newest version now (0: none)
+    current: str = ""  # its value as shown to people
+
+
+@dataclass
+class ImportResult:
+    planned: list[Planned]
+    written: list[Submission] = field(default_factory=list)
+
+
+def resolve_item(catalog: Catalog, raw: str) -> tuple[str, DataElement | None, Indicator | None]:
+    """An item as people write it in a file: a data element's code or name, ``N`` or ``indicator:N``."""
+    text = raw.strip()
+    key = text.removeprefix("indicator:")
+    if key.isdigit():
+        ind = catalog.indicator(key)
+        return f"indicator:{ind.id}", None, ind
+    for e in catalog.data_elements:
+        if text in (e.code, e.name):
+            return e.code, e, None
+    raise KeyError(text)
+
+
+def _round_for(session: Session, region: str, round_id: int | None) -> AssessmentRound | None:
+    if round_id is None:
+        return current_round(session, region)
+    rnd = session.get(AssessmentRound, round_id)
+    if rnd is None or rnd.region_code != region:
+        raise StoreError(f"地区 {region} 没有编号为 {round_id} 的评估批次")
+    return rnd
+
+
+def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | None = None) -> list[Row]:
+    """Parse and validate a whole file; raise :class:`ImportRejected` listing every bad cell."""
+    rows, errors = _validate(session, catalog, path, round_id)
+    if errors:
+        raise ImportRejected(path.name, errors)
+    return rows
+
+
+def _validate(
+    session: Session, catalog: Catalog, path: Path, round_id: int | None
+) -> tuple[list[Row], list[str]]:
+    """The valid rows of a file and the problems of the others (file-level problems raise)."""
+    header, body = read_value_table(path)
+    col = value_columns(path, header)
+    errors: list[str] = []
+    rows: list[Row] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    regions = set(session.scalars(select(Region.code)))
+    rounds: dict[str, AssessmentRound | None] = {}
+
+    def err(line: int, column: str, msg: str) -> None:
+        errors.append(f"第 {line} 行，列“{column}”：{msg}")
+
+    def cell(r: list[Any], key: str) -> Any:
+        i = col.get(key)
+        return r[i] if i is not None and i < len(r) and r[i] is not None else ""
+
+    for line, r in body:
+        region = str(cell(r, "region")).strip().removesuffix(".0")
+        if region not in regions:
+            err(line, "region", f"未知地区代码“{region}”")
+            continue
+        if region not in rounds:
+            try:
+                rounds[region] = _round_for(session, region, round_id)
+            except StoreError as e:
+                err(line, "region", str(e))
+                continue
+        try:
+            item, elem, ind = resolve_item(catalog, str(cell(r, "item")))
+        except KeyError:
+            err(line, "item", f"未知指标或数据元素“{cell(r, 'item')}”（应为数据元素代码或指标序号 1–20）")
+            continue
+        raw_year = str(cell(r, "year")).strip()
+        try:
+            year = int(raw_year.removesuffix(".0"))
+        except ValueError:
+            err(line, "year", f"年份应为整数，收到“{cell(r, 'year')}”")
+            continue
+        rnd = rounds[region]
+        if rnd is not None and rnd.state == "open" and not rnd.start_year <= year <= rnd.end_year:
+            err(line, "year", f"{year} 不在评估批次年份 {rnd.start_year}—{rnd.end_year} 内")
+            continue
+        closed = round_denial(rnd, region, year)  # no round, or a closed one: the web form's message
+        if closed:
+            err(line, "year", closed)
+            continue
+        try:
+            value = parse_value(cell(r, "value"), elem, ind)
+        except EntryError as e:
+            err(line, "value", str(e))
+            continue
+        if not isinstance(value, bool):
+            problem = range_problem(value, elem, ind)
+            if problem:
+                err(line, "value", problem)
+                continue
+        unit = str(cell(r, "unit")).strip()
+        expected = elem.unit if elem else (ind.unit if ind else "")
+        if unit and unit != expected:
+            err(line, "unit", f"单位应为“{expected}”，收到“{unit}”")
+            continue
+        try:
+            note = check_note(str(cell(r, "note")))
+        except EntryError as e:
+            err(line, "note", str(e))
+            continue
+        key = (region, item, year)
+        if key in seen:
+            err(line, "item", f"与第 {seen[key]} 行重复（{region} {item} {year}年）")
+            continue
+        seen[key] = line
+        rows.append(Row(line, region, item, year, value, expected, note))
+    errors.extend(_cross_checks(catalog, rows))
+    return rows, errors
+
+
+def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[str]:
+    """Numerator ≤ denominator for ratio indicators that cannot exceed their maximum (rows of the file)."""
+    by_key = {(r.region, r.item, r.year): r for r in rows}
+    for ind in catalog.indicators:
+        f = ind.formula
+        if f.kind != "ratio" or ind.max_value is None:
+            continue
+        for region, year in sorted({(r.region, r.year) for r in rows if r.item in f.element_codes()}):
+            got = [by_key.get((region, c, year)) for c in f.element_codes()]
+            if any(g is None for g in got):
+                continue
+            num = sum(float(by_key[(region, c, year)].value) for c in f.numerator)
+            den = sum(float(by_key[(region, c, year)].value) for c in f.denominator)
+            if den > 0 and num / den * f.scale > ind.max_value:
+                lines = "、".join(str(g.line) for g in got if g)
+                yield (
+                    f"第 {lines} 行：{year}年 {ind.name} = {num / den * f.scale:.1f}{ind.unit}，"
+                    f"超过 {ind.max_value:g}{ind.unit}（分子不能大于分母）"
+                )
+
+
+def plan_rows(
+    session: Session, catalog: Catalog, actor: Actor, rows: Sequence[Row], skip_unchanged: bool
+) -> tuple[list[Planned], list[str]]:
+    """What importing ``rows`` as ``actor`` does, and why rows cannot be imported (scope, permission,
+    approved lock). An approved value is locked; with ``skip_unchanged`` a row that repeats it (or
+    repeats any newest version) is skipped instead of refused."""
+    errors: list[str] = []
+    planned: list[Planned] = []
+    newest: dict[str, dict[tuple[str, int], Submission]] = {}
+    for region in sorted({r.region for r in rows}):
+        mine = [r for r in rows if r.region == region]
+        newest[region] = latest_map(session, region, sorted({r.year for r in mine}), {r.item for r in mine})
+    for r in rows:
+        if r.region not in actor.regions:
+            errors.append(f"第 {r.line} 行，列“region”：无权导入地区 {r.region} 的数据")
+            continue
+        denial = edit_denial(actor, catalog, r.region, r.item)
+        if denial:
+            errors.append(f"第 {r.line} 行，列“item”：{denial}")
+            continue
+        cur = newest[r.region].get((r.item, r.year))
+        if cur is not None and cur.status == "approved":
+            if skip_unchanged and cur.value == r.value:
+                planned.append(_planned(r, cur, "unchanged"))
+                continue
+            errors.append(
+                f"第 {r.line} 行，列“value”：{r.year}年第 {cur.version} 版已审核通过并锁定，"
+                "须先由领导小组办公室说明理由重新打开"
+            )
+            continue
+        same = cur is not None and cur.value == r.value and cur.note == r.note and cur.status != "returned"
+        if skip_unchanged and same:
+            planned.append(_planned(r, cur, "unchanged"))
+        else:
+            planned.append(_planned(r, cur, "new" if cur is None else "changed"))
+    return planned, errors
+
+
+def _planned(row: Row, cur: Submission | None, change: str) -> Planned:
+    return Planned(row, change, cur.version if cur is not None else 0, fmt_value(cur) if cur else "")
+
+
+class _DryRun(Exception):
+    def __init__(self, result: ImportResult):
+        super().__init__("dry run")
+        self.result = result
+
+
+def import_file(
+    ws: Workspace,
+    actor: Actor,
+    path: Path,
+    *,
+    round_id: int | None = None,
+    approve: bool = False,
+    skip_unchanged: bool = False,
+    expected: Mapping[tuple[str, str, int], int] | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Validate then write every row of ``path`` as a new submitted version, in one transaction.
+
+    ``approve`` approves each new version at once (an office right). ``expected`` maps region-item-year
+    to the version seen in a preview: a newer one is refused. With ``dry_run`` everything is checked
+    (including the checks that need the new versions in place) and rolled back. Raises
+    :class:`ImportRejected` (every bad row), :class:`PermissionDenied` or :class:`StoreError`.
+    """
+    if approve:
+        check_review(actor)
+    name = path.name
+    try:
+        with ws.write() as s:
+            rows, errors = _validate(s, ws.catalog, path, round_id)
+            planned, denied = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
+            if errors or denied:  # every problem of the file at once, in row order
+                raise ImportRejected(name, sorted(errors + denied, key=_line))
+            result = ImportResult(planned)
+            for p in planned:
+                r = p.row
+                seen = (expected or {}).get((r.region, r.item, r.year))
+                version = p.version
+                if expected is not None and seen != version:
+                    raise StoreError(
+                        f"第 {r.line} 行：预览后数据已被他人更新（现为第 {version} 版），请重新上传文件"
+                    )
+            rounds: dict[str, AssessmentRound | None] = {}
+            for p in planned:
+                if p.change == "unchanged":
+                    continue
+                r = p.row
+                if r.region not in rounds:
+                    rounds[r.region] = _round_for(s, r.region, round_id)
+                rnd = rounds[r.region]
+                lock_latest(s, r.region, r.item, r.year)  # row lock on PostgreSQL, as every save
+                sub = submit_value(
+                    s,
+                    region=r.region,
+                    item=r.item,
+                    year=r.year,
+                    value=r.value,
+                    user=actor.username,
+                    unit=r.unit,
+                    note=r.note,
+                    round_id=rnd.id if rnd else None,
+                    expected_version=p.version,
+                )
+                result.written.append(sub)
+            problems = []
+            for p in planned:
+                if p.change == "unchanged":
+                    continue
+                r = p.row
+                el, ind = _element_of(ws.catalog, r.item)
+                checks = check_value(s, ws.catalog, r.region, r.item, r.year, r.value, el, ind)
+                problems += [f"第 {r.line} 行，列“value”：{c.message}" for c in checks if c.level == "error"]
+            if problems:
+                raise ImportRejected(name, problems)
+            if approve:
+                for sub in result.written:
+                    transition(s, sub.id, "approve", actor.username)
+            if dry_run:
+                raise _DryRun(result)
+            return result
+    except _DryRun as done:
+        return done.result
+
+
+def _element_of(catalog: Catalog, item: str) -> tuple[DataElement | None, Indicator | None]:
+    if item.startswith("indicator:"):
+        return None, catalog.indicator(item.split(":", 1)[1])
+    return catalog.element(item), None
+
+
+def _line(message: str) -> int:
+    m = re.match(r"第 (\d+)", message)
+    return int(m[1]) if m else 0
