@@ -25,7 +25,13 @@ app = typer.Typer(
 
 EDITION_HELP = air_calc.EDITION_HELP
 COLUMNS_HELP = air_calc.COLUMNS_HELP
-INPUT_ARG = typer.Argument(..., help="小时数据文件（.csv 或 .parquet），每行一个站点小时", exists=False)
+INPUTS_ARG = typer.Argument(
+    ...,
+    help="小时数据：一个或多个文件（.csv/.xlsx/.parquet）或文件夹；本程序长表、"
+    "全国逐日 china_sites_YYYYMMDD.csv 或全国实时发布长表（自动识别，或用 --format 指定）",
+    exists=False,
+)
+FORMAT_OPTION = typer.Option("auto", "--format", help=air_calc.FORMAT_HELP)
 
 
 @contextmanager
@@ -46,8 +52,10 @@ def _progress(total: int) -> Iterator[Any]:
         yield step
 
 
-def _load(path: Path, columns: str | None) -> pl.DataFrame:
-    return air_calc.load_hourly(path, columns)
+def _load(paths: list[Path], columns: str | None, format: str) -> pl.DataFrame:
+    if format not in dict(air_calc.FORMATS):
+        fail(f"--format 应为 {'、'.join(dict(air_calc.FORMATS))} 之一，收到“{format}”")
+    return air_calc.load_hourly(paths, columns, format)
 
 
 def _daily(df: pl.DataFrame, path: Path, *, edition: str, area: bool, area_method: str, o3_start: int) -> Any:
@@ -67,11 +75,12 @@ def _write_csv(frame: pl.DataFrame, out: Path | None) -> None:
 
 @app.command("aqi")
 def aqi_cmd(
-    input: Path = INPUT_ARG,
+    inputs: list[Path] = INPUTS_ARG,
     mode: str = typer.Option("hourly", "--mode", help="hourly：逐小时实时 AQI；daily：逐站逐日日报 AQI"),
     out: Path | None = typer.Option(None, "--out", help="输出 CSV（缺省写到标准输出）"),
     edition: str = typer.Option("auto", "--edition", help=EDITION_HELP),
     columns: str | None = typer.Option(None, "--columns", help=COLUMNS_HELP),
+    format: str = FORMAT_OPTION,
 ) -> None:
     """逐行计算 AQI、级别与首要污染物（hourly 按 HJ 633 实时报规则：PM 用 24 小时限值，不用 O3 8 小时）。"""
     from liangshan.standards.air.daily import daily_frame
@@ -82,16 +91,16 @@ def aqi_cmd(
         fail(f"--mode 应为 hourly 或 daily，而不是 {mode!r}")
     try:
         with _progress(2) as step:
-            df = _load(input, columns)
+            df = _load(inputs, columns, format)
             step("计算 AQI")
             if mode == "hourly":
                 from liangshan.standards.air.cube import to_cube
 
-                to_cube(df, file=input.name)  # rejects duplicate station-hours
+                to_cube(df, file=inputs[0].name)  # rejects duplicate station-hours
                 result = hourly_aqi(df, edition)
             else:
                 result = daily_frame(
-                    _daily(df, input, edition=edition, area=False, area_method="hourly", o3_start=0)
+                    _daily(df, inputs[0], edition=edition, area=False, area_method="hourly", o3_start=0)
                 )
             step("写出")
     except (AirInputError, ValueError) as exc:
@@ -101,7 +110,7 @@ def aqi_cmd(
 
 @app.command("daily")
 def daily_cmd(
-    input: Path = INPUT_ARG,
+    inputs: list[Path] = INPUTS_ARG,
     area: bool = typer.Option(False, "--area", help="输出区域（全部站点浓度平均）逐日结果，而非逐站"),
     area_method: str = typer.Option(
         "hourly", "--area-method", help="区域值：hourly（先小时均值）或 daily（站点日均值平均）"
@@ -112,6 +121,7 @@ def daily_cmd(
     o3_start: int = typer.Option(
         0, "--o3-window-start", help="当日首个 O3 8 小时窗口的起始小时（-7…0，缺省 0）"
     ),
+    format: str = FORMAT_OPTION,
 ) -> None:
     """逐站（或区域）逐日统计：24 小时均值、O3 日最大 1 小时与 8 小时滑动平均、有效性、日 AQI。"""
     from liangshan.standards.air.daily import daily_frame
@@ -119,10 +129,10 @@ def daily_cmd(
 
     try:
         with _progress(3) as step:
-            df = _load(input, columns)
+            df = _load(inputs, columns, format)
             step("日统计")
             frame = daily_frame(
-                _daily(df, input, edition=edition, area=area, area_method=area_method, o3_start=o3_start)
+                _daily(df, inputs[0], edition=edition, area=area, area_method=area_method, o3_start=o3_start)
             )
             step("写出")
     except (AirInputError, ValueError) as exc:
@@ -133,7 +143,12 @@ def daily_cmd(
 @app.command("good-days")
 @spec_options(air_calc.SPEC)
 def good_days_cmd(
-    input: Path = INPUT_ARG,
+    inputs: list[Path] = INPUTS_ARG,
+    dust_days: Path | None = typer.Option(
+        None,
+        "--dust-days",
+        help="沙尘天气影响日期清单（CSV/文本：日期或日期段，可附认定文件）；同时输出扣沙与不扣沙结果",
+    ),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
     to_indicator: bool = typer.Option(
         False, "--to-indicator", help="记为指标 1 的数据元（air_good_days、air_valid_days）"
@@ -150,7 +165,10 @@ def good_days_cmd(
         fail("--to-indicator 需要 --region 区域代码")
     try:
         with _progress(3) as step:
-            comp = air_calc.SPEC.compute({"hourly": input}, params, region, progress=step)
+            files: dict[str, Any] = {"hourly": inputs}
+            if dust_days is not None:
+                files["dust_days"] = dust_days
+            comp = air_calc.SPEC.compute(files, params, region, progress=step)
     except (AirInputError, ValueError) as exc:
         fail(str(exc))
     report, run_params = comp.raw
@@ -161,7 +179,7 @@ def good_days_cmd(
     if as_json:
         emit_json(
             {
-                "input": input.name,
+                "input": "、".join(p.name for p in inputs),
                 "parameters": run_params,
                 "years": report,
                 **({"submission_ids": ids} if to_indicator else {}),

@@ -25,11 +25,35 @@ COLUMNS_HELP = "列名映射，如 'pm2_5=PM2.5,time=监测时间'（本程序�
 MIN_VALID_DAYS = 324
 
 
-def load_hourly(path: Path, columns: str | None) -> pl.DataFrame:
-    """Read and validate an hourly file (CSV or Parquet); AirInputError names file, row and column."""
+FORMAT_HELP = (
+    "文件格式：auto（自动识别）、long（本程序长表）、china_sites（全国逐日 china_sites_YYYYMMDD.csv，"
+    "可为多个文件或文件夹）、cnemc_realtime（全国实时发布长表）"
+)
+FORMATS = (
+    ("auto", "自动识别"),
+    ("long", "本程序长表（每行一个站点小时）"),
+    ("china_sites", "全国逐日文件 china_sites_YYYYMMDD.csv"),
+    ("cnemc_realtime", "全国实时发布长表"),
+)
+DUST_MODES = (("include", "不扣沙（全部天数）"), ("exclude", "扣沙（扣除沙尘天气影响）"))
+
+
+def hourly_paths(inputs: Path | Sequence[Path]) -> list[Path]:
+    """The files an input names: one file, several files, or every file of a folder (sorted)."""
+    items = [inputs] if isinstance(inputs, Path) else list(inputs)
+    out: list[Path] = []
+    for p in items:
+        out.extend(sorted(q for q in p.iterdir() if q.is_file()) if p.is_dir() else [p])
+    return out
+
+
+def load_hourly(path: Path | Sequence[Path], columns: str | None, format: str = "auto") -> pl.DataFrame:
+    """Read and validate hourly data (one file, several, or a folder; the layouts of
+    :func:`liangshan.standards.air.io.read_hourly`); AirInputError names file, row and column."""
     from liangshan.standards.air.io import parse_columns, read_hourly
 
-    return read_hourly(path, parse_columns(columns))
+    paths = hourly_paths(path)
+    return read_hourly(paths[0] if len(paths) == 1 else paths, parse_columns(columns), format)
 
 
 def daily_result(
@@ -49,36 +73,65 @@ def daily_result(
 
 
 def good_days(
-    input: Path,
+    input: Path | Sequence[Path],
     *,
     edition: str = "auto",
     area_method: str = "hourly",
     columns: str | None = None,
     o3_start: int = 0,
+    format: str = "auto",
+    dust_days: Path | None = None,
+    dust_mode: str = "include",
     step: Callable[[str], None] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Area 优良天数 per year of an hourly file and the parameters used (HJ 663-2013 §5).
+    """Area 优良天数 per year of hourly data and the parameters used (HJ 663-2013 §5).
 
-    Raises :class:`~liangshan.standards.air.errors.AirInputError` (file, row, column) or ValueError.
+    With ``dust_days`` (a list of days affected by sand and dust weather, :func:`~liangshan.standards.air.
+    dust.read_dust_days`) every year carries both the 不扣沙 figures and, under ``dust_excluded``, the 扣沙
+    ones; ``dust_mode="exclude"`` makes the 扣沙 figures the year's values (the ones recorded for the
+    indicator). Raises :class:`~liangshan.standards.air.errors.AirInputError` (file, row, column) or
+    ValueError.
     """
     from liangshan.standards.air.annual import good_days_report
+    from liangshan.standards.air.dust import DustRule, read_dust_days
 
-    df = load_hourly(input, columns)
+    if dust_mode not in dict(DUST_MODES):
+        raise ValueError(f"扣沙方式应为 include（不扣沙）或 exclude（扣沙），收到“{dust_mode}”")
+    if dust_mode == "exclude" and dust_days is None:
+        raise ValueError("选择“扣沙”时须提供沙尘天气影响日期清单")
+    dust = read_dust_days(dust_days) if dust_days is not None else None
+    paths = hourly_paths(input)
+    df = load_hourly(paths, columns, format)
     if step:
         step("日统计")
-    res = daily_result(df, input, edition=edition, area=True, area_method=area_method, o3_start=o3_start)
+    res = daily_result(df, paths[0], edition=edition, area=True, area_method=area_method, o3_start=o3_start)
     if step:
         step("年统计")
-    report = good_days_report(res)
+    report = good_days_report(res, dust_days=dust)
+    if dust_mode == "exclude":
+        report = [_dust_excluded(y) for y in report]
     params = good_days_parameters(
         edition=edition,
         area_method=area_method,
         o3_start=o3_start,
         required=res.required,
         columns=columns,
-        stations=sorted(set(df["station"].to_list())),
+        stations=df["station"].unique().sort().to_list(),
     )
+    if format != "auto":
+        params["format"] = format
+    if dust is not None:
+        params["dust_mode"] = dust_mode
+        params["dust_rule"] = DustRule().describe()
+        params["dust_days"] = [{"date": d.isoformat(), "document": dust.documents[d]} for d in dust.dates]
     return report, params
+
+
+def _dust_excluded(year: dict[str, Any]) -> dict[str, Any]:
+    """A report year whose figures are the 扣沙 ones (the 不扣沙 figures kept under ``dust_included``)."""
+    ex = year["dust_excluded"]
+    keep = {k: year[k] for k in ("valid_days", "good_days", "ratio", "categories")}
+    return {**year, **{k: ex[k] for k in keep}, "dust_included": keep}
 
 
 def good_days_parameters(
@@ -140,16 +193,23 @@ def details(report: list[dict[str, Any]], params: dict[str, Any], out: Computati
 def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> Computation:
     check_choice(SPEC, "edition", p["edition"])
     check_choice(SPEC, "area_method", p["area_method"])
-    path = files["hourly"]
+    check_choice(SPEC, "format", p.get("format", "auto"))
+    check_choice(SPEC, "dust_mode", p.get("dust_mode", "include"))
+    paths = hourly_paths(files["hourly"])
+    dust = files.get("dust_days")
     report, params = good_days(
-        path,
+        paths,
         edition=p["edition"],
         area_method=p["area_method"],
         columns=p["columns"] or None,
         o3_start=int(p["o3_start"]),
+        format=p.get("format", "auto"),
+        dust_days=dust,
+        dust_mode=p.get("dust_mode", "include"),
         step=p.get("_step"),
     )
-    out = Computation(good_days_values(report, [sha256_file(path)], params, region), raw=(report, params))
+    inputs = [sha256_file(f) for f in [*paths, *([dust] if dust is not None else [])]]
+    out = Computation(good_days_values(report, inputs, params, region), raw=(report, params))
     details(report, params, out)
     return out
 
@@ -164,7 +224,14 @@ SPEC = CalculatorSpec(
             "hourly",
             "小时监测数据",
             ("csv", "parquet"),
-            help="每行一个站点小时：station, time, so2 no2 pm10 pm2_5 co o3",
+            help="每行一个站点小时：station, time, so2 no2 pm10 pm2_5 co o3；或全国逐日 china_sites 文件",
+        ),
+        FileSpec(
+            "dust_days",
+            "沙尘天气影响日期清单（可选）",
+            ("csv",),
+            required=False,
+            help="每行一个日期或日期段，可附认定文件；用于同时给出扣沙与不扣沙结果",
         ),
     ),
     params=(
@@ -200,6 +267,15 @@ SPEC = CalculatorSpec(
             flag="--o3-window-start",
         ),
         ParamSpec("columns", "列名映射", "text", "", help=COLUMNS_HELP),
+        ParamSpec("format", "文件格式", "choice", "auto", FORMATS, help=FORMAT_HELP),
+        ParamSpec(
+            "dust_mode",
+            "指标取值",
+            "choice",
+            "include",
+            DUST_MODES,
+            help="有沙尘天气影响日期清单时，指标取不扣沙（include）或扣沙（exclude）结果",
+        ),
     ),
     standards=(sc.HJ633_2012, sc.HJ633_2026, sc.HJ663_2013, sc.GB3095_2012),
     run=run,

@@ -9,7 +9,7 @@ module only, so that the same file gives the same provenance whichever face ran 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,20 +115,26 @@ class CalculatorSpec:
 
     def compute(
         self,
-        files: Mapping[str, Path | None],
+        files: Mapping[str, Path | Sequence[Path] | None],
         params: Mapping[str, Any] | None = None,
         region: str | None = None,
         *,
         progress: Callable[[str], None] | None = None,
     ) -> Computation:
-        """``run`` with the defaults filled in for parameters not given (files given as ``None`` dropped).
+        """``run`` with the defaults filled in for parameters not given (files given as ``None`` dropped; a
+        calculator that takes several files of one kind, such as air's daily national files, gets a list).
 
         ``progress`` (a face's progress bar) reaches the runner as the reserved parameter ``_step``.
         """
         full = {**self.defaults(), **dict(params or {})}
         if progress is not None:
             full["_step"] = progress
-        return self.run({k: Path(v) for k, v in files.items() if v is not None}, full, region)
+        paths: dict[str, Any] = {
+            k: Path(v) if isinstance(v, str | Path) else [Path(x) for x in v]
+            for k, v in files.items()
+            if v is not None
+        }
+        return self.run(paths, full, region)
 
 
 def _span(p: ParamSpec) -> str:

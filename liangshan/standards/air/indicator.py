@@ -24,6 +24,9 @@ COMPONENTS = (
     "annual",
     "limits",
 )
+#: present when a list of sand-dust days was given: the declared days, the 扣沙 figures and, when the
+#: 扣沙 figures are the values, the 不扣沙 ones
+DUST_COMPONENTS = ("dust_days", "dust_excluded", "dust_included")
 
 
 def indicator_values(
@@ -53,7 +56,10 @@ def indicator_values(
             standard="; ".join([*standards, year["limits"]]),
             parameters=dict(parameters),
             inputs=list(inputs),
-            components={k: year[k] for k in COMPONENTS},
+            components={
+                **{k: year[k] for k in COMPONENTS},
+                **{k: year[k] for k in DUST_COMPONENTS if k in year},
+            },
         )
         values: dict[str, float | bool | None] = {
             "air_good_days": float(year["good_days"]),
