@@ -21,6 +21,7 @@ from liangshan.cli import (  # noqa: E402
     gep,
     land,
     ops,
+    reconcile,
     report,
     rollup,
     survey,
@@ -33,6 +34,7 @@ core.register(app)
 web.register(app)
 report.register(app)
 ops.register(app)
+reconcile.register(app)  # liangshan reconcile, liangshan official …
 for _name, _sub in (
     ("air", air.app),
     ("batch", batch.app),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
-from liangshan.demo import manual
+from liangshan.demo import manual, official
 from liangshan.demo.workplan import seed_workplan
 from liangshan.provenance import ComputedValues
 from liangshan.store.db import session_scope
@@ -149,4 +149,5 @@ def build_demo(url: str, work_dir: Path | None = None) -> bool:
                     at=next(clock),
                 )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
+        official.seed_official(s, clock, catalog=catalog, users=users, evidence_dir=root)
     return True
