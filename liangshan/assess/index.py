@@ -236,7 +236,8 @@ def with_conditions(j: Judgement, checks: Sequence[ConditionCheck]) -> Judgement
 
     Only a passing verdict (达标/基本达标) can change: a missing condition → 数据缺失 naming the data
     element and its unit; a false one (or a true one without the required evidence) → 未达标. A
-    failing or missing target stays as it is.
+    failing or missing target stays as it is; when every condition is met the verdict and reason
+    are the target's (``IndicatorResult.conditions`` lists them).
     """
     if not checks or j.verdict not in (PASS, PARTIAL):
         return j
@@ -248,5 +249,4 @@ def with_conditions(j: Judgement, checks: Sequence[ConditionCheck]) -> Judgement
         if not c.met:
             why = f"{c.year}年填报已{c.condition.text}，但无佐证材料（下达目标的文件）"
             return Judgement(FAIL, f"{j.reason}，{why}", j.threshold)
-    done = "；".join(f"{c.year}年已{c.condition.text}（佐证 {c.evidence_count} 份）" for c in checks)
-    return Judgement(j.verdict, f"{j.reason}，且{done}", j.threshold)
+    return j  # met: the reason stays the target's own (the conditions are listed beside it)
