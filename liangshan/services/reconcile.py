@@ -38,6 +38,7 @@ from liangshan.services.permissions import (
     check_region,
     visible_indicators,
 )
+from liangshan.services.queries import evidence_dict, evidence_of
 from liangshan.services.uploads import CheckedUpload
 from liangshan.services.values import ComputedRow, EntryOutcome, save_computed
 from liangshan.services.workspace import Workspace
@@ -125,10 +126,13 @@ def save_official(
         "entered_by": actor.username,
     }
     row = ComputedRow(item, year, parsed, provenance, prev.version if prev else 0)
-    outcomes = save_computed(
+    out = save_computed(
         ctx, actor, region=region, rows=[row], action=action, note=fields["explanation"], uploads=uploads
-    )
-    return outcomes[0]
+    )[0]
+    with ctx.read() as s:
+        sid = out.submission["id"]
+        out.submission["evidence"] = [evidence_dict(e) for e in evidence_of(s, [sid])[sid]]
+    return out
 
 
 # -- explanations from the recomputed value's provenance ------------------------------------------
