@@ -1,5 +1,5 @@
 """Official (published) figures beside the recomputed ones, reconciliation, and indicator 1's second
-condition (附件2: 完成上级下达的改善目标)."""
+condition (完成上级下达的改善目标)."""
 
 from __future__ import annotations
 

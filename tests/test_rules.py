@@ -41,7 +41,7 @@ def run(
         for y, v in zip(years, vals, strict=True)
         if v is not None
     }
-    if target_met is not None:  # indicator 1's second condition (附件2), with its target document
+    if target_met is not None:  # indicator 1's second condition, with its target document
         obs.update({(TARGET_MET, y): Observation(target_met, 1) for y in years})
     result = assess(catalog, region, years, obs, overrides)
     return next(r for r in result.results if r.indicator.id == ind_id)

@@ -127,7 +127,7 @@ def test_assessment_from_store_uses_round_years(lushi: str, tmp_path: Path) -> N
             for item, v in (("air_good_days", g), ("air_valid_days", 365)):
                 sub = submit_value(s, region="411224", item=item, year=y, value=v, user="u01")
                 transition(s, sub.id, "approve", "office")
-        # indicator 1's second condition (附件2): the improvement target met, with its document
+        # indicator 1's second condition: the improvement target met, with its document
         ev = store_evidence(
             s, tmp_path, b"target document", "target.txt", "text/plain", region="411224", user="u01"
         )

@@ -3,7 +3,7 @@
 An indicator whose catalog ``value_source`` is ``official_first`` is judged on its approved
 officially published figure (item ``official:N``) where one exists for a year, and on the value
 recomputed from its data elements otherwise; both are kept in the result (``official``,
-``recomputed``, ``used``). An indicator's ``conditions`` (indicator 1: 完成上级下达的改善目标, 附件2)
+``recomputed``, ``used``). An indicator's ``conditions`` (indicator 1: 完成上级下达的改善目标)
 must also hold in the evaluation year: a false one makes the verdict 未达标, a missing one 数据缺失.
 
 :func:`assess` is a pure function of the catalog, the region, the window of years, the approved
@@ -232,7 +232,7 @@ def condition_check(
 
 
 def with_conditions(j: Judgement, checks: Sequence[ConditionCheck]) -> Judgement:
-    """Apply the further conditions to a verdict (附件2, indicator 1: threshold AND 完成上级下达的改善目标).
+    """Apply the further conditions to a verdict (indicator 1: threshold AND 完成上级下达的改善目标).
 
     Only a passing verdict (达标/基本达标) can change: a missing condition → 数据缺失 naming the data
     element and its unit; a false one (or a true one without the required evidence) → 未达标. A

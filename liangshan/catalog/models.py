@@ -96,7 +96,7 @@ class Formula(_Frozen):
 
 class Condition(_Frozen):
     """A further condition the verdict requires besides the target (e.g. indicator 1's
-    完成上级下达的改善目标, 附件2): a boolean data element that must be true in the evaluation year.
+    完成上级下达的改善目标): a boolean data element that must be true in the evaluation year.
 
     ``text`` is the condition as the seed writes it; with ``require_evidence`` a true value without
     an evidence file (the document that set the target) does not count.

@@ -8,8 +8,8 @@ raw file lacks, the provincial water bulletin evaluates one provincial section m
 monitoring uses the 国土变更调查 area. None of them changes a verdict of the demo's 2023–2025 window
 (2025: 91.5% > 90%, 100% > 90%, 70.2% > 60%).
 
-Indicator 1 also requires 完成上级下达的改善目标 (附件2): the demo records it as met for every year,
-with the city's target document as evidence.
+Indicator 1 also requires 完成上级下达的改善目标 (docs/assessment.md): the demo records it as met
+for every year, with the city's target document as evidence.
 """
 
 from __future__ import annotations

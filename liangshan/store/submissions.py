@@ -234,7 +234,9 @@ def approved_observations(
             .group_by(SubmissionEvidence.submission_id)
         ).all()
     )
-    return {k: Observation(s.value, counts.get(s.id, 0), s.id, s.version, s.provenance) for k, s in chosen.items()}
+    return {
+        k: Observation(s.value, counts.get(s.id, 0), s.id, s.version, s.provenance) for k, s in chosen.items()
+    }
 
 
 def check_item(catalog: Catalog, item: str) -> str:

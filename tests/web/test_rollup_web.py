@@ -40,7 +40,7 @@ def site(
             for item, v in (("air_good_days", good), ("air_valid_days", 360.0)):
                 sub = submit_value(s, region=code, item=item, year=2025, value=v, user="analyst")
                 transition(s, sub.id, "approve", "office")
-            # indicator 1's second condition (附件2): the improvement target met, with its document
+            # indicator 1's second condition: the improvement target met, with its document
             ev = store_evidence(s, s0.files, b"target", "t.txt", "text/plain", region=code, user="office")
             sub = submit_value(s, region=code, item="air_improvement_target_met", year=2025, value=True,
                                user="office", evidence_ids=[ev.id])  # fmt: skip
