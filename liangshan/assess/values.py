@@ -68,8 +68,7 @@ class OfficialFigure:
             "published_on": self.published_on,
             "explanation": self.explanation,
             "evidence_count": self.evidence_count,
-            "submission_id": self.submission_id,
-        }
+        }  # no submission id: the same approved values give the same JSON in any database
 
 
 def official_figure(
