@@ -250,3 +250,48 @@ def test_official_figure_goes_through_submit_and_approve(tmp_path: Path) -> None
         ).all()
         assert list(actions) == ["submit", "approve"]
         assert s.get(Submission, sub["id"]).status == "approved"
+
+
+# -- the services on SQLite and PostgreSQL --------------------------------------------------------
+def test_save_review_and_reconcile_services(db: str, tmp_path: Path, catalog: Catalog) -> None:
+    from liangshan.demo.build import PROFILE
+    from liangshan.services.permissions import Actor, PermissionDenied
+    from liangshan.services.reconcile import reconcile, save_official
+    from liangshan.services.values import review
+    from liangshan.services.workspace import Workspace
+    from liangshan.store.regions import load_profile
+    from liangshan.store.service import ensure_db
+    from liangshan.store.submissions import submit_value, transition
+
+    ensure_db(db)
+    with session_scope(db) as s:
+        load_profile(s, PROFILE)
+        cover = {"land_area_km2": 4004.0, "method": {"cell_area": "等积投影像元面积"}}
+        prov = {"standard": "GB/T 21010-2017", "components": {"land_cover": cover}}
+        for item, v in (("forest_area_km2", 2600.0), ("grass_area_km2", 218.7), ("land_area_km2", 4004.0)):
+            sub = submit_value(
+                s, region="411224", item=item, year=2025, value=v, user="analyst", provenance=prov
+            )
+            transition(s, sub.id, "approve", "office")
+    ctx = Workspace(db, tmp_path / "files", catalog)
+    office = Actor(1, "office", "办公室", "office", "411224", regions=frozenset({"411224"}))
+    forestry = Actor(2, "u09", "林业局联络员", "unit", "411224", unit_id=9, unit_name="林业局",
+                     unit_names=frozenset({"林业局"}), regions=frozenset({"411224"}))  # fmt: skip
+    data = OfficialInput(
+        "河南省林业局", "2025年度林草湿综合监测成果（测试）", "2026-03-01", "以国土变更调查面积为分母"
+    )
+    with pytest.raises(PermissionDenied):
+        save_official(ctx, forestry, region="411224", indicator=1, year=2025, value="91", data=data)
+    out = save_official(ctx, forestry, region="411224", indicator=7, year=2025, value="70.2", data=data)
+    assert out.submission["status"] == "submitted" and out.submission["item"] == "official:7"
+    before = reconcile(ctx, forestry, "411224", [2025])
+    assert [i["id"] for i in before["indicators"]] == [7]
+    assert before["indicators"][0]["years"][0]["official"] is None  # not approved yet
+    review(ctx, office, out.submission["id"], "approve")
+    row = reconcile(ctx, office, "411224", [2025], 7)["indicators"][0]["years"][0]
+    assert row["used"] == "official" and row["official"]["value"] == 70.2
+    assert row["recomputed"] == 70.4 and row["difference"] == -0.2
+    assert any("等积投影像元面积" in x for x in row["explanation"])
+    assert row["unit_note"] == "以国土变更调查面积为分母"
+    with pytest.raises(PermissionDenied):
+        reconcile(ctx, forestry, "411224", [2025], 3)
