@@ -153,6 +153,12 @@ def test_explanations_from_provenance(catalog: Catalog) -> None:
              "method": {"cell_area": "等积投影"}}  # fmt: skip
     land = {"components": {"land_cover": cover}}
     assert any("等积投影" in x for x in explain(catalog.indicator(7), land, {}, 70.2))
+    manual = explain(catalog.indicator(20), None, {"eco_env_investment": 40.0, "gdp": 1000.0}, None)
+    assert manual == ["复算值由各单位填报的数据计算（分子 40，分母 1000），无计算来源记录"]
+    generic = explain(
+        catalog.indicator(5), {"calculator": "liangshan.standards.soil.x", "standard": "GB 15618"}, {}, 1
+    )
+    assert "liangshan" not in "".join(generic) and "GB 15618" in "".join(generic)
 
 
 # -- the demo through the CLI ---------------------------------------------------------------------

@@ -258,8 +258,10 @@ def explain(
     """Plain Chinese lines on how the recomputed value was obtained (from its provenance)."""
     if not prov:
         if elements:
-            parts = "；".join(f"{k} = {_num(v)}" for k, v in elements.items())
-            return [f"复算值由各单位填报的数据元素计算（{parts}），无计算来源记录"]
+            f = ind.formula
+            num = sum(elements.get(c, 0.0) for c in f.numerator)
+            den = sum(elements.get(c, 0.0) for c in f.denominator)
+            return [f"复算值由各单位填报的数据计算（分子 {_num(num)}，分母 {_num(den)}），无计算来源记录"]
         return []
     if {"air_good_days", "air_valid_days"} & set(ind.formula.element_codes()):
         return _air(prov, elements, official)
@@ -267,7 +269,7 @@ def explain(
         return _water(ind, prov, elements)
     if "land_area_km2" in ind.formula.denominator and ind.formula.kind == "ratio":
         return _land(prov)
-    lines = [f"计算来源：{prov.get('calculator', '')}".rstrip("：")]
+    lines = ["复算值由计算器按原始数据计算（来源记录见指标页）"]
     if prov.get("standard"):
         lines.append(f"标准版本：{prov['standard']}")
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -97,3 +98,6 @@ def test_office_enters_official_figure_then_approves(site: Site, client_for: Cli
     assert row["official"]["evidence_count"] == 1 and row["unit_note"] == "通报评价 9 个断面"
     html = office.get("/reconcile").text
     assert "88.9%" in html and "河南省生态环境厅" in html and "官方发布值" in html
+    visible = re.sub(r"<[^>]+>|<style>.*?</style>", " ", html.split("<main", 1)[-1], flags=re.S)
+    for word in ("official", "recomputed", "liangshan.", "None", "True", "False"):
+        assert word not in visible, word  # Chinese only: no code identifier on the page
