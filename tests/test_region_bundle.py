@@ -110,14 +110,15 @@ def test_import_reproduces_the_county_assessment(
 ) -> None:
     out = tmp_path / "lushi.zip"
     exp = export_bundle(county, REGION, out, include_files=True, actor="office")
-    assert exp.counts["submission"] == 233 and exp.counts["evidence"] == 11 and exp.files == 11
+    # the demo: 233 values + 9 official figures + 6 improvement-target yes/no (15 more evidence files)
+    assert exp.counts["submission"] == 248 and exp.counts["evidence"] == 26 and exp.files == 26
     folder = province_files()
     res = import_bundle(db, out, "province")
-    assert len(res.added) == 233 and res.unchanged == 0 and not res.conflicts
-    assert res.evidence_added == 11 and res.files_written == 11
+    assert len(res.added) == 248 and res.unchanged == 0 and not res.conflicts
+    assert res.evidence_added == 26 and res.files_written == 26
     assert res.created[:3] == ["region 410000 河南省", "region 411200 三门峡市", "region 411224 卢氏县"]
     assert assessment(db) == assessment(county)
-    assert len(list(folder.rglob("*"))) > 11  # the blobs, under ab/cd/<sha256>
+    assert len(list(folder.rglob("*"))) > 26  # the blobs, under ab/cd/<sha256>
     with session_scope(db) as s:
         sub = latest(s, REGION, ITEM, YEAR)
         assert sub is not None and sub.status == "approved" and sub.version == 1
@@ -139,7 +140,7 @@ def test_reimport_changes_nothing(db: str, county: str, tmp_path: Path) -> None:
     import_bundle(db, out, "province")
     before = counts(db)
     again = import_bundle(db, out, "province")
-    assert again.unchanged == 233 and not again.added and not again.changed and again.evidence_added == 0
+    assert again.unchanged == 248 and not again.added and not again.changed and again.evidence_added == 0
     after = counts(db)
     assert after.pop("audit_log") == before.pop("audit_log") + 1  # one "bundle_import: no change" entry
     assert after == before
@@ -149,10 +150,10 @@ def test_reimport_changes_nothing(db: str, county: str, tmp_path: Path) -> None:
     # a fresh export of the unchanged county is the same bundle, and changes nothing either
     out2 = tmp_path / "again.zip"
     assert export_bundle(county, REGION, out2).bundle_id == again.bundle_id
-    assert import_bundle(db, out2, "province").unchanged == 233
+    assert import_bundle(db, out2, "province").unchanged == 248
     # a dry run writes nothing at all
     before = counts(db)
-    assert import_bundle(db, out2, "province", dry_run=True).unchanged == 233
+    assert import_bundle(db, out2, "province", dry_run=True).unchanged == 248
     assert counts(db) == before
 
 
@@ -164,7 +165,7 @@ def test_county_update_becomes_a_new_version_with_origin(db: str, county: str, t
     second = export_bundle(county, REGION, b2)
     assert second.bundle_id != first.bundle_id
     res = import_bundle(db, b2, "province")
-    assert res.unchanged == 232 and not res.conflicts
+    assert res.unchanged == 247 and not res.conflicts
     assert [(a["item"], a["year"], a["version"], a["status"], a["previous"]) for a in res.added] == [
         (ITEM, YEAR, 2, "approved", 1)
     ]
@@ -179,12 +180,12 @@ def test_county_update_becomes_a_new_version_with_origin(db: str, county: str, t
     assert assessment(db) == assessment(county)
     # the older bundle arriving again adds nothing (its values were imported already)
     again = import_bundle(db, b1, "province")
-    assert again.unchanged == 233 and not again.added and not again.stale
+    assert again.unchanged == 248 and not again.added and not again.stale
     # at a province that got the newer bundle first, the older one arriving late is stale
     other = f"sqlite:///{tmp_path / 'other-province.db'}"
     import_bundle(other, b2, "province")
     late = import_bundle(other, b1, "province")
-    assert late.unchanged == 232 and not late.added
+    assert late.unchanged == 247 and not late.added
     assert late.stale == [{"item": ITEM, "year": YEAR, "source_version": 1, "local_source_version": 2}]
     assert assessment(other) == assessment(county)
 
@@ -202,12 +203,12 @@ def test_province_version_is_never_overwritten(db: str, county: str, tmp_path: P
         )
         transition(s, own.id, "approve", "province")
     # the same bundle again: unchanged, no conflict (the province's correction stands)
-    assert import_bundle(db, b1, "province").unchanged == 233
+    assert import_bundle(db, b1, "province").unchanged == 248
     county_edit(county, 45000.0)
     export_bundle(county, REGION, b2)
     before = counts(db)
     res = import_bundle(db, b2, "province")
-    assert res.unchanged == 232 and not res.added
+    assert res.unchanged == 247 and not res.added
     assert res.conflicts == [
         {
             "item": ITEM,
@@ -233,7 +234,7 @@ def test_province_version_is_never_overwritten(db: str, county: str, tmp_path: P
         assert obs[(ITEM, YEAR)].value == 44000.0  # the province's value stays in force
     # importing it again reports nothing new
     again = import_bundle(db, b2, "province")
-    assert again.unchanged == 233 and not again.conflicts and not again.added
+    assert again.unchanged == 248 and not again.conflicts and not again.added
     # the office accepts the county's value through the normal review
     with session_scope(db) as s:
         v3 = history(s, REGION, ITEM, YEAR)[-1]
@@ -246,14 +247,14 @@ def test_county_importing_the_province_bundle_changes_nothing(db: str, county: s
     export_bundle(county, REGION, b1)
     import_bundle(db, b1, "province")
     exp = export_bundle(db, REGION, back, actor="province")
-    assert exp.counts["submission"] == 233
+    assert exp.counts["submission"] == 248
     before = counts(county)
     res = import_bundle(county, back, "office")
-    assert res.unchanged == 233 and not res.changed
+    assert res.unchanged == 248 and not res.changed
     after = counts(county)
     assert after.pop("audit_log") == before.pop("audit_log") + 1 and after == before
     # and its own bundle coming back changes nothing either
-    assert import_bundle(county, b1, "office").unchanged == 233
+    assert import_bundle(county, b1, "office").unchanged == 248
     assert counts(county)["submission"] == before["submission"]
 
 
@@ -427,14 +428,14 @@ def test_cli_export_import(db: str, county: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db, "--dry-run", "--json"])
     assert r.exit_code == 0, r.output
     dry = json.loads(r.stdout)
-    assert dry["dry_run"] and dry["counts"]["added"] == 233
+    assert dry["dry_run"] and dry["counts"]["added"] == 248
     assert counts(db)["submission"] == 0
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db])
     assert r.exit_code == 0, r.output
-    assert "新增版本 added 233" in r.stdout and exported["bundle_id"] in r.stdout
+    assert "新增版本 added 248" in r.stdout and exported["bundle_id"] in r.stdout
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db, "--json"])
     assert json.loads(r.stdout)["counts"] == {
-        "added": 0, "unchanged": 233, "conflicts": 0, "stale": 0, "evidence_added": 0, "files_written": 0,
+        "added": 0, "unchanged": 248, "conflicts": 0, "stale": 0, "evidence_added": 0, "files_written": 0,
     }  # fmt: skip
     bad = tmp_path / "bad.zip"
     buf = io.BytesIO()

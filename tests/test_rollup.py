@@ -204,7 +204,9 @@ def lushi_like(scale: float = 1.0, *, market: bool = True) -> Obs:
         vals.update({("air_good_days", y): good * scale, ("air_valid_days", y): 360.0})
         vals.update({("eco_env_investment", y): 40.0, ("gdp", y): 1000.0})
         vals.update({("market_issued", y): market, ("market_implemented", y): market})
-    return o(vals)
+    out = o(vals)  # indicator 1's second condition: target met, with its document as evidence
+    out.update({("air_improvement_target_met", y): Observation(True, 1) for y in (2023, 2024, 2025)})
+    return out
 
 
 def test_verdict_counts_passes_and_children(catalog: Catalog) -> None:

@@ -21,6 +21,7 @@ from liangshan.assess import (
 from liangshan.catalog import Catalog
 
 LUSHI = RegionProfile("411224", "卢氏县", "山区")
+TARGET_MET = "air_improvement_target_met"
 Y3 = (2023, 2024, 2025)
 
 
@@ -32,6 +33,7 @@ def run(
     years=Y3,
     overrides=None,
     evidence: int = 0,
+    target_met: bool | None = True,
 ):
     obs = {
         (code, y): Observation(v, evidence)
@@ -39,6 +41,8 @@ def run(
         for y, v in zip(years, vals, strict=True)
         if v is not None
     }
+    if target_met is not None:  # indicator 1's second condition, with its target document
+        obs.update({(TARGET_MET, y): Observation(target_met, 1) for y in years})
     result = assess(catalog, region, years, obs, overrides)
     return next(r for r in result.results if r.indicator.id == ind_id)
 
@@ -257,6 +261,7 @@ def test_direct_indicator_value_used_when_elements_absent(catalog) -> None:
 
 def test_summary_counts_and_unofficial_score(catalog) -> None:
     obs = {("air_good_days", 2025): Observation(340), ("air_valid_days", 2025): Observation(365)}
+    obs[(TARGET_MET, 2025)] = Observation(True, 1)
     a = assess(catalog, LUSHI, Y3, obs, weights=equal_weights(catalog))
     counts = a.counts()
     assert counts[PASS] == 1 and counts[MISSING] == 19 and sum(counts.values()) == 20

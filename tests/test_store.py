@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from liangshan.demo.build import PROFILE
 from liangshan.services.assessment import run_assessment
 from liangshan.store.db import AppendOnlyError, session_scope
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, TransitionError
+from liangshan.store.evidence import store_evidence
 from liangshan.store.models import AuditLog, GroupMember, Region, Review, Submission, Unit
 from liangshan.store.regions import find_unit, load_profile
 from liangshan.store.service import ensure_db
@@ -118,12 +121,19 @@ def test_unknown_region(lushi: str) -> None:
         run_assessment(lushi, "999999")
 
 
-def test_assessment_from_store_uses_round_years(lushi: str) -> None:
+def test_assessment_from_store_uses_round_years(lushi: str, tmp_path: Path) -> None:
     with session_scope(lushi) as s:
         for y, g in ((2023, 330), (2024, 331), (2025, 335)):
             for item, v in (("air_good_days", g), ("air_valid_days", 365)):
                 sub = submit_value(s, region="411224", item=item, year=y, value=v, user="u01")
                 transition(s, sub.id, "approve", "office")
+        # indicator 1's second condition: the improvement target met, with its document
+        ev = store_evidence(
+            s, tmp_path, b"target document", "target.txt", "text/plain", region="411224", user="u01"
+        )
+        sub = submit_value(s, region="411224", item="air_improvement_target_met", year=2025, value=True,
+                           user="u01", evidence_ids=[ev.id])  # fmt: skip
+        transition(s, sub.id, "approve", "office")
     a = run_assessment(lushi, "411224")
     assert a.years == (2023, 2024, 2025)
     one = a.results[0]

@@ -1,5 +1,11 @@
 """The 两山指数 self-assessment: every indicator's values, verdict and reason, and a summary.
 
+An indicator whose catalog ``value_source`` is ``official_first`` is judged on its approved
+officially published figure (item ``official:N``) where one exists for a year, and on the value
+recomputed from its data elements otherwise; both are kept in the result (``official``,
+``recomputed``, ``used``). An indicator's ``conditions`` (indicator 1: 完成上级下达的改善目标)
+must also hold in the evaluation year: a false one makes the verdict 未达标, a missing one 数据缺失.
+
 :func:`assess` is a pure function of the catalog, the region, the window of years, the approved
 observations and the region's target overrides — no database, no clock — so the same inputs
 always give the same result (and the same JSON, byte for byte).
@@ -12,20 +18,64 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from liangshan.assess.rules import VERDICTS, Judgement, RegionProfile, judge
-from liangshan.assess.values import Observation, YearValue, display_value, year_value
-from liangshan.catalog.models import Catalog, Indicator, Target
+from liangshan.assess.rules import FAIL, MISSING, PARTIAL, PASS, VERDICTS, Judgement, RegionProfile, judge
+from liangshan.assess.values import (
+    Observation,
+    OfficialFigure,
+    YearValue,
+    display_value,
+    official_figure,
+    year_value,
+)
+from liangshan.catalog.models import Catalog, Condition, Indicator, Target
 
 SCORE_LABEL = "参考评分（非官方）"
 SCORE_POINTS = {"达标": 1.0, "基本达标": 0.5, "未达标": 0.0, "数据缺失": 0.0}
 
 
 @dataclass(frozen=True)
+class ConditionCheck:
+    """A further condition of the verdict (catalog ``conditions``) as found in the evaluation year."""
+
+    condition: Condition
+    label: str
+    year: int
+    value: bool | None
+    evidence_count: int = 0
+
+    @property
+    def met(self) -> bool:
+        return bool(self.value) and (not self.condition.require_evidence or self.evidence_count > 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "element": self.condition.element,
+            "text": self.condition.text,
+            "label": self.label,
+            "year": self.year,
+            "value": self.value,
+            "evidence_count": self.evidence_count,
+            "met": self.met,
+        }
+
+
+@dataclass(frozen=True)
 class IndicatorResult:
+    """One indicator: the judged values per year, the verdict, and — where the catalog prefers
+    official figures — the published figures (``official``) beside the recomputation (``recomputed``).
+    """
+
     indicator: Indicator
     target: Target
     years: tuple[YearValue, ...]
     judgement: Judgement
+    official: tuple[OfficialFigure | None, ...] = ()
+    recomputed: tuple[YearValue, ...] = ()
+    conditions: tuple[ConditionCheck, ...] = ()
+
+    def used(self) -> dict[str, str]:
+        """Per year, which value was judged: ``official`` or ``recomputed``."""
+        return {str(yv.year): "official" if yv.source == "official" else "recomputed" for yv in self.years}
 
     @property
     def verdict(self) -> str:
@@ -52,6 +102,11 @@ class IndicatorResult:
             "sources": {str(yv.year): yv.source for yv in self.years},
             "missing": {str(yv.year): list(yv.missing) for yv in self.years if yv.missing},
             "components": {str(yv.year): yv.components for yv in self.years if yv.components},
+            "value_source": ind.value_source,
+            "used": self.used(),
+            "official": {str(o.year): o.to_dict(ind) for o in self.official if o is not None},
+            "recomputed": {str(yv.year): display_value(ind, yv) for yv in self.recomputed},
+            "conditions": [c.to_dict() for c in self.conditions],
         }
 
 
@@ -150,6 +205,48 @@ def assess(
     results = []
     for ind in catalog.indicators:
         tgt = effective_target(ind, (overrides or {}).get(ind.id))
-        series = tuple(year_value(ind, y, observations, labels) for y in ys)
-        results.append(IndicatorResult(ind, tgt, series, judge(ind, tgt, series, region)))
+        recomputed = tuple(year_value(ind, y, observations, labels) for y in ys)
+        official = tuple(official_figure(ind, y, observations) for y in ys)
+        series = tuple(choose_value(ind, rc, of) for rc, of in zip(recomputed, official, strict=True))
+        checks = tuple(condition_check(c, ys[-1], observations, labels) for c in ind.conditions)
+        judgement = with_conditions(judge(ind, tgt, series, region), checks)
+        results.append(IndicatorResult(ind, tgt, series, judgement, official, recomputed, checks))
     return Assessment(catalog, region, ys, tuple(results), weights)
+
+
+def choose_value(ind: Indicator, recomputed: YearValue, official: OfficialFigure | None) -> YearValue:
+    """The value judged for one year: the official figure when the catalog says ``official_first``
+    and one was approved, else the recomputed one."""
+    if official is None or ind.value_source != "official_first":
+        return recomputed
+    return YearValue(official.year, official.value, "ok", "official", {}, (), official.evidence_count)
+
+
+def condition_check(
+    cond: Condition, year: int, observations: Mapping[tuple[str, int], Observation], labels: Mapping[str, str]
+) -> ConditionCheck:
+    o = observations.get((cond.element, year))
+    value = None if o is None or o.value is None else bool(o.value)
+    label = labels.get(cond.element, cond.element)
+    return ConditionCheck(cond, label, year, value, o.evidence_count if o else 0)
+
+
+def with_conditions(j: Judgement, checks: Sequence[ConditionCheck]) -> Judgement:
+    """Apply the further conditions to a verdict (indicator 1: threshold AND 完成上级下达的改善目标).
+
+    Only a passing verdict (达标/基本达标) can change: a missing condition → 数据缺失 naming the data
+    element and its unit; a false one (or a true one without the required evidence) → 未达标. A
+    failing or missing target stays as it is; when every condition is met the verdict and reason
+    are the target's (``IndicatorResult.conditions`` lists them).
+    """
+    if not checks or j.verdict not in (PASS, PARTIAL):
+        return j
+    for c in checks:
+        if c.value is None:
+            return Judgement(MISSING, f"{c.year}年数据缺失（{c.label}）；指标值：{j.reason}", j.threshold)
+        if not c.value:
+            return Judgement(FAIL, f"{j.reason}，但{c.year}年未{c.condition.text}", j.threshold)
+        if not c.met:
+            why = f"{c.year}年填报已{c.condition.text}，但无佐证材料（下达目标的文件）"
+            return Judgement(FAIL, f"{j.reason}，{why}", j.threshold)
+    return j  # met: the reason stays the target's own (the conditions are listed beside it)

@@ -26,11 +26,77 @@ class Observation:
     evidence_count: int = 0
     submission_id: int | None = None
     version: int | None = None
+    meta: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    """What the value's submission says about itself (for an official figure: publisher, document,
+    publication date, explanation); ``None`` when not loaded."""
 
 
 def indicator_key(indicator_id: int) -> str:
     """The item code under which an indicator's directly entered value is stored."""
     return f"indicator:{indicator_id}"
+
+
+OFFICIAL_PREFIX = "official:"
+
+
+def official_key(indicator_id: int) -> str:
+    """The item code under which an indicator's officially published figure is stored (reviewed like
+    any value; publisher, document and date in the submission's provenance)."""
+    return f"{OFFICIAL_PREFIX}{indicator_id}"
+
+
+@dataclass(frozen=True)
+class OfficialFigure:
+    """An approved officially published figure of an indicator for one year (公报, 通报, 监测成果)."""
+
+    year: int
+    value: float | bool
+    publisher: str = ""
+    document: str = ""
+    published_on: str = ""
+    explanation: str = ""
+    submission_id: int | None = None
+    evidence_count: int = 0
+
+    def to_dict(self, ind: Indicator) -> dict[str, Any]:
+        v = self.value
+        shown = v if isinstance(v, bool) else round_half_even(float(v), ind.precision)
+        return {
+            "value": shown,
+            "publisher": self.publisher,
+            "document": self.document,
+            "published_on": self.published_on,
+            "explanation": self.explanation,
+            "evidence_count": self.evidence_count,
+        }  # no submission id: the same approved values give the same JSON in any database
+
+
+def official_figure(
+    ind: Indicator, year: int, obs: Mapping[tuple[str, int], Observation]
+) -> OfficialFigure | None:
+    """The officially published figure of ``ind`` for ``year`` among ``obs``, if one is there."""
+    o = obs.get((official_key(ind.id), year))
+    if o is None or o.value is None:
+        return None
+    meta = dict(o.meta or {})
+    nested = meta.get("official")
+    official: Mapping[str, Any] = nested if isinstance(nested, dict) else meta
+    value = o.value if isinstance(o.value, bool) else float(o.value)
+
+    def text(key: str) -> str:
+        v = official.get(key)
+        return "" if v is None else str(v)
+
+    return OfficialFigure(
+        year,
+        value,
+        text("publisher"),
+        text("document"),
+        text("published_on"),
+        text("explanation"),
+        o.submission_id,
+        o.evidence_count,
+    )
 
 
 @dataclass(frozen=True)

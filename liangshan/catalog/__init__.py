@@ -8,6 +8,7 @@ from liangshan.catalog.loader import load_catalog
 from liangshan.catalog.models import (
     Catalog,
     Category,
+    Condition,
     DataElement,
     Formula,
     Goal,
@@ -15,4 +16,14 @@ from liangshan.catalog.models import (
     Target,
 )
 
-__all__ = ["Catalog", "Category", "DataElement", "Formula", "Goal", "Indicator", "Target", "load_catalog"]
+__all__ = [
+    "Catalog",
+    "Category",
+    "Condition",
+    "DataElement",
+    "Formula",
+    "Goal",
+    "Indicator",
+    "Target",
+    "load_catalog",
+]

@@ -10,6 +10,7 @@ RuleName = Literal[
     "threshold", "equals", "steady_improvement", "not_decrease", "obtained", "established", "zoned_threshold"
 ]
 ElementKind = Literal["number", "count", "boolean"]
+ValueSource = Literal["official_first", "recomputed"]
 
 
 class _Frozen(BaseModel):
@@ -93,7 +94,29 @@ class Formula(_Frozen):
         return self.elements
 
 
+class Condition(_Frozen):
+    """A further condition the verdict requires besides the target (e.g. indicator 1's
+    完成上级下达的改善目标): a boolean data element that must be true in the evaluation year.
+
+    ``text`` is the condition as the seed writes it; with ``require_evidence`` a true value without
+    an evidence file (the document that set the target) does not count.
+    """
+
+    element: str
+    text: str
+    require_evidence: bool = False
+
+
 class Indicator(_Frozen):
+    """One indicator of the catalog.
+
+    ``value_source`` says which value is judged when an officially published figure (item
+    ``official:N``: 环境质量公报, 通报, 林草湿综合监测 …) has been approved for a year:
+    ``official_first`` uses the published figure and shows the recomputation beside it,
+    ``recomputed`` always judges the value computed from the data elements (the published figure,
+    if any, is only shown). ``conditions`` are further boolean conditions of the verdict.
+    """
+
     id: int
     name: str
     category: str
@@ -105,6 +128,8 @@ class Indicator(_Frozen):
     formula: Formula
     definition: str = ""
     standards: tuple[str, ...] = ()
+    value_source: ValueSource = "recomputed"
+    conditions: tuple[Condition, ...] = ()
 
     @property
     def lead_unit(self) -> str:
@@ -140,6 +165,11 @@ class Catalog(_Frozen):
             missing = [c for c in ind.formula.element_codes() if c not in elems]
             if missing or not ind.formula.element_codes():
                 raise ValueError(f"指标 {ind.id} 的公式引用了不存在的数据元素 {missing}")
+            for cond in ind.conditions:
+                if cond.element not in elems:
+                    raise ValueError(f"指标 {ind.id} 的附加条件引用了不存在的数据元素 {cond.element}")
+                if self.element(cond.element).kind != "boolean":
+                    raise ValueError(f"指标 {ind.id} 的附加条件 {cond.element} 须为是/否数据元素")
         return self
 
     # -- look-ups -------------------------------------------------------------------------------
@@ -167,3 +197,7 @@ class Catalog(_Frozen):
 
     def indicators_using(self, element_code: str) -> list[Indicator]:
         return [i for i in self.indicators if element_code in i.formula.element_codes()]
+
+    def indicators_conditioned_on(self, element_code: str) -> list[Indicator]:
+        """Indicators whose verdict has ``element_code`` as a further condition."""
+        return [i for i in self.indicators if any(c.element == element_code for c in i.conditions)]

@@ -22,6 +22,7 @@ from liangshan.cli import (  # noqa: E402
     land,
     office,
     ops,
+    reconcile,
     report,
     rollup,
     survey,
@@ -35,6 +36,7 @@ web.register(app)
 report.register(app)
 ops.register(app)
 office.register(app)
+reconcile.register(app)  # liangshan reconcile, liangshan official …
 for _name, _sub in (
     ("air", air.app),
     ("batch", batch.app),

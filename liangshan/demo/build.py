@@ -38,7 +38,7 @@ from liangshan import __version__
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
 from liangshan.demo import counties as county_mod
-from liangshan.demo import manual
+from liangshan.demo import manual, official
 from liangshan.demo.workplan import seed_workplan
 from liangshan.provenance import ComputedValues
 from liangshan.store.db import session_scope
@@ -278,6 +278,14 @@ def build_demo(
                 )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
                 base[(code, year)] = value
+        target_years = (
+            [] if official.TARGET_ELEMENT in skipped else sorted(wanted & set(official.TARGET_YEARS))
+        )
+        targets = official.seed_official(
+            s, clock, catalog=catalog, users=users, evidence_dir=root,
+            years=target_years, figures=computed and evidence, evidence=evidence,
+        )  # fmt: skip
+        base.update({(official.TARGET_ELEMENT, y): True for y in targets})
         home = s.get(Region, REGION)
         area = float(home.land_area_km2 or 0) if home is not None else 0.0
         extra = county_mod.synthetic_counties(counties, area)

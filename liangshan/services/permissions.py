@@ -114,7 +114,7 @@ def visible_indicators(actor: Actor, catalog: Catalog) -> list[Indicator]:
 
 def resolve_item(catalog: Catalog, item: str) -> tuple[DataElement | None, Indicator | None]:
     """The data element or indicator an item code names; :class:`KeyError` when unknown."""
-    if item.startswith("indicator:"):
+    if item.startswith(("indicator:", "official:")):  # official:N = indicator N's published figure
         key = item.split(":", 1)[1]
         if not key.isdigit():
             raise KeyError(item)
@@ -124,7 +124,8 @@ def resolve_item(catalog: Catalog, item: str) -> tuple[DataElement | None, Indic
 
 def item_name(catalog: Catalog, item: str) -> str:
     el, ind = resolve_item(catalog, item)
-    return el.name if el else f"指标{ind.id} {ind.name}"  # type: ignore[union-attr]
+    official = "（官方发布值）" if item.startswith("official:") else ""
+    return el.name if el else f"指标{ind.id} {ind.name}{official}"  # type: ignore[union-attr]
 
 
 def view_denial(actor: Actor, catalog: Catalog, region: str, item: str) -> str | None:

@@ -234,12 +234,14 @@ def approved_observations(
             .group_by(SubmissionEvidence.submission_id)
         ).all()
     )
-    return {k: Observation(s.value, counts.get(s.id, 0), s.id, s.version) for k, s in chosen.items()}
+    return {
+        k: Observation(s.value, counts.get(s.id, 0), s.id, s.version, s.provenance) for k, s in chosen.items()
+    }
 
 
 def check_item(catalog: Catalog, item: str) -> str:
     """Return the canonical item code or raise with the list of valid forms."""
-    if item.startswith("indicator:"):
+    if item.startswith(("indicator:", "official:")):  # official:N = the officially published figure
         catalog.indicator(item.split(":", 1)[1])
         return item
     catalog.element(item)

@@ -770,6 +770,32 @@ CASES += [
          ONLY_OTHER_API),
 ]  # fmt: skip
 
+# 官方发布值对账 (/reconcile): every signed-in role reads its region, a unit only its own indicators; a
+# published figure is entered by the office, the responsible unit or the analyst (like any value).
+OFFICIAL = {
+    "year": "2025",
+    "value": "3.1",
+    "publisher": "测试发布单位",
+    "document": "测试公报（测试文号）",
+    "published_on": "2026-02-01",
+    "explanation": "测试",
+    "action": "submit",
+}
+CASES += [
+    Case(("GET", "/reconcile"), "own", html_get("/reconcile"), exp(ALL, **anon_html)),
+    Case(("GET", "/reconcile"), "other", html_get(f"/reconcile?region={HOME}&indicator=1"), exp(HOME_READ, unit=403)),
+    Case(("GET", "/reconcile"), "region", html_get(f"/reconcile?region={OTHER}"), ONLY_OTHER),
+    Case(("GET", "/api/reconcile"), "own", api_get("/api/reconcile"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/reconcile"), "other", api_get(f"/api/reconcile?region={HOME}&indicator=1"), exp(HOME_API, unit=403)),
+    Case(("GET", "/api/reconcile"), "region", api_get(f"/api/reconcile?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/reconcile/official"), "own", form_post("/reconcile/official", lambda w: {"region": HOME, "indicator": "20", **OFFICIAL}),
+         DENY_ALL_BUT(["unit", "office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/reconcile/official"), "other", form_post("/reconcile/official", lambda w: {"region": HOME, "indicator": "1", **OFFICIAL}),
+         DENY_ALL_BUT(["office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/reconcile/official"), "region", form_post("/reconcile/official", lambda w: {"region": OTHER, "indicator": "20", **OFFICIAL}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+]  # fmt: skip
+
 
 def test_calc_upload_hostile_inputs_store_nothing(world: World) -> None:
     """Mislabelled, malformed (named by file, row and column) and oversized uploads, and a missing CSRF

@@ -15,6 +15,7 @@ from websupport import login, make_site, pw_hash
 
 from liangshan.store.boundaries import import_boundaries
 from liangshan.store.db import dispose_engines, session_scope
+from liangshan.store.evidence import store_evidence
 from liangshan.store.models import User
 from liangshan.store.submissions import submit_value, transition
 from liangshan.web.app import create_app
@@ -39,6 +40,11 @@ def site(
             for item, v in (("air_good_days", good), ("air_valid_days", 360.0)):
                 sub = submit_value(s, region=code, item=item, year=2025, value=v, user="analyst")
                 transition(s, sub.id, "approve", "office")
+            # indicator 1's second condition: the improvement target met, with its document
+            ev = store_evidence(s, s0.files, b"target", "t.txt", "text/plain", region=code, user="office")
+            sub = submit_value(s, region=code, item="air_improvement_target_met", year=2025, value=True,
+                               user="office", evidence_ids=[ev.id])  # fmt: skip
+            transition(s, sub.id, "approve", "office")
         ring = [[110.0, 34.0], [111.0, 34.0], [111.0, 35.0], [110.0, 35.0], [110.0, 34.0]]
         feats = [
             {"type": "Feature", "properties": {"adcode": int(c)},
