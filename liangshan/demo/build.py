@@ -302,14 +302,15 @@ def seed_site(
     url: str,
     pw_hash: str,
     *,
-    skip: Iterable[str] = ("eco_env_investment",),
+    skip: Iterable[str] = ("eco_env_investment", official.TARGET_ELEMENT),
     extra_regions: int = 0,
     values: bool = True,
 ) -> dict[str, str]:
     """The web tests' site: the demo's accounts (all with ``pw_hash``) and units' statistics of the round.
 
     A variant of :func:`build_demo` without calculators, work plan or evidence files: values only for
-    2023–2025 (none with ``values=False``), ``skip`` left free for the tests, and ``extra_regions``
+    2023–2025 (none with ``values=False``), ``skip`` left free for the tests (by default also indicator 1's
+    improvement-target yes/no, which needs its document as evidence), and ``extra_regions``
     示例县. Returns 卢氏县's unit name → user name.
     """
     build_demo(url, accounts=pw_hash, counties=extra_regions, computed=False,

@@ -404,7 +404,11 @@ def _fmt_number(x: float, unit: str, count: bool) -> str:
     return f"{s} {unit}".rstrip() if unit else s
 
 
-def _composition(ind: Indicator, yv: YearValue, catalog: Catalog) -> str:
+def _composition(ind: Indicator, yv: YearValue, catalog: Catalog, recomputed: YearValue | None = None) -> str:
+    """How the year's value is made up; for an official figure, the recomputation beside it."""
+    if yv.source == "official":
+        own = _composition(ind, recomputed, catalog) if recomputed is not None else ""
+        return f"官方发布值；复算：{own}" if own else "官方发布值"
     if yv.source == "direct":
         return "直接填报的指标值"
     comps = yv.components
@@ -438,7 +442,7 @@ def _missing_units(yv: YearValue, catalog: Catalog, ind: Indicator) -> tuple[str
     return tuple(units or ind.responsible_units[:1])
 
 
-def _row(ind: Indicator, yv: YearValue, catalog: Catalog) -> YearRow:
+def _row(ind: Indicator, yv: YearValue, catalog: Catalog, recomputed: YearValue | None = None) -> YearRow:
     v = display_value(ind, yv)
     if yv.status == "missing":
         units = _missing_units(yv, catalog, ind)
@@ -458,7 +462,7 @@ def _row(ind: Indicator, yv: YearValue, catalog: Catalog) -> YearRow:
         v,
         text,
         "ok",
-        _composition(ind, yv, catalog),
+        _composition(ind, yv, catalog, recomputed),
         SOURCE_TEXT.get(yv.source or "", ""),
         (),
         yv.evidence_count,
@@ -530,7 +534,7 @@ def _section(r: IndicatorResult, a: Assessment, facts: StoreFacts, gap: Gap) -> 
         threshold=r.judgement.threshold,
         responsible_units=ind.responsible_units,
         elements=elements,
-        rows=tuple(_row(ind, yv, cat) for yv in r.years),
+        rows=tuple(_row(ind, yv, cat, {y.year: y for y in r.recomputed}.get(yv.year)) for yv in r.years),
         verdict=r.verdict,
         reason=r.judgement.reason,
         gap=gap,

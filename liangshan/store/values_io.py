@@ -64,9 +64,15 @@ def value_columns(path: Path, header: list[str]) -> dict[str, int]:
 def export_rows(
     session: Session, catalog: Catalog, region: str | None = None, years: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:
-    """The newest version of every item, ordered by region, item, year (stable)."""
-    q = select(Submission).order_by(
-        Submission.region_code, Submission.item_code, Submission.year, Submission.version
+    """The newest version of every data element and indicator value, ordered by region, item, year (stable).
+
+    Published (official) figures (``official:N``) are left out: their publisher, document and date do not fit
+    one row of this table, so they could not be re-imported; ``liangshan reconcile --json`` lists them.
+    """
+    q = (
+        select(Submission)
+        .where(Submission.item_code.not_like("official:%"))
+        .order_by(Submission.region_code, Submission.item_code, Submission.year, Submission.version)
     )
     if region:
         q = q.where(Submission.region_code == region)

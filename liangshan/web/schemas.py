@@ -592,3 +592,50 @@ class Rollup(Model):
     indicator: RollupIndicator | None = Field(description="排名所依据的指标（空 = 达标指标数）")
     map: RollupMap
     has_boundaries: bool
+
+
+# ------------------------------------------------------------------------------------------ 对账
+class OfficialFigureOut(Model):
+    value: float
+    publisher: str
+    document: str
+    published_on: str
+    explanation: str = ""
+    evidence_count: int = 0
+
+
+class ReconcileYearOut(Model):
+    year: int
+    official: OfficialFigureOut | None = None
+    recomputed: float | None = None
+    difference: float | None = None
+    difference_unit: str = ""
+    used: str | None = None
+    used_label: str = ""
+    explanation: list[str] = Field(default_factory=list)
+    unit_note: str = ""
+
+
+class ReconcileIndicatorOut(Model):
+    id: int
+    name: str
+    unit: str
+    responsible_units: list[str]
+    value_source: str
+    value_source_label: str
+    verdict: str
+    reason: str
+    years: list[ReconcileYearOut]
+
+
+class ReconcileRegionOut(Model):
+    code: str
+    name: str
+
+
+class ReconcileOut(Model):
+    """官方发布值与复算值对账（与 /reconcile 页面相同的数据）。"""
+
+    region: ReconcileRegionOut
+    years: list[int]
+    indicators: list[ReconcileIndicatorOut]

@@ -193,7 +193,10 @@ def test_air_preview_equals_cli_and_confirm_records_cli_provenance(
     dispose_engines()
     with session_scope(site.url) as s:
         subs = {
-            x.item_code: x for x in s.scalars(select(Submission).where(Submission.item_code.like("air_%")))
+            x.item_code: x
+            for x in s.scalars(
+                select(Submission).where(Submission.item_code.in_(["air_good_days", "air_valid_days"]))
+            )
         }
         assert {k: (v.value, v.status, v.version, v.created_by) for k, v in subs.items()} == {
             "air_good_days": (2.0, "submitted", 1, "u01"),

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from liangshan.services import reconcile as svc
 from liangshan.services.checks import EntryError
@@ -30,6 +30,7 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
+from liangshan.web.schemas import ReconcileOut
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -48,16 +49,16 @@ def reconcile_data(
     return svc.reconcile(ctx_of(request), actor, code, _years(request, code, years), indicator)
 
 
-@router.get("/api/reconcile", tags=["对账"], summary="官方发布值与复算值对账")
+@router.get("/api/reconcile", tags=["对账"], summary="官方发布值与复算值对账", response_model=ReconcileOut)
 def api_reconcile(
     request: Request,
     actor: ActorDep,
     region: str | None = None,
     years: str | None = None,
     indicator: int | None = None,
-) -> JSONResponse:
+) -> dict[str, Any]:
     """每个指标、每年的官方发布值（发布单位、文件、日期）、复算值、差值、采用哪一个及差异说明。"""
-    return JSONResponse(reconcile_data(request, actor, region, years, indicator))
+    return reconcile_data(request, actor, region, years, indicator)
 
 
 @router.get("/reconcile", include_in_schema=False)
