@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Submission
+from liangshan.store.safe_cells import append_row, csv_value
 
 COLUMNS = {
     "region": ("region", "地区代码"),
@@ -94,11 +95,13 @@ def export_rows(
 
 
 def write_export(rows: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
+    """Write the export as CSV (UTF-8 with BOM) or xlsx; text that a spreadsheet could run as a formula
+    is neutralised (:mod:`liangshan.store.safe_cells`)."""
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=EXPORT_HEADER)
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: csv_value(v) for k, v in r.items()} for r in rows)
         return
     wb = Workbook()
     ws = wb.active
@@ -106,6 +109,6 @@ def write_export(rows: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
     ws.title = "values"
     ws.append(EXPORT_HEADER)
     for r in rows:
-        ws.append([r[h] for h in EXPORT_HEADER])
+        append_row(ws, [r[h] for h in EXPORT_HEADER])
     ws.freeze_panes = "A2"
     wb.save(path)

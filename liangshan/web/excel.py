@@ -35,6 +35,7 @@ from liangshan.services.queries import (
 )
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Region, Unit
+from liangshan.store.safe_cells import append_row
 from liangshan.web.context import WebContext
 
 HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
@@ -88,7 +89,8 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
                 "returned": "已退回",
                 "draft": "草稿",
             }
-            ws.append(
+            append_row(
+                ws,
                 [
                     region,
                     e.code,
@@ -98,7 +100,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
                     e.unit,
                     sub.note if sub else "",
                     status.get(sub.status, sub.status) if sub else "未填报",
-                ]
+                ],
             )
             ws.cell(row, 5).protection = open_cell
             ws.cell(row, 7).protection = open_cell
@@ -125,7 +127,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
     ]
     lines += [f"{e.code}：{e.name}（{e.unit or '是/否'}）" for e in els]
     for text in lines:
-        info.append([text])
+        append_row(info, [text])
     info.column_dimensions["A"].width = 100
     info["A1"].font = Font(bold=True, size=13)
     for r in info.iter_rows():
