@@ -72,3 +72,58 @@ def test_gep_workbook_errors_quote_short_excerpts(tmp_path: Path) -> None:
         load_workbook(p)
     assert len(str(info.value)) < 400
     assert excerpt(list(range(10**5))) == "（列表，100000 项）"
+
+
+# ---------------------------------------------------------------------------------------- evidence access
+
+
+def test_evidence_access_follows_uploader_and_attachment_not_unit(tmp_path: Path) -> None:
+    """The office account belongs to unit 统计局 (as the deployment guide sets it up); the office uploads
+    a file for 财政局's item. 统计局's liaison is not the office: 403. 财政局's liaison: 403 until the
+    file is attached to its item, then allowed."""
+    from liangshan.catalog import load_catalog
+    from liangshan.demo.build import seed_site
+    from liangshan.services.permissions import PermissionDenied, actor_for_user
+    from liangshan.services.uploads import CheckedUpload
+    from liangshan.services.values import evidence_for_download, save_entry, upload_evidence
+    from liangshan.services.workspace import Workspace
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import Unit, User
+    from liangshan.store.submissions import submit_value
+
+    url = f"sqlite:///{tmp_path / 'ev.db'}"
+    accounts = seed_site(url, "x")
+    home = "411224"
+    ws = Workspace(url, tmp_path / "files", load_catalog())
+    with session_scope(url) as s:
+        stats = s.query(Unit).filter_by(region_code=home, name="统计局").one()
+        s.query(User).filter_by(username="office").one().unit_id = stats.id
+    with session_scope(url) as s:
+        office = actor_for_user(s, "office")
+        stats_liaison = actor_for_user(s, accounts["统计局"])
+        finance = actor_for_user(s, accounts["财政局"])
+    assert office.unit_id == stats.id and stats_liaison.unit_id == stats.id
+    pdf = CheckedUpload("投入明细.pdf", "pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")
+    ev = upload_evidence(ws, office, home, pdf)["id"]
+
+    assert evidence_for_download(ws, office, ev).id == ev
+    for who in (stats_liaison, finance):
+        with pytest.raises(PermissionDenied):
+            evidence_for_download(ws, who, ev)
+    # nor may 财政局 attach the office's file to its own value before the office has attached it
+    with pytest.raises(PermissionDenied, match="不是您上传的"):
+        save_entry(ws, finance, region=home, item="eco_env_investment", year=2025, raw_value="45000", note="",
+                   action="save", expected_version=None, attach_evidence=[ev])  # fmt: skip
+
+    with session_scope(url) as s:
+        submit_value(s, region=home, item="eco_env_investment", year=2024, value=45000.0, user="office",
+                     evidence_ids=[ev])  # fmt: skip
+    assert evidence_for_download(ws, finance, ev).id == ev
+    with pytest.raises(PermissionDenied):
+        evidence_for_download(ws, stats_liaison, ev)
+    # a liaison's own upload stays its own, attached or not
+    mine = CheckedUpload("a.pdf", "pdf", "application/pdf", b"%PDF-1.4\n1")
+    own = upload_evidence(ws, stats_liaison, home, mine)
+    assert evidence_for_download(ws, stats_liaison, own["id"]).id == own["id"]
+    with pytest.raises(PermissionDenied):
+        evidence_for_download(ws, finance, own["id"])
