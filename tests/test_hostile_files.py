@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from liangshan.cli import app as cli_app
 from liangshan.standards.gep import GepWorkbookError, load_workbook
 from liangshan.standards.safe_yaml import UnsafeYamlError, excerpt, load_user_yaml
 
@@ -127,3 +129,88 @@ def test_evidence_access_follows_uploader_and_attachment_not_unit(tmp_path: Path
     assert evidence_for_download(ws, stats_liaison, own["id"]).id == own["id"]
     with pytest.raises(PermissionDenied):
         evidence_for_download(ws, finance, own["id"])
+
+
+# ------------------------------------------------------------------------------------------ xlsx bombs
+
+
+def xlsx_bomb(path: Path, header: list[str], mb: int = 200) -> Path:
+    """A valid-looking workbook whose first sheet is ``mb`` MB of XML compressing to under 1 MB."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(header)
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(buf)
+    sheet = src.read("xl/worksheets/sheet1.xml")
+    head, tail = sheet.split(b"</sheetData>")
+    row = b'<row><c t="inlineStr"><is><t>' + b"x" * 200 + b"</t></is></c></row>"
+    chunk = row * 4000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in src.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with out.open(info.filename, "w", force_zip64=True) as fh:
+                    fh.write(head)
+                    for _ in range(mb * 1024 * 1024 // len(chunk)):
+                        fh.write(chunk)
+                    fh.write(b"</sheetData>" + tail)
+            else:
+                out.writestr(info.filename, src.read(info.filename))
+    assert path.stat().st_size < 1024 * 1024
+    return path
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return xlsx_bomb(tmp_path_factory.mktemp("bomb") / "炸弹.xlsx", ["region", "item", "year", "value"])
+
+
+def test_cli_import_refuses_xlsx_bomb_quickly(bomb: Path, tmp_path: Path) -> None:
+    from liangshan.store.service import ensure_db
+
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    ensure_db(url)
+    t0 = time.monotonic()
+    res = CliRunner().invoke(cli_app, ["import", str(bomb), "--db", url])
+    assert time.monotonic() - t0 < 5.0
+    assert res.exit_code == 2
+    assert "炸弹.xlsx" in res.stderr and "压缩" in res.stderr
+
+
+def test_gep_xlsx_bomb_refused(bomb: Path) -> None:
+    t0 = time.monotonic()
+    with pytest.raises(GepWorkbookError, match="压缩") as info:
+        load_workbook(bomb)
+    assert "炸弹.xlsx" in str(info.value)
+    assert time.monotonic() - t0 < 5.0
+
+
+def test_check_xlsx_budgets(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["a", "b"])
+    ws["C70000"] = 1
+    ok = tmp_path / "ok.xlsx"
+    wb.save(ok)
+    check_xlsx(ok)  # an ordinary workbook passes
+    with pytest.raises(XlsxBudgetError, match="单元格"):
+        check_xlsx(ok, max_cells=1000)
+    with pytest.raises(XlsxBudgetError, match="个文件"):
+        check_xlsx(ok, max_members=3)
+    with pytest.raises(XlsxBudgetError, match="解压后大小"):
+        check_xlsx(ok, max_uncompressed=1000)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(XlsxBudgetError, match="不是有效的 Excel"):
+        check_xlsx(bad)

@@ -34,16 +34,20 @@ EXPORT_HEADER = ["region", "item", "item_name", "year", "value", "unit", "status
 
 def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """Header and non-empty rows (with their spreadsheet row numbers) of a CSV (UTF-8, UTF-8 with BOM or
-    GB18030, detected strictly) or Excel file, through :func:`liangshan.standards.tabular.read_table`;
+    GB18030, detected strictly) or Excel file (budgets of :func:`liangshan.standards.xlsx_guard.check_xlsx`
+    first; cached values of formula cells are read), through :func:`liangshan.standards.tabular.read_table`;
     recognised headers (``tabular_headers.yaml``, schema ``values``) become the field names."""
     from liangshan.standards.tabular import TableError, match_columns, read_table
+    from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
     if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
         raise StoreError(f"{path}：只支持 .csv 或 .xlsx 文件")
     try:
+        if path.suffix.lower() != ".csv" and path.is_file():
+            check_xlsx(path, name=str(path))  # zip-bomb budgets before calamine opens it
         table = read_table(path, name=str(path))
         found = {c: f for f, c in match_columns(table.columns, "values", file=str(path)).items()}
-    except TableError as exc:
+    except (TableError, XlsxBudgetError) as exc:
         raise StoreError(str(exc)) from None
     header = [found.get(h, h) for h in table.columns]
     body = [(i + 2, list(r)) for i, r in enumerate(table.frame.rows()) if any(c not in (None, "") for c in r)]

@@ -42,6 +42,7 @@ from typing import Any
 
 from liangshan.standards.safe_yaml import MAX_YAML_BYTES, UnsafeYamlError, excerpt, load_user_yaml
 from liangshan.standards.tabular import TableError, match_columns, read_table, sheet_names
+from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
 __all__ = [
     "ZONE_ATTRIBUTES",
@@ -330,8 +331,9 @@ def _sheet_rows(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]
 def _load_xlsx(path: Path) -> Workbook:
     name = str(path)
     try:
+        check_xlsx(path, name=name)
         sheets = sheet_names(path, name=name)
-    except TableError as exc:
+    except (TableError, XlsxBudgetError) as exc:
         raise GepWorkbookError(exc.reason, file=name) from None
     if "parameters" not in sheets:
         raise GepWorkbookError("缺少工作表 parameters", file=name)
