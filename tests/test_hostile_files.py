@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time
@@ -28,13 +27,25 @@ def _alias_bomb(levels: int = 9) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.monotonic()\n"
+    "p = subprocess.run(sys.argv[1:])\n"
+    "wall = time.monotonic() - t\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(f'@@ {p.returncode} {wall} {rss}', file=sys.stderr)\n"
+)
+
+
 def _run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.monotonic()
-    proc = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120)
-    wall = time.monotonic() - t0
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return proc, wall, max(rss_kb, before)
+    """Run the CLI under a fresh wrapper process that reports its child's exit code, wall time and peak
+    RSS (KiB, getrusage(RUSAGE_CHILDREN) — only that one child, not this test session's others)."""
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *CLI, *args], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    tag = proc.stderr.rstrip().rsplit("\n", 1)[-1].split()
+    assert tag[0] == "@@", proc.stderr
+    rc, wall, rss = int(tag[1]), float(tag[2]), int(tag[3])
+    return subprocess.CompletedProcess(proc.args, rc, proc.stdout, proc.stderr), wall, rss
 
 
 def test_gep_cli_refuses_yaml_alias_bomb_fast_and_small(tmp_path: Path) -> None:
