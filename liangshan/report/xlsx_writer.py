@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from liangshan.report.content import ReportContent
 from liangshan.report.docx_writer import SHADE, normalise_zip
 from liangshan.report.fonts import FontSet
+from liangshan.store.safe_cells import append_row
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -39,7 +40,7 @@ def _sheet(
         c.border = BORDER
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)
     for row in ws.iter_rows(min_row=3, max_row=ws.max_row, max_col=len(header)):
         for c in row:
             c.border = BORDER

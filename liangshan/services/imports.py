@@ -97,16 +97,17 @@ def _round_for(session: Session, region: str, round_id: int | None) -> Assessmen
 
 def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | None = None) -> list[Row]:
     """Parse and validate a whole file; raise :class:`ImportRejected` listing every bad cell."""
-    rows, errors = _validate(session, catalog, path, round_id)
+    rows, errors = _validate(session, catalog, path, round_id, skip_blank=False)
     if errors:
         raise ImportRejected(path.name, errors)
     return rows
 
 
 def _validate(
-    session: Session, catalog: Catalog, path: Path, round_id: int | None
+    session: Session, catalog: Catalog, path: Path, round_id: int | None, *, skip_blank: bool
 ) -> tuple[list[Row], list[str]]:
-    """The valid rows of a file and the problems of the others (file-level problems raise)."""
+    """The valid rows of a file and the problems of the others (file-level problems raise). With
+    ``skip_blank`` a row whose value cell is empty (a template row the unit did not fill) is skipped."""
     header, body = read_value_table(path)
     col = value_columns(path, header)
     errors: list[str] = []
@@ -123,6 +124,8 @@ def _validate(
         return r[i] if i is not None and i < len(r) and r[i] is not None else ""
 
     for line, r in body:
+        if skip_blank and not str(cell(r, "value")).strip():
+            continue
         region = str(cell(r, "region")).strip().removesuffix(".0")
         if region not in regions:
             err(line, "region", f"未知地区代码“{region}”")
@@ -261,12 +264,14 @@ def import_file(
     skip_unchanged: bool = False,
     expected: Mapping[tuple[str, str, int], int] | None = None,
     dry_run: bool = False,
+    skip_blank_values: bool = False,
 ) -> ImportResult:
     """Validate then write every row of ``path`` as a new submitted version, in one transaction.
 
     ``approve`` approves each new version at once (an office right). ``expected`` maps region-item-year
     to the version seen in a preview: a newer one is refused. With ``dry_run`` everything is checked
-    (including the checks that need the new versions in place) and rolled back. Raises
+    (including the checks that need the new versions in place) and rolled back. With
+    ``skip_blank_values`` rows with an empty value cell (template rows nobody filled) are skipped. Raises
     :class:`ImportRejected` (every bad row), :class:`PermissionDenied` or :class:`StoreError`.
     """
     if approve:
@@ -274,7 +279,7 @@ def import_file(
     name = path.name
     try:
         with ws.write() as s:
-            rows, errors = _validate(s, ws.catalog, path, round_id)
+            rows, errors = _validate(s, ws.catalog, path, round_id, skip_blank=skip_blank_values)
             planned, denied = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
             if errors or denied:  # every problem of the file at once, in row order
                 raise ImportRejected(name, sorted(errors + denied, key=_line))

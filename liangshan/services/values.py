@@ -145,7 +145,7 @@ def save_entry(
         prev_ev = _evidence_ids(s, prev.id) if prev else []
         keep = prev_ev if keep_evidence is None else [i for i in prev_ev if i in set(keep_evidence)]
         for eid in attach_evidence:
-            _check_attachable(s, actor, region, eid)
+            _check_attachable(ctx, s, actor, region, eid)
             if eid not in keep:
                 keep.append(eid)
         new_ids = []
@@ -339,12 +339,29 @@ def save_computed(
         return done.outcomes
 
 
-def _check_attachable(session: Session, actor: Actor, region: str, evidence_id: int) -> None:
+def _unit_may_use(ctx: Workspace, session: Session, actor: Actor, ev: Evidence) -> bool:
+    """Whether a unit user may see (download, attach) an evidence file: it uploaded the file itself,
+    or the file is attached to a value the unit may view. The uploader's unit id decides nothing: the
+    office account may belong to a unit, and that unit's liaison is not the office."""
+    if ev.uploaded_by == actor.username:
+        return True
+    items = session.scalars(
+        select(Submission.item_code)
+        .join(SubmissionEvidence, SubmissionEvidence.submission_id == Submission.id)
+        .where(SubmissionEvidence.evidence_id == ev.id, Submission.region_code == ev.region_code)
+        .distinct()
+    ).all()
+    return any(_may_view(ctx, actor, ev.region_code, i) for i in items)
+
+
+def _check_attachable(ctx: Workspace, session: Session, actor: Actor, region: str, evidence_id: int) -> None:
     ev = session.get(Evidence, evidence_id)
     if ev is None or ev.region_code != region:
         raise PermissionDenied(f"佐证材料 {evidence_id} 不存在或不属于地区 {region}")
-    if actor.is_unit and ev.unit_id != actor.unit_id:
-        raise PermissionDenied(f"佐证材料 {evidence_id} 不是本单位（{actor.unit_name}）上传的")
+    if actor.is_unit and not _unit_may_use(ctx, session, actor, ev):
+        raise PermissionDenied(
+            f"佐证材料 {evidence_id} 不是您上传的，也未附在本单位（{actor.unit_name}）可查看的数据上"
+        )
 
 
 def upload_evidence(ctx: Workspace, actor: Actor, region: str, upload: CheckedUpload) -> dict[str, Any]:
@@ -422,22 +439,17 @@ def review(
 
 def evidence_for_download(ctx: Workspace, actor: Actor, evidence_id: int) -> Evidence:
     """The evidence row if the user may download it: same region scope and, for a unit user, a file it
-    uploaded or one attached to a value of its own data elements."""
+    uploaded itself (same account) or one attached to a value the unit may view (:func:`_unit_may_use`)."""
     with ctx.read() as s:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
             raise NotFoundError(f"佐证材料不存在：{evidence_id}")
         check_region(actor, ev.region_code)
-        if actor.is_unit and ev.unit_id != actor.unit_id:
-            items = s.scalars(
-                select(Submission.item_code)
-                .join(SubmissionEvidence, SubmissionEvidence.submission_id == Submission.id)
-                .where(SubmissionEvidence.evidence_id == ev.id)
-            ).all()
-            if not any(_may_view(ctx, actor, ev.region_code, i) for i in items):
-                raise PermissionDenied(
-                    f"佐证材料 {evidence_id} 不属于本单位（{actor.unit_name}）的数据，无权下载"
-                )
+        if actor.is_unit and not _unit_may_use(ctx, s, actor, ev):
+            raise PermissionDenied(
+                f"佐证材料 {evidence_id} 不是您上传的，"
+                f"也未附在本单位（{actor.unit_name}）可查看的数据上，无权下载"
+            )
         s.expunge(ev)
         return ev
 

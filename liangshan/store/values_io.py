@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Submission
+from liangshan.store.safe_cells import append_row, csv_value
 
 COLUMNS = {
     "region": ("region", "地区代码"),
@@ -33,16 +34,20 @@ EXPORT_HEADER = ["region", "item", "item_name", "year", "value", "unit", "status
 
 def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """Header and non-empty rows (with their spreadsheet row numbers) of a CSV (UTF-8, UTF-8 with BOM or
-    GB18030, detected strictly) or Excel file, through :func:`liangshan.standards.tabular.read_table`;
+    GB18030, detected strictly) or Excel file (budgets of :func:`liangshan.standards.xlsx_guard.check_xlsx`
+    first; cached values of formula cells are read), through :func:`liangshan.standards.tabular.read_table`;
     recognised headers (``tabular_headers.yaml``, schema ``values``) become the field names."""
     from liangshan.standards.tabular import TableError, match_columns, read_table
+    from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
     if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
         raise StoreError(f"{path}：只支持 .csv 或 .xlsx 文件")
     try:
+        if path.suffix.lower() != ".csv" and path.is_file():
+            check_xlsx(path, name=str(path))  # zip-bomb budgets before calamine opens it
         table = read_table(path, name=str(path))
         found = {c: f for f, c in match_columns(table.columns, "values", file=str(path)).items()}
-    except TableError as exc:
+    except (TableError, XlsxBudgetError) as exc:
         raise StoreError(str(exc)) from None
     header = [found.get(h, h) for h in table.columns]
     body = [(i + 2, list(r)) for i, r in enumerate(table.frame.rows()) if any(c not in (None, "") for c in r)]
@@ -100,11 +105,13 @@ def export_rows(
 
 
 def write_export(rows: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
+    """Write the export as CSV (UTF-8 with BOM) or xlsx; text that a spreadsheet could run as a formula
+    is neutralised (:mod:`liangshan.store.safe_cells`)."""
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=EXPORT_HEADER)
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: csv_value(v) for k, v in r.items()} for r in rows)
         return
     wb = Workbook()
     ws = wb.active
@@ -112,6 +119,6 @@ def write_export(rows: Sequence[dict[str, Any]], path: Path, fmt: str) -> None:
     ws.title = "values"
     ws.append(EXPORT_HEADER)
     for r in rows:
-        ws.append([r[h] for h in EXPORT_HEADER])
+        append_row(ws, [r[h] for h in EXPORT_HEADER])
     ws.freeze_panes = "A2"
     wb.save(path)

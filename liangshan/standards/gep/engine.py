@@ -23,6 +23,7 @@ from liangshan.standards.gep.workbook import (
     ParamValue,
     Workbook,
 )
+from liangshan.standards.safe_yaml import excerpt
 
 __all__ = [
     "DOUBLE_COUNTING_RULES",
@@ -385,7 +386,7 @@ def _double_counting(workbook: Workbook) -> tuple[dict[str, str], list[str]]:
             excluded["water_conservation"] = "与水资源重复（double_counting.water = water_supply）"
         elif choice != "both":
             raise GepWorkbookError(
-                f"取值应为 water_conservation、water_supply 或 both，得到 {choice!r}",
+                f"取值应为 water_conservation、water_supply 或 both，得到 {excerpt(choice)}",
                 file=workbook.file,
                 where="double_counting.water",
             )

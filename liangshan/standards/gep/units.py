@@ -9,6 +9,7 @@ with ``元/头``); a mismatch is an error rather than a guess.
 from __future__ import annotations
 
 from liangshan.standards.gep.workbook import GepParameterError
+from liangshan.standards.safe_yaml import excerpt
 
 __all__ = ["BASE_UNITS", "parse_quantity_unit", "unit_factor_pair"]
 
@@ -97,11 +98,12 @@ def unit_factor_pair(quantity_unit: str | None, price_unit: str | None, *, where
         raise GepParameterError("价格须注明单位（unit），如 元/t", item=where, parameter="price")
     pu = price_unit.strip().replace(" ", "")
     if "/" not in pu:
-        raise GepParameterError(f"价格单位应形如 元/t，得到 {price_unit!r}", item=where, parameter="price")
+        shown = excerpt(price_unit)
+        raise GepParameterError(f"价格单位应形如 元/t，得到 {shown}", item=where, parameter="price")
     money, denom = pu.split("/", 1)
     if money not in _MONEY:
         raise GepParameterError(
-            f"价格单位的货币应为 元、千元、万元 或 亿元，得到 {money!r}", item=where, parameter="price"
+            f"价格单位的货币应为 元、千元、万元 或 亿元，得到 {excerpt(money)}", item=where, parameter="price"
         )
     try:
         qdim, qf = parse_quantity_unit(quantity_unit)

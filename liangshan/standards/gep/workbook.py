@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from liangshan.standards.safe_yaml import MAX_YAML_BYTES, UnsafeYamlError, excerpt, load_user_yaml
 from liangshan.standards.tabular import TableError, match_columns, read_table, sheet_names
+from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
 __all__ = [
     "ZONE_ATTRIBUTES",
@@ -177,12 +177,12 @@ def _number(value: Any, *, file: str | None, where: str) -> float:
             try:
                 value = float(value.replace(",", ""))
             except ValueError:
-                raise GepWorkbookError(f"应为数值，得到 {value!r}", file=file, where=where) from None
+                raise GepWorkbookError(f"应为数值，得到 {excerpt(value)}", file=file, where=where) from None
         else:
-            raise GepWorkbookError(f"应为数值，得到 {value!r}", file=file, where=where)
+            raise GepWorkbookError(f"应为数值，得到 {excerpt(value)}", file=file, where=where)
     v = float(value)
     if not math.isfinite(v):
-        raise GepWorkbookError(f"应为有限数值，得到 {value!r}", file=file, where=where)
+        raise GepWorkbookError(f"应为有限数值，得到 {excerpt(value)}", file=file, where=where)
     return v
 
 
@@ -190,7 +190,7 @@ def _year(key: Any, *, file: str | None, where: str) -> int:
     try:
         y = int(str(key).strip())
     except ValueError:
-        raise GepWorkbookError(f"年份应为整数，得到 {key!r}", file=file, where=where) from None
+        raise GepWorkbookError(f"年份应为整数，得到 {excerpt(key)}", file=file, where=where) from None
     if not 1900 <= y <= 2200:
         raise GepWorkbookError(f"年份 {y} 超出范围", file=file, where=where)
     return y
@@ -331,8 +331,9 @@ def _sheet_rows(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]
 def _load_xlsx(path: Path) -> Workbook:
     name = str(path)
     try:
+        check_xlsx(path, name=name)
         sheets = sheet_names(path, name=name)
-    except TableError as exc:
+    except (TableError, XlsxBudgetError) as exc:
         raise GepWorkbookError(exc.reason, file=name) from None
     if "parameters" not in sheets:
         raise GepWorkbookError("缺少工作表 parameters", file=name)
@@ -401,7 +402,7 @@ def _load_xlsx(path: Path) -> Workbook:
             except ValueError:
                 if zone is None or year is not None:
                     raise GepWorkbookError(
-                        f"应为数值，得到 {value!r}", file=name, where=where, row=r, column="value"
+                        f"应为数值，得到 {excerpt(value)}", file=name, where=where, row=r, column="value"
                     ) from None
                 item.zones.setdefault(zone, {})
                 item.zone_attrs.setdefault(zone, {})[pname] = value
@@ -483,9 +484,15 @@ def load_workbook(path: str | Path) -> Workbook:
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise GepWorkbookError(f"无法读取 YAML：{exc}", file=str(p)) from exc
+            raw = p.read_bytes() if p.stat().st_size <= MAX_YAML_BYTES else None
+        except OSError:
+            raise GepWorkbookError("无法读取文件", file=str(p)) from None
+        if raw is None:
+            raise GepWorkbookError(f"文件超过 {MAX_YAML_BYTES // 1024**2} MB 上限", file=str(p))
+        try:
+            data = load_user_yaml(raw, name=str(p))
+        except UnsafeYamlError as exc:
+            raise GepWorkbookError(exc.reason, file=str(p), row=exc.row) from None
         return parse_workbook(data, file=str(p))
     if suffix == ".xlsx":
         return _load_xlsx(p)

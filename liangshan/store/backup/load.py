@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, func, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from liangshan.config import evidence_root
@@ -145,7 +146,7 @@ def restore(path: str | Path, url: str, files_dir: str | Path | None = None) -> 
     """
     started = time.monotonic()
     path = Path(path)
-    manifest = verify_archive(path)
+    manifest = verify_archive(path, target=make_url(url).get_backend_name())
     revision: list[str] = manifest["alembic_revision"]
     unknown = [r for r in revision if not known_revision(r)]
     if unknown:

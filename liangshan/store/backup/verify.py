@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import JSON
 
 from liangshan.store.backup.archive import CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, BackupError
 from liangshan.store.backup.encode import CELL_TYPES, decode_cell
@@ -88,9 +91,65 @@ def _check_spec(spec: Any, members: dict[str, Any]) -> None:
         raise BackupError("manifest.json 中的表说明不完整或无效；未写入任何内容")
 
 
-def verify_archive(path: str | Path) -> dict[str, Any]:
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _nonfinite(v: Any) -> str | None:
+    """The first non-finite number inside a JSON value, written as JSON would (``Infinity`` …)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    if isinstance(v, dict):
+        v = list(v.values())
+    if isinstance(v, list):
+        for x in v:
+            found = _nonfinite(x)
+            if found:
+                return found
+    return None
+
+
+def _has_nul(v: Any) -> bool:
+    if isinstance(v, str):
+        return "\x00" in v
+    if isinstance(v, dict):
+        return any(_has_nul(k) or _has_nul(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(_has_nul(x) for x in v)
+    return False
+
+
+def target_problem(kind: str, value: Any, target: str | None) -> str | None:
+    """Why the database ``target`` (``postgresql``, ``sqlite``; None: the strictest of both) would
+    reject an archived cell, or None. Non-finite numbers in JSON are rejected everywhere (they are not
+    JSON, and this program's JSON writer refuses them); NUL characters and integers outside 32 bits by
+    PostgreSQL (its ``text`` and ``integer``); integers outside 64 bits by SQLite."""
+    pg = target in (None, "postgresql")
+    if value is None or value is JSON.NULL:
+        return None
+    if kind == "json":
+        bad = _nonfinite(value)
+        if bad:
+            return (
+                f"JSON 中含非有限数值（{bad}），不是合法 JSON，数据库会拒绝"
+                "（旧版本写入的审计记录或来源信息：在原数据库运行 liangshan migrate 即可修复，然后重新备份）"
+            )
+        if pg and _has_nul(value):
+            return "JSON 中含 NUL 字符（\\u0000），PostgreSQL 会拒绝"
+    elif kind == "str" and pg and "\x00" in value:
+        return "文本含 NUL 字符（\\0），PostgreSQL 会拒绝"
+    elif kind == "int" and isinstance(value, int):
+        lo, hi = INT32 if pg else INT64
+        if not lo <= value <= hi:
+            return f"整数 {value} 超出{'PostgreSQL integer' if pg else 'SQLite'} 的范围（{lo}～{hi}）"
+    return None
+
+
+def verify_archive(path: str | Path, target: str | None = None) -> dict[str, Any]:
     """Check everything in the archive (sha256 and size of every member, rows and their types, row
-    counts, evidence present); returns the manifest. Raises :class:`BackupError` on any damage."""
+    counts, evidence present, and every cell against what the target database accepts —
+    :func:`target_problem`; ``target`` None checks for both PostgreSQL and SQLite); returns the manifest.
+    Raises :class:`BackupError` on any damage or refused cell, naming the table, row and column."""
     zf, manifest = _open_archive(Path(path))
     with zf:
         members = manifest.get("members")
@@ -130,8 +189,16 @@ def verify_archive(path: str | Path) -> dict[str, Any]:
             _check_spec(spec, members)
             n = 0
             sha_col = next((i for i, (c, _) in enumerate(spec["columns"]) if c == "sha256"), None)
+            kinds = [(c, k) for c, k in spec["columns"] if k in ("json", "str", "int")]
             for row in decoded_rows(zf, spec):
                 n += 1
+                for col, kind in kinds:
+                    problem = target_problem(kind, row[col], target)
+                    if problem:
+                        key = f"（id={row['id']}）" if "id" in row else ""
+                        raise BackupError(
+                            f"表 {spec['name']} 第 {n} 行{key} 列 {col}：{problem}；未写入任何内容"
+                        )
                 if spec["name"] == "evidence" and sha_col is not None:
                     shas.add(row["sha256"])
             if n != spec.get("rows"):

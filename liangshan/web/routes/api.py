@@ -304,7 +304,7 @@ def api_excel_preview(
 
     check_office(actor, "导入 Excel")
     up = check_upload(file.file.read(ctx.max_upload + 1), file.filename, ctx.max_upload, allowed=("xlsx",))
-    return excel.preview(ctx, actor, up.data)
+    return excel.preview(ctx, actor, up.data, up.filename)
 
 
 @router.post(

@@ -74,7 +74,7 @@ def excel_preview(request: Request, actor: ActorDep, file: Annotated[UploadFile,
         up = check_upload(
             file.file.read(ctx.max_upload + 1), file.filename, ctx.max_upload, allowed=("xlsx",)
         )
-        plan = excel.preview(ctx, actor, up.data)
+        plan = excel.preview(ctx, actor, up.data, up.filename)
     except (StoreError, ValueError) as exc:
         return render(
             request,
