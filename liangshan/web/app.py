@@ -31,7 +31,16 @@ from liangshan.services.values import ClosedError
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
-from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
+from liangshan.web.deps import (
+    CsrfError,
+    NotAuthenticated,
+    login_url,
+    provenance_rows,
+    region_options,
+    render,
+    unit_precision,
+    who_label,
+)
 from liangshan.web.middleware import SessionHeaders
 from liangshan.web.schemas import ERROR_RESPONSES
 from liangshan.web.security import (
@@ -157,8 +166,12 @@ def create_app(
         ACTION_LABELS=ACTION_LABELS,
         asset_version=__version__,
         region_options=region_options,
+        who=who_label,
+        provenance_rows=provenance_rows,
+        unit_precision=unit_precision,
     )
     env.filters["num"] = display_number
+    env.tests["contains"] = lambda seq, x: seq is not None and x in seq
     app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -235,17 +248,26 @@ def create_app(
     return app
 
 
-def display_number(text: Any) -> str:
-    """``1431000`` → ``1,431,000`` for reading (values are stored and edited without separators)."""
+def display_number(text: Any, precision: int | None = None) -> str:
+    """``1431000`` → ``1,431,000`` for reading (values are stored and edited without separators).
+
+    ``precision``: the decimals to show (an indicator's catalog ``precision``, 2 for 万元); without
+    it a number keeps its decimals up to 4 (``0.1234567891`` → ``0.1235``)."""
     t = "" if text is None else str(text)
+    if isinstance(text, bool) or not t:
+        return t
     try:
         v = float(t)
     except ValueError:
         return t
-    if "e" in t.lower() or not t:
+    if "e" in t.lower() or v != v or v in (float("inf"), float("-inf")):
         return t
+    if isinstance(precision, int) and not isinstance(precision, bool):
+        t = f"{v:.{max(0, precision)}f}"
+    elif len(t.partition(".")[2]) > 4:
+        t = f"{v:.4f}".rstrip("0").rstrip(".")
     whole, _, frac = t.lstrip("-").partition(".")
-    sign = "-" if v < 0 else ""
+    sign = "-" if v < 0 and float(t) != 0 else ""
     return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
 
 
