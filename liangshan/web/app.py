@@ -35,6 +35,7 @@ from liangshan.web.deps import (
     CsrfError,
     NotAuthenticated,
     login_url,
+    parameter_texts,
     provenance_rows,
     region_options,
     render,
@@ -168,6 +169,7 @@ def create_app(
         region_options=region_options,
         who=who_label,
         provenance_rows=provenance_rows,
+        parameter_texts=parameter_texts,
         unit_precision=unit_precision,
     )
     env.filters["num"] = display_number

@@ -326,24 +326,33 @@ def provenance_rows(prov: Any, item: str | None = None) -> list[tuple[str, str]]
             files.append(f"{f.get('name', '')}{kb}（校验值 {sha}…）" if sha else f"{f.get('name', '')}{kb}")
     if files:
         rows.append(("原始数据文件", "；".join(files)))
-    labels: dict[str, Any] = {}
-    for sp in ([spec] if spec is not None else []) + specs:
-        for par in sp.params:
-            labels.setdefault(par.key, par)
-    shown = []
-    for k, v in params.items():
-        ps = labels.get(k)
-        if ps is None:
-            continue  # a parameter without a Chinese label stays in the downloadable record
-        text = dict(ps.choices).get(str(v), v) if ps.choices else v
-        if isinstance(text, bool):
-            text = "是" if text else "否"
-        if text in (None, ""):
-            shown.append(f"{ps.label}：（缺省）")
-        else:
-            shown.append(f"{ps.label}：{text}{ps.unit}")
+    shown = parameter_texts(params, spec.key if spec is not None else None)
     if shown:
         rows.append(("参数", "；".join(shown)))
     if prov.get("package_version"):
         rows.append(("程序版本", str(prov["package_version"])))
     return rows
+
+
+def parameter_texts(params: Any, calc_key: str | None = None) -> list[str]:
+    """A calculator's chosen parameters as ``标签：取值`` texts (Chinese labels and choice names of the
+    calculator's spec, never the parameter keys)."""
+    from liangshan.services.calculators import SPECS
+
+    if not isinstance(params, dict):
+        return []
+    order = [SPECS[calc_key]] if calc_key in SPECS else []
+    labels: dict[str, Any] = {}
+    for sp in order + list(SPECS.values()):
+        for par in sp.params:
+            labels.setdefault(par.key, par)
+    out = []
+    for k, v in params.items():
+        ps = labels.get(k)
+        if ps is None or str(k).startswith("_"):
+            continue
+        text = dict(ps.choices).get(str(v), v) if ps.choices else v
+        if isinstance(text, bool):
+            text = "是" if text else "否"
+        out.append(f"{ps.label}：（缺省）" if text in (None, "") else f"{ps.label}：{text}{ps.unit}")
+    return out
