@@ -145,7 +145,7 @@ def _unit_part(session: Session, catalog: Catalog, actor: Actor, region: str, to
     return {
         "due": due,
         "returned": returned,
-        "overdue": sum(r["overdue"] for r in due + returned),
+        "overdue": sum(r["overdue"] for r in due + returned) + sum(c["state"] == "overdue" for c in cases),
         "cases": cases,
     }
 

@@ -81,7 +81,9 @@ class TodoOut(Model):
     round: RoundOut | None
     due: list[TodoItem] = Field(description="责任单位：本批次尚未提交的数据")
     returned: list[TodoItem] = Field(description="责任单位：被退回的数据及退回理由")
-    overdue: int = Field(description="逾期条数")
+    overdue: int = Field(
+        description="逾期条数（单位：逾期未提交的数据与已逾期的督办事项；其他角色：各单位逾期未提交的数据）"
+    )
     cases: list[TodoCase] = Field(description="责任单位：督办事项、群众监督等")
     waiting: list[WaitingUnit] = Field(description="办公室：按单位列出的待审核数据")
     overdue_units: list[OverdueUnit] = Field(description="有逾期未提交数据的单位")
