@@ -342,9 +342,12 @@ FIELD_LABELS = {
 def validation_text(error: Any) -> str:
     """One pydantic validation error in Chinese: the field's Chinese label and what is wrong with it."""
     loc = [x for x in error.get("loc", ()) if x not in ("body", "query", "path", "form", "header", "cookie")]
+    kind = str(error.get("type", ""))
+    if kind.startswith("json"):
+        loc = []  # the position of a syntax error in the body is no field
     names = [FIELD_LABELS.get(str(x), f"第 {x + 1} 项" if isinstance(x, int) else "参数") for x in loc]
-    label = " · ".join(names) or "请求"
-    return f"{label}：{_cn(str(error.get('type', '')), error.get('ctx') or {})}"
+    label = " · ".join(names) or "请求内容"
+    return f"{label}：{_cn(kind, error.get('ctx') or {})}"
 
 
 def _cn(kind: str, ctx: dict[str, Any]) -> str:
@@ -366,8 +369,8 @@ def _cn(kind: str, ctx: dict[str, Any]) -> str:
         "greater_than_equal": f"应大于或等于 {bound['ge']}",
         "less_than": f"应小于 {bound['lt']}",
         "greater_than": f"应大于 {bound['gt']}",
-        "json_invalid": "内容格式错误，无法解析",
-        "json_type": "内容格式错误，无法解析",
+        "json_invalid": "JSON 格式错误，无法解析",
+        "json_type": "JSON 格式错误，无法解析",
         "model_attributes_type": "应为一组字段",
         "dict_type": "应为一组字段",
         "list_type": "应为列表",
