@@ -207,6 +207,7 @@ def _summary(session: Session, catalog: Catalog, region: str) -> dict[str, Any]:
         for r in result.results
         if r.verdict in RISK_VERDICTS
     ]
+    risks.sort(key=lambda r: (RISK_VERDICTS.index(r["verdict"]), r["id"]))  # 未达标 before 数据缺失
     return {"counts": result.counts(), "risks": risks}
 
 

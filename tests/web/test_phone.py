@@ -74,6 +74,9 @@ def prepare(url: str, files: Path) -> Prepared:
     r = unit.post("/api/items/eco_env_investment/2024", json=body, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
     sid = r.json()["submission"]["id"]
+    body = {**body, "value": 45000}
+    r = unit.post("/api/items/eco_env_investment/2023", json=body, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 201, r.text  # stays submitted: waits for the office's review
     csrf = login(office, "office")
     r = office.post(
         f"/api/submissions/{sid}/actions",
@@ -95,7 +98,7 @@ def test_unit_lands_on_todo_with_returned_reasons(sqlite_db: str, tmp_path: Path
     r = c.post("/login", data=form, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/todo"
     html = c.get("/todo").text
-    assert "被退回 1 项" in html and REASON in html and "生态环保投入" in html
+    assert "被退回 1 项" in html and REASON in html and "生态环保投入" in html and "待填报 1 项" in html
     assert "第三次调度会议" in html and "补充林草覆盖率佐证" in html and "群众监督" in html
     j = c.get("/api/todo").json()
     got = [(r["item"], r["year"], r["reason"]) for r in j["returned"]]
@@ -103,10 +106,14 @@ def test_unit_lands_on_todo_with_returned_reasons(sqlite_db: str, tmp_path: Path
     assert j["returned"][0]["returned_by"] == "领导小组办公室"
     assert {d["item"] for d in j["due"]} == {"eco_env_investment"}
     assert 2024 not in {d["year"] for d in j["due"]}
-    # the returned value no longer waits for the office
+    assert {d["year"] for d in j["due"]} == {2025}
+    # the office sees what waits for its review (2023), not the value it returned (2024)
     o = TestClient(create_app(site.url, site.files, secret_key="p" * 40))
     login(o, "office")
-    assert o.get("/api/todo").json()["waiting"] == []
+    waiting = o.get("/api/todo").json()["waiting"]
+    got_waiting = [(w["unit"], w["count"], [i["year"] for i in w["items"]]) for w in waiting]
+    assert got_waiting == [("财政局", 1, [2023])]
+    assert "待审核（按单位）" in o.get("/todo").text and "去审核" in o.get("/todo").text
 
 
 @pytest.fixture
