@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from liangshan import __version__
 from liangshan.catalog import load_catalog
@@ -30,7 +31,17 @@ from liangshan.services.values import ClosedError
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
-from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
+from liangshan.web.deps import (
+    CsrfError,
+    NotAuthenticated,
+    login_url,
+    parameter_texts,
+    provenance_rows,
+    region_options,
+    render,
+    unit_precision,
+    who_label,
+)
 from liangshan.web.middleware import SessionHeaders
 from liangshan.web.schemas import ERROR_RESPONSES
 from liangshan.web.security import (
@@ -156,8 +167,13 @@ def create_app(
         ACTION_LABELS=ACTION_LABELS,
         asset_version=__version__,
         region_options=region_options,
+        who=who_label,
+        provenance_rows=provenance_rows,
+        parameter_texts=parameter_texts,
+        unit_precision=unit_precision,
     )
     env.filters["num"] = display_number
+    env.tests["contains"] = lambda seq, x: seq is not None and x in seq
     app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -197,10 +213,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        parts = []
-        for e in exc.errors()[:5]:
-            loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "form"))
-            parts.append(f"{loc or '请求'}：{_cn(e.get('type', ''), e.get('msg', ''))}")
+        parts = [validation_text(e) for e in exc.errors()[:5]]
         return _error(request, 422, "请求参数有误 — " + "；".join(parts), "invalid")
 
     @app.exception_handler(StarletteHTTPException)
@@ -225,44 +238,198 @@ def create_app(
         app.include_router(module.router)  # the work plan: pages, JSON twins, public pages
     app.include_router(health.router)  # /healthz, /readyz (public, no login)
     app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
-    from liangshan.web.routes import calc, rounds
+    from liangshan.web.routes import calc, rounds, todo
 
     app.include_router(calc.router)  # /calc/…, /api/calc/…: raw data → calculator → preview
     app.include_router(rounds.router)  # /rounds, /api/rounds: 评估批次管理 (office)
     from liangshan.web.routes import reconcile as reconcile_routes  # /reconcile, /api/reconcile: 对账
 
     app.include_router(reconcile_routes.router)
-    wrapped: Any = BodyLimit(SessionHeaders(app.build_middleware_stack(), ctx), max_upload + 1024 * 1024)
+    app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
+    inner = AssetCache(SessionHeaders(app.build_middleware_stack(), ctx))
+    zipped = GZipMiddleware(inner, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP)
+    wrapped: Any = BodyLimit(zipped, max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
     return app
 
 
-def display_number(text: Any) -> str:
-    """``1431000`` → ``1,431,000`` for reading (values are stored and edited without separators)."""
+def display_number(text: Any, precision: int | None = None) -> str:
+    """``1431000`` → ``1,431,000`` for reading (values are stored and edited without separators).
+
+    ``precision``: the decimals to show (an indicator's catalog ``precision``, 2 for 万元); without
+    it a number keeps its decimals up to 4 (``0.1234567891`` → ``0.1235``)."""
     t = "" if text is None else str(text)
+    if isinstance(text, bool) or not t:
+        return t
     try:
         v = float(t)
     except ValueError:
         return t
-    if "e" in t.lower() or not t:
+    if "e" in t.lower() or v != v or v in (float("inf"), float("-inf")):
         return t
+    if isinstance(precision, int) and not isinstance(precision, bool):
+        t = f"{v:.{max(0, precision)}f}"
+    elif len(t.partition(".")[2]) > 4:
+        t = f"{v:.4f}".rstrip("0").rstrip(".")
     whole, _, frac = t.lstrip("-").partition(".")
-    sign = "-" if v < 0 else ""
+    sign = "-" if v < 0 and float(t) != 0 else ""
     return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
 
 
-def _cn(kind: str, msg: str) -> str:
+FIELD_LABELS = {
+    "region": "地区",
+    "year": "年份",
+    "value": "数值",
+    "note": "备注",
+    "reason": "理由",
+    "action": "操作",
+    "expected_version": "版本号",
+    "item": "数据项",
+    "unit": "单位",
+    "unit_id": "单位",
+    "start_year": "起始年份",
+    "end_year": "结束年份",
+    "deadline": "截止日期",
+    "name": "名称",
+    "username": "用户名",
+    "password": "密码",
+    "evidence_ids": "佐证材料",
+    "keep_evidence": "保留的佐证材料",
+    "files": "上传文件",
+    "file": "上传文件",
+    "pending": "是否含待审核数据",
+    "round_id": "评估批次",
+    "ind_id": "指标序号",
+    "indicator": "指标",
+    "title": "标题",
+    "text": "内容",
+    "percent": "完成百分比",
+    "held_on": "会议日期",
+    "reported_on": "报告日期",
+    "due": "期限",
+    "done_on": "完成日期",
+    "status": "状态",
+    "comment": "意见",
+    "category": "类别",
+    "location": "地点",
+    "place": "地点",
+    "chair": "主持人",
+    "attendees": "参会人员",
+    "topics": "议题",
+    "lon": "经度",
+    "lat": "纬度",
+    "as_of": "日期",
+    "on": "日期",
+    "tab": "页签",
+    "mode": "方式",
+    "code": "代码",
+    "kind": "类别",
+    "public_note": "公开说明",
+    "internal_note": "内部说明",
+    "next": "登录后页面",
+    "csrf_token": "安全令牌",
+    "answer": "答案",
+    "answers": "答案",
+    "token": "令牌",
+    "task_id": "任务",
+    "meeting_id": "会议",
+    "item_id": "事项",
+    "evidence_id": "佐证材料",
+    "survey_id": "问卷",
+    "report_id": "举报",
+    "progress_id": "进展报告",
+    "key": "计算器",
+}
+
+
+def validation_text(error: Any) -> str:
+    """One pydantic validation error in Chinese: the field's Chinese label and what is wrong with it."""
+    loc = [x for x in error.get("loc", ()) if x not in ("body", "query", "path", "form", "header", "cookie")]
+    kind = str(error.get("type", ""))
+    if kind.startswith("json"):
+        loc = []  # the position of a syntax error in the body is no field
+    names = [FIELD_LABELS.get(str(x), f"第 {x + 1} 项" if isinstance(x, int) else "参数") for x in loc]
+    label = " · ".join(names) or "请求内容"
+    return f"{label}：{_cn(kind, error.get('ctx') or {})}"
+
+
+def _cn(kind: str, ctx: dict[str, Any]) -> str:
+    bound = {k: ctx.get(k) for k in ("le", "ge", "lt", "gt", "max_length", "min_length", "expected")}
     table = {
         "int_parsing": "应为整数",
+        "int_from_float": "应为整数",
+        "int_type": "应为整数",
         "float_parsing": "应为数值",
+        "float_type": "应为数值",
+        "finite_number": "应为有限的数值",
         "missing": "缺少此项",
-        "string_too_long": "内容过长",
-        "json_invalid": "JSON 格式错误",
-        "model_attributes_type": "应为 JSON 对象",
+        "string_too_long": f"内容过长（最多 {bound['max_length']} 个字符）",
+        "string_too_short": f"内容过短（至少 {bound['min_length']} 个字符）",
+        "too_long": f"条目过多（最多 {bound['max_length']} 项）",
+        "too_short": f"条目过少（至少 {bound['min_length']} 项）",
+        "string_type": "应为文字",
+        "less_than_equal": f"应小于或等于 {bound['le']}",
+        "greater_than_equal": f"应大于或等于 {bound['ge']}",
+        "less_than": f"应小于 {bound['lt']}",
+        "greater_than": f"应大于 {bound['gt']}",
+        "json_invalid": "JSON 格式错误，无法解析",
+        "json_type": "JSON 格式错误，无法解析",
+        "model_attributes_type": "应为一组字段",
+        "dict_type": "应为一组字段",
+        "list_type": "应为列表",
         "literal_error": "取值不在允许范围内",
-        "bool_parsing": "应为 true/false",
+        "enum": "取值不在允许范围内",
+        "bool_parsing": "应为“是”或“否”",
+        "bool_type": "应为“是”或“否”",
+        "date_parsing": "应为日期（年-月-日）",
+        "date_from_datetime_parsing": "应为日期（年-月-日）",
+        "date_type": "应为日期（年-月-日）",
+        "datetime_parsing": "应为日期时间",
+        "string_pattern_mismatch": "格式不正确",
+        "value_error": "取值无效",
+        "extra_forbidden": "不应有此项",
+        "union_tag_invalid": "取值不在允许范围内",
+        "url_parsing": "应为网址",
     }
-    return table.get(kind, msg)
+    return table.get(kind, "取值无效")
+
+
+NO_GZIP = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/pdf",
+    "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+"""Already-compressed downloads (xlsx, docx, pdf, images, archives) are sent as they are."""
+
+LONG_CACHE = b"public, max-age=31536000, immutable"
+
+
+class AssetCache:
+    """Versioned static assets (``/static/…?v=<version>``: the page links them with the app's version,
+    so a new release changes the address) may be kept by the browser for a year."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        versioned = (
+            scope["type"] == "http"
+            and scope["path"].startswith("/static/")
+            and b"v=" in (scope.get("query_string") or b"")
+        )
+        if not versioned:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_long(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers") or [] if h[0].lower() != b"cache-control"]
+                message["headers"] = [*headers, (b"cache-control", LONG_CACHE)]
+            await send(message)
+
+        await self.app(scope, receive, send_long)
 
 
 def app_from_env() -> FastAPI:

@@ -267,3 +267,92 @@ def error_status(exc: Exception) -> int:
 
 def error_text(exc: Exception) -> str:
     return exc.message if isinstance(exc, PermissionDenied) else str(exc)
+
+
+# ---- display helpers of the templates (Jinja globals and filters registered by the app) ----------
+MONEY_UNITS = ("万元", "元", "亿元")
+
+
+def unit_precision(unit: str | None) -> int | None:
+    """Decimals a data element is shown with: money (万元、元、亿元) to 2 decimals, else as entered
+    (at most 4 decimals). Indicators use the catalog's ``precision``."""
+    return 2 if unit in MONEY_UNITS else None
+
+
+def who_label(request: Request, username: str | None) -> str:
+    """An account name as a user reads it: its unit and role (``财政局（责任单位）``), never the login name.
+
+    The region's accounts are read once and cached with the page data (one query per cache period)."""
+    from liangshan.services.todo import people_labels
+    from liangshan.store.models import User
+
+    if not username:
+        return ""
+    ctx = ctx_of(request)
+    key = ("people", ctx.data_version())
+    hit = ctx.cache.get(key)
+    if hit is None or username not in hit:
+        with ctx.read() as s:
+            names = list(s.scalars(select(User.username)))
+            hit = people_labels(s, names)
+        ctx.cache.put(key, hit)
+    return str(hit.get(username, "系统导入" if username == "system" else username))
+
+
+def provenance_rows(prov: Any, item: str | None = None) -> list[tuple[str, str]]:
+    """A computed value's provenance as (Chinese label, text) rows: the calculation (the calculator's
+    Chinese title), the standards, the input files (name, size, start of sha256), the parameters by
+    their Chinese labels and chosen values, and the program version. The raw record stays
+    downloadable as JSON (the page links it)."""
+    from liangshan.services.calculators import SPECS
+
+    if not isinstance(prov, dict):
+        return []
+    specs = list(SPECS.values())
+    spec = next((s for s in specs if item and item in s.elements), None)
+    params: dict[str, Any] = prov.get("parameters") or {}
+    if spec is None and params:
+        spec = max(specs, key=lambda s: len({p.key for p in s.params} & set(params)))
+    rows: list[tuple[str, str]] = []
+    rows.append(("计算方法", spec.title if spec is not None else "按国家标准计算"))
+    if prov.get("standard"):
+        rows.append(("依据标准", str(prov["standard"]).replace(";", "；")))
+    files = []
+    for f in prov.get("inputs") or []:
+        if isinstance(f, dict):
+            size = f.get("size")
+            kb = f"，{size / 1024:.0f} KB" if isinstance(size, int | float) else ""
+            sha = str(f.get("sha256", ""))[:12]
+            files.append(f"{f.get('name', '')}{kb}（校验值 {sha}…）" if sha else f"{f.get('name', '')}{kb}")
+    if files:
+        rows.append(("原始数据文件", "；".join(files)))
+    shown = parameter_texts(params, spec.key if spec is not None else None)
+    if shown:
+        rows.append(("参数", "；".join(shown)))
+    if prov.get("package_version"):
+        rows.append(("程序版本", str(prov["package_version"])))
+    return rows
+
+
+def parameter_texts(params: Any, calc_key: str | None = None) -> list[str]:
+    """A calculator's chosen parameters as ``标签：取值`` texts (Chinese labels and choice names of the
+    calculator's spec, never the parameter keys)."""
+    from liangshan.services.calculators import SPECS
+
+    if not isinstance(params, dict):
+        return []
+    order = [SPECS[calc_key]] if calc_key in SPECS else []
+    labels: dict[str, Any] = {}
+    for sp in order + list(SPECS.values()):
+        for par in sp.params:
+            labels.setdefault(par.key, par)
+    out = []
+    for k, v in params.items():
+        ps = labels.get(k)
+        if ps is None or str(k).startswith("_"):
+            continue
+        text = dict(ps.choices).get(str(v), v) if ps.choices else v
+        if isinstance(text, bool):
+            text = "是" if text else "否"
+        out.append(f"{ps.label}：（缺省）" if text in (None, "") else f"{ps.label}：{text}{ps.unit}")
+    return out

@@ -43,6 +43,7 @@ def page_twins(round_id: int) -> dict[str, tuple[str, str, str]]:
     """page route → (page URL, twin URL, twin route) for 卢氏县."""
     q = f"?region={R}"
     return {
+        "/todo": (f"/todo{q}", f"/api/todo{q}", "/api/todo"),
         "/dashboard": (f"/dashboard{q}", f"/api/dashboard{q}", "/api/dashboard"),
         "/indicators": (f"/indicators{q}", f"/api/indicators{q}", "/api/indicators"),
         "/indicator/{ind_id}": (f"/indicator/20{q}", f"/api/indicators/20{q}", "/api/indicators/{ind_id}"),

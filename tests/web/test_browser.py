@@ -90,6 +90,8 @@ def _flow(browser, base: str, errors: list[str]) -> None:  # type: ignore[no-unt
     # the unit enters three years with evidence and submits
     unit = _page(browser, base, errors)
     _login(unit, "u07")
+    unit.click("header nav a[href='/entry']")  # login lands on 待办; the unit opens 数据填报 from the menu
+    unit.wait_for_load_state("networkidle")
     assert "/entry" in unit.url
     assert "财政局" in unit.inner_text("h1")
     shot(unit, "03_unit_worklist")

@@ -347,6 +347,10 @@ CASES: list[Case] = [
          DENY_ALL_BUT(["office_other"], 303, **anon_html)),
     Case(("POST", "/review/{submission_id}"), "comment", action_on("own", "comment", True),
          DENY_ALL_BUT(["office", "reviewer"], 303, **anon_html)),
+    # 待办 (where every user lands after login)
+    Case(("GET", "/todo"), "own", html_get("/todo"), exp(ALL, **anon_html)),
+    Case(("GET", "/todo"), "region", html_get(f"/todo?region={OTHER}"),
+         DENY_ALL_BUT(["office_other"], **anon_html)),
     # dashboard and indicators
     Case(("GET", "/dashboard"), "own", html_get("/dashboard"), exp(ALL, **anon_html)),
     Case(("GET", "/dashboard"), "region", html_get(f"/dashboard?region={OTHER}"),
@@ -415,6 +419,9 @@ CASES: list[Case] = [
     Case(("POST", "/api/submissions/{submission_id}/actions"), "comment", action_on("own", "comment", False),
          DENY_ALL_BUT(["office", "reviewer"], **anon_api)),
     Case(("GET", "/api/review"), "own", api_get("/api/review"), exp(ALL, unit=403, **anon_api)),
+    Case(("GET", "/api/todo"), "own", api_get("/api/todo"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/todo"), "region", api_get(f"/api/todo?region={OTHER}"),
+         DENY_ALL_BUT(["office_other"], **anon_api)),
     Case(("GET", "/api/dashboard"), "own", api_get("/api/dashboard"), exp(ALL, **anon_api)),
     Case(("GET", "/api/dashboard"), "region", api_get(f"/api/dashboard?region={OTHER}"),
          DENY_ALL_BUT(["office_other"], **anon_api)),

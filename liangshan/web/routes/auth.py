@@ -83,7 +83,7 @@ def login(
     except LoginFailed as e:
         ctx_vars = {"next": safe_next(next), "error": str(e), "username": username}
         return render(request, "login.html", ctx_vars, e.status)
-    return redirect(request, safe_next(next))
+    return redirect(request, "/todo" if safe_next(next) == "/" else safe_next(next))  # 待办 first
 
 
 @router.post("/logout", include_in_schema=False)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from liangshan.services.checks import EntryError
-from liangshan.services.permissions import Actor, PermissionDenied, check_region
+from liangshan.services.permissions import Actor, PermissionDenied, check_region, item_name
 from liangshan.services.queries import review_queue, unit_elements
 from liangshan.services.values import review
 from liangshan.store.errors import StoreError
@@ -108,7 +108,8 @@ def review_post(
         "comment": "已添加评论",
         "submit": "已提交",
     }
-    msg = f"{sub['item']} {sub['year']}年第 {sub['version']} 版{labels.get(action, action)}"
+    name = item_name(ctx.catalog, sub["item"])
+    msg = f"{name} {sub['year']}年第 {sub['version']} 版{labels.get(action, action)}"
     if back.startswith("/entry/") and "//" not in back:
         return redirect(request, back, ("ok", msg))
     return redirect(request, "/review?" + urlencode({"region": sub["region"], "tab": tab}), ("ok", msg))
