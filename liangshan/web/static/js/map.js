@@ -45,6 +45,7 @@
         name: ly.label, type: "scatter", coordinateSystem: "geo",
         symbol: symbols[ly.key] || "circle", symbolSize: ly.key === "sites" ? 18 : 11,
         label: { show: pts.length <= 12, formatter: "{b}", position: "right", fontSize: 11, color: "#222" },
+        labelLayout: { hideOverlap: true },
         data: pts.map(function (f) {
           return { name: f.name, value: f.geometry.coordinates.slice(0, 2), status: f.status, itemStyle: { color: f.color, borderColor: "#fff", borderWidth: 1 } };
         })
