@@ -239,6 +239,9 @@ def create_app(
     app.include_router(health.router)  # /healthz, /readyz (public, no login)
     app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
     from liangshan.web.routes import calc, rounds, todo
+    from liangshan.web.routes import map as map_routes
+
+    app.include_router(map_routes.router)  # /map, /api/map, /public/{region}/map: the county map
 
     app.include_router(calc.router)  # /calc/…, /api/calc/…: raw data → calculator → preview
     app.include_router(rounds.router)  # /rounds, /api/rounds: 评估批次管理 (office)

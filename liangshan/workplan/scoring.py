@@ -8,15 +8,27 @@ the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs fiv
     supplies whose first non-draft submission came on or before the deadline + ``grace_days``;
 ``completeness``
     of the same items, those submitted by the assessment date;
+``data_approved``
+    of the element-years the unit is expected to supply in each round whose deadline falls in the year
+    (every supplying unit, :func:`liangshan.services.assessment.unit_completeness` — the same counts as
+    the dashboard's 数据报送完整性), those approved; a unit supplying no element has nothing to count;
 ``first_review_approval``
     of the unit's data items (element × year) whose first review decision (approve / return) fell
     in the year, those approved at that first decision (from :class:`~liangshan.store.models.Review`);
 ``task_progress``
     mean of the unit's newest reported percent on each task it is responsible for (roles in
-    ``task_roles``), an unreported task counting 0;
+    ``task_roles``), an unreported task counting 0 — except, with ``cooperating_progress: reported``
+    (the default sheet), a task where the unit only cooperates, which counts once the unit has reported
+    on it (四、主要任务's progress is the lead unit's report; cooperating units such as 各乡镇 that
+    report nothing of their own have nothing to assess here);
 ``milestones_met``
-    of the milestones, follow-up actions and checklist items the unit owns that fell due in the year
-    (up to the assessment date), those done on or before their due date.
+    of the milestones, follow-up actions (督办事项) and checklist items the unit owns that fell due in
+    the year (up to the assessment date), those done on or before their due date. A follow-up action
+    *about data* (its text contains “数据”) closes itself once every element-year its unit is expected to
+    supply in the year's rounds is approved: it counts as done, on time.
+
+A component with a denominator of 0 does not apply to the unit. A unit to which no component applies
+has nothing to assess: it gets no score and no rank and is shown as 无考核内容 (never 不合格).
 
 Score = 100 × Σ wᵢ rᵢ / Σ wᵢ, the sums over the components that apply to the unit
 (``not_applicable: renormalize``, default) or over all, a component without data counting 0
@@ -38,6 +50,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog import Catalog, load_catalog
+from liangshan.services.assessment import unit_completeness
 from liangshan.store.models import AssessmentRound, Review, Submission, Unit
 from liangshan.store.models_workplan import WpAction, WpChecklistItem, WpMilestone, WpTask, WpTaskUnit
 from liangshan.workplan.errors import PlanFileError
@@ -48,6 +61,7 @@ DEFAULT_SHEET = Path(__file__).with_name("score_sheet.yaml")
 COMPONENTS: tuple[str, ...] = (
     "timeliness",
     "completeness",
+    "data_approved",
     "first_review_approval",
     "task_progress",
     "milestones_met",
@@ -55,10 +69,13 @@ COMPONENTS: tuple[str, ...] = (
 COMPONENT_LABELS = {
     "timeliness": "按时报送率",
     "completeness": "报送完整率",
+    "data_approved": "数据审核通过率",
     "first_review_approval": "一次审核通过率",
     "task_progress": "任务进展",
     "milestones_met": "节点按期完成率",
 }
+NOTHING_TO_ASSESS = "无考核内容"  # shown instead of a grade when no component applies to the unit
+DATA_ACTION_MARK = "数据"  # a follow-up action whose text contains this is about the unit's data
 
 
 class Grade(BaseModel):
@@ -76,6 +93,7 @@ class ScoreSheet(BaseModel):
     not_applicable: Literal["renormalize", "zero"] = "renormalize"
     grace_days: int = Field(0, ge=0)
     task_roles: tuple[Literal["lead", "cooperating"], ...] = ("lead", "cooperating")
+    cooperating_progress: Literal["always", "reported"] = "always"
     grades: tuple[Grade, ...] = ()
 
     @field_validator("weights")
@@ -141,6 +159,7 @@ class UnitScore:
             "unit_id": self.unit_id,
             "score": self.score,
             "grade": self.grade,
+            "verdict": self.grade if self.score is not None else NOTHING_TO_ASSESS,
             "components": {
                 k: {
                     "label": COMPONENT_LABELS[k],
@@ -278,6 +297,18 @@ def gather_facts(
                         if first_on <= deadline:
                             unit_counts["timeliness"][0] += 1
 
+    # data approved: the unit's expected element-years of each round (every supplying unit), approved
+    all_approved: dict[int, bool] = {}
+    for r in rounds:
+        for up in unit_completeness(session, cat, region, r, today=end).units:
+            if up.unit_id is None or up.unit_id not in counts:
+                continue
+            c = up.counts()
+            approved = counts[up.unit_id]["data_approved"]
+            approved[0] += c["approved"]
+            approved[1] += c["expected"]
+            all_approved[up.unit_id] = all_approved.get(up.unit_id, True) and c["approved"] == c["expected"]
+
     # first-review approval: the first approve/return decision on each (item, year) chain
     q = (
         select(Submission.item_code, Submission.year, Review.action, Review.at)
@@ -303,9 +334,11 @@ def gather_facts(
         .join(WpTask, WpTask.id == WpTaskUnit.task_id)
         .where(WpTask.region_code == region)
     )
-    mine = [(t, u) for t, u, role in rows if role in sh.task_roles]
-    latest = latest_progress(session, sorted({t for t, _ in mine}), end)
-    for t, u in mine:
+    mine = [(t, u, role) for t, u, role in rows if role in sh.task_roles]
+    latest = latest_progress(session, sorted({t for t, _, _ in mine}), end)
+    for t, u, role in mine:
+        if role != "lead" and sh.cooperating_progress == "reported" and (t, u) not in latest:
+            continue
         progress = counts[u]["task_progress"]
         progress[1] += 1
         rep = latest.get((t, u))
@@ -329,7 +362,12 @@ def gather_facts(
                 continue
             met = counts[row.owner_unit_id]["milestones_met"]
             met[1] += 1
-            if item_state(row.due, row.status, row.done_on, end) == "done":
+            closed_by_data = (
+                model is WpAction
+                and DATA_ACTION_MARK in row.title
+                and all_approved.get(row.owner_unit_id, False)
+            )
+            if closed_by_data or item_state(row.due, row.status, row.done_on, end) == "done":
                 met[0] += 1
 
     return [UnitFacts(u.id, u.name, {k: (v[0], v[1]) for k, v in counts[u.id].items()}) for u in units]

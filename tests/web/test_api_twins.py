@@ -61,6 +61,7 @@ def page_twins(round_id: int) -> dict[str, tuple[str, str, str]]:
         "/report": (f"/report{q}", f"/api/report{q}", "/api/report"),
         "/regions": (f"/regions{q}", f"/api/rollup/{R}", "/api/rollup/{code}"),
         "/reconcile": (f"/reconcile{q}", f"/api/reconcile{q}", "/api/reconcile"),
+        "/map": (f"/map{q}", f"/api/map{q}", "/api/map"),
     }
 
 

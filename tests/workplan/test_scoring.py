@@ -176,7 +176,7 @@ def test_facts_from_submissions_reviews_tasks_and_items(plan_db: str) -> None:
             at=next(tick),
         )
     with session_scope(plan_db) as s:
-        got = {f.unit: f for f in gather_facts(s, REGION, 2026)}["林业局"].counts
+        got = {f.unit: f for f in gather_facts(s, REGION, 2026, sheet=SHEET)}["林业局"].counts
         expected_items = 2 * len(mine)  # two round years
         assert got["timeliness"] == (2, expected_items)
         assert got["completeness"] == (3, expected_items)
@@ -184,7 +184,9 @@ def test_facts_from_submissions_reviews_tasks_and_items(plan_db: str) -> None:
         assert got["task_progress"] == (0.5, len(tasks))
         assert got["milestones_met"] == (1, 2)
         # as of 1 April the late submission and both actions are not counted yet
-        early = {f.unit: f for f in gather_facts(s, REGION, 2026, as_of=date(2026, 4, 1))}["林业局"].counts
+        early = {f.unit: f for f in gather_facts(s, REGION, 2026, as_of=date(2026, 4, 1), sheet=SHEET)}[
+            "林业局"
+        ].counts
         assert early["completeness"] == (2, expected_items)
         assert early["milestones_met"] == (0, 0)
         assert early["task_progress"] == (0, len(tasks))
@@ -210,3 +212,73 @@ def test_score_changes_with_overdue_follow_up(plan_db: str) -> None:
         row2 = next(u for u in after["units"] if u["unit"] == "统计局")
         assert row2["components"]["milestones_met"]["rate"] == 1.0
         assert row2["score"] > row["score"]
+
+
+# ---- issue 17: scoring agrees with completeness; nothing to assess is not 不合格 ------------------------
+def _approve_all_of(s, cat, unit: Unit, tick) -> list[str]:  # type: ignore[no-untyped-def]
+    """Submit and approve every element-year ``unit`` supplies in the profile's round."""
+    rnd = s.scalars(select(AssessmentRound).where(AssessmentRound.region_code == REGION)).first()
+    names = {unit.name, *(unit.aliases or [])}
+    codes = [e.code for e in cat.data_elements if names.intersection(e.suppliers)]
+    for code in codes:
+        for y in range(rnd.start_year, rnd.end_year + 1):
+            sub = submit_value(s, region=REGION, item=code, year=y, value=1.0, user="u13", at=next(tick))
+            transition(s, sub.id, "approve", "office", at=next(tick))
+    return codes
+
+
+def test_unit_with_all_items_approved_is_never_failed(plan_db: str) -> None:
+    """水利局 supplies data elements (not always as first supplier); all approved → 100 or 无考核内容."""
+    cat = load_catalog()
+    tick = clock()
+    with session_scope(plan_db) as s:
+        rnd = s.scalars(select(AssessmentRound).where(AssessmentRound.region_code == REGION)).first()
+        assert rnd is not None and rnd.deadline
+        year = date.fromisoformat(str(rnd.deadline)).year
+        water = find_unit(s, REGION, "水利局")
+        assert water is not None
+        codes = _approve_all_of(s, cat, water, tick)
+        assert codes
+    with session_scope(plan_db) as s:
+        data = assess_units(s, REGION, year, as_of=date(year, 12, 31))
+        row = next(u for u in data["units"] if u["unit"] == "水利局")
+        comp = row["components"]["data_approved"]
+        assert comp["numerator"] == comp["denominator"] > 0
+        assert row["verdict"] != "不合格"
+        # its lead tasks carry no progress report yet; without them the data alone give 100
+        assert row["components"].get("task_progress", {"denominator": 0})["denominator"] == 0
+        assert row["score"] == pytest.approx(100.0) and row["verdict"] == "优秀"
+        # townships supply no data, lead no task and own no item: nothing to assess
+        towns = [u for u in data["units"] if u["unit"].endswith(("镇人民政府", "乡人民政府"))]
+        assert towns and all(u["score"] is None and u["verdict"] == "无考核内容" for u in towns)
+        assert all(u["rank"] is None for u in towns)
+
+
+def test_data_follow_up_closes_when_data_approved(plan_db: str) -> None:
+    """A 督办事项 about data, overdue and open, counts as met once the unit's data are all approved."""
+    cat = load_catalog()
+    tick = clock()
+    with session_scope(plan_db) as s:
+        rnd = s.scalars(select(AssessmentRound).where(AssessmentRound.region_code == REGION)).first()
+        assert rnd is not None and rnd.deadline
+        year = date.fromisoformat(str(rnd.deadline)).year
+        forest = find_unit(s, REGION, "林业局")
+        assert forest is not None
+        fid = forest.id
+        add_action(
+            s,
+            REGION,
+            ActionSpec("完成林草覆盖率数据报送", fid, date(year, 1, 15)),
+            actor="office",
+            at=next(tick),
+        )
+        add_action(
+            s, REGION, ActionSpec("组织现场踏勘", fid, date(year, 1, 15)), actor="office", at=next(tick)
+        )
+    with session_scope(plan_db) as s:
+        before = {f.unit: f for f in gather_facts(s, REGION, year)}["林业局"].counts
+        assert before["milestones_met"] == (0, 2)
+        _approve_all_of(s, cat, s.get(Unit, fid), tick)
+    with session_scope(plan_db) as s:
+        after = {f.unit: f for f in gather_facts(s, REGION, year)}["林业局"].counts
+        assert after["milestones_met"] == (1, 2)  # the data action closed itself; the other stays missed

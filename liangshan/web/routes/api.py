@@ -27,7 +27,7 @@ from liangshan.web.routes.entry import check_context, evidence_download, item_co
 from liangshan.web.routes.excel import XLSX, excel_context, excel_template
 from liangshan.web.routes.indicator import indicator_for, indicator_list_context
 from liangshan.web.routes.report import report_context
-from liangshan.web.routes.review import TABS, queue_context
+from liangshan.web.routes.review import ReviewList, queue_context
 
 router = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -207,8 +207,9 @@ def api_action(request: Request, actor: ActorDep, submission_id: int, body: Acti
 @router.get(
     "/review",
     tags=["审核"],
-    summary="审核队列（pending 待审、returned 已退回、approved 已通过、draft 草稿）（页面 /review）",
-    response_model=sc.ReviewQueue,
+    summary="审核队列（pending 待审、returned 已退回、approved 已通过、draft 草稿），含前三年数值、变化幅度、"
+    "佐证、各标签条数；按单位、指标、等待天数筛选，每页 50 条（页面 /review）",
+    response_model=ReviewList,
 )
 def api_review(
     request: Request,
@@ -216,9 +217,11 @@ def api_review(
     region: str | None = None,
     unit: int | None = None,
     tab: str = "pending",
+    indicator: int | None = None,
+    age: int = 0,
+    page: int = 1,
 ) -> dict[str, Any]:
-    data = queue_context(request, actor, region, unit, tab if tab in TABS else "pending")
-    return {k: v for k, v in data.items() if k not in ("tabs", "counts")}
+    return queue_context(request, actor, region, unit, tab, indicator, age, page)
 
 
 @router.get(

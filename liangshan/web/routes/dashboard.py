@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liangshan.services.permissions import Actor, visible_indicators
+from liangshan.web import charts
 from liangshan.web.dashboard import dashboard
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render_cached
 
@@ -59,17 +60,28 @@ def chart_json(data: dict[str, Any]) -> str:
         for i in data["indicators"]
     ]
     comp = data["completeness"]["units"]
+    bars = {
+        "units": [u["unit"] for u in comp],
+        "approved": [u["approved"] for u in comp],
+        "pending": [u["submitted"] - u["approved"] for u in comp],
+        "missing": [u["expected"] - u["submitted"] for u in comp],
+    }
+    for t in trend:
+        t["axis"] = charts.sparkline_axis(t["values"], t["threshold"], t["unit"])
     return json.dumps(
         {
             "years": data["years"],
             "trend": trend,
-            "completeness": {
-                "units": [u["unit"] for u in comp],
-                "approved": [u["approved"] for u in comp],
-                "pending": [u["submitted"] - u["approved"] for u in comp],
-                "missing": [u["expected"] - u["submitted"] for u in comp],
-            },
+            "completeness": bars,
             "counts": data["counts"],
+            "options": {
+                "verdict": charts.verdict_option(data["counts"]),
+                "completeness": charts.completeness_option(**bars),
+            },
+            "tables": {
+                "verdict": charts.verdict_table(data["counts"]),
+                "completeness": charts.completeness_table(**bars),
+            },
         },
         ensure_ascii=False,
     )

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from liangshan.catalog.models import Indicator
 from liangshan.services.permissions import Actor, check_indicator, visible_indicators
 from liangshan.store.errors import NotFoundError
+from liangshan.web import charts
 from liangshan.web.dashboard import indicator_page
 from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
 
@@ -80,6 +81,9 @@ def indicator_detail(
             "values": [data["result"]["values"].get(str(y)) for y in data["years"]],
             "threshold": data["result"]["threshold"],
         }
+        args = (chart["name"], chart["unit"], chart["years"], chart["values"], chart["threshold"])
+        chart["option"] = charts.indicator_option(*args)
+        chart["table"] = charts.indicator_table(*args)
         return {"data": data, "chart": json.dumps(chart, ensure_ascii=False)}
 
     return render_cached(request, "indicator.html", make, key)

@@ -13,6 +13,33 @@
 
   function numeric(v) { return typeof v === "number" && isFinite(v) ? v : null; }
 
+  // The text alternative of a chart: a collapsible table of the same numbers (built by the server).
+  function tableAlt(el, t) {
+    if (!t || !el.parentNode || el.parentNode.querySelector(".chart-table[data-for='" + el.id + "']")) return;
+    var det = document.createElement("details");
+    det.className = "chart-table";
+    det.setAttribute("data-for", el.id);
+    var sum = document.createElement("summary");
+    sum.textContent = "查看数据表";
+    det.appendChild(sum);
+    var table = document.createElement("table");
+    var cap = document.createElement("caption");
+    cap.textContent = t.caption;
+    table.appendChild(cap);
+    var head = document.createElement("tr");
+    t.columns.forEach(function (c) { var th = document.createElement("th"); th.scope = "col"; th.textContent = c; head.appendChild(th); });
+    var thead = document.createElement("thead"); thead.appendChild(head); table.appendChild(thead);
+    var body = document.createElement("tbody");
+    t.rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      r.forEach(function (v, i) { var td = document.createElement(i === 0 ? "th" : "td"); if (i === 0) td.scope = "row"; td.textContent = v; tr.appendChild(td); });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    det.appendChild(table);
+    el.parentNode.insertBefore(det, el.nextSibling);
+  }
+
   function sparkline(el, item, years) {
     var vals = item.values.map(numeric);
     if (vals.every(function (v) { return v === null; })) { el.textContent = "—"; return; }
@@ -20,7 +47,7 @@
     chart.setOption({
       animation: false, grid: { left: 2, right: 2, top: 4, bottom: 4 },
       xAxis: { type: "category", data: years, show: false },
-      yAxis: { type: "value", show: false, scale: true },
+      yAxis: item.axis ? { type: "value", show: false, min: item.axis.min, max: item.axis.max } : { type: "value", show: false, scale: true },
       tooltip: { trigger: "axis", confine: true, valueFormatter: function (v) { return v === null ? "—" : v + (item.unit || ""); } },
       series: [{ type: "line", data: vals, symbolSize: 4, lineStyle: { width: 2, color: "#1d6b45" }, itemStyle: { color: "#1d6b45" } }]
     });
@@ -35,32 +62,15 @@
       if (item) sparkline(el, item, d.years);
     });
     var pie = document.getElementById("verdict-chart");
-    if (pie) {
-      var c = echarts.init(pie, null, { renderer: "svg" });
-      var entries = Object.keys(d.counts).map(function (k) { return { name: k, value: d.counts[k], itemStyle: { color: COLORS[k] } }; });
-      c.setOption({
-        animation: false, tooltip: { trigger: "item" },
-        legend: { bottom: 0 },
-        series: [{ type: "pie", radius: ["45%", "70%"], center: ["50%", "45%"], data: entries.filter(function (e) { return e.value > 0; }),
-                   label: { formatter: "{b}\n{c}项" } }]
-      });
+    if (pie && d.options) {
+      echarts.init(pie, null, { renderer: "svg" }).setOption(d.options.verdict);
+      tableAlt(pie, d.tables.verdict);
     }
     var bar = document.getElementById("completeness-chart");
-    if (bar && d.completeness.units.length) {
-      var b = echarts.init(bar, null, { renderer: "svg" });
-      bar.style.height = Math.max(220, 26 * d.completeness.units.length + 60) + "px";
-      b.resize();
-      b.setOption({
-        animation: false, tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        legend: { top: 0 }, grid: { left: 150, right: 20, top: 30, bottom: 20 },
-        xAxis: { type: "value", minInterval: 1 },
-        yAxis: { type: "category", data: d.completeness.units, inverse: true, axisLabel: { width: 140, overflow: "truncate" } },
-        series: [
-          { name: "已审核通过", type: "bar", stack: "t", data: d.completeness.approved, itemStyle: { color: "#1e8e3e" } },
-          { name: "已提交待审", type: "bar", stack: "t", data: d.completeness.pending, itemStyle: { color: "#4a8fe7" } },
-          { name: "未提交", type: "bar", stack: "t", data: d.completeness.missing, itemStyle: { color: "#d9d9d9" } }
-        ]
-      });
+    if (bar && d.options && d.completeness.units.length) {
+      bar.style.height = Math.max(220, 30 * d.completeness.units.length + 60) + "px";
+      echarts.init(bar, null, { renderer: "svg" }).setOption(d.options.completeness);
+      tableAlt(bar, d.tables.completeness);
     }
   }
 
@@ -69,21 +79,8 @@
     if (!d || typeof echarts === "undefined") return;
     var vals = d.values.map(numeric);
     if (vals.every(function (v) { return v === null; })) { el.textContent = "暂无可绘制的数值"; el.classList.add("muted"); el.style.height = "auto"; return; }
-    var c = echarts.init(el, null, { renderer: "svg" });
-    var series = [{ name: d.name, type: "line", data: vals, label: { show: true }, symbolSize: 8,
-                    lineStyle: { width: 3, color: "#1d6b45" }, itemStyle: { color: "#1d6b45" } }];
-    if (typeof d.threshold === "number") {
-      series[0].markLine = { symbol: "none", lineStyle: { color: "#c5221f", type: "dashed" },
-                             label: { formatter: "目标 " + d.threshold + (d.unit || "") }, data: [{ yAxis: d.threshold }] };
-    }
-    c.setOption({
-      animation: false, tooltip: { trigger: "axis" }, grid: { left: 60, right: 40, top: 30, bottom: 30 },
-      xAxis: { type: "category", data: d.years.map(function (y) { return y + "年"; }) },
-      yAxis: { type: "value", scale: true, name: d.unit || "",
-               min: function (v) { return typeof d.threshold === "number" ? Math.min(v.min, d.threshold) : v.min; },
-               max: function (v) { return typeof d.threshold === "number" ? Math.max(v.max, d.threshold) : v.max; } },
-      series: series
-    });
+    echarts.init(el, null, { renderer: "svg" }).setOption(d.option);
+    tableAlt(el, d.table);
   }
 
   onReady(function () {
