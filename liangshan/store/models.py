@@ -41,6 +41,10 @@ class Region(Base):
     land_area_km2: Mapped[float | None] = mapped_column(Float, default=None)
     population: Mapped[int | None] = mapped_column(Integer, default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The indicator set the region is assessed by (liangshan/catalog/*.yaml `framework`).
+    catalog_set: Mapped[str] = mapped_column(
+        String(40), default="two_mountains", server_default="two_mountains"
+    )
 
 
 class Unit(Base):
@@ -180,6 +184,29 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TitleAward(Base):
+    """A title or brand a region holds (称号登记簿): 国家生态文明建设示范区, 中国天然氧吧 …
+
+    ``level`` is 国际 | 国家 | 省; dates are ISO ``YYYY-MM-DD`` (``valid_until`` empty: no expiry).
+    ``example`` marks a demo entry not verified against its document (shown as 示例). Indicator 16
+    reads the register (see :mod:`liangshan.services.titles`).
+    """
+
+    __tablename__ = "title_award"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    awarding_body: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(String(300))
+    awarded_on: Mapped[str] = mapped_column(String(10))
+    valid_until: Mapped[str | None] = mapped_column(String(10), default=None)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 from liangshan.store import models_workplan  # noqa: E402,F401

@@ -1,0 +1,69 @@
+"""Indicator sets (指标体系) and which one each region is assessed by.
+
+The bundled sets are the YAML files of :mod:`liangshan.catalog` (the base set of 附件2 and provincial
+variants that extend it). Each region carries its set's id (``region.catalog_set``, default the base
+set); :func:`catalog_for_region` is the one place that picks the catalog an assessment of a region
+uses, and :func:`set_region_catalog` (office) changes it, audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from liangshan.catalog import BASE_SET, Catalog, CatalogSetError, catalog_sets, load_set
+from liangshan.services.checks import EntryError
+from liangshan.services.permissions import Actor, check_office, check_region
+from liangshan.services.workspace import Workspace
+from liangshan.store.errors import NotFoundError
+from liangshan.store.models import Region
+from liangshan.store.submissions import audit
+
+
+def set_summary(cat: Catalog) -> dict[str, Any]:
+    """One set as ``catalog list`` shows it."""
+    return {
+        **cat.identity(),
+        "source": cat.source,
+        "extends": cat.extends,
+        "indicators": len(cat.indicators),
+        "note": cat.note,
+    }
+
+
+def list_sets() -> list[dict[str, Any]]:
+    """Every bundled indicator set (the base set first)."""
+    return [set_summary(c) for c in catalog_sets()]
+
+
+def catalog_for_region(session: Session, region_code: str, default: Catalog | None = None) -> Catalog:
+    """The indicator set ``region_code`` is assessed by. ``default`` (the workspace's catalog) is
+    returned when it is that set, so a catalog given by the caller (e.g. a test's) is kept."""
+    region = session.get(Region, region_code)
+    set_id = (region.catalog_set if region is not None else None) or BASE_SET
+    if default is not None and default.framework == set_id:
+        return default
+    return load_set(set_id)
+
+
+def set_region_catalog(ws: Workspace, actor: Actor, region: str, set_id: str) -> dict[str, Any]:
+    """Assign the indicator set ``set_id`` to ``region`` (office of the region)."""
+    check_office(actor, "设置地区的指标体系")
+    check_region(actor, region)
+    try:
+        cat = load_set(set_id)
+    except CatalogSetError as e:
+        raise EntryError(str(e)) from None
+    with ws.write() as s:
+        reg = s.get(Region, region)
+        if reg is None:
+            raise NotFoundError(f"未知地区代码：{region}")
+        before = reg.catalog_set
+        reg.catalog_set = cat.framework
+        audit(
+            s, actor.username, "update", "region", region,
+            before={"catalog_set": before}, after={"catalog_set": cat.framework},
+        )  # fmt: skip
+        name = reg.name
+    return {"region": region, "region_name": name, "before": before, "catalog": set_summary(cat)}
