@@ -232,6 +232,9 @@ def create_app(
     from liangshan.web.routes import reconcile as reconcile_routes  # /reconcile, /api/reconcile: 对账
 
     app.include_router(reconcile_routes.router)
+    from liangshan.web.routes import titles as titles_routes  # /titles, /api/titles: 称号登记簿
+
+    app.include_router(titles_routes.router)
     wrapped: Any = BodyLimit(SessionHeaders(app.build_middleware_stack(), ctx), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
     return app
