@@ -38,7 +38,9 @@ def test_region_assessed_by_its_assigned_set(demo_db: str) -> None:
         other["indicators"][-1]["verdict"] == "数据缺失" and "行政村总数" in other["indicators"][-1]["reason"]
     )
     with session_scope(demo_db) as s:
-        entry = s.query(AuditLog).filter_by(entity="region", entity_id="900001", action="update").one()
+        entry = (
+            s.query(AuditLog).filter_by(entity="region_catalog", entity_id="900001", action="update").one()
+        )
         assert entry.after == {"catalog_set": "henan_variant"}
     bad = CliRunner().invoke(app, ["region", "set-catalog", "900001", "nope", "--db", demo_db])
     assert bad.exit_code == 2 and "未知指标体系：nope" in bad.stderr

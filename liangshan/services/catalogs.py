@@ -1,9 +1,9 @@
 """Indicator sets (指标体系) and which one each region is assessed by.
 
 The bundled sets are the YAML files of :mod:`liangshan.catalog` (the base set of 附件2 and provincial
-variants that extend it). Each region carries its set's id (``region.catalog_set``, default the base
-set); :func:`catalog_for_region` is the one place that picks the catalog an assessment of a region
-uses, and :func:`set_region_catalog` (office) changes it, audited.
+variants that extend it). Each region's set is a row of ``region_catalog`` (none: the base set);
+:func:`catalog_for_region` is the one place that picks the catalog an assessment of a region uses, and
+:func:`set_region_catalog` (office) changes it, audited.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from liangshan.catalog import BASE_SET, Catalog, CatalogSetError, catalog_sets, 
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.workspace import Workspace
+from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
-from liangshan.store.models import Region
+from liangshan.store.models import Region, RegionCatalog
 from liangshan.store.submissions import audit
 
 
@@ -40,8 +41,8 @@ def list_sets() -> list[dict[str, Any]]:
 def catalog_for_region(session: Session, region_code: str, default: Catalog | None = None) -> Catalog:
     """The indicator set ``region_code`` is assessed by. ``default`` (the workspace's catalog) is
     returned when it is that set, so a catalog given by the caller (e.g. a test's) is kept."""
-    region = session.get(Region, region_code)
-    set_id = (region.catalog_set if region is not None else None) or BASE_SET
+    row = session.get(RegionCatalog, region_code)
+    set_id = row.catalog_set if row is not None else BASE_SET
     if default is not None and default.framework == set_id:
         return default
     return load_set(set_id)
@@ -59,10 +60,15 @@ def set_region_catalog(ws: Workspace, actor: Actor, region: str, set_id: str) ->
         reg = s.get(Region, region)
         if reg is None:
             raise NotFoundError(f"未知地区代码：{region}")
-        before = reg.catalog_set
-        reg.catalog_set = cat.framework
+        row = s.get(RegionCatalog, region)
+        before = row.catalog_set if row is not None else BASE_SET
+        if row is None:
+            s.add(RegionCatalog(region_code=region, catalog_set=cat.framework, updated_by=actor.username,
+                                updated_at=now()))  # fmt: skip
+        else:
+            row.catalog_set, row.updated_by, row.updated_at = cat.framework, actor.username, now()
         audit(
-            s, actor.username, "update", "region", region,
+            s, actor.username, "update", "region_catalog", region,
             before={"catalog_set": before}, after={"catalog_set": cat.framework},
         )  # fmt: skip
         name = reg.name

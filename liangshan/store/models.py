@@ -41,10 +41,6 @@ class Region(Base):
     land_area_km2: Mapped[float | None] = mapped_column(Float, default=None)
     population: Mapped[int | None] = mapped_column(Integer, default=None)
     note: Mapped[str] = mapped_column(Text, default="")
-    # The indicator set the region is assessed by (liangshan/catalog/*.yaml `framework`).
-    catalog_set: Mapped[str] = mapped_column(
-        String(40), default="two_mountains", server_default="two_mountains"
-    )
 
 
 class Unit(Base):
@@ -207,6 +203,17 @@ class TitleAward(Base):
     example: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegionCatalog(Base):
+    """The indicator set a region is assessed by (``liangshan/catalog/*.yaml`` ``framework``); a region
+    without a row uses the base set. A table of its own, so the region table keeps its columns."""
+
+    __tablename__ = "region_catalog"
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    catalog_set: Mapped[str] = mapped_column(String(40))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 from liangshan.store import models_workplan  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""title register (title_award) and the indicator set of each region (region.catalog_set)
+"""title register (title_award) and the indicator set of each region (region_catalog)
 
 Revision ID: 0006
 Revises: 0003
@@ -34,15 +34,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("title_award", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_title_award_region_code"), ["region_code"], unique=False)
-    with op.batch_alter_table("region", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("catalog_set", sa.String(length=40), nullable=False, server_default="two_mountains")
-        )
+    op.create_table(
+        "region_catalog",
+        sa.Column("region_code", sa.String(length=12), nullable=False),
+        sa.Column("catalog_set", sa.String(length=40), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["region_code"], ["region.code"]),
+        sa.PrimaryKeyConstraint("region_code"),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("region", schema=None) as batch_op:
-        batch_op.drop_column("catalog_set")
+    op.drop_table("region_catalog")
     with op.batch_alter_table("title_award", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_title_award_region_code"))
     op.drop_table("title_award")
