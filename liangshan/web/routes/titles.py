@@ -24,6 +24,7 @@ from liangshan.web.deps import (
     redirect,
     render,
 )
+from liangshan.web.schemas import Model
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -39,6 +40,34 @@ class TitleBody(BaseModel):
     valid_until: str | None = Field(None, max_length=10, description="有效期至（空为长期有效）")
     evidence: str = Field("", max_length=2000, description="佐证（授牌照片、网址、存档位置等）")
     example: bool = Field(False, description="示例（未按文件核实）")
+
+
+class TitleOut(Model):
+    """One register entry."""
+
+    id: int
+    name: str
+    level: str
+    awarding_body: str
+    document: str
+    awarded_on: str
+    year: int
+    valid_until: str | None
+    evidence: str
+    example: bool = Field(description="示例（未按授予文件核实）")
+    counted: bool = Field(description="是否计入指标16（国家级和国际称号）")
+
+
+class TitleList(Model):
+    """称号登记簿 (page ``/titles``)."""
+
+    region: str
+    region_name: str
+    titles: list[TitleOut]
+    levels: list[str]
+    can_edit: bool
+    year: int | None = None
+    held: list[int] | None = Field(None, description="给出 year 时：该年计入指标16的称号编号")
 
 
 class RemoveBody(BaseModel):
@@ -105,6 +134,8 @@ def titles_remove(
     "/api/titles",
     tags=["称号登记簿"],
     summary="地区登记的称号；给出 year 时标出该年计入指标16的称号（页面 /titles）",
+    response_model=TitleList,
+    response_model_exclude_unset=True,
 )
 def api_titles(
     request: Request, actor: ActorDep, region: str | None = None, year: int | None = None
@@ -112,13 +143,22 @@ def api_titles(
     return titles.list_titles(ctx_of(request), actor, pick_region(request, actor, region), year)
 
 
-@router.post("/api/titles", tags=["称号登记簿"], status_code=201, summary="登记一个称号（领导小组办公室）")
+@router.post(
+    "/api/titles",
+    tags=["称号登记簿"],
+    status_code=201,
+    summary="登记一个称号（领导小组办公室）",
+    response_model=TitleOut,
+)
 def api_titles_add(request: Request, actor: ActorDep, body: TitleBody) -> dict[str, Any]:
     return titles.add_title(ctx_of(request), actor, **body.model_dump())
 
 
 @router.post(
-    "/api/titles/{title_id}/remove", tags=["称号登记簿"], summary="撤销一个登记的称号（办公室，须写理由）"
+    "/api/titles/{title_id}/remove",
+    tags=["称号登记簿"],
+    summary="撤销一个登记的称号（办公室，须写理由）",
+    response_model=TitleOut,
 )
 def api_titles_remove(request: Request, actor: ActorDep, title_id: int, body: RemoveBody) -> dict[str, Any]:
     return titles.remove_title(ctx_of(request), actor, title_id, body.reason)
