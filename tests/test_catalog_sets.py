@@ -57,3 +57,18 @@ def test_assess_json_names_every_rule_basis(demo_db: str) -> None:
         assert word in by_rule[rule]["rule_basis_text"] and by_rule[rule]["rule_basis_alternatives"]
     assert by_rule["threshold"]["rule_basis"] in ("official", "convention")
     assert next(i for i in inds if i["id"] == 20)["rule_basis_source"].startswith("卢办〔2023〕16号 附件2")
+
+
+def test_rollup_compares_only_common_indicators(demo_db: str) -> None:
+    from liangshan.services.catalogs import comparable_indicators
+
+    with session_scope(demo_db) as s:
+        s.add(Region(code="900002", name="示例县002", level="county", terrain_zone="山区"))
+    CliRunner().invoke(app, ["region", "set-catalog", "900002", "henan_variant", "--db", demo_db])
+    with session_scope(demo_db) as s:
+        same = comparable_indicators(s, ["411224"])
+        mixed = comparable_indicators(s, ["411224", "900002"])
+    assert same == {"common": list(range(1, 21)), "left_out": {}}
+    assert mixed["common"] == list(range(1, 21))
+    assert mixed["left_out"]["henan_variant"]["indicators"] == [21]
+    assert mixed["left_out"]["henan_variant"]["regions"] == ["900002"]

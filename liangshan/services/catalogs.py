@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from liangshan.catalog import BASE_SET, Catalog, CatalogSetError, catalog_sets, load_set
+from liangshan.catalog import BASE_SET, Catalog, CatalogSetError, catalog_sets, common_indicator_ids, load_set
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.workspace import Workspace
@@ -73,3 +73,26 @@ def set_region_catalog(ws: Workspace, actor: Actor, region: str, set_id: str) ->
         )  # fmt: skip
         name = reg.name
     return {"region": region, "region_name": name, "before": before, "catalog": set_summary(cat)}
+
+
+def comparable_indicators(session: Session, region_codes: list[str]) -> dict[str, Any]:
+    """What a roll-up over ``region_codes`` may compare: the indicator ids common to the regions'
+    sets (:func:`liangshan.catalog.common_indicator_ids`), and per set the ids left out, with the
+    regions using each set — for the roll-up to compare only the common ones and say which were not."""
+    sets: dict[str, list[str]] = {}
+    for code in region_codes:
+        sets.setdefault(catalog_for_region(session, code).framework, []).append(code)
+    cats = [load_set(s) for s in sets]
+    common, left = common_indicator_ids(cats)
+    return {
+        "common": common,
+        "left_out": {
+            c.framework: {
+                "name": c.title,
+                "indicators": left.get(c.framework, []),
+                "regions": sets[c.framework],
+            }
+            for c in cats
+            if c.framework in left
+        },
+    }
