@@ -1,4 +1,4 @@
-"""称号登记簿 on the web (/titles and its JSON twin) and the rule-basis badge on the indicator page."""
+"""称号登记簿 on the web (/titles and its JSON twin), the rule-basis badge, a region on a provincial set."""
 
 from __future__ import annotations
 
@@ -69,3 +69,18 @@ def test_indicator_page_shows_the_rule_basis(web: Any) -> None:
     twenty = office.get(f"/indicator/20?region={R}")
     assert twenty.status_code == 200 and "官方规定：卢办〔2023〕16号 附件2" in twenty.text
     assert "本系统约定" not in twenty.text
+
+
+def test_dashboard_of_a_region_on_a_provincial_set(web: Any) -> None:
+    from typer.testing import CliRunner
+
+    from liangshan.cli import app
+
+    client, url = web
+    res = CliRunner().invoke(app, ["region", "set-catalog", "900001", "henan_variant", "--db", url])
+    assert res.exit_code == 0, res.output
+    other, _ = client("office001")
+    page = other.get("/dashboard?region=900001")
+    assert page.status_code == 200 and "农村生活污水治理率" in page.text and "特色指标" in page.text
+    data = other.get("/api/dashboard?region=900001").json()
+    assert len(data["indicators"]) == 21
