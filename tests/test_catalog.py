@@ -80,3 +80,60 @@ def test_bad_catalog_is_rejected(tmp_path) -> None:
     bad.write_text(raw.replace("numerator: [air_good_days]", "numerator: [air_goood_days]"), encoding="utf-8")
     with pytest.raises(ValueError, match="air_goood_days"):
         load_catalog(bad)
+
+
+def test_every_rule_states_its_basis() -> None:
+    """附件2 gives target words only: 稳定提高 (and its 基本达标), 获得 and 建立实施 are 本系统约定, with
+    their reasoning and alternatives; the thresholds are official (附件2's target values)."""
+    cat = load_catalog()
+    for ind in cat.indicators:
+        b = cat.basis_of(ind)
+        assert b.kind in ("official", "convention") and b.text
+        assert b.document if b.kind == "official" else b.alternatives
+    conv = {r: cat.rule_bases[r] for r in ("steady_improvement", "obtained", "established")}
+    assert all(b.kind == "convention" and b.label == "本系统约定" for b in conv.values())
+    assert "基本达标" in conv["steady_improvement"].text and "稳定提高" in conv["steady_improvement"].text
+    assert "持有" in conv["obtained"].text and "建立实施" in conv["established"].text
+    assert (
+        cat.basis_of(cat.indicator(20)).kind == "official"
+        and "附件2" in cat.basis_of(cat.indicator(20)).document
+    )
+    assert (
+        cat.basis_of(cat.indicator(1)).kind == "convention"
+    )  # its extra condition is not in the seed's text
+
+
+def test_catalog_without_rule_basis_is_rejected(tmp_path) -> None:
+    raw = (load_catalog.__globals__["DEFAULT_CATALOG"]).read_text(encoding="utf-8")
+    start, end = raw.index("rule_bases:"), raw.index("goals:")
+    bad = tmp_path / "nobasis.yaml"
+    bad.write_text(raw[:start] + raw[end:], encoding="utf-8")
+    with pytest.raises(ValueError, match="未写明依据"):
+        load_catalog(bad)
+
+
+def test_provincial_variant_extends_the_base_set() -> None:
+    from liangshan.catalog import CatalogSetError, catalog_sets, common_indicator_ids, load_set
+
+    base, henan = load_set(None), load_set("henan_variant")
+    assert base is load_catalog() and next(c.framework for c in catalog_sets()) == "two_mountains"
+    assert len(base.indicators) == 20 and len(henan.indicators) == 21
+    assert henan.extends == "two_mountains" and henan.identity()["version"] == "2026.1"
+    assert henan.indicator(21).name == "农村生活污水治理率" and henan.category("C9").name == "特色指标"
+    assert [i.model_dump() for i in henan.indicators[:20]] == [i.model_dump() for i in base.indicators]
+    common, left = common_indicator_ids([base, henan])
+    assert common == list(range(1, 21)) and left == {"henan_variant": [21]}
+    assert common_indicator_ids([henan]) == (list(range(1, 22)), {})
+    with pytest.raises(CatalogSetError, match="未知指标体系：nope"):
+        load_set("nope")
+
+
+def test_catalog_list_cli() -> None:
+    res = CliRunner().invoke(app, ["catalog", "list", "--json"])
+    assert res.exit_code == 0, res.output
+    sets = {c["id"]: c for c in json.loads(res.stdout)["catalogs"]}
+    assert sets["two_mountains"]["indicators"] == 20 and sets["henan_variant"]["indicators"] == 21
+    shown = json.loads(CliRunner().invoke(app, ["catalog", "--set", "henan_variant", "--json"]).stdout)
+    assert (
+        shown["catalog"]["id"] == "henan_variant" and shown["rule_bases"]["obtained"]["kind"] == "convention"
+    )

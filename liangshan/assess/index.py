@@ -5,6 +5,11 @@ officially published figure (item ``official:N``) where one exists for a year, a
 recomputed from its data elements otherwise; both are kept in the result (``official``,
 ``recomputed``, ``used``). An indicator's ``conditions`` (indicator 1: 完成上级下达的改善目标)
 must also hold in the evaluation year: a false one makes the verdict 未达标, a missing one 数据缺失.
+An indicator judged by the 获得 rule in its ``held`` reading (indicator 16) is judged on the title
+register's derived observation (:data:`~liangshan.assess.values.TITLES_KEY`, computed per year by
+:func:`liangshan.services.titles.register_observations`) when one is among the observations, and on
+its yearly counts otherwise. Every result names the basis of its rule (官方规定 or 本系统约定, from
+the catalog) and the assessment names the indicator set (``catalog``: id, version, name).
 
 :func:`assess` is a pure function of the catalog, the region, the window of years, the approved
 observations and the region's target overrides — no database, no clock — so the same inputs
@@ -20,6 +25,7 @@ from typing import Any
 
 from liangshan.assess.rules import FAIL, MISSING, PARTIAL, PASS, VERDICTS, Judgement, RegionProfile, judge
 from liangshan.assess.values import (
+    TITLES_KEY,
     Observation,
     OfficialFigure,
     YearValue,
@@ -73,6 +79,14 @@ class IndicatorResult:
     recomputed: tuple[YearValue, ...] = ()
     conditions: tuple[ConditionCheck, ...] = ()
 
+    def titles(self) -> list[dict[str, Any]]:
+        """The register's titles held in the evaluation year (the 获得 rule's ``held`` reading):
+        name, level, awarding body, year awarded, valid until, document, 示例 flag; else empty."""
+        last = self.years[-1] if self.years else None
+        if last is None or last.source != "register":
+            return []
+        return [dict(t) for t in last.components.get("titles", ())]
+
     def used(self) -> dict[str, str]:
         """Per year, which value was judged: ``official`` or ``recomputed``."""
         return {str(yv.year): "official" if yv.source == "official" else "recomputed" for yv in self.years}
@@ -107,6 +121,8 @@ class IndicatorResult:
             "official": {str(o.year): o.to_dict(ind) for o in self.official if o is not None},
             "recomputed": {str(yv.year): display_value(ind, yv) for yv in self.recomputed},
             "conditions": [c.to_dict() for c in self.conditions],
+            **rule_basis_fields(catalog, ind, self.target),
+            "titles": self.titles(),
         }
 
 
@@ -165,6 +181,7 @@ class Assessment:
             },
             "years": list(self.years),
             "catalog_version": f"{self.catalog.framework} {self.catalog.version}",
+            "catalog": self.catalog.identity(),
             "summary": {"counts": self.counts(), "goals": self.by_goal(), "categories": self.by_category()},
             "indicators": [r.to_dict(self.catalog) for r in self.results],
         }
@@ -175,6 +192,44 @@ class Assessment:
                 "weights": {str(k): v for k, v in sorted(self.weights.items())},
             }
         return d
+
+
+def rule_basis_fields(catalog: Catalog, ind: Indicator, target: Target) -> dict[str, Any]:
+    """The basis of the rule judging ``ind``: ``rule_basis`` (official | convention) and its Chinese
+    label, text, document with clause, and the alternative readings of a convention."""
+    b = catalog.basis_of(ind, target)
+    return {
+        "rule_basis": b.kind,
+        "rule_basis_label": b.label,
+        "rule_basis_text": b.text,
+        "rule_basis_source": b.source(),
+        "rule_basis_alternatives": list(b.alternatives),
+    }
+
+
+def register_series(
+    ys: Sequence[int], observations: Mapping[tuple[str, int], Observation]
+) -> tuple[YearValue, ...]:
+    """The title register's count of valid national/international titles per year (0 for a year the
+    register observation leaves out), with the titles in ``components["titles"]``."""
+    out = []
+    for y in ys:
+        o = observations.get((TITLES_KEY, y))
+        titles = list((o.meta or {}).get("titles", ())) if o is not None else []
+        value = float(o.value or 0) if o is not None else 0.0
+        out.append(
+            YearValue(y, value, "ok", "register", {"titles": titles}, (), o.evidence_count if o else 0)
+        )
+    return tuple(out)
+
+
+def uses_register(
+    tgt: Target, ys: Sequence[int], observations: Mapping[tuple[str, int], Observation]
+) -> bool:
+    """Whether the 获得 rule reads the title register (``held`` reading and a register observation given)."""
+    if tgt.rule != "obtained" or tgt.obtained != "held":
+        return False
+    return any((TITLES_KEY, y) in observations for y in ys)
 
 
 def effective_target(ind: Indicator, override: Mapping[str, Any] | None) -> Target:
@@ -208,6 +263,8 @@ def assess(
         recomputed = tuple(year_value(ind, y, observations, labels) for y in ys)
         official = tuple(official_figure(ind, y, observations) for y in ys)
         series = tuple(choose_value(ind, rc, of) for rc, of in zip(recomputed, official, strict=True))
+        if uses_register(tgt, ys, observations):
+            series = register_series(ys, observations)
         checks = tuple(condition_check(c, ys[-1], observations, labels) for c in ind.conditions)
         judgement = with_conditions(judge(ind, tgt, series, region), checks)
         results.append(IndicatorResult(ind, tgt, series, judgement, official, recomputed, checks))

@@ -14,7 +14,10 @@ so every choice is a :class:`~liangshan.catalog.models.Target` parameter):
   ``latest_vs_base`` and ``ols_slope`` are alternatives.
 - ``not_decrease`` (不减少): latest ≥ baseline − tolerance; the baseline is the approved
   delineation (region override), else the first year of the window (said in the reason).
-- ``obtained`` (获得): at least one qualifying title in the window, with evidence.
+- ``obtained`` (获得), default reading ``held``: the region holds at least one valid national or
+  international title in the evaluation year (from the title register, see
+  :data:`liangshan.assess.values.TITLES_KEY`); reading ``won_in_window``, or no register entry at
+  all: at least one title newly won in the window (the yearly counts), with evidence.
 - ``established`` (建立实施): document issued AND implemented in the evaluation year, with evidence.
 """
 
@@ -190,6 +193,28 @@ def judge_obtained(ind: Indicator, tgt: Target, series: Sequence[YearValue]) -> 
     return Judgement(PASS, f"获得：{parts}（佐证 {evid} 份）")
 
 
+def judge_held(ind: Indicator, tgt: Target, series: Sequence[YearValue]) -> Judgement:
+    """获得 read as 持有: the evaluation year's count of valid national/international titles (from the
+    register, ``components["titles"]`` lists them) must be at least 1; each counted title names its
+    awarding document (the register requires it), so ``require_evidence`` holds by construction."""
+    last = series[-1]
+    if last.value is None:
+        return _missing(last, ind)
+    titles = [t for t in last.components.get("titles", ()) if isinstance(t, dict)]
+    if float(last.value or 0) <= 0 or not titles:
+        return Judgement(FAIL, f"{last.year}年未持有有效的国家级及以上生态文化品牌、称号（称号登记簿）")
+    named = "；".join(title_phrase(t) for t in titles)
+    return Judgement(PASS, f"{last.year}年持有有效称号 {len(titles)} 个：{named}")
+
+
+def title_phrase(t: dict[str, object]) -> str:
+    """``name（level，awarding body，year年授予[，示例]）`` for a register title."""
+    parts = [str(t.get("level") or ""), str(t.get("awarding_body") or ""), f"{t.get('year')}年授予"]
+    if t.get("example"):
+        parts.append("示例，未核实")
+    return f"{t.get('name')}（{'，'.join(p for p in parts if p)}）"
+
+
 def judge_established(ind: Indicator, tgt: Target, series: Sequence[YearValue]) -> Judgement:
     last = series[-1]
     if last.value is None:
@@ -233,5 +258,12 @@ def _judge(ind: Indicator, tgt: Target, series: Sequence[YearValue], region: Reg
     if tgt.rule == "not_decrease":
         return judge_not_decrease(ind, tgt, series)
     if tgt.rule == "obtained":
-        return judge_obtained(ind, tgt, series)
+        if tgt.obtained == "held" and series and series[-1].source == "register":
+            return judge_held(ind, tgt, series)
+        j = judge_obtained(ind, tgt, series)
+        if tgt.obtained == "held" and j.verdict in (PASS, FAIL):
+            return Judgement(
+                j.verdict, f"{j.reason}（称号登记簿无记录，按填报的当年获得数判断）", j.threshold
+            )
+        return j
     return judge_established(ind, tgt, series)

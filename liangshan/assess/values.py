@@ -45,6 +45,17 @@ def official_key(indicator_id: int) -> str:
     return f"{OFFICIAL_PREFIX}{indicator_id}"
 
 
+TITLES_KEY = "register:titles"
+"""The item code of the title register's derived observation (indicator 16, 获得 read as 持有).
+
+Not a submission: :func:`liangshan.services.titles.register_observations` computes it per year from
+the register — ``value`` the number of national or international titles valid in that year
+(awarded in or before the year, not expired before it), ``evidence_count`` how many of them name
+their awarding document, ``meta["titles"]`` each title (name, level, awarding body, year awarded,
+valid until, document, whether it is an unverified 示例). The assessment stays a pure function of
+its observations; the service adds this one beside the approved values."""
+
+
 @dataclass(frozen=True)
 class OfficialFigure:
     """An approved officially published figure of an indicator for one year (公报, 通报, 监测成果)."""

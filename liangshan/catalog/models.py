@@ -11,6 +11,9 @@ RuleName = Literal[
 ]
 ElementKind = Literal["number", "count", "boolean"]
 ValueSource = Literal["official_first", "recomputed"]
+BasisKind = Literal["official", "convention"]
+BASIS_LABELS = {"official": "官方规定", "convention": "本系统约定"}
+ObtainedMode = Literal["held", "won_in_window"]
 
 
 class _Frozen(BaseModel):
@@ -40,12 +43,58 @@ class DataElement(_Frozen):
     suppliers: tuple[str, ...] = ()
 
 
+class RuleBasis(_Frozen):
+    """Where a verdict rule comes from.
+
+    ``official``: a published document settles the rule (``document`` and ``clause`` name it);
+    ``convention`` (本系统约定): the seed's 附件2 gives only the target words (稳定提高, 获得, 建立实施 …) and
+    the published 两山指数 annex leaves method, weights and grading to provincial guidance, so the
+    system chose a reading — ``text`` gives the reasoning and ``alternatives`` the other readings
+    (most of them selectable as :class:`Target` parameters).
+    """
+
+    kind: BasisKind
+    text: str
+    document: str = ""
+    clause: str = ""
+    alternatives: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> RuleBasis:
+        if self.kind == "official" and not self.document:
+            raise ValueError(f"规则依据“{self.text}”：官方规定须写明文件 document")
+        if self.kind == "convention" and not self.alternatives:
+            raise ValueError(f"规则依据“{self.text}”：本系统约定须列出其他可选口径 alternatives")
+        return self
+
+    @property
+    def label(self) -> str:
+        return BASIS_LABELS[self.kind]
+
+    def source(self) -> str:
+        """The document and clause in one line (empty for a convention)."""
+        return "".join(x for x in (self.document, f"，{self.clause}" if self.clause else "") if x)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "text": self.text,
+            "document": self.document,
+            "clause": self.clause,
+            "alternatives": list(self.alternatives),
+        }
+
+
 class Target(_Frozen):
     """The target as the seed writes it (``text``) and the machine rule with its parameters.
 
     ``op`` is ``">"`` (strict) or ``">="``; ``value`` the threshold; ``zones`` the thresholds per
     terrain zone for ``zoned_threshold``; ``tolerance`` the allowed shortfall for ``not_decrease``
     and for ``steady_improvement``; ``ceiling`` a value at which holding steady counts as improving.
+    ``obtained`` chooses the reading of 获得: ``held`` (default) — the region holds at least one
+    valid national or international title in the evaluation year, read from the title register;
+    ``won_in_window`` — at least one title newly won within the window (the yearly counts).
     """
 
     text: str
@@ -59,6 +108,7 @@ class Target(_Frozen):
     baseline: float | None = None
     require_evidence: bool = False
     na_counts_as_pass: bool = False
+    obtained: ObtainedMode = "held"
 
     @model_validator(mode="after")
     def _check(self) -> Target:
@@ -115,6 +165,7 @@ class Indicator(_Frozen):
     ``official_first`` uses the published figure and shows the recomputation beside it,
     ``recomputed`` always judges the value computed from the data elements (the published figure,
     if any, is only shown). ``conditions`` are further boolean conditions of the verdict.
+    ``rule_basis`` overrides the catalog's basis of the indicator's rule (``Catalog.rule_bases``).
     """
 
     id: int
@@ -130,6 +181,7 @@ class Indicator(_Frozen):
     standards: tuple[str, ...] = ()
     value_source: ValueSource = "recomputed"
     conditions: tuple[Condition, ...] = ()
+    rule_basis: RuleBasis | None = None
 
     @property
     def lead_unit(self) -> str:
@@ -137,10 +189,20 @@ class Indicator(_Frozen):
 
 
 class Catalog(_Frozen):
+    """An indicator set: ``framework`` is the set's id, with its ``version`` and ``title`` (its name).
+
+    A provincial variant names its base in ``extends`` (resolved by the loader: the base's goals,
+    categories, elements and indicators plus the variant's additions). ``rule_bases`` gives the basis
+    of every verdict rule (an indicator may override it with its own ``rule_basis``).
+    """
+
     framework: str
     version: str
     title: str
     source: str
+    extends: str | None = None
+    note: str = ""
+    rule_bases: dict[RuleName, RuleBasis] = Field(default_factory=dict)
     goals: tuple[Goal, ...]
     categories: tuple[Category, ...]
     data_elements: tuple[DataElement, ...]
@@ -159,6 +221,11 @@ class Catalog(_Frozen):
             raise ValueError("指标序号重复")
         if len(elems) != len(self.data_elements):
             raise ValueError("数据元素代码重复")
+        unbased = sorted(
+            {i.target.rule for i in self.indicators if i.rule_basis is None} - set(self.rule_bases)
+        )
+        if unbased:
+            raise ValueError(f"以下评价规则未写明依据（官方规定或本系统约定）：{'、'.join(unbased)}")
         for ind in self.indicators:
             if ind.category not in cats:
                 raise ValueError(f"指标 {ind.id} 引用了不存在的类别 {ind.category}")
@@ -173,6 +240,24 @@ class Catalog(_Frozen):
         return self
 
     # -- look-ups -------------------------------------------------------------------------------
+    @property
+    def set_id(self) -> str:
+        return self.framework
+
+    def identity(self) -> dict[str, str]:
+        """``{id, version, name}`` of this indicator set (as ``assess --json`` prints it)."""
+        return {"id": self.framework, "version": self.version, "name": self.title}
+
+    def basis_of(self, ind: Indicator, target: Target | None = None) -> RuleBasis:
+        """The basis of the rule that judges ``ind`` (``target``: the effective target, which a
+        region's override may have given another rule)."""
+        rule = (target or ind.target).rule
+        if ind.rule_basis is not None and rule == ind.target.rule:
+            return ind.rule_basis
+        if rule in self.rule_bases:
+            return self.rule_bases[rule]
+        raise KeyError(f"评价规则 {rule} 未写明依据")
+
     def indicator(self, ident: int | str) -> Indicator:
         key = int(ident)
         for ind in self.indicators:

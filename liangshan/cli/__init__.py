@@ -16,6 +16,7 @@ from liangshan.cli import (  # noqa: E402
     air,
     batch,
     bundle,
+    catalogs,
     core,
     eco,
     gep,
@@ -26,6 +27,7 @@ from liangshan.cli import (  # noqa: E402
     report,
     rollup,
     survey,
+    titles,
     water,
     web,
     workplan,
@@ -49,5 +51,8 @@ for _name, _sub in (
     ("workplan", workplan.app),
     ("bundle", bundle.app),
     ("rollup", rollup.app),
+    ("catalog", catalogs.catalog_app),  # liangshan catalog [list]
+    ("region", catalogs.region_app),  # liangshan region set-catalog
+    ("titles", titles.app),  # liangshan titles list|add|remove
 ):
     app.add_typer(_sub, name=_name)

@@ -1,4 +1,4 @@
-"""Core commands: demo, catalog, assess, import, export, history, audit."""
+"""Core commands: demo, assess, import, export, history, audit (``catalog``: cli/catalogs.py)."""
 
 from __future__ import annotations
 
@@ -74,31 +74,6 @@ def register(app: typer.Typer) -> None:
             if added:
                 span = f"{added[0]}—{added[-1]}"
                 console.print(f"另加示例县 {len(added)} 个（合成数值）：{span}", highlight=False)
-
-    @app.command()
-    def catalog(
-        json: JsonOpt = False,
-        file: Annotated[Path | None, typer.Option("--file", help="其他指标体系 YAML")] = None,
-    ) -> None:
-        """显示“两山指数”评估指标体系（附件2）。"""
-        cat = load_catalog(file)
-        if json:
-            emit_json(catalog_dict(cat))
-            return
-        t = Table(title=f"{cat.title}（{cat.source}）", show_lines=False)
-        for col in ("目标", "任务", "序号", "指标", "目标参考值", "责任单位"):
-            t.add_column(col)
-        for ind in cat.indicators:
-            c = cat.category(ind.category)
-            t.add_row(
-                cat.goal(c.goal).name,
-                c.name,
-                str(ind.id),
-                ind.name,
-                ind.target.text,
-                "、".join(ind.responsible_units),
-            )
-        console.print(t)
 
     @app.command()
     def assess(

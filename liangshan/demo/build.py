@@ -39,6 +39,7 @@ from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
 from liangshan.demo import counties as county_mod
 from liangshan.demo import manual, official
+from liangshan.demo.titles import seed_titles
 from liangshan.demo.workplan import seed_workplan
 from liangshan.provenance import ComputedValues
 from liangshan.store.db import session_scope
@@ -278,6 +279,7 @@ def build_demo(
                 )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
                 base[(code, year)] = value
+        seed_titles(s, clock, REGION)  # 称号登记簿 (indicator 16)
         target_years = (
             [] if official.TARGET_ELEMENT in skipped else sorted(wanted & set(official.TARGET_YEARS))
         )

@@ -165,6 +165,12 @@ class IndicatorSection:
     evidence: tuple[EvidenceRef, ...]
     approvals: tuple[ApprovalRef, ...]
     kind: str  # ratio | value | count | all_true
+    # The rule's basis: kind (official | convention), label (官方规定 | 本系统约定), text, document,
+    # clause, alternatives (liangshan.catalog.models.RuleBasis.to_dict).
+    rule_basis: dict[str, Any] = field(default_factory=dict)
+    # Indicator 16: the register's titles held in the evaluation year (name, level, awarding_body,
+    # year, document, valid_until, example — an unverified 示例), empty otherwise.
+    titles: tuple[dict[str, Any], ...] = ()
 
     @property
     def latest(self) -> YearRow:
@@ -542,6 +548,8 @@ def _section(r: IndicatorResult, a: Assessment, facts: StoreFacts, gap: Gap) -> 
         evidence=evidence,
         approvals=approvals,
         kind=ind.formula.kind,
+        rule_basis=cat.basis_of(ind, r.target).to_dict(),
+        titles=tuple(r.titles()),
     )
 
 

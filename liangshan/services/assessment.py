@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from liangshan.assess import Assessment, assess
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.catalog.models import DataElement
+from liangshan.services.catalogs import catalog_for_region
 from liangshan.services.permissions import STATUS_LABELS
 from liangshan.services.queries import (
     SUBMITTED,
@@ -35,6 +36,7 @@ from liangshan.services.queries import (
     round_years,
     unit_elements,
 )
+from liangshan.services.titles import register_observations
 from liangshan.store.db import session_scope
 from liangshan.store.models import AssessmentRound, Submission, Unit
 from liangshan.store.regions import get_region, open_round, overrides, profile
@@ -59,7 +61,9 @@ def assess_region(
     newest submitted version where none is approved: a preview, never the official result)."""
     region = get_region(session, region_code)
     obs = approved_observations(session, region_code, years, include_pending=include_pending)
-    return assess(catalog, profile(region), list(years), obs, overrides(session, region_code), weights)
+    obs.update(register_observations(session, region_code, years))  # 称号登记簿 → indicator 16
+    cat = catalog_for_region(session, region_code, catalog)  # the region's indicator set
+    return assess(cat, profile(region), list(years), obs, overrides(session, region_code), weights)
 
 
 def run_assessment(

@@ -182,4 +182,38 @@ class AuditLog(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class TitleAward(Base):
+    """A title or brand a region holds (称号登记簿): 国家生态文明建设示范区, 中国天然氧吧 …
+
+    ``level`` is 国际 | 国家 | 省; dates are ISO ``YYYY-MM-DD`` (``valid_until`` empty: no expiry).
+    ``example`` marks a demo entry not verified against its document (shown as 示例). Indicator 16
+    reads the register (see :mod:`liangshan.services.titles`).
+    """
+
+    __tablename__ = "title_award"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    awarding_body: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(String(300))
+    awarded_on: Mapped[str] = mapped_column(String(10))
+    valid_until: Mapped[str | None] = mapped_column(String(10), default=None)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegionCatalog(Base):
+    """The indicator set a region is assessed by (``liangshan/catalog/*.yaml`` ``framework``); a region
+    without a row uses the base set. A table of its own, so the region table keeps its columns."""
+
+    __tablename__ = "region_catalog"
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    catalog_set: Mapped[str] = mapped_column(String(40))
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 from liangshan.store import models_workplan  # noqa: E402,F401

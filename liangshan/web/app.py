@@ -238,17 +238,15 @@ def create_app(
         app.include_router(module.router)  # the work plan: pages, JSON twins, public pages
     app.include_router(health.router)  # /healthz, /readyz (public, no login)
     app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
-    from liangshan.web.routes import calc, rounds, todo
+    from liangshan.web.routes import calc, reconcile, rounds, titles, todo
     from liangshan.web.routes import map as map_routes
 
     app.include_router(map_routes.router)  # /map, /api/map, /public/{region}/map: the county map
-
     app.include_router(calc.router)  # /calc/…, /api/calc/…: raw data → calculator → preview
     app.include_router(rounds.router)  # /rounds, /api/rounds: 评估批次管理 (office)
-    from liangshan.web.routes import reconcile as reconcile_routes  # /reconcile, /api/reconcile: 对账
-
-    app.include_router(reconcile_routes.router)
+    app.include_router(reconcile.router)  # /reconcile, /api/reconcile: 官方发布值与复算值对账
     app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
+    app.include_router(titles.router)  # /titles, /api/titles: 称号登记簿
     inner = AssetCache(SessionHeaders(app.build_middleware_stack(), ctx))
     zipped = GZipMiddleware(inner, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP)
     wrapped: Any = BodyLimit(zipped, max_upload + 1024 * 1024)

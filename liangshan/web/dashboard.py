@@ -102,9 +102,10 @@ def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, 
     st = region_state(ctx, region, pending)
     result = st.assessment.to_dict()
     goals = []
-    for g in ctx.catalog.goals:
+    cat = st.assessment.catalog  # the region's indicator set (a provincial variant may add categories)
+    for g in cat.goals:
         cats = []
-        for c in (c for c in ctx.catalog.categories if c.goal == g.code):
+        for c in (c for c in cat.categories if c.goal == g.code):
             inds = [i for i in result["indicators"] if i["category"] == c.name and i["goal"] == g.name]
             for i in inds:
                 i["css"] = VERDICT_CLASS.get(i["verdict"], "na")

@@ -62,6 +62,7 @@ def page_twins(round_id: int) -> dict[str, tuple[str, str, str]]:
         "/regions": (f"/regions{q}", f"/api/rollup/{R}", "/api/rollup/{code}"),
         "/reconcile": (f"/reconcile{q}", f"/api/reconcile{q}", "/api/reconcile"),
         "/map": (f"/map{q}", f"/api/map{q}", "/api/map"),
+        "/titles": (f"/titles{q}", f"/api/titles{q}", "/api/titles"),
     }
 
 

@@ -829,6 +829,44 @@ CASES += [
 ]  # fmt: skip
 
 
+# 称号登记簿: every signed-in user of the region reads it; the office of the region adds and withdraws.
+_title_names = itertools.count(1)
+
+
+def title_fields(region: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"region": region, "name": f"测试称号{next(_title_names)}", "level": "国家",
+                      "awarding_body": "测试机关", "document": "测试文件", "awarded_on": "2020"}  # fmt: skip
+
+
+def fresh_title(w: World, region: str) -> int:
+    c, tok = w.clients["office" if region == HOME else "office_other"]
+    r = c.post("/api/titles", json=title_fields(region)(w), headers={"X-CSRF-Token": tok})
+    assert r.status_code == 201, r.text[:300]
+    return int(r.json()["id"])
+
+
+CASES += [
+    Case(("GET", "/titles"), "own", html_get("/titles"), exp(ALL, **anon_html)),
+    Case(("GET", "/titles"), "region", html_get(f"/titles?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/titles"), "own", form_post("/titles", title_fields(HOME)), DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/titles"), "region", form_post("/titles", title_fields(OTHER)), DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/titles/{title_id}/remove"), "own", post_to(lambda w: f"/titles/{fresh_title(w, HOME)}/remove", {"reason": "登记有误"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/titles/{title_id}/remove"), "region", post_to(lambda w: f"/titles/{fresh_title(w, OTHER)}/remove", {"reason": "登记有误"}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/api/titles"), "own", api_get("/api/titles?year=2025"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/titles"), "region", api_get(f"/api/titles?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/api/titles"), "own", json_post("/api/titles", title_fields(HOME)), DENY_ALL_BUT(["office"], 201, **anon_api)),
+    Case(("POST", "/api/titles"), "region", json_post("/api/titles", title_fields(OTHER)), DENY_ALL_BUT(["office_other"], 201, **anon_api)),
+    Case(("POST", "/api/titles/{title_id}/remove"), "own",
+         lambda w: {"method": "POST", "url": f"/api/titles/{fresh_title(w, HOME)}/remove", "json": {"reason": "登记有误"}},
+         DENY_ALL_BUT(["office"], 200, **anon_api)),
+    Case(("POST", "/api/titles/{title_id}/remove"), "region",
+         lambda w: {"method": "POST", "url": f"/api/titles/{fresh_title(w, OTHER)}/remove", "json": {"reason": "登记有误"}},
+         DENY_ALL_BUT(["office_other"], 200, **anon_api)),
+]  # fmt: skip
+
+
 def test_calc_upload_hostile_inputs_store_nothing(world: World) -> None:
     """Mislabelled, malformed (named by file, row and column) and oversized uploads, and a missing CSRF
     token: refused before anything is stored (no version, no evidence, no pending copy)."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from liangshan.store.bundle.format import REGION_FIELDS, region_data
 from liangshan.store.bundle.read import Bundle
 from liangshan.store.bundle.summary import ImportSummary
-from liangshan.store.models import AssessmentRound, Evidence, Region, TargetOverride
+from liangshan.store.models import AssessmentRound, Evidence, Region, TargetOverride, TitleAward
 from liangshan.store.submissions import audit
 
 IMPORT_ACTION = "import"  # Review.action of a version created by a bundle import
@@ -159,6 +159,28 @@ def import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: I
             summary.differences.append(
                 f"override indicator {od['indicator_id']}: 本地 local {have.params!r}，"
                 f"数据包 bundle {od['params']!r}"
+            )
+
+
+def import_titles(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """Titles of the register missing here (same name and date awarded) are created; a different
+    local one is kept and listed."""
+    region = b.region["code"]
+    local = {
+        (t.name, t.awarded_on): t
+        for t in s.scalars(select(TitleAward).where(TitleAward.region_code == region))
+    }
+    for td in b.titles:
+        have = local.get((td["name"], td["awarded_on"]))
+        if have is None:
+            t = TitleAward(region_code=region, created_by=actor, created_at=ts, **td)
+            s.add(t)
+            s.flush()
+            audit(s, actor, IMPORT_ACTION, "title_award", t.id, after=td, at=ts)
+            summary.created.append(f"title {td['name']} {td['awarded_on']}")
+        elif any(getattr(have, k) != v for k, v in td.items()):
+            summary.differences.append(
+                f"title {td['name']} {td['awarded_on']}: 本地登记与数据包不同，保留本地"
             )
 
 

@@ -28,6 +28,7 @@ from liangshan.store.models import (
     Submission,
     SubmissionEvidence,
     TargetOverride,
+    TitleAward,
 )
 from liangshan.store.regions import get_region
 from liangshan.store.service import ensure_db
@@ -69,6 +70,22 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
         .order_by(TargetOverride.indicator_id)
     ):
         recs.append(("override", {"indicator_id": o.indicator_id, "params": o.params, "note": o.note}))
+    for t in session.scalars(
+        select(TitleAward)
+        .where(TitleAward.region_code == region.code)
+        .order_by(TitleAward.awarded_on, TitleAward.name)
+    ):
+        fields = (
+            "name",
+            "level",
+            "awarding_body",
+            "document",
+            "awarded_on",
+            "valid_until",
+            "evidence",
+            "example",
+        )
+        recs.append(("title", {f: getattr(t, f) for f in fields}))
 
     approved = (Submission.region_code == region.code) & (Submission.status == "approved")
     subs = session.scalars(

@@ -22,7 +22,7 @@ MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
 FILES = "files/"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-RECORD_TYPES = ("region", "parent", "round", "override", "evidence", "submission")
+RECORD_TYPES = ("region", "parent", "round", "override", "title", "evidence", "submission")
 REGION_FIELDS = (
     "code", "name", "level", "parent_code", "terrain_zone", "zone_shares", "land_area_km2", "population",
     "note",

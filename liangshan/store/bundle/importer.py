@@ -18,6 +18,7 @@ from liangshan.store.bundle.context import (
     import_overrides,
     import_regions,
     import_rounds,
+    import_titles,
 )
 from liangshan.store.bundle.database import begin_transaction, instance_id
 from liangshan.store.bundle.format import bundle_error
@@ -35,6 +36,7 @@ def _apply(s: Session, b: Bundle, actor: str, summary: ImportSummary, local_inst
     import_regions(s, b, actor, ts, summary)
     round_ids = import_rounds(s, b, actor, ts, summary)
     import_overrides(s, b, actor, ts, summary)
+    import_titles(s, b, actor, ts, summary)
     ev_ids = import_evidence(s, b, actor, ts, summary)
     merge_values(s, b, round_ids, ev_ids, actor, ts, summary, local_inst)
     audit(

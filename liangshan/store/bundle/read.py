@@ -8,7 +8,7 @@ import json
 import math
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Bundle:
     evidence: dict[str, dict[str, Any]]
     submissions: list[dict[str, Any]]
     files: dict[str, str]  # sha256 → member name
+    titles: list[dict[str, Any]] = field(default_factory=list)  # the title register (称号登记簿)
 
     @property
     def bundle_id(self) -> str:
@@ -234,6 +235,10 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
                 raise bundle_error(p, where, "目标覆盖重复", "duplicate override")
             overrides.add(data["indicator_id"])
             out.overrides.append(data)
+        elif kind == "title":
+            if any((t["name"], t["awarded_on"]) == (data["name"], data["awarded_on"]) for t in out.titles):
+                raise bundle_error(p, where, "称号记录重复", "duplicate title")
+            out.titles.append(data)
         elif kind == "evidence":
             if data["sha256"] in out.evidence:
                 raise bundle_error(p, where, "佐证记录重复", "duplicate evidence record")
@@ -258,6 +263,8 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             "evidence": len(out.evidence),
             "submission": len(out.submissions),
         }
+        if counts.get("title", 0) != len(out.titles):  # bundles made before the register have none
+            actual["title"] = len(out.titles)
         if any(counts.get(k) != v for k, v in actual.items()):
             raise bundle_error(
                 p, MANIFEST, f"counts 与记录数不符（实际 {actual}）", "counts do not match the records"

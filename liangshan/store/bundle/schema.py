@@ -69,6 +69,16 @@ _ROUND_SPEC = {
     "state": _text(20),
 }
 _OVERRIDE_SPEC = {"indicator_id": is_int, "params": lambda v: isinstance(v, dict), "note": _is_str}
+_TITLE_SPEC = {  # a title of the register (称号登记簿, liangshan.services.titles)
+    "name": _text(200),
+    "level": _text(10),
+    "awarding_body": _text(200),
+    "document": _text(300),
+    "awarded_on": _text(10),
+    "valid_until": optional(_text(10)),
+    "evidence": _is_str,
+    "example": lambda v: isinstance(v, bool),
+}
 _EVIDENCE_SPEC = {
     "sha256": lambda v: isinstance(v, str) and bool(SHA256_RE.match(v)),
     "filename": lambda v: isinstance(v, str) and 0 < len(v) <= 255,
@@ -107,6 +117,7 @@ RECORD_SPECS = {
     "parent": _REGION_SPEC,
     "round": _ROUND_SPEC,
     "override": _OVERRIDE_SPEC,
+    "title": _TITLE_SPEC,
     "evidence": _EVIDENCE_SPEC,
     "submission": _SUBMISSION_SPEC,
 }
@@ -122,4 +133,6 @@ def describe_record(kind: str, data: Mapping[str, Any]) -> str:
         return f"{kind} {data.get('code')}"
     if kind == "round":
         return f"round {data.get('name')}"
+    if kind == "title":
+        return f"title {data.get('name')} {data.get('awarded_on')}"
     return f"{kind} {data.get('indicator_id')}"
