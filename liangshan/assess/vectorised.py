@@ -467,16 +467,30 @@ def _foreign_items(
     return out
 
 
-def region_observations(frame: pl.DataFrame, region: str) -> dict[tuple[str, int], Observation]:
-    """One region's observations from the long frame, as :func:`assess` takes them."""
-    import polars as pl
+class ObservationSource:
+    """One region's observations (as :func:`assess` takes them) out of the long frame, on demand:
+    the frame is split by region once, at the first request."""
 
-    out: dict[tuple[str, int], Observation] = {}
-    part = frame.filter(pl.col("region") == region)
-    cols = [part[c].to_list() for c in ("item", "year", "num", "flag", "evidence", "id", "version")]
-    for item, year, num, flag, ev, sid, ver in zip(*cols, strict=True):
-        out[(item, int(year))] = Observation(flag if flag is not None else num, int(ev or 0), sid, ver)
-    return out
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        self._parts: dict[str, pl.DataFrame] | None = None
+        self._memo: dict[str, dict[tuple[str, int], Observation]] = {}
+
+    def get(self, region: str) -> dict[tuple[str, int], Observation]:
+        if region in self._memo:
+            return self._memo[region]
+        if self._parts is None:
+            self._parts = {str(k[0]): v for k, v in self.frame.partition_by("region", as_dict=True).items()}
+        part = self._parts.get(region)
+        out: dict[tuple[str, int], Observation] = {}
+        if part is not None:
+            cols = [part[c].to_list() for c in ("item", "year", "num", "flag", "evidence", "id", "version")]
+            for item, year, num, flag, ev, sid, ver in zip(*cols, strict=True):
+                out[(item, int(year))] = Observation(
+                    flag if flag is not None else num, int(ev or 0), sid, ver
+                )
+        self._memo[region] = out
+        return out
 
 
 def _reference_from(
@@ -487,9 +501,10 @@ def _reference_from(
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]],
 ) -> Callable[[str], Assessment]:
     by_code = {p.code: p for p in profiles}
+    source = ObservationSource(frame)
 
     def run(code: str) -> Assessment:
-        return assess(catalog, by_code[code], years, region_observations(frame, code), overrides.get(code))
+        return assess(catalog, by_code[code], years, source.get(code), overrides.get(code))
 
     return run
 
@@ -510,10 +525,11 @@ def observation_frame(observations: Mapping[str, Mapping[tuple[str, int], Observ
             cols["evidence"].append(o.evidence_count)
             cols["id"].append(o.submission_id)
             cols["version"].append(o.version)
-    return pl.DataFrame(cols, schema=FRAME_SCHEMA())
+    return pl.DataFrame(cols, schema=frame_schema())
 
 
-def FRAME_SCHEMA() -> dict[str, Any]:
+def frame_schema() -> dict[str, Any]:
+    """The columns of the long observation frame (polars is imported where it is used)."""
     import polars as pl
 
     return {
