@@ -62,7 +62,7 @@ import numpy as np
 
 from liangshan.assess.index import Assessment, assess
 from liangshan.assess.rules import MISSING, PASS, VERDICTS, RegionProfile
-from liangshan.assess.values import Observation, indicator_key, ratio_of_sums, round_half_even
+from liangshan.assess.values import Observation, indicator_key, round_half_even
 from liangshan.assess.vectorised import (
     V_MISSING,
     V_PASS,
@@ -130,6 +130,7 @@ class RegionTree:
             kids.setdefault(parent, []).append(n.code)
         self._children = {p: sorted(cs) for p, cs in kids.items()}
         self._parent = {c: p for p, cs in self._children.items() for c in cs}
+        self._counties: dict[str, list[str]] = {}
 
     def __contains__(self, code: object) -> bool:
         return code in self.nodes
@@ -171,8 +172,11 @@ class RegionTree:
         return code == root or root in self.ancestors(code)
 
     def counties(self, code: str) -> list[str]:
-        """The assessed regions (level ``county``) at or below ``code``, sorted by code."""
-        return sorted(c for c in self.subtree(code) if self.nodes[c].level == ASSESSED_LEVEL)
+        """The assessed regions (level ``county``) at or below ``code``, sorted by code (kept)."""
+        if code not in self._counties:
+            found = sorted(c for c in self.subtree(code) if self.nodes[c].level == ASSESSED_LEVEL)
+            self._counties[code] = found
+        return list(self._counties[code])
 
     def at_level(self, level: str, under: str = NATION) -> list[RegionNode]:
         return [self.nodes[c] for c in sorted(self.subtree(under)) if self.nodes[c].level == level]
@@ -401,14 +405,17 @@ def rollup_values(
     agg = agg.join(excl, on=keys, how="left")
     scale = {i.id: i.formula.scale for i in inds}
     out: dict[tuple[str, int, int], RolledValue] = {}
-    for row in agg.iter_rows(named=True):
-        ind_id, covered = int(row["indicator"]), int(row["covered"])
-        sums = [{"n": float(row["num"] or 0.0), "d": float(row["den"] or 0.0)}]
-        value, num, den = ratio_of_sums(["n"], ["d"], sums, scale[ind_id])
-        excluded = tuple(zip(row["ex_region"] or [], row["ex_reason"] or [], strict=True))
-        key = (row["ancestor"], ind_id, int(row["year"]))
+    cols = [agg[c].to_list() for c in ("ancestor", "indicator", "year", "num", "den", "counties", "covered")]
+    for anc, ind_id, year, num_, den_, n_counties, covered, ex_region, ex_reason in zip(
+        *cols, agg["ex_region"].to_list(), agg["ex_reason"].to_list(), strict=True
+    ):
+        # the same arithmetic as ratio_of_sums over the two sums
+        num, den = float(num_ or 0.0), float(den_ or 0.0)
+        value = None if den == 0 else num / den * scale[ind_id]
+        excluded = tuple(zip(ex_region or [], ex_reason or [], strict=True))
+        key = (anc, int(ind_id), int(year))
         out[key] = RolledValue(
-            *key, value if covered else None, num, den, int(row["counties"]), covered, excluded
+            *key, value if covered else None, num, den, int(n_counties), int(covered), excluded
         )
     return out
 
@@ -476,36 +483,45 @@ def verdict_counts(
     return out
 
 
-def verdict_counts_table(
-    tree: RegionTree, table: CountyVerdicts, root: str = NATION
-) -> dict[str, dict[int, dict[str, int]]]:
-    """As :func:`verdict_counts`, from the vectorised verdicts of the counties."""
-    import polars as pl
+class VerdictCounts(Mapping[str, Mapping[int, Mapping[str, int]]]):
+    """region → indicator id → verdict → number of counties, over the counties at or below the region,
+    from the vectorised verdicts (one ``np.add.at`` over county × ancestor pairs; the dictionaries
+    are made when a region is looked at)."""
 
-    counties = [c for c in tree.counties(root) if c in table]
-    if not counties:
-        return {}
-    rows = np.array([table.row(c) for c in counties], dtype=np.int64)
-    sub = table.verdict[rows]
-    n, k = sub.shape
-    frame = pl.DataFrame(
-        {
-            "region": np.repeat(np.array(counties, dtype=object), k).tolist(),
-            "indicator": np.tile(np.array(table.indicators, dtype=np.int64), n),
-            "verdict": sub.ravel().astype(np.int64),
-        },
-        schema={"region": pl.String, "indicator": pl.Int64, "verdict": pl.Int64},
-    )
-    grouped = (
-        frame.join(tree.ancestry(counties, root), on="region")
-        .group_by(["ancestor", "indicator", "verdict"])
-        .agg(pl.len().alias("n"))
-    )
-    out: dict[str, dict[int, dict[str, int]]] = {}
-    for anc, ind, verdict, cnt in grouped.iter_rows():
-        per = out.setdefault(anc, {}).setdefault(int(ind), dict.fromkeys(VERDICTS, 0))
-        per[VERDICTS[int(verdict)]] = int(cnt)
-    return out
+    def __init__(self, tree: RegionTree, table: CountyVerdicts, root: str = NATION) -> None:
+        counties = [c for c in tree.counties(root) if c in table]
+        regions: dict[str, int] = {}
+        pair_county: list[int] = []
+        pair_region: list[int] = []
+        for c in counties:
+            for a in [c, *tree.ancestors(c)]:
+                pair_county.append(table.row(c))
+                pair_region.append(regions.setdefault(a, len(regions)))
+                if a == root:
+                    break
+        self._regions = regions
+        self._indicators = table.indicators
+        k = len(table.indicators)
+        counts = np.zeros((len(regions), k, len(VERDICTS)), dtype=np.int64)
+        if pair_county:
+            rows = table.verdict[np.array(pair_county)]  # pairs × indicators
+            reg = np.repeat(np.array(pair_region), k)
+            ind = np.tile(np.arange(k), len(pair_county))
+            np.add.at(counts, (reg, ind, rows.ravel().astype(np.int64)), 1)
+        self._counts = counts
+
+    def __getitem__(self, region: str) -> dict[int, dict[str, int]]:
+        i = self._regions[region]
+        return {
+            ind: {v: int(n) for v, n in zip(VERDICTS, self._counts[i, k], strict=True)}
+            for k, ind in enumerate(self._indicators)
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._regions)
+
+    def __len__(self) -> int:
+        return len(self._regions)
 
 
 @dataclass(frozen=True)
@@ -905,7 +921,7 @@ def build_rollup_frame(
     previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed
     values = rollup_values(catalog, tree, frame, [ys[0] - 1, *ys], root, counties_too=is_county)
-    counts = verdict_counts_table(tree, cur_table, root)
+    counts = VerdictCounts(tree, cur_table, root)
     return Rollup(catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table)
 
 
@@ -917,6 +933,7 @@ __all__ = [
     "RegionTree",
     "RolledValue",
     "Rollup",
+    "VerdictCounts",
     "assess_counties",
     "build_rollup",
     "build_rollup_frame",

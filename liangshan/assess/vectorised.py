@@ -407,9 +407,11 @@ def assess_counties_vectorised(
     boolean = np.zeros((n, len(inds), m), dtype=bool)
     fall = np.zeros((n, len(inds)), dtype=bool)
     zones = [p.terrain_zone for p in profiles]
+    overridden = {i for c in counties for i in ov.get(c, {})}
     shares = np.array([bool(p.zone_shares) for p in profiles], dtype=bool)
     for k, ind in enumerate(inds):
-        fall[:, k] |= np.array([ind.id in ov.get(c, {}) for c in counties], dtype=bool)
+        if ind.id in overridden:
+            fall[:, k] |= np.array([ind.id in ov.get(c, {}) for c in counties], dtype=bool)
         if not covered(ind):
             fall[:, k] = True
             continue
