@@ -36,7 +36,7 @@ def build(url: str, regions: int) -> None:
     from liangshan.store.db import session_scope
     from liangshan.store.models import Region, User
     from liangshan.web.sample import seed_site
-    from liangshan.web.security import hash_password
+    from liangshan.services.accounts import hash_password
 
     with session_scope(url) as s:
         try:

@@ -67,6 +67,7 @@ from liangshan.assess.vectorised import (
     V_MISSING,
     V_PASS,
     CountyVerdicts,
+    ItemArrays,
     ObservationSource,
     assess_counties_vectorised,
     observation_frame,
@@ -915,8 +916,9 @@ def build_rollup_frame(
     def reference(window: Sequence[int]) -> Callable[[str], Assessment]:
         return lambda c: assess(catalog, tree.node(c).profile(), window, obs_of(c), ov.get(c))
 
-    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys))
-    prev_table = assess_counties_vectorised(catalog, profiles, frame, prev_ys, ov, reference(prev_ys))
+    arrays = ItemArrays(catalog, frame, counties, sorted({*ys, *prev_ys}))  # one pass over the frame
+    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays)
+    prev_table = assess_counties_vectorised(catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays)
     current = LazyAssessments(counties, reference(ys))
     previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed

@@ -212,6 +212,25 @@ def _items(
     return out
 
 
+class ItemArrays:
+    """Every item the catalog needs, as counties × years arrays, for the years of one or more windows."""
+
+    def __init__(self, catalog: Catalog, frame: pl.DataFrame, counties: Sequence[str], years: Sequence[int]):
+        inds = catalog.indicators
+        wanted = {c for i in inds for c in i.formula.element_codes()} | {indicator_key(i.id) for i in inds}
+        self.counties = tuple(counties)
+        self.years = tuple(sorted(set(years)))
+        self.items = _items(frame, self.counties, self.years, wanted)
+
+    def window(self, years: Sequence[int]) -> dict[str, _Item]:
+        """The arrays of the window ``years`` (each year must be one of :attr:`years`)."""
+        cols = [self.years.index(y) for y in years]
+        return {
+            code: _Item(it.value[:, cols], it.present[:, cols], it.boolean[:, cols], it.evidence[:, cols])
+            for code, it in self.items.items()
+        }
+
+
 def _empty(n: int, m: int) -> _Item:
     z = np.zeros((n, m), dtype=bool)
     return _Item(np.full((n, m), np.nan), z, z, np.zeros((n, m), dtype=np.int64))
@@ -386,12 +405,14 @@ def assess_counties_vectorised(
     years: Sequence[int],
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
     reference: Callable[[str], Assessment] | None = None,
+    items_of: ItemArrays | None = None,
 ) -> CountyVerdicts:
     """Verdicts and values of every county in ``profiles`` over the window ``years``.
 
     ``frame`` is the long frame of chosen observations (columns ``region``, ``item``, ``year``,
     ``num``, ``flag``, ``evidence``; :func:`observation_frame`). ``reference(code)`` assesses one
-    county with :func:`assess` for the fallback (default: built from ``frame``).
+    county with :func:`assess` for the fallback (default: built from ``frame``). ``items_of``: the
+    frame already spread into arrays (:class:`ItemArrays`, to assess several windows from one pass).
     """
     ys = tuple(sorted(set(years)))
     if not ys:
@@ -399,8 +420,10 @@ def assess_counties_vectorised(
     counties = tuple(p.code for p in profiles)
     n, m, inds = len(counties), len(ys), catalog.indicators
     ov = overrides or {}
-    wanted = {c for i in inds for c in i.formula.element_codes()} | {indicator_key(i.id) for i in inds}
-    items = _items(frame, counties, ys, wanted)
+    arrays = items_of or ItemArrays(catalog, frame, counties, ys)
+    if arrays.counties != counties:
+        raise ValueError("ItemArrays 的地区与 profiles 不一致")
+    items = arrays.window(ys)
     verdict = np.zeros((n, len(inds)), dtype=np.int8)
     value = np.full((n, len(inds), m), np.nan)
     status = np.zeros((n, len(inds), m), dtype=np.int8)
