@@ -33,10 +33,10 @@ PASSWORD = "bench-password-1"
 def build(url: str, regions: int) -> None:
     from sqlalchemy import select
 
+    from liangshan.services.accounts import hash_password
     from liangshan.store.db import session_scope
     from liangshan.store.models import Region, User
     from liangshan.web.sample import seed_site
-    from liangshan.services.accounts import hash_password
 
     with session_scope(url) as s:
         try:
@@ -83,14 +83,21 @@ def start(url: str, files: Path, nocache: bool, workers: int = 1) -> tuple[subpr
 async def load(base: str, regions: list[str], clients: int, seconds: float) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"dashboard": [], "indicator": []}
     errors: list[int] = []
-    stop = time.monotonic() + seconds
+    ready = asyncio.Event()
+    logged_in = [0]
+    stop = [0.0]
 
     async def one(i: int) -> None:
         rng = random.Random(i)
-        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as c:
             r = await c.post("/api/login", json={"username": "bench", "password": PASSWORD})
             r.raise_for_status()
-            while time.monotonic() < stop:
+            logged_in[0] += 1  # the password hash is slow on purpose: load starts when all are in
+            if logged_in[0] == clients:
+                stop[0] = time.monotonic() + seconds
+                ready.set()
+            await ready.wait()
+            while time.monotonic() < stop[0]:
                 region = rng.choice(regions)
                 if rng.random() < 0.5:
                     kind, path = "dashboard", f"/dashboard?region={region}"
@@ -149,6 +156,8 @@ def main() -> None:
             proc.wait(timeout=10)
         rows[label] = res
         n = sum(len(v) for v in res.values())
+        if not n:
+            raise SystemExit(f"[{label}] no request answered in {a.seconds:.0f} s")
         print(f"[{label}] {n} requests in {a.seconds:.0f} s = {n / a.seconds:.0f} req/s, {a.clients} clients")
         print(
             f"  CPU per request: server {1000 * (s1 - s0) / n:.1f} ms, clients {1000 * (c1 - c0) / n:.1f} ms"
