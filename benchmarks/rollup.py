@@ -161,13 +161,15 @@ print(w.groupby(["province", "verdict"]).size().unstack(fill_value=0).to_string(
 '''
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def timed(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, all threads) and peak RSS (KiB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     dt = time.perf_counter() - t
-    return dt, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dt, cpu, after.ru_maxrss
 
 
 def main() -> None:
@@ -183,21 +185,30 @@ def main() -> None:
     ours_cmd = [exe, "rollup", "show", "100000", "--years", "2023-2025", "--json", "--db", url]
     plain_cmd = [sys.executable, "-c", PLAIN, url]
     ours: list[float] = []
+    ours_cpu: list[float] = []
     plain: list[float] = []
+    plain_cpu: list[float] = []
     rss = 0
     for _ in range(a.repeat):  # interleaved, so both see the same machine load
-        dt, peak = timed(ours_cmd)
+        dt, cpu, peak = timed(ours_cmd)
         ours.append(dt)
+        ours_cpu.append(cpu)
         rss = max(rss, peak)
-        plain.append(timed(plain_cmd)[0])
+        dt, cpu, _ = timed(plain_cmd)
+        plain.append(dt)
+        plain_cpu.append(cpu)
 
     def fmt(xs: list[float]) -> str:
         return f"median {statistics.median(xs):.2f} s (min {min(xs):.2f}, max {max(xs):.2f})"
 
-    print(f"ours  : rollup show, {a.counties:,} counties × 20 indicators × 3 years: {fmt(ours)}")
-    print(f"plain : SQL + pandas, indicator 1 ratio and threshold only:          {fmt(plain)}")
-    print(f"ratio ours / plain (medians): {statistics.median(ours) / statistics.median(plain):.2f}×")
-    print(f"peak RSS of the CLI process (max over runs): {rss / 1024:,.0f} MiB")
+    print(f"ours  : rollup show, {a.counties:,} counties × 20 indicators × 3 years: wall {fmt(ours)}")
+    print(f"        CPU (user + sys) {fmt(ours_cpu)}")
+    print(f"plain : SQL + pandas, indicator 1 ratio and threshold only: wall {fmt(plain)}")
+    print(f"        CPU (user + sys) {fmt(plain_cpu)}")
+    r_wall = statistics.median(ours) / statistics.median(plain)
+    r_cpu = statistics.median(ours_cpu) / statistics.median(plain_cpu)
+    print(f"ratio ours / plain (medians): wall {r_wall:.2f}×, CPU {r_cpu:.2f}×")
+    print(f"peak RSS of a child process (max over runs, the CLI's): {rss / 1024:,.0f} MiB")
     print(f"cpu cores: {os.cpu_count()}, load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
