@@ -34,7 +34,7 @@ the reference function.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,19 +136,16 @@ class CountyVerdicts:
     status: np.ndarray
     boolean: np.ndarray
     fallback: frozenset[tuple[str, int]]
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.counties)})
 
     def row(self, county: str) -> int:
-        return self._rows()[county]
-
-    def _rows(self) -> dict[str, int]:
-        cache = self.__dict__.get("_row_index")
-        if cache is None:
-            cache = {c: i for i, c in enumerate(self.counties)}
-            object.__setattr__(self, "_row_index", cache)
-        return cache
+        return self._index[county]
 
     def __contains__(self, county: object) -> bool:
-        return county in self._rows()
+        return county in self._index
 
     def verdict_of(self, county: str, indicator: int) -> str:
         return VERDICTS[int(self.verdict[self.row(county), self.indicators.index(indicator)])]

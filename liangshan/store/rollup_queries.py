@@ -258,9 +258,11 @@ def rollup_of(
     root: str,
     years: Sequence[int],
     include_pending: bool = False,
+    tree: RegionTree | None = None,
 ) -> Rollup:
-    """Load ``root``'s subtree (observations from one year before the window) and roll it up."""
+    """Load ``root``'s subtree (observations from one year before the window) and roll it up
+    (``tree``: the region tree of ``root`` when the caller has already read it)."""
     ys = sorted(set(years))
-    tree = region_tree(session, root)
+    tree = tree if tree is not None else region_tree(session, root)
     frame = observation_frame(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
     return build_rollup_frame(catalog, tree, frame, ys, subtree_overrides(session, root), root)
