@@ -326,7 +326,7 @@ def rollup_values(
     years: Iterable[int],
     root: str = NATION,
     counties_too: bool = True,
-) -> dict[tuple[str, int, int], RolledValue]:
+) -> Mapping[tuple[str, int, int], RolledValue]:
     """Σ numerator ÷ Σ denominator of every ratio indicator, for ``root`` and every region below it
     (with ``counties_too`` the counties as well: a county's roll-up is its own ratio), for each of
     ``years``.
@@ -405,20 +405,47 @@ def rollup_values(
     )
     agg = agg.join(excl, on=keys, how="left")
     scale = {i.id: i.formula.scale for i in inds}
-    out: dict[tuple[str, int, int], RolledValue] = {}
-    cols = [agg[c].to_list() for c in ("ancestor", "indicator", "year", "num", "den", "counties", "covered")]
-    for anc, ind_id, year, num_, den_, n_counties, covered, ex_region, ex_reason in zip(
-        *cols, agg["ex_region"].to_list(), agg["ex_reason"].to_list(), strict=True
-    ):
+    return RolledValues(agg, scale)
+
+
+class RolledValues(Mapping[tuple[str, int, int], RolledValue]):
+    """``(region, indicator id, year)`` → :class:`RolledValue`, from the grouped sums; a value is made
+    when it is looked at (a national roll-up has ≈ 20,000 and a page shows a few hundred)."""
+
+    def __init__(self, agg: pl.DataFrame, scale: Mapping[int, float]) -> None:
+        names = (
+            "ancestor",
+            "indicator",
+            "year",
+            "num",
+            "den",
+            "counties",
+            "covered",
+            "ex_region",
+            "ex_reason",
+        )
+        self._cols = [agg[c].to_list() for c in names]
+        anc, ind, year = self._cols[:3]
+        self._index = {k: i for i, k in enumerate(zip(anc, ind, year, strict=True))}
+        self._scale = scale
+
+    def __getitem__(self, key: tuple[str, int, int]) -> RolledValue:
+        i = self._index[key]
+        anc, ind_id, year, num_, den_, n_counties, covered, ex_region, ex_reason = (c[i] for c in self._cols)
         # the same arithmetic as ratio_of_sums over the two sums
         num, den = float(num_ or 0.0), float(den_ or 0.0)
-        value = None if den == 0 else num / den * scale[ind_id]
+        value = None if den == 0 else num / den * self._scale[ind_id]
         excluded = tuple(zip(ex_region or [], ex_reason or [], strict=True))
-        key = (anc, int(ind_id), int(year))
-        out[key] = RolledValue(
-            *key, value if covered else None, num, den, int(n_counties), int(covered), excluded
+        shown = value if covered else None
+        return RolledValue(
+            anc, int(ind_id), int(year), shown, num, den, int(n_counties), int(covered), excluded
         )
-    return out
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 # -- assessments and verdict counts ----------------------------------------------------------------
@@ -934,6 +961,7 @@ __all__ = [
     "RegionNode",
     "RegionTree",
     "RolledValue",
+    "RolledValues",
     "Rollup",
     "VerdictCounts",
     "assess_counties",
