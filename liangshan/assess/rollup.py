@@ -41,6 +41,11 @@ What is rolled up and how — where the issue is silent the choice is written he
 - A region's **children** are ranked by passes, or by the chosen indicator's value when every child
   has one that compares, else by the share of their counties that pass it (达标县占比: 是/否
   indicators, or non-ratio indicators when some children are cities).
+- **Vectorised**: the verdicts and values of all counties come from
+  :func:`~liangshan.assess.vectorised.assess_counties_vectorised` (one array per indicator, counties ×
+  years; identical to ``assess()`` per county, which it falls back to for what it does not cover). A
+  county's full :class:`~liangshan.assess.index.Assessment` (with the reasons) is computed by
+  ``assess()`` only when it is looked at (:class:`LazyAssessments`).
 - **Year comparisons**: the change against the previous year (in 个百分点 for percentages, else in
   the indicator's unit), computed from the rounded values; for passes, the previous year means the
   same-length window ending one year earlier. The previous rank is the rank in that year.
@@ -49,7 +54,7 @@ What is rolled up and how — where the issue is silent the choice is written he
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,7 +62,16 @@ import numpy as np
 
 from liangshan.assess.index import Assessment, assess
 from liangshan.assess.rules import MISSING, PASS, VERDICTS, RegionProfile
-from liangshan.assess.values import Observation, YearValue, indicator_key, ratio_of_sums, round_half_even
+from liangshan.assess.values import Observation, indicator_key, round_half_even
+from liangshan.assess.vectorised import (
+    V_MISSING,
+    V_PASS,
+    CountyVerdicts,
+    ItemArrays,
+    ObservationSource,
+    assess_counties_vectorised,
+    observation_frame,
+)
 from liangshan.catalog.models import Catalog, Indicator, Target
 
 if TYPE_CHECKING:  # polars is imported where it is used: the web app starts without it
@@ -117,6 +131,7 @@ class RegionTree:
             kids.setdefault(parent, []).append(n.code)
         self._children = {p: sorted(cs) for p, cs in kids.items()}
         self._parent = {c: p for p, cs in self._children.items() for c in cs}
+        self._counties: dict[str, list[str]] = {}
 
     def __contains__(self, code: object) -> bool:
         return code in self.nodes
@@ -158,8 +173,11 @@ class RegionTree:
         return code == root or root in self.ancestors(code)
 
     def counties(self, code: str) -> list[str]:
-        """The assessed regions (level ``county``) at or below ``code``, sorted by code."""
-        return sorted(c for c in self.subtree(code) if self.nodes[c].level == ASSESSED_LEVEL)
+        """The assessed regions (level ``county``) at or below ``code``, sorted by code (kept)."""
+        if code not in self._counties:
+            found = sorted(c for c in self.subtree(code) if self.nodes[c].level == ASSESSED_LEVEL)
+            self._counties[code] = found
+        return list(self._counties[code])
 
     def at_level(self, level: str, under: str = NATION) -> list[RegionNode]:
         return [self.nodes[c] for c in sorted(self.subtree(under)) if self.nodes[c].level == level]
@@ -267,10 +285,21 @@ class RolledValue:
 
 
 def _element_frame(
-    observations: RegionObservations, counties: Sequence[str], wanted: set[str], years: set[int]
+    observations: RegionObservations | pl.DataFrame,
+    counties: Sequence[str],
+    wanted: set[str],
+    years: set[int],
 ) -> pl.DataFrame:
     """Long frame (region, item, year, value) of the numeric observations that matter."""
     import polars as pl
+
+    if isinstance(observations, pl.DataFrame):
+        return observations.filter(
+            pl.col("item").is_in(sorted(wanted))
+            & pl.col("year").is_in(sorted(years))
+            & pl.col("region").is_in(list(counties))
+            & pl.col("num").is_not_null()
+        ).select("region", "item", "year", pl.col("num").alias("value"))
 
     region: list[str] = []
     item: list[str] = []
@@ -293,17 +322,18 @@ def _element_frame(
 def rollup_values(
     catalog: Catalog,
     tree: RegionTree,
-    observations: RegionObservations,
+    observations: RegionObservations | pl.DataFrame,
     years: Iterable[int],
     root: str = NATION,
     counties_too: bool = True,
-) -> dict[tuple[str, int, int], RolledValue]:
+) -> Mapping[tuple[str, int, int], RolledValue]:
     """Σ numerator ÷ Σ denominator of every ratio indicator, for ``root`` and every region below it
     (with ``counties_too`` the counties as well: a county's roll-up is its own ratio), for each of
     ``years``.
 
     Vectorized: one frame of county-years × elements, one group-by over (ancestor, indicator, year).
-    Keys are ``(region code, indicator id, year)``.
+    Keys are ``(region code, indicator id, year)``. ``observations`` is region → (item, year) →
+    observation or the long frame of :func:`~liangshan.assess.vectorised.observation_frame`.
     """
     import polars as pl
 
@@ -375,17 +405,47 @@ def rollup_values(
     )
     agg = agg.join(excl, on=keys, how="left")
     scale = {i.id: i.formula.scale for i in inds}
-    out: dict[tuple[str, int, int], RolledValue] = {}
-    for row in agg.iter_rows(named=True):
-        ind_id, covered = int(row["indicator"]), int(row["covered"])
-        sums = [{"n": float(row["num"] or 0.0), "d": float(row["den"] or 0.0)}]
-        value, num, den = ratio_of_sums(["n"], ["d"], sums, scale[ind_id])
-        excluded = tuple(zip(row["ex_region"] or [], row["ex_reason"] or [], strict=True))
-        key = (row["ancestor"], ind_id, int(row["year"]))
-        out[key] = RolledValue(
-            *key, value if covered else None, num, den, int(row["counties"]), covered, excluded
+    return RolledValues(agg, scale)
+
+
+class RolledValues(Mapping[tuple[str, int, int], RolledValue]):
+    """``(region, indicator id, year)`` → :class:`RolledValue`, from the grouped sums; a value is made
+    when it is looked at (a national roll-up has ≈ 20,000 and a page shows a few hundred)."""
+
+    def __init__(self, agg: pl.DataFrame, scale: Mapping[int, float]) -> None:
+        names = (
+            "ancestor",
+            "indicator",
+            "year",
+            "num",
+            "den",
+            "counties",
+            "covered",
+            "ex_region",
+            "ex_reason",
         )
-    return out
+        self._cols = [agg[c].to_list() for c in names]
+        anc, ind, year = self._cols[:3]
+        self._index = {k: i for i, k in enumerate(zip(anc, ind, year, strict=True))}
+        self._scale = scale
+
+    def __getitem__(self, key: tuple[str, int, int]) -> RolledValue:
+        i = self._index[key]
+        anc, ind_id, year, num_, den_, n_counties, covered, ex_region, ex_reason = (c[i] for c in self._cols)
+        # the same arithmetic as ratio_of_sums over the two sums
+        num, den = float(num_ or 0.0), float(den_ or 0.0)
+        value = None if den == 0 else num / den * self._scale[ind_id]
+        excluded = tuple(zip(ex_region or [], ex_reason or [], strict=True))
+        shown = value if covered else None
+        return RolledValue(
+            anc, int(ind_id), int(year), shown, num, den, int(n_counties), int(covered), excluded
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 # -- assessments and verdict counts ----------------------------------------------------------------
@@ -451,6 +511,47 @@ def verdict_counts(
     return out
 
 
+class VerdictCounts(Mapping[str, Mapping[int, Mapping[str, int]]]):
+    """region → indicator id → verdict → number of counties, over the counties at or below the region,
+    from the vectorised verdicts (one ``np.add.at`` over county × ancestor pairs; the dictionaries
+    are made when a region is looked at)."""
+
+    def __init__(self, tree: RegionTree, table: CountyVerdicts, root: str = NATION) -> None:
+        counties = [c for c in tree.counties(root) if c in table]
+        regions: dict[str, int] = {}
+        pair_county: list[int] = []
+        pair_region: list[int] = []
+        for c in counties:
+            for a in [c, *tree.ancestors(c)]:
+                pair_county.append(table.row(c))
+                pair_region.append(regions.setdefault(a, len(regions)))
+                if a == root:
+                    break
+        self._regions = regions
+        self._indicators = table.indicators
+        k = len(table.indicators)
+        counts = np.zeros((len(regions), k, len(VERDICTS)), dtype=np.int64)
+        if pair_county:
+            rows = table.verdict[np.array(pair_county)]  # pairs × indicators
+            reg = np.repeat(np.array(pair_region), k)
+            ind = np.tile(np.arange(k), len(pair_county))
+            np.add.at(counts, (reg, ind, rows.ravel().astype(np.int64)), 1)
+        self._counts = counts
+
+    def __getitem__(self, region: str) -> dict[int, dict[str, int]]:
+        i = self._regions[region]
+        return {
+            ind: {v: int(n) for v, n in zip(VERDICTS, self._counts[i, k], strict=True)}
+            for k, ind in enumerate(self._indicators)
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._regions)
+
+    def __len__(self) -> int:
+        return len(self._regions)
+
+
 @dataclass(frozen=True)
 class PassStats:
     """Passes (达标指标数) of a region: Σ over its counties, number of counties, counties with data."""
@@ -472,6 +573,43 @@ class PassStats:
         return "ok" if self.with_data else "missing"
 
 
+def pass_stats_table(tree: RegionTree, table: CountyVerdicts, region: str) -> PassStats:
+    """As :func:`pass_stats`, from the vectorised verdicts of the counties."""
+    counties = [c for c in tree.counties(region) if c in table]
+    rows = np.array([table.row(c) for c in counties], dtype=np.int64)
+    counts = [int(x) for x in (table.verdict[rows] == V_PASS).sum(axis=1)] if counties else []
+    with_data = int((table.verdict[rows] != V_MISSING).any(axis=1).sum()) if counties else 0
+    return PassStats(
+        total=sum(counts),
+        counties=len(counties),
+        with_data=with_data,
+        distribution=dict(sorted(Counter(counts).items())),
+    )
+
+
+class LazyAssessments(Mapping[str, Assessment]):
+    """county code → its :func:`~liangshan.assess.index.assess`, computed on first access and kept."""
+
+    def __init__(self, codes: Sequence[str], run: Callable[[str], Assessment]) -> None:
+        self._codes = list(codes)
+        self._known = set(codes)
+        self._run = run
+        self._memo: dict[str, Assessment] = {}
+
+    def __getitem__(self, code: str) -> Assessment:
+        if code not in self._known:
+            raise KeyError(code)
+        if code not in self._memo:
+            self._memo[code] = self._run(code)
+        return self._memo[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
 def pass_stats(tree: RegionTree, assessments: Mapping[str, Assessment], region: str) -> PassStats:
     counties = [c for c in tree.counties(region) if c in assessments]
     counts = [passes(assessments[c]) for c in counties]
@@ -490,7 +628,8 @@ class Rollup:
 
     ``values`` covers the window and the year before it (for the change against the previous year);
     ``current`` holds each county's assessment of the window, ``previous`` of the same-length window
-    ending one year earlier (for the change of passes and the previous rank).
+    ending one year earlier (for the change of passes and the previous rank) — computed when looked
+    at; ``current_verdicts``/``previous_verdicts`` hold every county's verdicts and values as arrays.
     """
 
     catalog: Catalog
@@ -501,6 +640,8 @@ class Rollup:
     current: Mapping[str, Assessment]
     previous: Mapping[str, Assessment]
     counts: Mapping[str, Mapping[int, Mapping[str, int]]]
+    current_verdicts: CountyVerdicts
+    previous_verdicts: CountyVerdicts
 
     @property
     def year(self) -> int:
@@ -573,8 +714,8 @@ class Rollup:
         }
 
     def passes_dict(self, code: str) -> dict[str, Any]:
-        cur = pass_stats(self.tree, self.current, code)
-        prev = pass_stats(self.tree, self.previous, code)
+        cur = pass_stats_table(self.tree, self.current_verdicts, code)
+        prev = pass_stats_table(self.tree, self.previous_verdicts, code)
         return {
             "mean": cur.mean,
             "total": cur.total,
@@ -632,32 +773,30 @@ class Rollup:
         }
         if self.tree.node(code).level == ASSESSED_LEVEL and code in self.current:
             res = next(r for r in self.current[code].results if r.indicator.id == indicator)
-            cell.update(verdict=res.verdict, reason=res.judgement.reason)
+            cell.update(
+                verdict=self.current_verdicts.verdict_of(code, indicator), reason=res.judgement.reason
+            )
         value, status = self._value(code, ind, self.year)
         prev, _ = self._value(code, ind, self.previous_year)
         cell.update(value=value, status=status, previous=prev, change=_diff(value, prev, ind.precision))
         return cell
 
     # ---- values and rankings across regions of one level
-    def _county_year(self, code: str, ind: Indicator, year: int) -> YearValue | None:
-        for a in (self.current.get(code), self.previous.get(code)):
-            if a is None:
-                continue
-            res = next(r for r in a.results if r.indicator.id == ind.id)
-            for yv in res.years:
-                if yv.year == year:
-                    return yv
-        return None
+    def _county_year(self, code: str, ind: Indicator, year: int) -> tuple[float | bool | None, str]:
+        for table in (self.current_verdicts, self.previous_verdicts):
+            if code in table and year in table.years:
+                return table.year_value(code, ind.id, year)
+        return None, "missing"
 
     def _value(self, code: str, ind: Indicator, year: int) -> tuple[float | None, str]:
         """The value as reported (rounded) and its status (ok | missing | not_applicable)."""
         if self.tree.node(code).level == ASSESSED_LEVEL:
-            yv = self._county_year(code, ind, year)
-            if yv is None or yv.value is None:
-                return None, (yv.status if yv is not None else "missing")
-            if isinstance(yv.value, bool):
+            value, status = self._county_year(code, ind, year)
+            if value is None:
+                return None, status
+            if isinstance(value, bool):
                 return None, "missing"
-            return round_half_even(float(yv.value), ind.precision), "ok"
+            return value, "ok"  # already rounded as reported
         if not is_rolled_up(ind):
             return None, "missing"
         rv = self.values.get((code, ind.id, year))
@@ -695,8 +834,8 @@ class Rollup:
             parent = self.tree.parent(n.code)
             row["parent"] = self.tree.nodes[parent].name if parent and parent != NATION else None
             if ind is None:
-                cur = pass_stats(self.tree, self.current, n.code)
-                prv = pass_stats(self.tree, self.previous, n.code)
+                cur = pass_stats_table(self.tree, self.current_verdicts, n.code)
+                prv = pass_stats_table(self.tree, self.previous_verdicts, n.code)
                 value, status = cur.mean, cur.status
                 prev = prv.mean if prv.status == "ok" else None
                 digits = PASSES_PRECISION
@@ -776,16 +915,43 @@ def build_rollup(
 ) -> Rollup:
     """Assess every county below ``root`` for the window ``years`` (and one year earlier), count the
     verdicts and roll the ratio values up. ``observations`` should cover ``min(years) - 1`` too."""
+    counties = tree.counties(root)
+    frame = observation_frame({c: observations[c] for c in counties if c in observations})
+    return build_rollup_frame(catalog, tree, frame, years, overrides, root, lambda c: observations.get(c, {}))
+
+
+def build_rollup_frame(
+    catalog: Catalog,
+    tree: RegionTree,
+    frame: pl.DataFrame,
+    years: Sequence[int],
+    overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
+    root: str = NATION,
+    observations_of: Callable[[str], Mapping[tuple[str, int], Observation]] | None = None,
+) -> Rollup:
+    """:func:`build_rollup` from the long observation frame
+    (:func:`~liangshan.assess.vectorised.observation_frame`): the verdicts of all counties at once."""
     ys = tuple(sorted(set(years)))
     if not ys:
         raise ValueError("评估年份不能为空")
     counties = tree.counties(root)
-    current = assess_counties(catalog, tree, observations, ys, overrides, counties)
-    previous = assess_counties(catalog, tree, observations, [y - 1 for y in ys], overrides, counties)
+    profiles = [tree.node(c).profile() for c in counties]
+    ov = overrides or {}
+    obs_of = observations_of or ObservationSource(frame).get
+    prev_ys = tuple(y - 1 for y in ys)
+
+    def reference(window: Sequence[int]) -> Callable[[str], Assessment]:
+        return lambda c: assess(catalog, tree.node(c).profile(), window, obs_of(c), ov.get(c))
+
+    arrays = ItemArrays(catalog, frame, counties, sorted({*ys, *prev_ys}))  # one pass over the frame
+    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays)
+    prev_table = assess_counties_vectorised(catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays)
+    current = LazyAssessments(counties, reference(ys))
+    previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed
-    values = rollup_values(catalog, tree, observations, [ys[0] - 1, *ys], root, counties_too=is_county)
-    counts = verdict_counts(tree, current, root)
-    return Rollup(catalog, tree, root, ys, values, current, previous, counts)
+    values = rollup_values(catalog, tree, frame, [ys[0] - 1, *ys], root, counties_too=is_county)
+    counts = VerdictCounts(tree, cur_table, root)
+    return Rollup(catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table)
 
 
 __all__ = [
@@ -795,9 +961,12 @@ __all__ = [
     "RegionNode",
     "RegionTree",
     "RolledValue",
+    "RolledValues",
     "Rollup",
+    "VerdictCounts",
     "assess_counties",
     "build_rollup",
+    "build_rollup_frame",
     "competition_rank",
     "direction_of",
     "is_rolled_up",

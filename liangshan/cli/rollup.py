@@ -44,9 +44,9 @@ def _rollup(url: str, root: str, years: str | None, year: int | None, pending: b
 
     ensure_db(url)
     with session_scope(url) as s:
-        region_tree(s, root)  # an unknown root fails here, before anything is computed
+        tree = region_tree(s, root)  # an unknown root fails here, before anything is computed
         ys = window(s, root, years, year)
-        return rollup_of(s, load_catalog(), root, ys, pending)
+        return rollup_of(s, load_catalog(), root, ys, pending, tree)
 
 
 def _num(v: float | None, digits: int) -> str:

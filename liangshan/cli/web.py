@@ -33,29 +33,31 @@ def serve(
     ] = None,
 ) -> None:
     """启动网页服务（填报、审核、总览、Excel、JSON API）。"""
-    import uvicorn
-
     from liangshan.config import DB_ENV
     from liangshan.store.service import ensure_db
+    from liangshan.web.serving import serve as run_server
 
     url = db_url(db)
     try:
         ensure_db(url)
     except Exception as e:  # a bad URL or an unreachable server: say so plainly
         fail(f"无法打开数据库 {url}：{e}")
+    if workers < 1:
+        fail(f"--workers 应为正整数，收到：{workers}")
     os.environ[DB_ENV] = url
     console.print(f"两山基地建设管理系统：http://{host}:{port}/  （数据库 {url}）", highlight=False)
-    uvicorn.run(
-        "liangshan.web.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level="info" if access_log else "warning",
-        proxy_headers=forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    try:
+        run_server(
+            host,
+            port,
+            workers,
+            access_log=access_log,
+            log_level="info" if access_log else "warning",
+            proxy_headers=forwarded_allow_ips is not None,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
+    except OSError as e:
+        fail(f"无法监听 {host}:{port}：{e.strerror or e}（端口已被占用或地址无效）")
 
 
 def _read_password() -> str:

@@ -5,23 +5,34 @@ fallback for symbols the CJK font lacks (⁻, µ in some weights), so no glyph i
 is deterministic: PNG written without the ``Software`` metadata field, fixed size and dpi, fixed
 ``svg.hashsalt``; the same content gives the same bytes. A missing year is drawn as a hatched
 “数据缺失” placeholder — never as a zero.
+
+Charts are **cached** (:func:`cached_charts`): one PNG file per chart in a cache folder (by default
+``<evidence root>/.cache/charts`` when a report is generated from a database, else a folder in the
+temporary directory), named by a SHA-256 key of the chart's data (the fields the chart draws), its
+size, the dpi, the matplotlib version and the source of this module — the same content version gives
+the same key and the file is reused, any change to the data or to the drawing code gives a new one.
+matplotlib is imported by the code that draws, so building a report whose charts are all cached does
+not import it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Iterator
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
-
-import matplotlib as mpl
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Any
 
 from liangshan.report.content import IndicatorSection, ReportContent
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 VERDICT_COLOURS = {
     "达标": "#2E7D32",
@@ -48,6 +59,8 @@ class ChartFontError(RuntimeError):
 @lru_cache(maxsize=1)
 def register_fonts() -> str:
     """Register the Noto CJK fonts with matplotlib once; returns the family used."""
+    from matplotlib import font_manager
+
     found = [f for f in FONT_FILES if Path(f).is_file()]
     if not found:
         found = [f for f in font_manager.findSystemFonts() if "NotoSansCJK" in Path(f).name]
@@ -63,6 +76,8 @@ def register_fonts() -> str:
 
 @contextmanager
 def _style() -> Iterator[None]:
+    import matplotlib as mpl
+
     register_fonts()
     with mpl.rc_context(
         {
@@ -80,6 +95,8 @@ def _style() -> Iterator[None]:
 
 
 def _png(fig: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -88,6 +105,9 @@ def _png(fig: Figure) -> bytes:
 
 def summary_chart(content: ReportContent, width_cm: float = 16.0, height_cm: float = 8.0) -> bytes:
     """Stacked horizontal bars: verdict counts of the 8 categories, grouped under the 3 goals (PNG)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with _style():
         fig = Figure(figsize=(width_cm * CM, height_cm * CM))
         fig.subplots_adjust(left=0.29, right=0.98, top=0.9, bottom=0.13)
@@ -142,6 +162,9 @@ def trend_chart(section: IndicatorSection, width_cm: float = 15.0, height_cm: fl
     Numeric indicators are drawn as a line with value labels; 获得 counts as bars; 建立实施 (yes/no)
     as a 是/否 strip. A missing year shows a hatched “数据缺失” placeholder, a 不适用 year a grey note.
     """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     with _style():
         fig = Figure(figsize=(width_cm * CM, height_cm * CM))
         fig.subplots_adjust(left=0.09, right=0.98, top=0.85, bottom=0.13)
@@ -246,9 +269,98 @@ def trend_chart(section: IndicatorSection, width_cm: float = 15.0, height_cm: fl
         return _png(fig)
 
 
-def all_charts(content: ReportContent) -> dict[str, bytes]:
-    """Every chart of the report: ``"summary"`` and ``"indicator-N"`` → PNG bytes."""
+def all_charts(content: ReportContent, cache: Path | None = None) -> dict[str, bytes]:
+    """Every chart of the report: ``"summary"`` and ``"indicator-N"`` → PNG bytes (drawn now, or
+    taken from the ``cache`` folder when given: :func:`cached_charts`)."""
+    if cache is not None:
+        return cached_charts(content, cache)
     out = {"summary": summary_chart(content)}
     for s in content.indicators:
         out[f"indicator-{s.id}"] = trend_chart(s)
+    return out
+
+
+# -- the chart cache -------------------------------------------------------------------------------
+CACHE_ENV = "LIANGSHAN_CHART_CACHE"
+
+
+def default_cache_dir() -> Path:
+    """``LIANGSHAN_CHART_CACHE``, else ``liangshan-charts`` in the temporary directory."""
+    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "liangshan-charts")
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """What else than the data decides the pixels: this module's source, matplotlib, the dpi."""
+    try:
+        mpl_version = metadata.version("matplotlib")
+    except metadata.PackageNotFoundError:  # pragma: no cover - matplotlib is a dependency
+        mpl_version = "?"
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"{source}|{mpl_version}|{DPI}|{'|'.join(FONT_FAMILY)}"
+
+
+def summary_data(content: ReportContent) -> dict[str, Any]:
+    """What :func:`summary_chart` draws."""
+    return {
+        "region": content.region.name,
+        "period": content.period,
+        "indicators": len(content.indicators),
+        "categories": [[c.goal, c.name, dict(c.counts)] for c in content.categories],
+        "counts": dict(content.counts),
+    }
+
+
+def trend_data(section: IndicatorSection) -> dict[str, Any]:
+    """What :func:`trend_chart` draws."""
+    return {
+        "id": section.id,
+        "name": section.name,
+        "unit": section.unit,
+        "precision": section.precision,
+        "kind": section.kind,
+        "rule": section.rule,
+        "threshold": section.threshold,
+        "target_text": section.target_text,
+        "verdict": section.verdict,
+        "rows": [[r.year, r.value, r.text, r.status] for r in section.rows],
+    }
+
+
+def chart_key(kind: str, data: dict[str, Any], size: tuple[float, float]) -> str:
+    """SHA-256 of the chart kind, its data, its size and :func:`_code_version`."""
+    text = json.dumps([kind, data, list(size), _code_version()], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cached(folder: Path, key: str, draw: Callable[[], bytes]) -> bytes:
+    path = folder / f"{key}.png"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = draw()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".chart-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)  # atomic: a concurrent build never reads half a file
+    except OSError:
+        pass  # a read-only or full cache folder only costs the drawing next time
+    return data
+
+
+def cached_charts(content: ReportContent, folder: Path | None = None) -> dict[str, bytes]:
+    """As :func:`all_charts`, each chart read from ``folder`` (default :func:`default_cache_dir`) when
+    it was drawn before for the same data, else drawn and stored there."""
+    root = folder or default_cache_dir()
+    out = {
+        "summary": _cached(
+            root, chart_key("summary", summary_data(content), (16.0, 8.0)), lambda: summary_chart(content)
+        )
+    }
+    for s in content.indicators:
+        key = chart_key("trend", trend_data(s), (15.0, 6.0))
+        out[f"indicator-{s.id}"] = _cached(root, key, lambda s=s: trend_chart(s))  # type: ignore[misc]
     return out

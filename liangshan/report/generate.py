@@ -5,6 +5,11 @@
 callback ``progress(label, fraction)`` (fraction 0…1) — the web app's background job can store these
 for its progress bar. :func:`generate_batch` writes many regions' reports and converts all PDFs with
 one LibreOffice start.
+
+Charts are drawn once per content version: :func:`render` takes them from a cache folder
+(``chart_cache``; :func:`generate` uses ``<evidence root>/.cache/charts`` of the database, see
+:func:`liangshan.report.charts.cached_charts`), so building the same report again draws nothing and
+does not import matplotlib.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ def _noop(_label: str, _fraction: float) -> None:
 def render(
     content: ReportContent, fmt: str, out: str | Path, *, progress: ProgressFn | None = None, **options: Any
 ) -> Path:
-    """Write ``content`` in format ``fmt`` to ``out`` (options: ``fonts``, ``timeout`` for pdf)."""
-    from liangshan.report.charts import all_charts, summary_chart
+    """Write ``content`` in format ``fmt`` to ``out`` (options: ``fonts``, ``timeout`` for pdf,
+    ``chart_cache`` the folder of cached charts, default
+    :func:`~liangshan.report.charts.default_cache_dir`)."""
+    from liangshan.report.charts import cached_charts
 
     if fmt not in FORMATS:
         raise ValueError(f"不支持的格式：{fmt}（可选：{'、'.join(FORMATS)}）")
@@ -44,13 +51,13 @@ def render(
         from liangshan.report.pptx_writer import write_pptx
 
         step("绘制图表", 0.3)
-        chart = summary_chart(content)
+        chart = cached_charts(content, options.get("chart_cache"))["summary"]
         step("写入演示文稿", 0.6)
         return write_pptx(content, path, fonts=fonts, chart=chart)
     from liangshan.report.docx_writer import write_docx
 
     step("绘制图表", 0.15)
-    charts = all_charts(content)
+    charts = cached_charts(content, options.get("chart_cache"))
     n = len(content.indicators)
     done = [0]
 
@@ -103,10 +110,14 @@ def generate(
         ``progress(label, fraction)`` after each step (fraction 0…1).
     **options
         ``target_year``, ``compiler``, ``support_unit``, ``measures``, ``cases`` (see
-        :func:`~liangshan.report.content.build_content`), ``fonts``, ``timeout``.
+        :func:`~liangshan.report.content.build_content`), ``fonts``, ``timeout``, ``chart_cache``
+        (folder of cached charts; default ``<evidence root>/.cache/charts``).
     """
+    from liangshan.config import evidence_root
+
     step = progress or _noop
     step("读取审核通过的数据并评估", 0.05)
+    options.setdefault("chart_cache", evidence_root(url) / ".cache" / "charts")
     content_opts = {k: options.pop(k) for k in list(options) if k in _CONTENT_OPTIONS}
     content = load_content(url, region, years=years, round_id=round_id, weights=weights, **content_opts)
     path = render(content, fmt, out, progress=step, **options)

@@ -5,22 +5,30 @@ recursive CTE from the root down), the chosen submission of every item-year of e
 tree (a window function picks the newest approved version — the same choice as
 :func:`liangshan.store.submissions.approved_observations`, with its evidence count as a correlated
 sub-query), the target overrides, and the newest assessment round (the default window).
+
+:func:`observation_frame` is the bulk load the roll-ups use: the same choice of submission, but the
+candidate rows are read with the database driver's cursor straight into a polars frame (no ORM row
+objects; 460,000 rows for 3,000 counties × 4 years) and the newest version is picked in polars; the
+evidence counts come from a second grouped query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup
+from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup_frame
 from liangshan.assess.values import Observation
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_SPAN = 3  # years in a window when no round says otherwise (the 2023—2025 rounds)
 
@@ -114,6 +122,78 @@ def subtree_observations(
     return out
 
 
+def observation_frame(
+    session: Session, root: str, years: Iterable[int], include_pending: bool = False
+) -> pl.DataFrame:
+    """The chosen observation of every region, item and year below ``root`` as one long frame
+    (columns of :func:`liangshan.assess.vectorised.frame_schema`), the same choice as
+    :func:`subtree_observations` (newest approved version; with ``include_pending`` the newest
+    submitted/reopened one where none is approved). Two statements, read with the driver's cursor."""
+    import polars as pl
+
+    from liangshan.assess.vectorised import frame_schema
+
+    statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
+    ys = sorted(set(years))
+    schema = frame_schema()
+    s = Submission
+    where = (s.region_code.in_(_codes_below(root)), s.year.in_(ys), s.status.in_(statuses))
+    pending = case((s.status == "approved", 0), else_=1)
+    flag = cast(s.value_bool, Integer)  # 0/1 from every driver
+    stmt = select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, pending)
+    raw = _fetch_frame(
+        session,
+        stmt.where(*where),
+        {
+            "id": pl.Int64,
+            "region": pl.String,
+            "item": pl.String,
+            "year": pl.Int64,
+            "version": pl.Int64,
+            "num": pl.Float64,
+            "flag": pl.Int64,
+            "pending": pl.Int64,
+        },
+    ).with_columns(pl.col("flag").cast(pl.Boolean))
+    chosen = raw.sort(["pending", "version"], descending=[False, True]).unique(
+        ["region", "item", "year"], keep="first", maintain_order=True
+    )
+    ev_stmt = (
+        select(SubmissionEvidence.submission_id, func.count())
+        .join(s, s.id == SubmissionEvidence.submission_id)
+        .where(*where)
+        .group_by(SubmissionEvidence.submission_id)
+    )
+    evidence = _fetch_frame(session, ev_stmt, {"id": pl.Int64, "evidence": pl.Int64})
+    return (
+        chosen.join(evidence, on="id", how="left")
+        .with_columns(pl.col("evidence").fill_null(0))
+        .select(list(schema))
+        .cast(schema)  # type: ignore[arg-type]
+    )
+
+
+def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """All rows of ``stmt`` as a polars frame, read in chunks from the DB-API cursor (no SQLAlchemy
+    row objects: for 460,000 rows this is several times faster)."""
+    import polars as pl
+
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    positional = compiled.positiontup
+    args: Any = tuple(params[k] for k in positional) if positional is not None else params
+    cursor = conn.connection.cursor()
+    chunks = [pl.DataFrame(schema=schema)]
+    try:
+        cursor.execute(str(compiled), args)
+        while batch := cursor.fetchmany(50_000):
+            chunks.append(pl.DataFrame(batch, schema=schema, orient="row"))
+    finally:
+        cursor.close()
+    return pl.concat(chunks)
+
+
 def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[str, Any]]]:
     """region → indicator id → override parameters, for ``root`` and every region below it (one query)."""
     out: dict[str, dict[int, dict[str, Any]]] = {}
@@ -178,8 +258,11 @@ def rollup_of(
     root: str,
     years: Sequence[int],
     include_pending: bool = False,
+    tree: RegionTree | None = None,
 ) -> Rollup:
-    """Load ``root``'s subtree (observations from one year before the window) and roll it up."""
+    """Load ``root``'s subtree (observations from one year before the window) and roll it up
+    (``tree``: the region tree of ``root`` when the caller has already read it)."""
     ys = sorted(set(years))
-    data = load_subtree(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
-    return build_rollup(catalog, data.tree, data.observations, ys, data.overrides, root)
+    tree = tree if tree is not None else region_tree(session, root)
+    frame = observation_frame(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
+    return build_rollup_frame(catalog, tree, frame, ys, subtree_overrides(session, root), root)
