@@ -1,10 +1,9 @@
 """The plain pandas script a user would write for surface-water sections (benchmark peer, not liangshan).
 
 ``python benchmarks/water_pandas.py results.csv limits.csv`` — long results (site, site_type, date, item,
-value, unit) and a GB 3838-2002 limit table (item, cls, lo, hi). Annual mean per section and item
-(``<DL`` counted as half the detection limit), class = first class whose range holds the mean, section class
-= worst item,
-ratio of sections at class Ⅲ or better per year.
+value, unit) and a GB 3838-2002 limit table (item, cls, lo, hi). Annual mean per section and item (``<DL``
+counted as half the detection limit); item class = first class whose range holds the mean; section class =
+worst item; ratio of sections at class Ⅲ or better per year.
 """
 
 import sys
