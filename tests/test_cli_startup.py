@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -116,3 +117,14 @@ def test_commands_still_run_and_typos_are_suggested() -> None:
     assert result.exit_code != 0
     assert "assess" in result.output
     assert isinstance(typer.main.get_command(app), LazyGroup)
+
+
+def test_a_command_missing_from_the_table_is_still_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import liangshan.cli as cli
+
+    table = dict(cli.COMMANDS)
+    del table["catalog"]
+    monkeypatch.setattr(cli, "COMMANDS", table)
+    result = CliRunner().invoke(app, ["catalog"])
+    assert result.exit_code == 0, result.output
+    assert "附件2" in result.output

@@ -125,12 +125,16 @@ class LazyGroup(TyperGroup):
     def _load(self, name: str) -> None:
         if isinstance(self.commands.get(name), _Pending):
             for loaded_name, command in load_commands(name).items():
-                if loaded_name in COMMANDS:
+                if isinstance(self.commands.get(loaded_name, _Pending(loaded_name)), _Pending):
                     self.commands[loaded_name] = command
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            # A command registered in a module but missing from the table: still reachable (slower).
+            for first in {m: n for n, (m, attr, _) in COMMANDS.items() if attr == "register"}.values():
+                self._load(first)
         if args:
             self._load(args[0])
         return super().resolve_command(ctx, args)
