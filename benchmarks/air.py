@@ -7,6 +7,12 @@
    PM2.5 24-h values; python-aqi is timed on a subsample (it is scalar, Decimal-based) and scaled.
 3. Peak memory (``resource.getrusage`` max RSS) of the process.
 Median of ``--repeat`` runs. Targets: ≥ 2 M station-hours/s, ≥ 100× python-aqi, peak < 4 GB.
+
+``--compare`` instead runs the command a user types, ``liangshan air good-days FILE.parquet --json`` (a
+subprocess, start-up included), against the plain pandas script a user would write
+(``benchmarks/air_pandas.py``) on the same Parquet file of 12 and 120 stations × 4 years (2021–2024), and
+1,200 stations with ``--big`` (42 M station-hours): medians, min–max over ``--repeat`` runs, ratio, peak RSS.
+Targets: ratio ≥ 1.5 at each size; peak ≤ 3 GB at 1,200 stations.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -58,6 +65,72 @@ def synthetic(n_stations: int, seed: int = 1) -> pl.DataFrame:
     ).with_columns(pl.col(c).fill_nan(None) for c in ("so2", "no2", "pm10", "pm2_5", "co", "o3"))
 
 
+def write_years(path: str, n_stations: int, years: int = 4, seed: int = 1) -> int:
+    """Write ``n_stations`` × ``years`` (from 2021) hourly rows to Parquet, 50 stations at a time.
+
+    Returns the number of rows written."""
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(np.datetime64("2021-01-01T00", "h"), np.datetime64(f"{2021 + years}-01-01T00", "h"))
+    hour = (t - t.astype("datetime64[D]")).astype(int)
+    season = np.cos(2 * np.pi * np.arange(t.size) / 8766)
+    writer = None
+    step = 50
+    for first in range(0, n_stations, step):
+        k = min(step, n_stations - first)
+        n = k * t.size
+        base = np.exp(rng.normal(0, 0.5, n))
+        tiled_season, tiled_hour = np.tile(season, k), np.tile(hour, k)
+
+        def col(x: np.ndarray, decimals: int = 0, n: int = n) -> np.ndarray:
+            x = np.round(x, decimals)
+            x[rng.random(n) < 0.02] = np.nan
+            return x
+
+        o3_shape = 0.4 + 0.6 * np.clip(np.sin(np.pi * (tiled_hour - 6) / 14), 0, 1)
+        frame = pl.DataFrame(
+            {
+                "station": np.repeat(np.array([f"S{i:04d}" for i in range(first, first + k)]), t.size),
+                "time": np.tile(t.astype("datetime64[us]"), k),
+                "so2": col(10 * base),
+                "no2": col(30 * base),
+                "pm10": col((70 + 30 * tiled_season) * base),
+                "pm2_5": col((40 + 20 * tiled_season) * base),
+                "co": col(0.9 * base, 1),
+                "o3": col((90 - 40 * tiled_season) * o3_shape),
+            }
+        ).with_columns(pl.col(c).fill_nan(None) for c in ("so2", "no2", "pm10", "pm2_5", "co", "o3"))
+        table = frame.to_arrow()
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=1_000_000)
+    assert writer is not None
+    writer.close()
+    return n_stations * t.size
+
+
+def compare_cli(sizes: list[int], repeat: int) -> None:
+    import os
+    import tempfile
+
+    from clivs import compare, liangshan_cmd, load  # benchmarks/clivs.py (the script's folder is on sys.path)
+
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "air_pandas.py")
+    print(f"load average before: {load()} (2 cores, shared with other jobs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = os.path.join(tmp, f"air_{n}.parquet")
+            rows = write_years(path, n)
+            compare(
+                f"air good-days, {n:,} stations × 4 years = {rows / 1e6:.1f} M station-hours",
+                liangshan_cmd("air", "good-days", path, "--json"),
+                [sys.executable, peer, path],
+                repeat,
+            )
+            print(f"  load average now: {load()}")
+
+
 def timed(fn: Callable[[], object], repeat: int) -> float:
     runs = []
     for _ in range(repeat):
@@ -93,7 +166,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--iaqi-values", type=int, default=10_000_000)
     ap.add_argument("--peer-values", type=int, default=50_000)
+    ap.add_argument("--compare", action="store_true", help="CLI end to end against a pandas script")
+    ap.add_argument("--big", action="store_true", help="with --compare: also 1,200 stations × 4 years")
     args = ap.parse_args()
+    if args.compare:
+        compare_cli([12, 120, 1200] if args.big else [12, 120], args.repeat)
+        return
 
     df = synthetic(args.stations)
     n = df.height

@@ -9,6 +9,11 @@
 4. The whole per-site evaluation (annual means → rounding → class → worst factor) on ``--n`` rows
    (sites × 21 items × 12 months), in results per second.
 Median of ``--repeat`` runs. Target: ≥ 5 M results/s for (1) on 2 cores.
+
+``--compare`` instead runs ``liangshan water sections FILE.csv --json`` (a subprocess, start-up included)
+against the plain pandas script a user would write (``benchmarks/water_pandas.py``, with the GB 3838-2002
+limits written to a CSV for it) on the same CSV of ``--rows`` (default 1,000,000) results: medians, min–max
+over ``--repeat`` runs, ratio, peak RSS. Target: ratio ≥ 1.5.
 """
 
 from __future__ import annotations
@@ -71,11 +76,74 @@ def pipeline_frame(n: int, seed: int = 2) -> pl.DataFrame:
     })  # fmt: skip
 
 
+def write_results_csv(path: str, rows: int, seed: int = 3) -> int:
+    """Sections × 21 items × 12 months of 2023–2024 as a long CSV (about 1 % below the detection limit,
+    written ``<DL``); rows written."""
+    from liangshan.standards.water.limits import ITEMS
+
+    df = pipeline_frame(rows, seed)
+    n = df.height
+    rng = np.random.default_rng(seed)
+    units = {k: ITEMS[k].unit for k in EVALUATION_ITEMS_2011}
+    year = np.where(np.arange(n) % 2 == 0, 2023, 2024)
+    value = pl.Series(np.round(df["value"].to_numpy(), 5)).cast(pl.String)
+    below = pl.Series(np.round(df["value"].to_numpy() / 10, 5)).cast(pl.String)
+    value = pl.select(pl.when(pl.lit(rng.random(n) < 0.01)).then("<" + below).otherwise(value)).to_series()
+    out = pl.DataFrame(
+        {
+            "site": "断面" + df["site"],
+            "site_type": "river",
+            "date": pl.Series(year.astype(str)) + "-" + df["date"].dt.strftime("%m-%d"),
+            "item": df["item"],
+            "value": value,
+            "unit": df["item"].replace_strict(units),
+        }
+    )
+    out.write_csv(path)
+    return n
+
+
+def write_limits_csv(path: str) -> None:
+    rows = []
+    for k in EVALUATION_ITEMS_2011:
+        i = GB3838_2002.index[k]
+        for j in range(GB3838_2002.hi.shape[1]):
+            rows.append({"item": k, "cls": j + 1, "lo": GB3838_2002.lo[i, j], "hi": GB3838_2002.hi[i, j]})
+    pl.DataFrame(rows).write_csv(path)
+
+
+def compare_cli(rows: int, repeat: int) -> None:
+    import os
+    import sys
+    import tempfile
+
+    from clivs import compare, liangshan_cmd, load  # benchmarks/clivs.py (the script's folder is on sys.path)
+
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "water_pandas.py")
+    print(f"load average before: {load()} (2 cores, shared with other jobs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data, limits = os.path.join(tmp, "results.csv"), os.path.join(tmp, "limits.csv")
+        n = write_results_csv(data, rows)
+        write_limits_csv(limits)
+        compare(
+            f"water sections, {n:,} rows ({os.path.getsize(data) / 2**20:.0f} MiB CSV)",
+            liangshan_cmd("water", "sections", data, "--json"),
+            [sys.executable, peer, data, limits],
+            repeat,
+        )
+    print(f"load average now: {load()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--compare", action="store_true", help="CLI end to end against a pandas script")
+    ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
+    if args.compare:
+        compare_cli(args.rows, args.repeat)
+        return
     n = args.n
     print(f"water benchmark: {n:,} item results, median of {args.repeat} runs")
     for std in (GB3838_2002, GBT14848_2017):

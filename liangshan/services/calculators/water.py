@@ -59,7 +59,7 @@ def _kind(
 def evaluate_frame(kind: str, df: pl.DataFrame, year: int | None = None, **opts: Any) -> list[Any]:
     """Evaluate each year of a validated long-form frame (or only ``year``)."""
     keep, evaluate = _kind(kind, **opts)
-    years = [year] if year else sorted(set(df.filter(keep(df))["year"].to_list()))
+    years = [year] if year else df.filter(keep(df))["year"].unique().drop_nulls().sort().to_list()
     return [evaluate(df, y) for y in years]
 
 

@@ -66,22 +66,27 @@ def to_cube(df: pl.DataFrame, *, file: str | None = None, first_data_row: int = 
     if df.height == 0:
         raise AirInputError("没有任何小时数据行", file=file)
     names = df["station"].cast(pl.String)
-    stations, s_idx = _station_codes(names)
+    stations, s_idx, run_lengths = _station_codes(names)
     t = df["time"]
     t_min = t.min()
     assert isinstance(t_min, datetime)
     day0 = datetime(t_min.year, t_min.month, t_min.day)
-    us = t.cast(pl.Datetime("us")).to_physical().to_numpy()
-    hours = (us - np.datetime64(day0, "us").astype(np.int64)) // 3_600_000_000
-    n_days = int(hours.max()) // 24 + 1
+    # Hours since day0 computed by polars in one pass (no int64 microsecond copy in numpy).
+    day0_us = int(np.datetime64(day0, "us").astype(np.int64))
+    hour_s = (t.cast(pl.Datetime("us")).to_physical() - day0_us) // 3_600_000_000
+    n_days = int(hour_s.max()) // 24 + 1  # type: ignore[arg-type]
     n_h = n_days * 24
-    lin = s_idx * n_h + hours
     size = len(stations) * n_h
+    small = size < 2**31
+    hours = hour_s.cast(pl.Int32 if small else pl.Int64).to_numpy()
     # A complete grid sorted by station and time cannot hold duplicates and needs no scatter.
-    in_order = lin.size == size and bool(lin[0] == 0) and bool((np.diff(lin) == 1).all())
+    in_order = hours.size == size and _complete_in_order(run_lengths, hours, n_h)
+    lin = np.zeros(0, dtype=np.int64)
     dup = np.zeros(0, dtype=np.intp)
     if not in_order:
+        lin = s_idx.astype(np.int64) * n_h + hours
         dup = np.flatnonzero(np.bincount(lin, minlength=size)[lin] > 1)
+    del hours, s_idx
     if dup.size:
         first = np.flatnonzero(lin == lin[dup[0]])
         rows = [int(r) + first_data_row for r in first[:2]]
@@ -105,25 +110,56 @@ def to_cube(df: pl.DataFrame, *, file: str | None = None, first_data_row: int = 
     return HourlyCube(stations, np.datetime64(day0.date(), "D"), n_days, data)
 
 
-def _station_codes(names: pl.Series) -> tuple[tuple[str, ...], np.ndarray]:
-    """Sorted station names and each row's index into them (fast path when each station is one block)."""
+def _station_codes(names: pl.Series) -> tuple[tuple[str, ...], np.ndarray, np.ndarray | None]:
+    """Sorted station names, each row's index into them (int32) and, when each station is one block of rows
+    already in sorted order, the blocks' lengths (else None)."""
     runs = names.rle()
     values = runs.struct.field("value")
     if values.len() <= 100_000 and values.n_unique() == values.len():  # one block per station
-        order = np.argsort(np.array(values.to_list(), dtype=object), kind="stable")
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
+        order = values.arg_sort().to_numpy()  # distinct names, byte order = code-point order, as sorted()
+        rank = np.empty(order.size, dtype=np.int32)
+        rank[order] = np.arange(order.size, dtype=np.int32)
         stations = tuple(values.gather(order).to_list())
-        return stations, np.repeat(rank, runs.struct.field("len").to_numpy())
-    stations = tuple(sorted(names.unique().to_list()))
-    return stations, names.cast(pl.Enum(list(stations))).to_physical().to_numpy().astype(np.int64)
+        lengths = runs.struct.field("len").to_numpy()
+        sorted_blocks = bool((order == np.arange(order.size)).all())
+        return stations, np.repeat(rank, lengths), lengths if sorted_blocks else None
+    uniq = names.unique().sort()
+    stations = tuple(uniq.to_list())
+    codes = names.cast(pl.Enum(uniq)).to_physical().cast(pl.Int32).to_numpy()
+    return stations, codes, None
+
+
+def _complete_in_order(run_lengths: np.ndarray | None, hours: np.ndarray, n_h: int) -> bool:
+    """True when the rows are station blocks in sorted order, each exactly hours 0 … n_h − 1 in order.
+
+    Checked a block of stations at a time, so the temporary arrays stay small.
+    """
+    if run_lengths is None or not bool((run_lengths == n_h).all()):
+        return False
+    grid = hours.reshape(-1, n_h)
+    expect = np.arange(n_h, dtype=hours.dtype)
+    step = max(1, 4_000_000 // n_h)
+    return all(bool((grid[i : i + step] == expect).all()) for i in range(0, grid.shape[0], step))
 
 
 def station_mean(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over valid (non-NaN) values along ``axis`` and the number of valid values (NaN when none)."""
-    valid = a == a  # False for NaN
-    n = valid.sum(axis=axis)
-    s = np.where(valid, a, 0.0).sum(axis=axis)
+    """Mean over valid (non-NaN) values along ``axis`` and the number of valid values (NaN when none).
+
+    Over the stations of a 2-D cube (``axis=0``) the stations are added one row at a time — the order numpy's
+    own reduction over that axis uses, so the sums are bit-identical — and the temporaries are one row, not
+    a second cube.
+    """
+    if axis == 0 and a.ndim == 2:
+        s = np.zeros(a.shape[1])
+        n = np.zeros(a.shape[1], dtype=np.int64)
+        for row in a:
+            valid = row == row  # False for NaN
+            n += valid
+            s += np.where(valid, row, 0.0)
+    else:
+        valid = a == a
+        n = valid.sum(axis=axis)
+        s = np.where(valid, a, 0.0).sum(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, s / np.maximum(n, 1), np.nan), n
 

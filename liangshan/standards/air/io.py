@@ -188,7 +188,10 @@ def _read_one(
         if fmt not in ("auto", "long"):
             raise AirInputError(f"{fmt} 格式应为 .csv 文件，.parquet 只用于本程序的长表格式", file=name)
         try:
-            raw = pl.read_parquet(p)
+            # Only the columns the layout uses are read (the header is matched first).
+            schema = pl.read_parquet_schema(p)
+            wanted = _long_columns(list(schema), columns, name)
+            raw = _scan_long(p, schema, wanted)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise AirInputError("无法读取 Parquet 文件（文件已损坏或不是 Parquet 格式）", file=name) from exc
         return _long(raw, columns, name), "long"
@@ -208,10 +211,33 @@ def _read_one(
     return _long(table.frame, columns, name), found
 
 
+def _scan_long(p: Path, schema: Mapping[str, pl.DataType], wanted: Mapping[str, str]) -> pl.DataFrame:
+    """Read the needed Parquet columns in one pass: numeric pollutant columns arrive as Float64 with NaN for
+    missing, each column one contiguous buffer — so validation and the cube copy nothing more. Columns keep
+    the file's names (``_long`` matches them again)."""
+    pollutant_columns = {wanted[p] for p in POLLUTANTS}
+    exprs = []
+    for theirs in dict.fromkeys(wanted[c] for c in REQUIRED):
+        e = pl.col(theirs)
+        if theirs in pollutant_columns and schema[theirs].is_numeric():
+            e = e.cast(pl.Float64).fill_null(np.nan)
+        exprs.append(e)
+    frame = pl.scan_parquet(p).select(exprs).collect()
+    # Column by column, so that only one column's old chunks and new buffer coexist.
+    return pl.DataFrame([frame.drop_in_place(name).rechunk() for name in list(frame.columns)])
+
+
 def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl.DataFrame:
+    found = _long_columns(raw.columns, columns, name)
+    df = raw.select([pl.col(found[c]).alias(c) for c in REQUIRED])
+    return validate(df, file=name)
+
+
+def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name: str) -> dict[str, str]:
+    """Our column name → the file's, for the long layout (raises when a required column is missing)."""
     mapping = dict(columns or {})
     for ours, theirs in mapping.items():
-        if theirs not in raw.columns:
+        if theirs not in header:
             raise AirInputError(
                 f"缺少列 {theirs}（--columns 将 {ours} 映射到此列）；需要的列：{' '.join(REQUIRED)}",
                 file=name,
@@ -219,7 +245,7 @@ def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl
                 column=theirs,
             )
     try:
-        found = match_columns(raw.columns, "air", file=name, explicit=mapping)
+        found = match_columns(list(header), "air", file=name, explicit=mapping)
     except TableError as exc:
         raise _air_error(exc) from None
     for ours in REQUIRED:
@@ -232,8 +258,7 @@ def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl
                 row=1,
                 column=ours,
             )
-    df = raw.select([pl.col(found[c]).alias(c) for c in REQUIRED])
-    return validate(df, file=name)
+    return found
 
 
 def _column(table: Table, key: str) -> str:
@@ -392,13 +417,13 @@ def _parse_time(s: pl.Series, file: str) -> pl.Series:
     dtype = t.dtype
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         t = t.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
-    missing = t.is_null().to_numpy()
-    if missing.any():
+    if t.null_count():
+        missing = t.is_null().to_numpy()
         raise AirInputError("时间为空", file=file, row=_first_row(missing), column="time")
-    t = t.cast(pl.Datetime("us"))
-    frac = t.to_physical().to_numpy() % 3_600_000_000 != 0  # microseconds past the whole hour
+    t = t.cast(pl.Datetime("us")).rechunk()
+    frac = t.to_physical() % 3_600_000_000 != 0  # microseconds past the whole hour (no numpy copy)
     if frac.any():
-        bad = frac
+        bad = frac.to_numpy()
         raise AirInputError(
             f"时间 {t[int(np.flatnonzero(bad)[0])]} 不是整点，应为该小时的开始时刻",
             file=file,
@@ -418,7 +443,8 @@ def _numeric(s: pl.Series, col: str, file: str) -> pl.Series:
             raise AirInputError(
                 exc.reason + "，应为浓度（空单元格表示缺测）", file=file, row=exc.row, column=col
             ) from None
-    num = num.fill_null(np.nan) if num.null_count() else num
+    # NaN = missing, in one contiguous buffer: the cube and the checks below then use numpy views.
+    num = (num.fill_null(np.nan) if num.null_count() else num).rechunk()
     arr = num.to_numpy()
     if arr.size and not (np.fmin.reduce(arr) >= 0 and np.fmax.reduce(arr) < np.inf):  # NaN-ignoring
         bad = np.isinf(arr) | (arr < 0)  # an all-missing column also lands here (NaN bounds)
@@ -441,9 +467,9 @@ def validate(df: pl.DataFrame, *, file: str = "<数据>") -> pl.DataFrame:
     names = station.rle().struct.field("value").unique()  # few values when rows come station by station
     if (names != names.str.strip_chars()).any():
         station = station.str.strip_chars()
-    empty = (station.is_null() | (station == "")).to_numpy()
+    empty = station.is_null() | (station == "")
     if empty.any():
-        raise AirInputError("站点名称为空", file=file, row=_first_row(empty), column="station")
+        raise AirInputError("站点名称为空", file=file, row=_first_row(empty.to_numpy()), column="station")
     out = pl.DataFrame(
         [
             station.alias("station"),

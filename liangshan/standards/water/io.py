@@ -90,6 +90,60 @@ def _map_unique(col: pl.Series, fn: Callable[[str], Any], dtype: type[pl.DataTyp
     return col.replace_strict(table, default=None, return_dtype=dtype)
 
 
+def _map_distinct(
+    col: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType | type[pl.DataType]
+) -> pl.Series:
+    """Apply a vectorised ``parse`` to the distinct values of ``col`` only, then map back per row."""
+    distinct = col.unique().drop_nulls()
+    return col.replace_strict(distinct, parse(distinct), default=None, return_dtype=dtype)
+
+
+def _parse_dates(s: pl.Series) -> pl.Series:
+    """The first of ``_DATE_FORMATS`` that parses, else ``YYYY-MM`` (the month's first day)."""
+    c = pl.col("d")
+    return (
+        pl.DataFrame({"d": s})
+        .select(pl.coalesce([c.str.to_datetime(fm, strict=False).dt.date() for fm in _DATE_FORMATS]
+                            + [(c + "-01").str.to_date("%Y-%m-%d", strict=False)]))
+        .to_series()
+    )  # fmt: skip
+
+
+def _markers(v: pl.Series, text: pl.Series) -> list[pl.Series]:
+    """``lt`` (``<DL``), ``lsuf`` (``DL L``), ``nd`` and ``dry`` of each value; only the rows that are not
+    plain numbers (``text``) can carry a marker, so the string work runs on those rows alone."""
+    idx = text.arg_true()
+    sub = pl.DataFrame({"v": v.gather(idx)}).select(
+        lt=pl.col("v").str.extract(r"^[<＜]\s*([0-9.eE+-]+)$").cast(pl.Float64, strict=False),
+        lsuf=pl.col("v").str.extract(r"^([0-9.]+)[Ll]$").cast(pl.Float64, strict=False),
+        nd=pl.col("v").str.to_uppercase().is_in(_ND_WORDS),
+        dry=pl.col("v").str.to_uppercase().is_in(_DRY_WORDS),
+    )
+    n = v.len()
+    out = []
+    for name, empty in (("lt", None), ("lsuf", None), ("nd", False), ("dry", False)):
+        full = pl.repeat(empty, n, dtype=sub[name].dtype, eager=True).alias(name)
+        out.append(full.scatter(idx, sub[name]) if idx.len() else full)
+    return out
+
+
+def _duplicated(out: pl.DataFrame) -> pl.Series:
+    """Rows whose (site, date, item) occurs more than once: one integer key per row (site and item codes,
+    day number), which polars checks far faster than a struct of strings."""
+    keys = out.select(
+        site=pl.col("site").cast(pl.Categorical).to_physical().cast(pl.Int64),
+        day=pl.col("date").to_physical().cast(pl.Int64),
+        item=pl.col("item").cast(pl.Categorical).to_physical().cast(pl.Int64),
+    )
+    n_items = int(keys["item"].max() or 0) + 1  # type: ignore[arg-type]
+    lo, hi = keys["day"].min(), keys["day"].max()
+    span = int(hi) - int(lo) + 1 if lo is not None and hi is not None else 1  # type: ignore[arg-type]
+    key = keys.select(
+        (pl.col("site") * span + (pl.col("day") - (lo or 0))) * n_items + pl.col("item")
+    ).to_series()
+    return key.is_duplicated()
+
+
 def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
     """Validate a long-form frame of strings and return it in canonical units.
 
@@ -121,17 +175,17 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     f(df["site"].fill_null("") == "", "site", "站点名称不能为空")
     site_type = _map_unique(df["site_type"], lambda s: SITE_TYPES.get(s.lower()))
     f(site_type.is_null(), "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
-    s = pl.col("date")
-    dates = df.select(pl.coalesce([s.str.to_datetime(fm, strict=False).dt.date() for fm in _DATE_FORMATS]
-                                  + [(s + "-01").str.to_date("%Y-%m-%d", strict=False)]))["date"]  # fmt: skip
+    dates = _map_distinct(df["date"], _parse_dates, pl.Date)
     f(dates.is_null(), "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
     item = _map_unique(df["item"], item_code)
     f(item.is_null(), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
     canon = item.replace_strict({k: v.unit for k, v in ITEMS.items()}, default=None)
-    pair = canon + "\x00" + _map_unique(df["unit"].fill_null(""), normalize_token)
-    factor = _map_unique(
-        pair, lambda p: UNIT_FACTORS.get(p.split("\x00")[0], {}).get(p.split("\x00")[1]), pl.Float64
+    pairs = pl.DataFrame({"canon": canon, "unit": _map_unique(df["unit"].fill_null(""), normalize_token)})
+    table = pairs.unique().drop_nulls()  # the distinct (item unit, file unit) pairs: a few dozen
+    table = table.with_columns(
+        factor=pl.Series([UNIT_FACTORS.get(c, {}).get(u) for c, u in table.iter_rows()], dtype=pl.Float64)
     )
+    factor = pairs.join(table, on=["canon", "unit"], how="left", maintain_order="left")["factor"]
     f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
     v = df["value"].fill_null("")
     w = pl.DataFrame({"v": v, "item": item, "dl_s": df["detection_limit"].fill_null(""), "factor": factor})
@@ -139,12 +193,9 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         num=pl.when(pl.col("item").is_in(["odor", "visible"]) & pl.col("v").is_in(["无", "有"]))
         .then((pl.col("v") == "有").cast(pl.Float64))
         .otherwise(pl.col("v").cast(pl.Float64, strict=False)),
-        lt=pl.col("v").str.extract(r"^[<＜]\s*([0-9.eE+-]+)$").cast(pl.Float64, strict=False),
-        lsuf=pl.col("v").str.extract(r"^([0-9.]+)[Ll]$").cast(pl.Float64, strict=False),
-        nd=pl.col("v").str.to_uppercase().is_in(_ND_WORDS),
-        dry=pl.col("v").str.to_uppercase().is_in(_DRY_WORDS),
         dl=pl.col("dl_s").cast(pl.Float64, strict=False),
     )
+    w = w.with_columns(_markers(w["v"], w["num"].is_null()))
     ok = w.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
     f(~ok, "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
     f((w["dl_s"] != "") & w["dl"].is_null(), "detection_limit", "检出限应为数值")
@@ -175,7 +226,7 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     }).with_columns(pl.col("date").dt.year().alias("year"))  # fmt: skip
     types = out.select(pl.col("site_type").n_unique().over("site") > 1).to_series()
     f(types, "site_type", "同一站点出现多种水体类型")
-    dup = out.select(pl.struct("site", "date", "item").is_duplicated()).to_series()
+    dup = _duplicated(out)
     if dup.any():
         rows = out.filter(dup)["row"].head(2).to_list()
         raise WaterInputError(file, rows[1], "item", f"与第 {rows[0]} 行重复（同一站点、日期、项目）")

@@ -1,0 +1,130 @@
+"""``liangshan --help`` starts without the heavy libraries; the lazy command table matches the modules."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import resource
+import subprocess
+import sys
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from liangshan.cli import COMMANDS, LazyGroup, app, load_commands
+
+HEAVY = (
+    "polars",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "rasterio",
+    "shapely",
+    "matplotlib",
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "openpyxl",
+    "docx",
+    "pptx",
+    "dask",
+    "distributed",
+    "scipy",
+    "yaml",
+)
+
+_PROBE = """
+import json, sys
+from typer.testing import CliRunner
+from liangshan.cli import app
+result = CliRunner().invoke(app, sys.argv[1:])
+heavy = sorted(m for m in %r if m in sys.modules)
+print(json.dumps({"exit": result.exit_code, "heavy": heavy, "output": result.output}))
+"""
+
+
+def _probe(*args: str) -> dict[str, object]:
+    code = _PROBE % (HEAVY,)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_help_imports_no_heavy_library() -> None:
+    out = _probe("--help")
+    assert out["exit"] == 0
+    assert out["heavy"] == []
+    for name in COMMANDS:
+        assert name in str(out["output"])
+
+
+def test_help_costs_little_cpu() -> None:
+    """CPU time, not wall time: the shared test machine's load must not decide the result."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        [sys.executable, "-c", "from liangshan.cli import app; app()", "--help"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 0.3, f"liangshan --help used {cpu:.2f} s of CPU"
+
+
+def test_group_help_loads_only_its_module() -> None:
+    out = _probe("workplan", "--help")
+    assert out["exit"] == 0
+    assert "工作方案" in str(out["output"])
+    assert out["heavy"] == []
+
+
+def test_table_matches_the_modules() -> None:
+    """Every command a CLI module provides is in ``COMMANDS`` with the help it shows when loaded."""
+    provided: dict[str, str] = {}
+    for name in COMMANDS:
+        for loaded, command in load_commands(name).items():
+            provided[loaded] = " ".join((command.short_help or command.help or "").split("\n\n")[0].split())
+    assert set(provided) == set(COMMANDS)
+    for name, (_, _, short) in COMMANDS.items():
+        assert provided[name] == " ".join(short.split()), name
+
+
+def test_every_cli_module_is_reachable() -> None:
+    """A module with a ``register`` function or a Typer ``app`` must be listed in the table."""
+    import pkgutil
+
+    import liangshan.cli as pkg
+
+    listed = {module for module, _, _ in COMMANDS.values()}
+    helpers = {"common", "specs", "air_annual"}  # imported by the listed modules, no commands of their own
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name in helpers:
+            continue
+        module = importlib.import_module(f"liangshan.cli.{info.name}")
+        has_commands = hasattr(module, "register") or isinstance(getattr(module, "app", None), typer.Typer)
+        assert not has_commands or info.name in listed, info.name
+
+
+def test_commands_still_run_and_typos_are_suggested() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["catalog"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["asess"])
+    assert result.exit_code != 0
+    assert "assess" in result.output
+    assert isinstance(typer.main.get_command(app), LazyGroup)
+
+
+def test_a_command_missing_from_the_table_is_still_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import liangshan.cli as cli
+
+    table = dict(cli.COMMANDS)
+    del table["history"]  # registered by liangshan.cli.core
+    monkeypatch.setattr(cli, "COMMANDS", table)
+    result = CliRunner().invoke(app, ["history", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "版本" in result.output
