@@ -5,11 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from liangshan.report.sample import build_sample
 
 from liangshan.report import charts
 from liangshan.report.content import load_content
@@ -18,10 +17,8 @@ from liangshan.store.db import dispose_engines
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('charts') / 'sample.db'}"
-    build_sample(url, years=(2023, 2024, 2025))
-    yield url
+def sample_db(tmp_path_factory: pytest.TempPathFactory, copy_demo: Callable[[Path], str]) -> Iterator[str]:
+    yield copy_demo(tmp_path_factory.mktemp("charts") / "sample.db")
     dispose_engines()
 
 

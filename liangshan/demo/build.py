@@ -297,6 +297,10 @@ def build_demo(
         county_mod.add_counties(
             s, catalog, extra, base, root, password_hash=accounts, clock=clock, evidence=evidence
         )
+    if computed and evidence:  # the county map's layers (示例坐标), beside the database like the evidence
+        from liangshan.demo.map_layers import seed_map_layers
+
+        seed_map_layers(root, work_dir)
     return True
 
 
