@@ -95,7 +95,7 @@ def test_faces_spell_no_standard_and_the_drift_is_gone() -> None:
     drift = (
         "环办土壤函〔2023〕7号（公式口径 UNVERIFIED）",  # the plots document without its docs reference
         "HJ 623-2011（物种丰富度口径；",
-        "SPEC §I 推荐做法（UNVERIFIED）",
+        "SPEC §I 推荐做法（UNVERIFIED）",  # an old spelling that must not come back
         "《陆地生态系统生产总值（GEP）核算技术指南》(2020)",
     )
     for f in root.rglob("*.py"):

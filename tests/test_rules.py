@@ -1,4 +1,4 @@
-"""Target rules at their boundaries (SPEC §1.3), with the reasons a county office reads."""
+"""Target rules at their boundaries (docs/assessment.md), with the reasons a county office reads."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Target rules: from an indicator's yearly values to a verdict and a one-line reason in Chinese.
 
-Rules follow SPEC §1.3 (judging rules for the 两山指数 targets; UNVERIFIED in the official texts,
+Rules follow docs/assessment.md (judging rules for the 两山指数 targets; UNVERIFIED in the official texts,
 so every choice is a :class:`~liangshan.catalog.models.Target` parameter):
 
 - ``threshold``: the evaluation (latest) year's value, rounded to the reporting precision, is
@@ -235,7 +235,7 @@ def judge(ind: Indicator, tgt: Target, series: Sequence[YearValue], region: Regi
     """Apply ``tgt.rule`` to the yearly ``series`` (ordered by year, the last is the evaluation year).
 
     A 不适用 verdict (zero denominator) becomes 达标 when ``tgt.na_counts_as_pass`` is set (some
-    provinces' rule for counties with no contaminated plot re-developed, SPEC §F.2).
+    provinces' rule for counties with no contaminated plot re-developed, docs/ecology.md).
     """
     j = _judge(ind, tgt, series, region)
     if j.verdict == NA and tgt.na_counts_as_pass:

@@ -3,7 +3,7 @@
 :func:`assess_counties_vectorised` gives, for every county and indicator, exactly the verdict and the
 yearly values (as reported, GB/T 8170 rounding) that :func:`liangshan.assess.index.assess` gives for
 that county — :func:`assess` stays the reference, and this module applies the same rules of
-:mod:`liangshan.assess.rules` (SPEC §1.3) to numpy arrays instead of one county at a time:
+:mod:`liangshan.assess.rules` (docs/assessment.md) to numpy arrays instead of one county at a time:
 
 - values (:func:`~liangshan.assess.values.year_value`): ratio Σnumerator ÷ Σdenominator × scale
   (不适用 when the denominator is 0), ``value``/``count`` one element, ``all_true`` every element true;

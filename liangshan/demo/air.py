@@ -22,7 +22,7 @@ FILE_NAME = "卢氏县_县城空气自动站_小时数据_2020-2025_示例数据
 STATIONS = ("县城1号站（示例）", "县城2号站（示例）")
 SEED = 411224
 # Year factors on particulates, tuned so the good-day ratios land at 87.8, 90.3, 87.8, 89.7, 91.7, 91.7 %
-# (2020, 2022 and 2023 below the 90 % target; plausible for a clean mountain county, SPEC §L).
+# (2020, 2022 and 2023 below the 90 % target; plausible for a clean mountain county, docs/demo.md).
 YEAR_FACTOR = {2020: 1.00, 2021: 0.86, 2022: 1.15, 2023: 0.76, 2024: 1.06, 2025: 0.95}
 README = """示例数据（非官方）— 卢氏县县城空气自动站小时浓度（合成）
 

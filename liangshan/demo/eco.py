@@ -3,7 +3,7 @@
 :func:`compute_demo` writes deterministic synthetic raw files into ``work_dir / "eco"`` and runs the
 calculator specs of :mod:`liangshan.services.calculators` (soil farmland and plots, species, survey, GEP —
 the runs of the CLI's ``--to-indicator`` and of the web upload) on them. Real public facts
-are used where known (land area 4,004 km², 2020 resident population 317,232, forest ≈ 70 % — SPEC §L);
+are used where known (land area 4,004 km², 2020 resident population 317,232, forest ≈ 70 % — docs/demo.md);
 everything else is synthetic and labelled 示例数据（非官方）.
 """
 
@@ -28,8 +28,8 @@ __all__ = ["LAND_AREA_KM2", "POPULATION", "YEARS", "compute_demo", "write_inputs
 
 YEARS = tuple(range(2020, 2026))
 REGION = "411224"
-LAND_AREA_KM2 = 4004.0  # SPEC §L (qjzyw.cn 2015 profile)
-POPULATION = 317_232  # 2020 census resident population (SPEC §L)
+LAND_AREA_KM2 = 4004.0  # docs/demo.md (qjzyw.cn 2015 profile)
+POPULATION = 317_232  # 2020 census resident population (docs/demo.md)
 SEED = 411224
 PRICE_YEAR = 2020
 LABEL = "示例数据（非官方）"
@@ -385,7 +385,7 @@ def _gep_workbook() -> dict[str, Any]:
         "region_name": "卢氏县",
         "years": list(YEARS),
         "price_year": PRICE_YEAR,
-        "land_area_km2": {"value": LAND_AREA_KM2, "source": "SPEC §L：卢氏县总面积 4,004 km²"},
+        "land_area_km2": {"value": LAND_AREA_KM2, "source": "公开数据：卢氏县总面积 4,004 km²"},
         "double_counting": {"water": "water_conservation"},
         "items": items,
     }
@@ -396,7 +396,7 @@ def _gep_workbook() -> dict[str, Any]:
 _README = f"""# 卢氏县生态指标示例数据（{_SRC}）
 
 本目录文件由 liangshan.demo.eco 以固定随机种子生成，用于演示指标 5、6、8、10、17 的计算，
-不是官方统计数据。国土面积 4,004 km² 与 2020 年常住人口 317,232 人为公开数据（见 SPEC §L）。
+不是官方统计数据。国土面积 4,004 km² 与 2020 年常住人口 317,232 人为公开数据。
 
 - soil_farmland_示例数据.csv：受污染耕地 B、C、D、E 面积（亩）
 - soil_plots_示例数据.csv：再开发利用污染地块与安全利用地块数（2021、2025 年为 0 → 不适用）
@@ -489,5 +489,5 @@ def compute_demo(work_dir: Path) -> list[ComputedValues]:
         ).results
         out.append(replace(sv, notes=dict.fromkeys(sv.values, LABEL)))
         g = gep[y]
-        out.append(replace(g, notes={"gep_constant": LABEL, "land_area_km2": "SPEC §L 公开数据"}))
+        out.append(replace(g, notes={"gep_constant": LABEL, "land_area_km2": "公开数据"}))
     return out

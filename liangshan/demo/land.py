@@ -6,13 +6,13 @@ runs of ``liangshan land coverage|redline --to-indicator`` and of the web upload
 value set per year whose provenance joins the two specs' provenances:
 
 * ``示例数据_卢氏县边界.geojson`` — a synthetic county outline around 111.0°E 34.0°N (CGCS2000 lon/lat,
-  EPSG:4490) whose ellipsoidal area is the published 4,004 km² (SPEC §L);
+  EPSG:4490) whose ellipsoidal area is the published 4,004 km² (docs/demo.md);
 * ``示例数据_土地覆盖_<year>.tif`` — a categorical raster per year in an Albers equal-area projection on
   CGCS2000 (like the 30 m national land-use products), GB/T 21010-2017 codes. The evaluation year 2025 is at
   30 m (about 4.45 million cells inside the county, 6.5 million in the raster's rectangle); 2020–2024 are at
   90 m, sampled from the same synthetic landscape, to keep the demo within a few seconds. Forest + grass
   drift from about 69.3 % to 70.4 % (the published forest cover was 69.34 % in 2019 and 70.35 % around
-  2023–2025, SPEC §L; the class mix is synthetic);
+  2023–2025, docs/demo.md; the class mix is synthetic);
 * ``示例数据_生态保护红线_<year>.geojson`` — redline polygons (EPSG:4546, id field ``hxbh``): the 2022
   delineation is used for 2020–2022, 2023 loses part of one polygon (不减少 → 未达标), 2024 restores it and
   adds a small polygon (达标). The redline area of 卢氏县 is not public: the figures are synthetic;
@@ -51,7 +51,7 @@ SEED = 411224
 CELL_M = 30.0
 FULL_RESOLUTION_YEARS = (2025,)  # 30 m; the other years at 90 m to keep the demo fast (said in the README)
 COARSE_FACTOR = 3
-COUNTY_KM2 = 4004.0  # SPEC §L
+COUNTY_KM2 = 4004.0  # docs/demo.md
 CENTRE_LONLAT = (111.0, 34.0)
 GK_CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E
 LONLAT_CRS = "EPSG:4490"  # CGCS2000 geographic

@@ -1,6 +1,6 @@
 """Values of the 卢氏县 demo that no calculator produces: the units' statistics (示例数据).
 
-These figures are synthetic but plausible (SPEC §L: GDP and sector figures of 卢氏县 were not
+These figures are synthetic but plausible (docs/demo.md: GDP and sector figures of 卢氏县 were not
 found in public sources). Real facts are marked as such. They are chosen so the demo shows every
 verdict: 达标, 基本达标 (one dip under 稳定提高), 未达标, 数据缺失 (statistics bureau has not
 supplied 2025 yet) and 不适用 (no contaminated plot re-developed).
@@ -33,7 +33,7 @@ SERIES: dict[str, tuple[float | bool | None, ...]] = {
 
 # Notes shown with a value (and evidence files attached in the demo).
 NOTES: dict[tuple[str, int], str] = {
-    ("eco_brands_obtained", 2025): "2025年命名为国家生态文明建设示范区（公开信息，SPEC §L）",
+    ("eco_brands_obtained", 2025): "2025年命名为国家生态文明建设示范区（公开信息）",
     ("system_issued", 2023): "卢办〔2023〕16号《卢氏县“绿水青山就是金山银山”实践创新基地建设工作方案》",
     ("market_issued", 2024): "示例数据：生态产品价值实现机制实施意见（示例文号）",
 }

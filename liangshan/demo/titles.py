@@ -1,7 +1,7 @@
 """The demo county's title register (称号登记簿): titles 卢氏县 is reported to hold.
 
 Only 国家生态文明建设示范区 (2025) is taken from the project's own notes (demo/manual.py: 公开信息,
-SPEC §L). The others are named in public reports but their dates, awarding documents or both were
+docs/demo.md). The others are named in public reports but their dates, awarding documents or both were
 not verified against the documents themselves, so they are stored as 示例 (``example``) and say
 what is known and what is not in ``evidence``:
 
@@ -73,7 +73,7 @@ TITLES: tuple[dict[str, object], ...] = (
         "awarding_body": "生态环境部",
         "document": "生态环境部国家生态文明建设示范区命名（2025年；授牌文件文号待补）",
         "awarded_on": "2025",
-        "evidence": "公开信息（SPEC §L，见示例数据指标16的2025年填报说明）",
+        "evidence": "公开信息（docs/demo.md，见示例数据指标16的2025年填报说明）",
         "example": False,
     },
     {

@@ -3,11 +3,11 @@
 References
 ----------
 - HJ 623-2011《区域生物多样性评价标准》(环境保护部). The component list, weights and level bounds below are
-  as recalled in SPEC §H and are **UNVERIFIED** against the official text: they are kept as data
+  as recalled in HJ 623-2011 and are **UNVERIFIED** against the official text: they are kept as data
   (:data:`HJ623_2011`) and every function takes them as a parameter.
 - HJ 710.x 生物多样性观测技术导则 (survey methods; numbering UNVERIFIED).
 
-Indicator 8 metric (SPEC §H default): the total number of wild species recorded in the county — wild
+Indicator 8 metric (HJ 623-2011 default): the total number of wild species recorded in the county — wild
 vascular plants + mammals, birds, reptiles, amphibians, freshwater fish and butterflies — kept per
 taxon, per survey year, with the survey source and the survey effort.
 
@@ -49,7 +49,7 @@ __all__ = [
     "validate_species_table",
 ]
 
-#: Taxon code → (Chinese name, accepted aliases). HJ 623-2011 / SPEC §H default metric.
+#: Taxon code → (Chinese name, accepted aliases). HJ 623-2011 / HJ 623-2011 default metric.
 TAXA: dict[str, tuple[str, tuple[str, ...]]] = {
     "vascular_plant": ("野生维管束植物", ("维管束植物", "维管植物", "植物", "plant", "plants")),
     "mammal": ("哺乳类", ("哺乳动物", "兽类", "mammals")),
@@ -61,7 +61,7 @@ TAXA: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 #: HJ 623-2011 biodiversity index: weights of the normalised components (0–100) and the levels.
-#: UNVERIFIED (SPEC §H, from memory of the standard); ``invert`` means the term is (100 − x).
+#: UNVERIFIED (HJ 623-2011, from memory of the standard); ``invert`` means the term is (100 − x).
 HJ623_2011: dict[str, Any] = {
     "edition": "HJ 623-2011",
     "effective": "2011-09-01 (UNVERIFIED)",

@@ -1,10 +1,10 @@
 """生态保护红线面积 (indicator 9): redline area inside the region, the 不减少 check, and change location.
 
-Definition (SPEC §2 indicator 9): area (km²) of the officially delineated ecological conservation redline
+Definition (附件2 指标9): area (km²) of the officially delineated ecological conservation redline
 (生态保护红线, national 三区三线 delineation 2022; HJ 1142-2020 for the delineation method) inside the county.
 Target 不减少: ``area[t] ≥ area[baseline]`` where the baseline is the approved delineation area, with a
-tolerance for map re-projection (SPEC §1.3, default 0.01 km², a parameter); reductions approved by the
-State Council are flagged, not failed (SPEC §1.3).
+tolerance for map re-projection (docs/assessment.md; 0.01 km² by default); reductions approved by the
+State Council are flagged, not failed (docs/assessment.md).
 
 Areas are computed on the ellipsoid: the redline polygons and the boundary are projected (edges
 densified) to an Albers equal-area conic on the polygons' own datum
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 DEFAULT_TOLERANCE_KM2 = 0.01
-"""不减少 tolerance for re-projection noise (km²), SPEC §1.3 (UNVERIFIED practice; a parameter)."""
+"""不减少 tolerance for re-projection noise (km²), docs/assessment.md (UNVERIFIED practice; a parameter)."""
 
 DEFAULT_MIN_PIECE_KM2 = 1e-4
 """Changed pieces smaller than this (km², = 100 m²) are treated as re-projection slivers and not listed."""
@@ -230,7 +230,7 @@ def judge_not_decrease(
     tolerance_km2: float = DEFAULT_TOLERANCE_KM2,
     approved_reduction_km2: float = 0.0,
 ) -> str:
-    """不减少 verdict of a redline area against the approved baseline (SPEC §1.3).
+    """不减少 verdict of a redline area against the approved baseline (docs/assessment.md).
 
     Parameters
     ----------
@@ -252,7 +252,7 @@ def judge_not_decrease(
 
     References
     ----------
-    .. [1] SPEC §1.3 “不减少” rule; §2 indicator 9 (生态保护红线面积, baseline = 2022 三区三线).
+    .. [1] docs/assessment.md “不减少” rule; §2 indicator 9 (生态保护红线面积, baseline = 2022 三区三线).
     """
     if tolerance_km2 < 0 or approved_reduction_km2 < 0:
         raise RedlineError("容差和经批准核减面积不能为负数")

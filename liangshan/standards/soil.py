@@ -9,13 +9,13 @@ References
   B 轻微污染耕地中落实优先保护类措施的面积, C 轻中度污染耕地中落实安全利用措施且农产品达标的面积,
   D 重度污染耕地中落实严格管控措施的面积, E 受污染耕地总面积 (= 轻微 + 轻中度 + 重度), all in 亩.
 - 《“十四五”期间重点建设用地安全利用指标核算办法》(环办土壤函〔2023〕7号). The exact formula is
-  UNVERIFIED (SPEC §F.2); implemented as the 2016《土壤污染防治行动计划》-era definition::
+  UNVERIFIED (docs/ecology.md); implemented as the 2016《土壤污染防治行动计划》-era definition::
 
       rate = 安全利用的再开发污染地块数 / 再开发利用的污染地块数 × 100%
 
   counted by number of plots (``basis="count"``, default) or by area (``basis="area"``).
 
-Zero denominators (SPEC §F.1/§F.2 design decision): a county without contaminated farmland or without
+Zero denominators (docs/ecology.md design decision): a county without contaminated farmland or without
 re-developed contaminated plots gets **不适用** (no rate, never 100%). Some provinces count this case as
 达标; pass ``zero_denominator="deemed_met"`` to apply such a rule (the result still has no rate).
 """
@@ -163,7 +163,7 @@ def farmland_safe_use_rate(
     e_area : float
         E, 受污染耕地总面积 (轻微 + 轻中度 + 重度), 亩.
     zero_denominator : {"not_applicable", "deemed_met"}
-        What E = 0 means: ``不适用`` (default, SPEC §F.1) or ``视为达标`` (a provincial rule).
+        What E = 0 means: ``不适用`` (default, docs/ecology.md) or ``视为达标`` (a provincial rule).
 
     Returns
     -------
@@ -208,7 +208,7 @@ def plots_safe_use_rate(
         assessment / remediation): number of plots (个) for ``basis="count"``, or area (亩) for "area".
     redeveloped : float
         Contaminated plots re-developed in the period (个 or 亩). Plots under risk control but not
-        re-developed are excluded (SPEC §F.2).
+        re-developed are excluded (docs/ecology.md).
     basis : {"count", "area"}
         Count plots (default) or sum their areas.
     zero_denominator : {"not_applicable", "deemed_met"}

@@ -1,10 +1,10 @@
 """公众满意度 statistics (indicator 17, “两山”建设成效公众满意度, target > 95%).
 
-No official sampling rule was retrieved (SPEC §I, UNVERIFIED); this module implements the recommended
+No official sampling rule was retrieved (docs/survey.md, UNVERIFIED); this module implements the recommended
 practice stated there, every choice a parameter:
 
 - 5-point scale ``很满意, 满意, 基本满意, 不太满意, 不满意``. Satisfaction = top-box responses / valid
-  responses × 100. **Default top box = 3** (很满意 + 满意 + 基本满意), the usual reading of SPEC §I
+  responses × 100. **Default top box = 3** (很满意 + 满意 + 基本满意), the usual reading of docs/survey.md
   "(满意 + 比较满意/基本满意) / valid"; ``top_box=2`` counts 很满意 + 满意 only.
 - 95 % confidence interval of the unweighted rate: **Wilson score interval** (good coverage near 100 %,
   unlike the Wald interval)::
@@ -27,7 +27,7 @@ practice stated there, every choice a parameter:
   (z = 1.96, p = 0.5, e = 0.05 → 385 for N = ∞), optionally inflated for invalid questionnaires.
 - A claim "满意度 > 95 %" is supported only when the CI lower bound is above 95 (``supports_claim``).
 
-z defaults to **1.96** (the value SPEC §I and Chinese survey practice use) rather than 1.959964; pass
+z defaults to **1.96** (the value docs/survey.md and Chinese survey practice use) rather than 1.959964; pass
 ``z`` to change it.
 """
 
@@ -62,7 +62,7 @@ __all__ = [
 
 #: The 5-point scale, most satisfied first (index = answer code 0..4).
 ANSWER_LEVELS: tuple[str, ...] = ("很满意", "满意", "基本满意", "不太满意", "不满意")
-#: Default number of top categories counted as satisfied (很满意, 满意, 基本满意) — SPEC §I, UNVERIFIED.
+#: Default number of top categories counted as satisfied (很满意, 满意, 基本满意), UNVERIFIED.
 DEFAULT_TOP_BOX = 3
 #: Two-sided 95 % normal quantile as used in survey practice (exact value 1.959964…).
 Z_95 = 1.96
@@ -131,7 +131,7 @@ def sample_size(
     z : float
         Normal quantile (1.96 for 95 %).
     invalid_allowance : float
-        Fraction added for invalid questionnaires (SPEC §I suggests 0.10–0.20); 0 by default.
+        Fraction added for invalid questionnaires (docs/survey.md suggests 0.10–0.20); 0 by default.
 
     Returns
     -------

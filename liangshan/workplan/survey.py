@@ -45,7 +45,7 @@ from liangshan.workplan.ratelimit import RateLimit, hit
 URBAN_RURAL: tuple[str, ...] = ("城镇", "农村")
 DEFAULT_LIMIT = RateLimit(limit=20, window=timedelta(hours=1))
 MIN_TOKEN = 16
-STANDARD = "SPEC §I 推荐做法（无官方抽样规则，UNVERIFIED）；Wilson 置信区间；分层设计方差"
+STANDARD = "本系统推荐做法（无官方抽样规则）；Wilson 置信区间；分层设计方差"
 EXPORT_COLUMNS = ("answer", "township", "urban_rural", "submitted_on")
 
 

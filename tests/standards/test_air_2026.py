@@ -222,7 +222,7 @@ def test_incomplete_statistic_2012_counts_2026_uses_others_only() -> None:
     pm = np.full(24, 200.0)
     pm[15:] = np.nan  # 15 valid hours at 200 µg/m³
     old = day_row(one_day("2025-06-01", pm2_5=pm))
-    assert old["status"] == "不完整但超标" and old["aqi"] == 250  # SPEC §B.3: the incomplete value counts
+    assert old["status"] == "不完整但超标" and old["aqi"] == 250  # HJ 663-2013: the incomplete value counts
     new = day_row(one_day("2026-06-01", pm2_5=pm))  # GB 3095-2026 6.4: incomplete = invalid; others ≤ 100
     assert new["status"] == "无效" and new["aqi"] is None
     # The other pollutants above 100 under 5.3.1: the AQI is theirs, not the incomplete PM2.5's.

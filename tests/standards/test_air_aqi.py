@@ -1,5 +1,5 @@
 """IAQI/AQI after HJ 633-2012 and HJ 633-2026: every breakpoint on both sides, special rules, rounding,
-input kinds and properties. Expected values come from the standard's tables (SPEC §0, §A.1) restated here
+input kinds and properties. Expected values come from the standard's tables (docs/air.md, §A.1) restated here
 and from formula (1) evaluated with exact fractions — never from another library."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from liangshan.standards.air import AirInputError, AQIWarning, aqi, aqi_from_iaq
 from liangshan.standards.air.tables import BREAKPOINTS, LEVELS
 
 IAQI = (0, 50, 100, 150, 200, 300, 400, 500)
-# HJ 633-2012 表1, restated from SPEC §A.1 (second transcription, to catch a typo in tables.py).
+# HJ 633-2012 表1, restated from HJ 633-2012 表1 (second transcription, to catch a typo in tables.py).
 T2012 = {
     ("so2", "24h"): (0, 50, 150, 475, 800, 1600, 2100, 2620),
     ("so2", "1h"): (0, 150, 500, 650, 800),
@@ -33,7 +33,7 @@ T2012 = {
     ("o3", "8h"): (0, 100, 160, 215, 265, 800),
     ("pm2_5", "24h"): (0, 35, 75, 115, 150, 250, 350, 500),
 }
-# HJ 633-2026 表3: particulate columns changed (SPEC §0).
+# HJ 633-2026 表3: particulate columns changed (docs/air.md).
 T2026 = {
     **T2012,
     ("pm2_5", "24h"): (0, 35, 60, 115, 150, 250, 350, 500),

@@ -23,7 +23,7 @@ def test_one_result_per_year_with_the_four_elements(demo: tuple[Path, list[Compu
     for r in results:
         assert r.region == REGION
         assert set(r.values) == {"forest_area_km2", "grass_area_km2", "land_area_km2", "redline_area_km2"}
-        assert r.values["land_area_km2"] == pytest.approx(4004.0, abs=0.01)  # SPEC §L
+        assert r.values["land_area_km2"] == pytest.approx(4004.0, abs=0.01)  # docs/demo.md
         v = {k: float(x) for k, x in r.values.items() if x is not None}
         cover = (v["forest_area_km2"] + v["grass_area_km2"]) / v["land_area_km2"] * 100
         assert cover == pytest.approx(COVER_TARGET[r.year], abs=0.05)

@@ -1,7 +1,7 @@
 """Ecological redline calculator (indicator 9 生态保护红线面积): redline polygons + boundary → area.
 
 The area inside the boundary in an equal-area projection (overlaps counted once), judged 不减少 against
-an approved baseline (SPEC §1.3; 生态保护红线 三区三线 2022 delineation, HJ 1142-2020 monitoring), with the
+an approved baseline (docs/assessment.md; 三区三线 2022 delineation, HJ 1142-2020 monitoring), with the
 changed polygons located against a previous delineation
 (:mod:`liangshan.standards.redline`).
 """

@@ -32,7 +32,7 @@ LAND_CLASSES_GBT21010 = "GB/T 21010-2017"
 FOREST_GRASS_COVER = "环生态〔2019〕76号（林草覆盖率）"
 REDLINE_2022 = "生态保护红线（三区三线 2022）"
 HJ1142_2020 = "HJ 1142-2020"
-NOT_DECREASE_RULE = "不减少判定 SPEC §1.3"
+NOT_DECREASE_RULE = "不减少判定（本系统约定）"
 REDLINE = f"{REDLINE_2022}; {HJ1142_2020}; {NOT_DECREASE_RULE}"
 
 # Species richness (indicator 8).
@@ -44,7 +44,7 @@ GEP_SPEC_2022 = "《生态产品总值核算规范（试行）》(2022)"
 GEP = f"{GEP_GUIDE_2020}; {GEP_SPEC_2022}"
 
 # Public satisfaction survey (indicator 17).
-SURVEY = "SPEC §I 推荐做法（无官方抽样规则，UNVERIFIED）；Wilson 置信区间；分层设计方差"
+SURVEY = "本系统推荐做法（无官方抽样规则）；Wilson 置信区间；分层设计方差"
 
 
 def land_standard(scheme: str, classes_name: str | None) -> str:

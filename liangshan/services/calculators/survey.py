@@ -1,6 +1,6 @@
 """Survey calculator (indicator 17 公众满意度): answers CSV → 满意样本数, 有效样本数.
 
-满意度 = 前 N 档答案数 / 有效问卷数 × 100% (SPEC §I recommended practice — no official sampling rule,
+满意度 = 前 N 档答案数 / 有效问卷数 × 100% (docs/survey.md recommended practice — no official sampling rule,
 UNVERIFIED), Wilson 95% interval, stratified design variance with population weights, and the sample size
 needed (:mod:`liangshan.standards.survey`).
 """

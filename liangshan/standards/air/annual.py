@@ -5,8 +5,8 @@ References
 ----------
 HJ 663-2013 (annual statistics and the items of the annual evaluation: SO2/NO2 annual mean and 24-h P98,
 PM10/PM2.5 annual mean and 24-h P95, CO 24-h P95, O3 daily maximum 8-h P90; percentile formula
-k = 1 + (n−1)·p/100 — SPEC §B.3); GB 3095-2012 / GB 3095-2026 表1 (一级/二级, stages by 4.4) and 表4 (annual
-validity: ≥ 324 daily values, ≥ 27 per month, 25 in February); SPEC §B.4 (indicator 1); sand-dust days:
+k = 1 + (n−1)·p/100 — HJ 663-2013); GB 3095-2012 / GB 3095-2026 表1 (一级/二级, stages by 4.4) and 表4 (annual
+validity: ≥ 324 daily values, ≥ 27 per month, 25 in February); docs/air.md (indicator 1); sand-dust days:
 :mod:`liangshan.standards.air.dust`.
 """
 
@@ -70,7 +70,7 @@ def hj663_percentile(values: Any, p: float) -> float:
 
 
 def good_day_ratio(good: Any, valid: Any) -> np.ndarray:
-    """优良天数比例 (%) = 100 × good / valid, rounded half-to-even to 1 decimal (GB/T 8170; SPEC §B.3–B.4).
+    """优良天数比例 (%) = 100 × good / valid, rounded half-to-even to 1 decimal (GB/T 8170; HJ 663).
 
     Parameters
     ----------

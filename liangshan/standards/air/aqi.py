@@ -4,7 +4,7 @@ References
 ----------
 HJ 633-2012 表1 (breakpoints), formula (1), 表2 (levels), 4.3 (首要污染物/超标污染物).
 HJ 633-2026 表3, notes b/c (SO2 1-h > 800 → 200, O3 8-h > 800 → 300), 4.2.2 (GB/T 8170 rounding of
-inputs), 4.2.6 (IAQI and AQI rounded up).  SPEC.md §0, §A.
+inputs), 4.2.6 (IAQI and AQI rounded up).  See docs/air.md.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def iaqi(
         Date of each value, for ``edition="auto"``.
     round_inputs : bool
         Round concentrations half-to-even first (SO2 NO2 O3 PM10 PM2.5 to 1 µg/m³, CO to 0.1 mg/m³):
-        HJ 633-2026 4.2.2; for HJ 633-2012 per HJ 663-2013 (SPEC §B.3, UNVERIFIED digits). Default True.
+        HJ 633-2026 4.2.2; for HJ 633-2012 per HJ 663-2013 (HJ 663-2013, UNVERIFIED digits). Default True.
 
     Returns
     -------

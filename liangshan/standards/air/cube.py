@@ -167,7 +167,7 @@ def station_mean(a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def area_cube(cube: HourlyCube, name: str = AREA) -> HourlyCube:
     """Area hourly series: each hour, the arithmetic mean of the valid station concentrations.
 
-    HJ 663-2013 multi-station value (SPEC §B.3): the mean of station *concentrations*, never of AQIs. An hour
+    HJ 663-2013 multi-station value: the mean of station *concentrations*, never of AQIs. An hour
     is missing for the area only when every station is missing.
     """
     data = {p: station_mean(a, axis=0)[0][None, :] for p, a in cube.data.items()}

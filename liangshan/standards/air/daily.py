@@ -13,7 +13,7 @@ note a — neither its IAQI nor its "≥ 20 hours" validity rule applies to a 20
 Days with a missing or invalid indicator:
 
 * HJ 633-2012 days: a statistic computed from incomplete data still counts when it already exceeds
-  (IAQI > 100, i.e. above the class-II limit), SPEC §B.3; the day's AQI is then the maximum over every
+  (IAQI > 100, i.e. above the class-II limit), HJ 663-2013; the day's AQI is then the maximum over every
   computed statistic.
 * HJ 633-2026 days, clause 5.3.1: the AQI is computed from the *other* (valid) indicators and published only
   when it exceeds 100; otherwise AQI, level and category are NA. Incomplete statistics are not used
@@ -108,7 +108,7 @@ def daily_statistics(
     edition : {"auto", "HJ633-2012", "HJ633-2026"}
         Selects the validity table per day (HJ 663-2013 / HJ 663-2026, same thresholds by default).
     o3_first_window_start : int, -7 … 0
-        Start hour of the day's first 8-h window. 0 (default, SPEC §B.3): the 17 windows ending 08:00 … 24:00,
+        Start hour of the day's first 8-h window. 0 (default, HJ 663): the 17 windows ending 08:00 … 24:00,
         i.e. hours 00–07 … 16–23 of the natural day. Negative values shift the windows so that the first ones
         start the previous evening (the moving average is computed on the continuous series, so windows cross
         midnight). UNVERIFIED convention; make it explicit when comparing with published figures.
@@ -208,7 +208,7 @@ def daily_aqi(
     round_inputs : bool
         GB/T 8170 rounding before the IAQI (see :func:`liangshan.standards.air.iaqi`).
     required : tuple of str
-        Statistics that must be valid for the day to be valid (default all, our reading of HJ 663 / SPEC §B.4
+        Statistics that must be valid for the day to be valid (default all, our reading of HJ 663, docs/air.md
         "all required pollutant daily statistics valid"), restricted on each day to the indicators of that
         day's edition (HJ 633-2026 4.2.2: no O3 1-h). A day missing one is handled by the edition's rule
         (module docstring: incomplete exceedance for 2012, 5.3.1 for 2026).
@@ -230,7 +230,7 @@ def daily_aqi(
     valid_used = {s: ds.valid(s) & used[s] for s in STATS}
     all_valid = np.logical_and.reduce([ds.valid(s) | ~used[s] for s in required])
     any_data = np.logical_or.reduce([~np.isnan(ds.conc[s]) for s in STATS])
-    # HJ 633-2012 (SPEC §B.3): any computed statistic, complete or not, above IAQI 100.
+    # HJ 633-2012 (HJ 663-2013): any computed statistic, complete or not, above IAQI 100.
     exceed_any = np.logical_or.reduce(
         [used[s] & (np.nan_to_num(iaqis[s].reshape(shape), nan=0) > 100) for s in STATS]
     )
@@ -275,7 +275,7 @@ def daily_stats(
     area : bool
         Compute one series for all stations together (mean of station concentrations, never of AQIs).
     area_method : {"hourly", "daily"}
-        ``hourly`` (default, SPEC §B.3): area hourly mean → daily statistics; ``daily``: mean of the stations'
+        ``hourly`` (default, HJ 663): area hourly mean → daily statistics; ``daily``: mean of the stations'
         valid daily statistics (UNVERIFIED which HJ 663 mandates).
     edition, o3_first_window_start, round_inputs, required, partial_days
         See :func:`daily_statistics` and :func:`daily_aqi`.

@@ -1,10 +1,10 @@
 """Days affected by sand and dust (沙尘天) and the rule for leaving them out of the evaluation.
 
-The ministry's rule (SPEC §B.3): 《受沙尘天气过程影响城市空气质量评价补充规定》 (2016; document number
+The ministry's rule (HJ 663-2013): 《受沙尘天气过程影响城市空气质量评价补充规定》 (2016; document number
 UNVERIFIED in SPEC) lets the PM10 and PM2.5 data of days affected by a declared sand-dust process be
 deducted (扣沙) from the concentration evaluation; CNEMC's city reports deduct them from the PM10/PM2.5
 concentrations but keep the days in 优良天数比例. Because the exact text was not available, the rule is
-a documented, overridable parameter (:class:`DustRule`) whose default follows SPEC §B.3:
+a documented, overridable parameter (:class:`DustRule`) whose default follows HJ 663-2013:
 
 * ``exclude_pm_concentration=True`` — the PM10 and PM2.5 daily values of dust days are left out of the
   annual means and percentiles (and so of their attainment); every other pollutant is unchanged;
@@ -32,7 +32,7 @@ from types import MappingProxyType
 from liangshan.standards.air.errors import AirInputError
 
 RULE_SOURCE = "《受沙尘天气过程影响城市空气质量评价补充规定》"
-"""The applicable 技术规定 as SPEC §B.3 names it (its document number is UNVERIFIED there)."""
+"""The applicable 技术规定 as HJ 663-2013 names it (its document number is UNVERIFIED there)."""
 DUST_POLLUTANTS: tuple[str, ...] = ("pm10", "pm2_5")
 """Pollutants whose daily values a dust day removes from the concentration evaluation."""
 MAX_RANGE_DAYS = 31
@@ -44,7 +44,7 @@ _RANGE = re.compile(r"\s*(?:~|～|至|—|--)\s*")
 
 @dataclass(frozen=True)
 class DustRule:
-    """What a dust day removes (see the module docstring; defaults follow SPEC §B.3).
+    """What a dust day removes (see the module docstring; defaults follow HJ 663-2013).
 
     Attributes
     ----------

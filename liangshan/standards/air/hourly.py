@@ -1,6 +1,6 @@
 """Hourly (real-time, 实时报) AQI as the national monitoring centre publishes it.
 
-HJ 633-2026 clauses 4.2.3/4.2.4 (and CNEMC practice under HJ 633-2012, SPEC §0/§A.1 note 4): the 1-h
+HJ 633-2026 clauses 4.2.3/4.2.4 (and CNEMC practice under HJ 633-2012, docs/air.md): the 1-h
 values of SO2, NO2, CO and O3 against their 1-h breakpoints; PM10 and PM2.5 1-h values against the 24-h
 breakpoints; the O3 8-h moving average is not used. Missing pollutants do not invent values.
 """

@@ -1,7 +1,7 @@
 """Hand-over of 优良天数比例 (indicator 1) to the store: one :class:`ComputedValues` per year.
 
 Data elements: ``air_good_days`` (优良天数) and ``air_valid_days`` (有效监测天数); the indicator is their
-ratio (SPEC §B.4). The provenance carries the input hashes, editions, parameters and the components an
+ratio (docs/air.md). The provenance carries the input hashes, editions, parameters and the components an
 auditor needs (ratio, days per category, days not counted and why).
 """
 

@@ -12,7 +12,7 @@ notes b and c (special rules).
 HJ 633-2026 4.2.2 (six daily indicators) and 表3 note a (1-h columns for the real-time report only).
 GB 3095-2012《环境空气质量标准》表1, 表2, 表4; GB 3095-2026 表1 (过渡阶段 and final limits, 一级/二级), 表2,
 4.4 (stages), 表4 (validity; page images in shared/standards).
-HJ 663-2013《环境空气质量评价技术规范（试行）》.  See SPEC.md §0, §A, §B.
+HJ 663-2013《环境空气质量评价技术规范（试行）》.  See docs/air.md.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ AQI_EDITIONS = MappingProxyType(
 EDITION_SWITCH = date(2026, 3, 1)
 """Dates on/after this day use HJ 633-2026 / GB 3095-2026 / HJ 663-2026 when ``edition="auto"``."""
 
-# HJ 633-2012 表1 (SPEC §A.1). Concentrations at the IAQI points 0, 50, 100, ... (µg/m³; CO mg/m³).
+# HJ 633-2012 表1 (HJ 633-2012 表1). Concentrations at the IAQI points 0, 50, 100, ... (µg/m³; CO mg/m³).
 # The SO2 1-h and O3 8-h columns stop at 800 µg/m³: above, a special rule applies (SPECIAL_RULES).
 _BP_2012: dict[tuple[str, str], tuple[float, ...]] = {
     ("so2", "24h"): (0, 50, 150, 475, 800, 1600, 2100, 2620),
@@ -83,7 +83,7 @@ _BP_2012: dict[tuple[str, str], tuple[float, ...]] = {
     ("o3", "8h"): (0, 100, 160, 215, 265, 800),
     ("pm2_5", "24h"): (0, 35, 75, 115, 150, 250, 350, 500),
 }
-# HJ 633-2026 表3: only the particulate columns change (SPEC §0).
+# HJ 633-2026 表3: only the particulate columns change (docs/air.md).
 _BP_2026 = {
     **_BP_2012,
     ("pm2_5", "24h"): (0, 35, 60, 115, 150, 250, 350, 500),
@@ -120,7 +120,7 @@ SPECIAL_RULES = MappingProxyType(
 )
 
 # Decimals kept when concentrations are rounded (GB/T 8170 round half to even) before the IAQI.
-# HJ 633-2026 clause 4.2.2; for HJ 633-2012 the same digits come from HJ 663-2013 (SPEC §B.3, UNVERIFIED
+# HJ 633-2026 clause 4.2.2; for HJ 633-2012 the same digits come from HJ 663-2013 (HJ 663-2013, UNVERIFIED
 # digits) — applied by default, switchable with ``round_inputs=False``.
 INPUT_DECIMALS = MappingProxyType(
     {
@@ -154,7 +154,7 @@ CATEGORIES: tuple[str, ...] = tuple(lv.category for lv in LEVELS)
 
 DAILY_INDICATORS = MappingProxyType(
     {
-        # HJ 633-2012 日报 (SPEC §A.2): five 24-h means, O3 daily maximum 1-h and daily maximum 8-h mean.
+        # HJ 633-2012 日报 (式（1）): five 24-h means, O3 daily maximum 1-h and daily maximum 8-h mean.
         "HJ633-2012": ("so2", "no2", "pm10", "pm2_5", "co", "o3_1h", "o3_8h"),
         # HJ 633-2026 4.2.2: SO2, NO2, CO, PM10, PM2.5 日平均 and O3 日最大8小时平均 — six indicators;
         # 表3 note a: the 1-h columns of SO2, NO2, CO and O3 serve the real-time report (实时报) only.
@@ -207,7 +207,7 @@ def _grades(rows: dict[tuple[str, str], tuple[float, float]]) -> tuple[dict, dic
     return {k: v[0] for k, v in rows.items()}, {k: v[1] for k, v in rows.items()}
 
 
-# GB 3095-2012 表1 (SPEC §B.1), (一级, 二级).
+# GB 3095-2012 表1 (GB 3095-2012 表1), (一级, 二级).
 _GB2012_T1 = {
     ("so2", "annual"): (20, 60),
     ("so2", "24h"): (50, 150),
@@ -334,7 +334,7 @@ class Validity:
 
     GB 3095-2026 表4 (read from the page image) confirms the 24-h (≥ 20 hourly values), 8-h (≥ 6 hourly
     values) and annual (≥ 324 daily values, ≥ 27 per month, 25 in February) thresholds; the 14-of-17 window
-    rule and the O3 1-h daily maximum rule are HJ 663-2013 practice (SPEC §B.3, UNVERIFIED).
+    rule and the O3 1-h daily maximum rule are HJ 663-2013 practice (HJ 663-2013, UNVERIFIED).
 
     Attributes (counts)
     -------------------
@@ -356,7 +356,7 @@ class Validity:
     min_days_february: int = 25
 
 
-# HJ 663-2026 details are UNVERIFIED (SPEC §0): its thresholds default to the HJ 663-2013 ones.
+# HJ 663-2026 details are UNVERIFIED (docs/air.md): its thresholds default to the HJ 663-2013 ones.
 VALIDITY = MappingProxyType({"HJ663-2013": Validity("HJ663-2013"), "HJ663-2026": Validity("HJ663-2026")})
 COMPANION = MappingProxyType(
     {

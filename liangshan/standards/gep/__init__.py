@@ -8,7 +8,7 @@ References
 ----------
 - 《陆地生态系统生产总值（GEP）核算技术指南》, 生态环境部环境规划院 & 中国科学院生态环境研究中心, 2020.
 - 《生态产品总值核算规范（试行）》, 国家发展改革委 & 国家统计局, 2022.
-- SPEC §G (formula details and all default coefficients UNVERIFIED; prices must be supplied).
+- docs/gep.md (formula details and all default coefficients UNVERIFIED; prices must be supplied).
 """
 
 from liangshan.standards.gep.engine import (

@@ -1,8 +1,8 @@
 """GEP accounting engine: workbook (+ optional rasters) → values per item, per category, GEP, GEP/km².
 
-``GEP = Σ 物质产品 + Σ 调节服务 + Σ 文化服务`` (SPEC §G.1, 《生态产品总值核算规范（试行）》 3.2),
+``GEP = Σ 物质产品 + Σ 调节服务 + Σ 文化服务`` (docs/gep.md, 《生态产品总值核算规范（试行）》 3.2),
 reported in 万元, at **current prices** (each year's prices) or at **constant prices** of a price year
-(every year's quantities × the price year's prices; SPEC §2 indicator 10 compares years this way).
+(every year's quantities × the price year's prices; 附件2 指标10 compares years this way).
 
 A parameter an item needs and the workbook leaves out is an error naming item, zone, parameter and
 year — never a silent zero. Defaults exist only for coefficients and are reported with their source.

@@ -1,7 +1,7 @@
 """GEP accounting items as declarative specs: parameters (with units), physical quantity, valuation.
 
 Structure follows《陆地生态系统生产总值（GEP）核算技术指南》(生态环境部环境规划院, 2020) and
-《生态产品总值核算规范（试行）》(国家发展改革委、国家统计局, 2022), restated in SPEC §G.2. The
+《生态产品总值核算规范（试行）》(国家发展改革委、国家统计局, 2022), restated in docs/gep.md. The
 formula details and every default coefficient are **UNVERIFIED** against the official texts: each
 default is an overridable parameter whose source says so. Prices have no defaults: they must be given
 per year in the workbook (constant-price GEP uses the prices of the price year).
@@ -9,7 +9,7 @@ per year in the workbook (constant-price GEP uses the prices of the price year).
 Every output row is ``value (万元) = quantity × price × factor / 10⁴``; ``factor`` converts the
 quantity unit to the price's denominator (e.g. 万m³ × 元/m³ → factor 10⁴).
 
-Double counting (SPEC §G.2, enforced in :mod:`liangshan.standards.gep.engine`):
+Double counting (docs/gep.md, enforced in :mod:`liangshan.standards.gep.engine`):
 
 - 水源涵养 vs 物质产品·水资源: both measure the same water; when a workbook enables both it must choose
   ``double_counting.water`` = ``water_conservation`` | ``water_supply`` | ``both`` (error otherwise).
@@ -50,7 +50,7 @@ CATEGORY_CULTURAL = "文化服务"
 CATEGORIES = (CATEGORY_MATERIAL, CATEGORY_REGULATING, CATEGORY_CULTURAL)
 
 UNVERIFIED_GUIDE = (
-    "UNVERIFIED：SPEC §G.2 示例值（《陆地生态系统生产总值（GEP）核算技术指南》常用取值），请按省级规范核对"
+    "UNVERIFIED：docs/gep.md 示例值（《陆地生态系统生产总值（GEP）核算技术指南》常用取值），请按省级规范核对"
 )
 
 #: Molar-mass ratios (stoichiometry, exact): CO₂/C = 44/12, O₂/CO₂ = 32/44 (photosynthesis).

@@ -1,6 +1,6 @@
 """林草覆盖率 (indicator 7): forest-and-grass coverage from a categorical land-cover raster.
 
-Definition (SPEC §2 indicator 7, 生态文明建设示范市县建设指标 convention, 环生态〔2019〕76号)::
+Definition (附件2 指标7, 生态文明建设示范市县建设指标 convention, 环生态〔2019〕76号)::
 
     林草覆盖率 = (森林面积 + 草地面积) ÷ 国土面积 × 100%
 
@@ -24,7 +24,7 @@ The areas are measured inside an administrative boundary from a categorical GeoT
 * several boundary features are merged (union) before extraction, so overlaps are not counted twice.
 
 The terrain zone of the region (山区 / 丘陵区 / 平原区, or area-weighted shares of them) selects the target
-(SPEC §2 indicator 7; the thresholds > 60 / 40 / 18 % are those of the seed work plan; the official table of
+(附件2 指标7; the thresholds > 60 / 40 / 18 % are those of the seed work plan; the official table of
 环生态〔2019〕76号 is UNVERIFIED and the area-weighted target rule is UNVERIFIED practice — both parameters).
 
 All errors are subclasses of :class:`LandCoverError` (a ``ValueError``) and name the file concerned.

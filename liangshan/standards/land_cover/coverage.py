@@ -1,6 +1,6 @@
 """林草覆盖率 of a region from a categorical land-cover raster: zonal statistics with exactextract.
 
-林草覆盖率 = (森林面积 + 草地面积) ÷ 国土面积 × 100% (SPEC §2 indicator 7, 环生态〔2019〕76号), the
+林草覆盖率 = (森林面积 + 草地面积) ÷ 国土面积 × 100% (附件2 指标7, 环生态〔2019〕76号), the
 areas measured inside the administrative boundary with the exact fraction of every raster cell covered by
 the boundary polygon, window by window, on the ellipsoid (see :mod:`liangshan.standards.land_cover.rasters`).
 """
@@ -119,7 +119,7 @@ def land_coverage(
 
     References
     ----------
-    .. [1] 环生态〔2019〕76号《国家生态文明建设示范市县建设指标》：林草覆盖率（SPEC §2 指标 7, §1.3）.
+    .. [1] 环生态〔2019〕76号《国家生态文明建设示范市县建设指标》：林草覆盖率（附件2 指标7, §1.3）.
     .. [2] GB/T 21010-2017《土地利用现状分类》表 1：03 林地（0301–0307）、04 草地（0401–0404）.
     .. [3] D. Baston, exactextract — fast and accurate raster zonal statistics, ISciences (Apache-2.0).
     """

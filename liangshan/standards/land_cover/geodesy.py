@@ -1,7 +1,7 @@
 """CRS and ellipsoid maths: reprojection, the China Albers equal-area projection, ellipsoidal areas.
 
 Areas are measured on the ellipsoid (林草覆盖率 = (森林面积 + 草地面积) ÷ 国土面积 × 100%,
-SPEC §2 indicator 7, 环生态〔2019〕76号): a polygon through an Albers equal-area projection on its own
+附件2 指标7, 环生态〔2019〕76号): a polygon through an Albers equal-area projection on its own
 datum; a latitude-longitude zone through the authalic-latitude function ``q`` (zone area = b²/2 · Δλ · Δq).
 """
 

@@ -1,4 +1,4 @@
-"""Raster adapters for exactextract: class codes and ellipsoidal cell areas (林草覆盖率, SPEC §2 indicator 7).
+"""Raster adapters for exactextract: class codes and ellipsoidal cell areas (林草覆盖率, 附件2 指标7).
 
 * a geographic raster gets the exact ellipsoidal area of each latitude-longitude cell (authalic-latitude
   formula, one value per row);

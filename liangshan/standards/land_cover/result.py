@@ -1,6 +1,6 @@
 """The 林草覆盖率 result: (森林 + 草地) ÷ 国土面积 × 100 and its attainment.
 
-SPEC §2 indicator 7, 环生态〔2019〕76号《国家生态文明建设示范市县建设指标》.
+附件2 指标7, 环生态〔2019〕76号《国家生态文明建设示范市县建设指标》.
 """
 
 from __future__ import annotations

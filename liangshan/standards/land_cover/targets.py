@@ -1,4 +1,4 @@
-"""林草覆盖率 targets by terrain zone (SPEC §2 indicator 7; 环生态〔2019〕76号).
+"""林草覆盖率 targets by terrain zone (附件2 指标7; 环生态〔2019〕76号).
 
 The thresholds > 60 / 40 / 18 % (山区 / 丘陵区 / 平原区) are those of the seed work plan; the official table
 of 环生态〔2019〕76号 is UNVERIFIED and the area-weighted target rule is UNVERIFIED practice — both
@@ -19,7 +19,7 @@ TERRAIN_TARGETS: dict[str, dict[str, Any]] = {
         "effective": "2019-09-11",
         "op": ">",
         "targets": {"山区": 60.0, "丘陵区": 40.0, "平原区": 18.0},
-        "note": "数值与卢氏县工作方案一致；官方表格数值 UNVERIFIED（SPEC §2 指标7）",
+        "note": "数值与卢氏县工作方案一致；官方表格数值 待核实（附件2 指标7）",
     },
 }
 """林草覆盖率 targets (%) by terrain zone, keyed by the document that sets them (comparison ``op``)."""
@@ -39,7 +39,7 @@ def coverage_target(
     zone : str or mapping
         ``"山区"``, ``"丘陵区"`` or ``"平原区"``; or shares of the region's area by zone (dimensionless,
         summing to 1), e.g. ``{"山区": 0.7, "丘陵区": 0.3}`` → ``Σ share × threshold`` (UNVERIFIED
-        provincial practice, SPEC §2 indicator 7).
+        provincial practice, 附件2 指标7).
     targets : mapping, optional
         Thresholds (%) by zone; default :data:`TERRAIN_TARGETS` ``["环生态〔2019〕76号"]`` (> 60 / 40 / 18).
 

@@ -1,6 +1,6 @@
 """Reading boundary and redline polygons (GeoJSON, GeoPackage, Shapefile … through pyogrio).
 
-Used by the 林草覆盖率 calculator (SPEC §2 indicator 7) and the 生态保护红线 calculator (indicator 8): a file
+Used by the 林草覆盖率 calculator (附件2 指标7) and the 生态保护红线 calculator (indicator 8): a file
 without CRS, without features or holding non-polygon geometries is refused with an error naming the file
 and the feature; invalid geometries are repaired with ``shapely.make_valid`` and counted.
 """

@@ -1,4 +1,4 @@
-"""Centralised drinking-water sources: compliance per source and the rate of indicator 2 (SPEC §D).
+"""Centralised drinking-water sources: compliance per source and the rate of indicator 2 (docs/water.md).
 
 A surface source complies in a year when its GB 3838-2002 class over the 21 evaluation items
 (环办〔2011〕22号) is Ⅰ–Ⅲ **and** the annual mean of every monitored 表2 item (硫酸盐, 氯化物, 硝酸盐,

@@ -1,6 +1,6 @@
 """Groundwater points: GB/T 14848-2017 single-factor class and the share of points at Ⅰ–Ⅲ (indicator 4).
 
-Per point and year (SPEC §E.1): the mean of the year's results of each monitored indicator (usually
+Per point and year (GB/T 14848): the mean of the year's results of each monitored indicator (usually
 1–2 samples), rounded to its reporting digits, is classed against GB/T 14848-2017 表1/表2 (§5); the
 point's class is the worst indicator class (§8.2, 从劣不从优). Indicators GB/T 14848 does not list
 are reported as ignored. 阴离子表面活性剂 is class Ⅰ only when every result was below the detection

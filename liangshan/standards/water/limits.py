@@ -39,7 +39,7 @@ _DATA = resources.files("liangshan.standards.water") / "data"
 
 CLASS_NAMES: dict[int, str] = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
 
-#: 环办〔2011〕22号: 表1 items minus 水温, 总氮 and 粪大肠菌群 (item list UNVERIFIED wording, see SPEC §C.3).
+#: 环办〔2011〕22号: 表1 items minus 水温, 总氮 and 粪大肠菌群 (item list UNVERIFIED).
 EVALUATION_ITEMS_2011: tuple[str, ...] = (
     "ph", "do", "codmn", "cod", "bod5", "nh3n", "tp", "cu", "zn", "f", "se", "as", "hg", "cd", "cr6",
     "pb", "cn", "phenol", "petroleum", "las", "sulfide",

@@ -1,6 +1,6 @@
 """Surface-water section evaluation: GB 3838-2002 by the 2011 method (环办〔2011〕22号).
 
-Per section and year (SPEC §C.3/§C.4): the annual arithmetic mean of each of the 21 evaluation items
+Per section and year (环办〔2011〕22号): the annual arithmetic mean of each of the 21 evaluation items
 (表1 minus 水温, 总氮, 粪大肠菌群), rounded to its reporting digits, is classed against GB 3838-2002 表1
 (总磷 by the river or the 湖、库 column); the section class is the worst item class (单因子评价法).
 Sections without any valid result in the year are excluded from the ratio and reported. Indicator 3
@@ -23,7 +23,7 @@ from liangshan.standards.water.limits import CLASS_NAMES, EVALUATION_ITEMS_2011,
 
 SURFACE_TYPES = ("river", "lake", "reservoir")
 QUALITY = {1: "优", 2: "优", 3: "良好", 4: "轻度污染", 5: "中度污染", 6: "重度污染"}
-#: TLI correlation of each parameter with chl-a (中国环境监测总站 2001; UNVERIFIED, SPEC §C.3).
+#: TLI correlation of each parameter with chl-a (中国环境监测总站 2001; UNVERIFIED, 环办〔2011〕22号).
 TLI_R = {"chla": 1.0, "tp": 0.84, "tn": 0.82, "sd": -0.83, "codmn": 0.83}
 
 
