@@ -65,9 +65,12 @@ FORMULA_FIELDS = {
     "count": frozenset({"kind", "element"}),
     "all_true": frozenset({"kind", "elements"}),
 }
+# ``value_source`` decides only between an approved ``official:N`` figure and the recomputation: a county
+# holding such an item goes to the reference (see :func:`_odd_items`), every other county is recomputed
+# here; ``rule_basis`` describes the rule and never changes a verdict.
 INDICATOR_FIELDS = frozenset(
     {"id", "name", "category", "unit", "precision", "max_value", "target", "responsible_units", "formula",
-     "definition", "standards"}
+     "definition", "standards", "value_source", "rule_basis"}
 )  # fmt: skip
 RULES = frozenset(
     {"threshold", "equals", "zoned_threshold", "steady_improvement", "not_decrease", "obtained"}
