@@ -114,7 +114,7 @@ def generate(
     return path
 
 
-_CONTENT_OPTIONS = ("target_year", "compiler", "support_unit", "measures", "cases", "when")
+_CONTENT_OPTIONS = ("target_year", "compiler", "support_unit", "measures", "cases", "when", "allow_empty")
 
 
 def generate_batch(
