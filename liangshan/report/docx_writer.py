@@ -26,7 +26,7 @@ from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -172,7 +172,14 @@ def _field(paragraph: Paragraph, instr: str, placeholder: str = "") -> None:
 
 
 class _Writer:
-    def __init__(self, content: ReportContent, fonts: FontSet, charts: dict[str, bytes]) -> None:
+    def __init__(
+        self,
+        content: ReportContent,
+        fonts: FontSet,
+        charts: dict[str, bytes],
+        toc_pages: Sequence[int | None] = (),
+    ) -> None:
+        self.toc_pages = list(toc_pages)
         self.c = content
         self.f = fonts
         self.charts = charts
@@ -499,11 +506,19 @@ class _Writer:
                 p = self.doc.add_paragraph()
                 p.paragraph_format.first_line_indent = Pt(0)
             p.paragraph_format.left_indent = Cm(0 if level == 1 else 0.9)
-            p.paragraph_format.line_spacing = 1.15
+            p.paragraph_format.line_spacing = 1.0
             r = p.add_run(text)
             r.font.size = Pt(12 if level == 1 else 11)
             r.bold = level == 1
             _run_font(r, self.f.heading1 if level == 1 else self.f.body, self.f.latin)
+            page = self.toc_pages[i] if i < len(self.toc_pages) else None
+            if page is not None:
+                p.paragraph_format.tab_stops.add_tab_stop(
+                    Cm(15.6), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+                )
+                num = p.add_run(f"\t{page}")
+                num.font.size = Pt(12 if level == 1 else 11)
+                _run_font(num, self.f.body, self.f.latin)
         end = p.add_run()
         el = OxmlElement("w:fldChar")
         el.set(qn("w:fldCharType"), "end")
@@ -1100,6 +1115,13 @@ def _merge_runs(t: Table, col: int, keys: Sequence[str]) -> None:
             start = i
 
 
+def contents_entries(content: ReportContent) -> list[str]:
+    """The texts of the contents page's entries, in order (to find their pages in a rendered PDF)."""
+    w = _Writer.__new__(_Writer)
+    w.c = content
+    return [text for _, text in w.headings()]
+
+
 def normalise_zip(path: Path) -> None:
     """Rewrite an OOXML zip with fixed member timestamps and order (same content → same bytes)."""
     with zipfile.ZipFile(path) as zin:
@@ -1121,6 +1143,7 @@ def write_docx(
     fonts: FontSet | None = None,
     charts: dict[str, bytes] | None = None,
     progress: Progress | None = None,
+    toc_pages: Sequence[int | None] = (),
 ) -> Path:
     """Write the report as ``.docx`` to ``out``.
 
@@ -1131,15 +1154,20 @@ def write_docx(
     out : str or Path
         Output file (its folder is created).
     fonts : FontSet, optional
-        Fonts per role (default: :meth:`FontSet.detect`, installed fonts with Noto CJK fallback).
+        Fonts per role (default: :meth:`FontSet.official`, the GB/T 9704 names; the PDF conversion maps
+        them to Noto CJK when they are not installed).
     charts : dict, optional
         Pre-rendered charts (:func:`liangshan.report.charts.all_charts`); rendered here when absent.
     progress : callable, optional
         Called with a short label after each indicator section.
+    toc_pages : sequence, optional
+        Page of each contents entry (:func:`contents_entries`), printed on the contents page.
     """
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    w = _Writer(content, fonts or FontSet.detect(), charts if charts is not None else all_charts(content))
+    w = _Writer(
+        content, fonts or FontSet.official(), charts if charts is not None else all_charts(content), toc_pages
+    )
     doc = w.build(progress)
     doc.save(str(path))
     normalise_zip(path)
