@@ -82,22 +82,22 @@ def _text(doc: DocumentType) -> str:
     return "\n".join(parts)
 
 
-def _chapter(doc: DocumentType, start: str, stop: str) -> list[str]:
-    """Level-2 heading texts between two level-1 headings."""
+def _chapter(doc: DocumentType, start: str, stop: str, level: int = 2) -> list[str]:
+    """Heading texts of ``level`` between two level-1 headings."""
     out, inside = [], False
     for p in doc.paragraphs:
         if (p.style.name if p.style else "") == "Heading 1":
             inside = p.text == start
             if p.text == stop:
                 break
-        elif inside and (p.style.name if p.style else "") == "Heading 2":
+        elif inside and (p.style.name if p.style else "") == f"Heading {level}":
             out.append(p.text)
     return out
 
 
 def test_twenty_indicator_sections_in_catalog_order(doc: DocumentType, catalog: Catalog) -> None:
-    heads = _chapter(doc, "三、分指标情况", "四、问题与差距")
-    assert heads == [f"（{cn_number(i.id)}）{i.name}" for i in catalog.indicators]
+    heads = _chapter(doc, "三、“两山指数”评估", "四、两山转化模式与路径", level=3)
+    assert heads == [f"{i.id}．{i.name}" for i in catalog.indicators]
     assert len(heads) == 20
 
 
@@ -155,7 +155,7 @@ def test_gap_sentences_for_failing_indicators(doc: DocumentType, sample_db: str)
     }
     assert f"需回升 {share[2023] - share[2025]:.1f} 个百分点（恢复到2023年的 {share[2023]:.1f}%）" in text
     assert f"需再增加 {investment_needed():,.1f} 万元生态环保投入" in text
-    problems = _chapter(doc, "四、问题与差距", "五、完善措施")
+    problems = _chapter(doc, "六、存在问题与原因分析", "七、改进措施")
     failing = [
         r
         for r in run_assessment(sample_db, "411224").results
@@ -170,7 +170,9 @@ def test_gap_sentences_for_failing_indicators(doc: DocumentType, sample_db: str)
 
 def test_measures_carry_units_and_deadlines(doc: DocumentType) -> None:
     measure_tables = [t for t in doc.tables if t.rows[0].cells[1].text == "完善措施"]
-    assert len(measure_tables) == len(_chapter(doc, "四、问题与差距", "五、完善措施"))  # one per problem
+    assert len(measure_tables) == len(
+        _chapter(doc, "六、存在问题与原因分析", "七、改进措施")
+    )  # one per problem
     missing = [[c.text for c in r.cells] for r in measure_tables[0].rows[1:]]  # 指标11, 数据缺失
     assert missing[0][2] == "统计局" and "补报缺失数据" in missing[0][1]
     green = [[c.text for c in r.cells] for r in measure_tables[1].rows[1:]]  # 指标12, 绿色有机农产品
@@ -194,9 +196,9 @@ def test_missing_value_shows_unit_not_zero(doc: DocumentType) -> None:
 
 def test_versions_cover_and_cases(doc: DocumentType, content: ReportContent) -> None:
     text = _text(doc)
-    assert "two_mountains 2023.1" in text and f"liangshan {content.package_version}" in text
-    assert "编制日期：2026年3月2日" in text
-    assert "六、典型案例" in [
+    assert "two_mountains" not in text and "liangshan" not in text  # no software traces
+    assert "编制日期：2026年3月2日" in text and "技术支持：" not in text  # no support unit given
+    assert "五、典型案例" in [
         p.text for p in doc.paragraphs if (p.style.name if p.style else "") == "Heading 1"
     ]
     assert "以香菇为代表的食用菌产业" in text and "（示例）" in text
@@ -217,7 +219,8 @@ def test_fonts_set_for_east_asian_text(docx_path: Path) -> None:
 def test_no_case_chapter_without_cases(sample_db: str, tmp_path: Path) -> None:
     c = load_content(sample_db, "411224", cases=CaseLibrary(version="x", cases=()))
     d = Document(str(write_docx(c, tmp_path / "nocase.docx", charts={})))
-    assert "六、典型案例" not in [p.text for p in d.paragraphs]
+    assert "五、典型案例" not in [p.text for p in d.paragraphs]
+    assert "五、存在问题与原因分析" in [p.text for p in d.paragraphs]
 
 
 @pytest.mark.slow
