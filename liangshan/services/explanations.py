@@ -209,3 +209,56 @@ def missing_explanations(
         for i in catalog.indicators
         if (i.id, year) not in found
     ]
+
+
+STATUS_TEXT = {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "returned": "已退回",
+    "approved": "审核通过",
+    "reopened": "已重新打开",
+}
+
+
+def explain_view(
+    ctx: Workspace, actor: Actor, region: str, indicator: int, years: Iterable[int]
+) -> dict[str, Any]:
+    """The 情况说明 page of ``indicator``: per year the newest version (text, status, version) and whether
+    ``actor`` may write it."""
+    from liangshan.services.permissions import edit_denial
+
+    try:
+        ind = ctx.catalog.indicator(indicator)
+    except (KeyError, ValueError):
+        raise NotFoundError(f"未知指标：{indicator}") from None
+    ys = list(years)
+    found = {e.year: e for e in explanations_for(ctx, actor, region, ind.id, ys)}
+    with ctx.read() as s:
+        name = get_region(s, region).name
+    rows = []
+    for y in ys:
+        e = found.get(y)
+        rows.append(
+            {
+                "year": y,
+                "source": e.source if e else "",
+                "work": e.work if e else "",
+                "cause": e.cause if e else "",
+                "version": e.version if e else 0,
+                "status": e.status if e else "",
+                "status_label": STATUS_TEXT.get(e.status, e.status) if e else "未填写",
+                "submission_id": e.submission_id if e else None,
+            }
+        )
+    return {
+        "region": {"code": region, "name": name},
+        "indicator": {
+            "id": ind.id,
+            "name": ind.name,
+            "unit": ind.unit,
+            "responsible_units": list(ind.responsible_units),
+        },
+        "years": rows,
+        "editable": edit_denial(actor, ctx.catalog, region, explain_key(ind.id)) is None,
+        "fields": FIELDS,
+    }

@@ -232,6 +232,9 @@ def create_app(
     from liangshan.web.routes import reconcile as reconcile_routes  # /reconcile, /api/reconcile: 对账
 
     app.include_router(reconcile_routes.router)
+    from liangshan.web.routes import explain  # /explain/{id}, /api/explain/{id}: 情况说明
+
+    app.include_router(explain.router)
     wrapped: Any = BodyLimit(SessionHeaders(app.build_middleware_stack(), ctx), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
     return app

@@ -797,6 +797,44 @@ CASES += [
 ]  # fmt: skip
 
 
+# 情况说明 (/explain/N): read like the indicator; written by its responsible unit, the office or the
+# analyst (like any value of the indicator), then reviewed on the review page.
+EXPLAIN = {
+    "year": "2025",
+    "source": "测试来源（测试文件第1页）",
+    "work": "测试工作情况",
+    "cause": "",
+    "action": "submit",
+}
+
+
+def reopened(w: World, indicator: int) -> dict[str, str]:
+    """The form of a 2025 情况说明 of ``indicator`` in 卢氏县, its approved demo version reopened first."""
+    from liangshan.store.submissions import latest, transition
+
+    with session_scope(w.url) as s:
+        sub = latest(s, HOME, f"explain:{indicator}", 2025)
+        if sub is not None and sub.status == "approved":
+            transition(s, sub.id, "reopen", "office", "测试重新打开")
+    return {"region": HOME, **EXPLAIN}
+
+
+CASES += [
+    Case(("GET", "/explain/{indicator_id}"), "own", html_get("/explain/20"), exp(ALL, **anon_html)),
+    Case(("GET", "/explain/{indicator_id}"), "other", html_get(f"/explain/1?region={HOME}"), exp(HOME_READ, unit=403)),
+    Case(("GET", "/explain/{indicator_id}"), "region", html_get(f"/explain/20?region={OTHER}"), ONLY_OTHER),
+    Case(("GET", "/api/explain/{indicator_id}"), "own", api_get("/api/explain/20"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/explain/{indicator_id}"), "other", api_get(f"/api/explain/1?region={HOME}"), exp(HOME_API, unit=403)),
+    Case(("GET", "/api/explain/{indicator_id}"), "region", api_get(f"/api/explain/20?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/explain/{indicator_id}"), "own", form_post("/explain/20", lambda w: reopened(w, 20)),
+         DENY_ALL_BUT(["unit", "office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/explain/{indicator_id}"), "other", form_post("/explain/1", lambda w: reopened(w, 1)),
+         DENY_ALL_BUT(["office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/explain/{indicator_id}"), "region", form_post("/explain/20", lambda w: {"region": OTHER, **EXPLAIN}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+]  # fmt: skip
+
+
 def test_calc_upload_hostile_inputs_store_nothing(world: World) -> None:
     """Mislabelled, malformed (named by file, row and column) and oversized uploads, and a missing CSRF
     token: refused before anything is stored (no version, no evidence, no pending copy)."""
