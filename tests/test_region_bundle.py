@@ -438,7 +438,7 @@ def test_cli_export_import(db: str, county: str, tmp_path: Path) -> None:
     assert counts(db)["submission"] == 0
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db])
     assert r.exit_code == 0, r.output
-    assert "新增版本 added SUBMISSIONS" in r.stdout and exported["bundle_id"] in r.stdout
+    assert f"新增版本 added {SUBMISSIONS}" in r.stdout and exported["bundle_id"] in r.stdout
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db, "--json"])
     assert json.loads(r.stdout)["counts"] == {
         "added": 0, "unchanged": SUBMISSIONS, "conflicts": 0, "stale": 0,
