@@ -130,10 +130,12 @@ def test_air_table_shows_the_counts(doc: DocumentType, sample_db: str) -> None:
     assert "领导小组办公室" in t.rows[3].cells[4].text
 
 
-def test_charts_are_embedded(doc: DocumentType, docx_path: Path) -> None:
-    assert len(doc.inline_shapes) == 21  # summary + 20 trends
+def test_charts_are_embedded(doc: DocumentType, docx_path: Path, content: ReportContent) -> None:
+    photos = sum(len(k.photos) for k in content.cases)
+    assert photos == 3  # one 示意图 per demo case
+    assert len(doc.inline_shapes) == 21 + photos  # summary + 20 trends + the cases' pictures
     images = [p for p in doc.part.package.parts if p.partname.startswith("/word/media/")]
-    assert len(images) == 21
+    assert len(images) == 21 + photos
     assert all(p.blob[:8] == b"\x89PNG\r\n\x1a\n" for p in images)
 
 

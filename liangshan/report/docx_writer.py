@@ -911,7 +911,7 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 p.paragraph_format.first_line_indent = Pt(0)
                 p.add_run().add_picture(photo, width=Cm(12))
-                self.caption("图", f"{k.title.split('：')[0]}现场照片")
+                self.caption("图", f"{k.title.split('：')[0]}{'示意图' if k.label else '现场照片'}")
             linked = []
             for ident in k.indicators:
                 s = c.indicator(ident)
