@@ -255,10 +255,16 @@ def test_pptx_figures_match_report(content: ReportContent, doc: DocumentType, tm
         for s in prs.slides
     ]
     titles = [t[0] for t in texts]
-    assert titles[1] == "指数一览"
+    assert 20 <= len(titles) <= 30
+    assert all(str(n) in t for n, t in enumerate(texts, start=1))  # every slide numbered
+    assert titles[1] == "基本情况" and "指数一览" in titles
+    for title in ("创建工作开展情况：主要任务推进", "两山转化模式与路径", "下一步工作"):
+        assert title in titles
+    assert sum(t.startswith("分指标情况：") for t in titles) == 10
     assert {"构筑绿水青山（10 项）", "推动“两山”转化（7 项）", "建立长效机制（3 项）"} <= set(titles)
     assert any(t.startswith("典型案例：") for t in titles)
-    glance = " ".join(texts[1])
+    assert not any("liangshan" in x for t in texts for x in t)
+    glance = " ".join(texts[titles.index("指数一览")])
     for verdict, n in content.counts.items():
         assert f"{verdict}　{n} 项" in glance
     # every value on the goal slides equals the report's 附表1
