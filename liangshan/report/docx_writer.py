@@ -874,7 +874,7 @@ class _Writer:
             self.table(
                 ("序号", "完善措施", "牵头单位", "配合单位", "完成时限", "依据（工作方案）"),
                 rows,
-                (1.0, 6.6, 2.2, 2.6, 2.2, 2.3),
+                (1.2, 5.4, 2.0, 2.2, 2.6, 2.2),
                 caption=f"{p.indicator_name}完善措施",
                 center_cols=(0, 4),
             )
@@ -889,7 +889,8 @@ class _Writer:
         self.heading(self.chapter("典型案例"), 1)
         if any(k.label == "示例" for k in c.cases):
             self.para(
-                "标注“示例”的案例依据《工作方案》文字整理，数字仅取自方案原文，正式报送前须以核实的案例、数据和照片替换。"
+                "标注“示例”的案例依据《工作方案》文字整理，成效数据标注“示例”的为示意数字，图片为示意图而非实景照片，"
+                "正式报送前须以核实的案例、数据（注明统计来源）和现场照片替换。"
             )
         for i, k in enumerate(c.cases, start=1):
             self.heading(f"（{cn_number(i)}）{self._case_title(k)}", 2)
