@@ -123,10 +123,12 @@ def test_value_tables_hold_the_assessed_values(doc: DocumentType, sample_db: str
 
 
 def test_air_table_shows_the_counts(doc: DocumentType, sample_db: str) -> None:
-    good, valid = _approved(sample_db, "air_good_days", 2025), _approved(sample_db, "air_valid_days", 2025)
+    """Indicator 1 is judged on the approved published figure (official:1) where one exists; the
+    table says so instead of showing the recomputed counts."""
+    official = _approved(sample_db, "official:1", 2025)
     t = next(t for t in doc.tables if t.rows[0].cells[1].text == "指标值")
-    assert t.rows[3].cells[1].text == f"{100 * good / valid:.1f}%"
-    assert t.rows[3].cells[2].text == f"优良天数 {good:.0f} 天 ÷ 有效监测天数 {valid:.0f} 天"
+    assert t.rows[3].cells[1].text == f"{official:.1f}%"
+    assert t.rows[3].cells[3].text == "官方发布值"
     assert "领导小组办公室" in t.rows[3].cells[4].text
 
 
