@@ -198,3 +198,17 @@ def test_cli_bad_input_writes_nothing(db: str, tmp_path: Path, args: list[str], 
     assert message in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a-file.txt", "a-folder.docx"]
+
+
+def test_appendix_workbook_has_no_software_traces(content: ReportContent, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from liangshan.report.xlsx_writer import write_xlsx
+
+    wb = load_workbook(write_xlsx(content, tmp_path / "附表.xlsx"))
+    text = "\n".join(
+        str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None
+    )
+    for word in ("UNVERIFIED", "liangshan", "SPEC", "two_mountains"):
+        assert word not in text, word
+    assert "示例数据" in text
