@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, db_url, emit_json, err_console, fail
 from liangshan.store.errors import StoreError
 
 app = typer.Typer(
@@ -289,6 +289,7 @@ def bundle(
     if report:
         import tempfile
 
+        from liangshan.report.content import EmptyReportError
         from liangshan.report.generate import generate
         from liangshan.report.pdf import PdfConversionError
 
@@ -298,6 +299,9 @@ def bundle(
                                   ("xlsx", "评估附表.xlsx")):  # fmt: skip
                     path = generate(url, region, fmt, Path(tmp) / name)
                     extra.append((f"报告/{name}", path.read_bytes()))
+            except EmptyReportError as e:  # a plan without values yet: the checklist files alone
+                extra.clear()
+                err_console.print(f"[yellow]提示[/]：未附报告——{e}", highlight=False)
             except (StoreError, PdfConversionError, ValueError) as e:
                 fail(f"生成报告失败：{e}（可加 --no-report 只导出资料清单文件）")
     try:
