@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from liangshan.cli import app
 from liangshan.config import FILES_ENV
 from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.explanations import TEXTS
 from liangshan.services.assessment import run_assessment
 from liangshan.store.bundle import (
     MANIFEST,
@@ -41,6 +42,9 @@ from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.models import AuditLog, Base, Region, Review
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import approved_observations, history, latest, submit_value, transition
+
+# the demo's values (248) and its 情况说明 (explain:N, one per indicator and explained year)
+SUBMISSIONS = 248 + sum(len(per_year) for per_year in TEXTS.values())
 
 ITEM, YEAR = "eco_env_investment", 2025  # indicator 20 (生态环保投入占 GDP 比重)
 
@@ -111,10 +115,10 @@ def test_import_reproduces_the_county_assessment(
     out = tmp_path / "lushi.zip"
     exp = export_bundle(county, REGION, out, include_files=True, actor="office")
     # the demo: 233 values + 9 official figures + 6 improvement-target yes/no (15 more evidence files)
-    assert exp.counts["submission"] == 248 and exp.counts["evidence"] == 26 and exp.files == 26
+    assert exp.counts["submission"] == SUBMISSIONS and exp.counts["evidence"] == 26 and exp.files == 26
     folder = province_files()
     res = import_bundle(db, out, "province")
-    assert len(res.added) == 248 and res.unchanged == 0 and not res.conflicts
+    assert len(res.added) == SUBMISSIONS and res.unchanged == 0 and not res.conflicts
     assert res.evidence_added == 26 and res.files_written == 26
     assert res.created[:3] == ["region 410000 河南省", "region 411200 三门峡市", "region 411224 卢氏县"]
     assert assessment(db) == assessment(county)
@@ -140,7 +144,9 @@ def test_reimport_changes_nothing(db: str, county: str, tmp_path: Path) -> None:
     import_bundle(db, out, "province")
     before = counts(db)
     again = import_bundle(db, out, "province")
-    assert again.unchanged == 248 and not again.added and not again.changed and again.evidence_added == 0
+    assert (
+        again.unchanged == SUBMISSIONS and not again.added and not again.changed and again.evidence_added == 0
+    )
     after = counts(db)
     assert after.pop("audit_log") == before.pop("audit_log") + 1  # one "bundle_import: no change" entry
     assert after == before
@@ -150,10 +156,10 @@ def test_reimport_changes_nothing(db: str, county: str, tmp_path: Path) -> None:
     # a fresh export of the unchanged county is the same bundle, and changes nothing either
     out2 = tmp_path / "again.zip"
     assert export_bundle(county, REGION, out2).bundle_id == again.bundle_id
-    assert import_bundle(db, out2, "province").unchanged == 248
+    assert import_bundle(db, out2, "province").unchanged == SUBMISSIONS
     # a dry run writes nothing at all
     before = counts(db)
-    assert import_bundle(db, out2, "province", dry_run=True).unchanged == 248
+    assert import_bundle(db, out2, "province", dry_run=True).unchanged == SUBMISSIONS
     assert counts(db) == before
 
 
@@ -165,7 +171,7 @@ def test_county_update_becomes_a_new_version_with_origin(db: str, county: str, t
     second = export_bundle(county, REGION, b2)
     assert second.bundle_id != first.bundle_id
     res = import_bundle(db, b2, "province")
-    assert res.unchanged == 247 and not res.conflicts
+    assert res.unchanged == SUBMISSIONS - 1 and not res.conflicts
     assert [(a["item"], a["year"], a["version"], a["status"], a["previous"]) for a in res.added] == [
         (ITEM, YEAR, 2, "approved", 1)
     ]
@@ -180,12 +186,12 @@ def test_county_update_becomes_a_new_version_with_origin(db: str, county: str, t
     assert assessment(db) == assessment(county)
     # the older bundle arriving again adds nothing (its values were imported already)
     again = import_bundle(db, b1, "province")
-    assert again.unchanged == 248 and not again.added and not again.stale
+    assert again.unchanged == SUBMISSIONS and not again.added and not again.stale
     # at a province that got the newer bundle first, the older one arriving late is stale
     other = f"sqlite:///{tmp_path / 'other-province.db'}"
     import_bundle(other, b2, "province")
     late = import_bundle(other, b1, "province")
-    assert late.unchanged == 247 and not late.added
+    assert late.unchanged == SUBMISSIONS - 1 and not late.added
     assert late.stale == [{"item": ITEM, "year": YEAR, "source_version": 1, "local_source_version": 2}]
     assert assessment(other) == assessment(county)
 
@@ -203,12 +209,12 @@ def test_province_version_is_never_overwritten(db: str, county: str, tmp_path: P
         )
         transition(s, own.id, "approve", "province")
     # the same bundle again: unchanged, no conflict (the province's correction stands)
-    assert import_bundle(db, b1, "province").unchanged == 248
+    assert import_bundle(db, b1, "province").unchanged == SUBMISSIONS
     county_edit(county, 45000.0)
     export_bundle(county, REGION, b2)
     before = counts(db)
     res = import_bundle(db, b2, "province")
-    assert res.unchanged == 247 and not res.added
+    assert res.unchanged == SUBMISSIONS - 1 and not res.added
     assert res.conflicts == [
         {
             "item": ITEM,
@@ -234,7 +240,7 @@ def test_province_version_is_never_overwritten(db: str, county: str, tmp_path: P
         assert obs[(ITEM, YEAR)].value == 44000.0  # the province's value stays in force
     # importing it again reports nothing new
     again = import_bundle(db, b2, "province")
-    assert again.unchanged == 248 and not again.conflicts and not again.added
+    assert again.unchanged == SUBMISSIONS and not again.conflicts and not again.added
     # the office accepts the county's value through the normal review
     with session_scope(db) as s:
         v3 = history(s, REGION, ITEM, YEAR)[-1]
@@ -247,14 +253,14 @@ def test_county_importing_the_province_bundle_changes_nothing(db: str, county: s
     export_bundle(county, REGION, b1)
     import_bundle(db, b1, "province")
     exp = export_bundle(db, REGION, back, actor="province")
-    assert exp.counts["submission"] == 248
+    assert exp.counts["submission"] == SUBMISSIONS
     before = counts(county)
     res = import_bundle(county, back, "office")
-    assert res.unchanged == 248 and not res.changed
+    assert res.unchanged == SUBMISSIONS and not res.changed
     after = counts(county)
     assert after.pop("audit_log") == before.pop("audit_log") + 1 and after == before
     # and its own bundle coming back changes nothing either
-    assert import_bundle(county, b1, "office").unchanged == 248
+    assert import_bundle(county, b1, "office").unchanged == SUBMISSIONS
     assert counts(county)["submission"] == before["submission"]
 
 
@@ -428,14 +434,15 @@ def test_cli_export_import(db: str, county: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db, "--dry-run", "--json"])
     assert r.exit_code == 0, r.output
     dry = json.loads(r.stdout)
-    assert dry["dry_run"] and dry["counts"]["added"] == 248
+    assert dry["dry_run"] and dry["counts"]["added"] == SUBMISSIONS
     assert counts(db)["submission"] == 0
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db])
     assert r.exit_code == 0, r.output
-    assert "新增版本 added 248" in r.stdout and exported["bundle_id"] in r.stdout
+    assert f"新增版本 added {SUBMISSIONS}" in r.stdout and exported["bundle_id"] in r.stdout
     r = runner.invoke(app, ["bundle", "import", str(out), "--db", db, "--json"])
     assert json.loads(r.stdout)["counts"] == {
-        "added": 0, "unchanged": 248, "conflicts": 0, "stale": 0, "evidence_added": 0, "files_written": 0,
+        "added": 0, "unchanged": SUBMISSIONS, "conflicts": 0, "stale": 0,
+        "evidence_added": 0, "files_written": 0,
     }  # fmt: skip
     bad = tmp_path / "bad.zip"
     buf = io.BytesIO()

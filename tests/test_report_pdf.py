@@ -53,18 +53,39 @@ def test_pdf_has_chinese_headings(pdf_path: Path) -> None:
     text = "\n".join(page.extract_text() or "" for page in reader.pages)
     for heading in (
         "情况说明技术报告",
-        "一、概况",
-        "二、总体评估",
-        "三、分指标情况",
-        "四、问题与差距",
-        "五、完善措施",
-        "六、典型案例",
+        "一、基本情况",
+        "二、创建工作开展情况",
+        "三、“两山指数”评估",
+        "四、两山转化模式与路径",
+        "五、典型案例",
+        "六、存在问题与原因分析",
+        "七、改进措施",
+        "八、下一步工作计划",
         "附表1",
+        "附表3",
         investment_gap(),
         "数据缺失（统计局）",
     ):
         # LibreOffice spaces CJK from Latin/digits (“附表 1”): compare without white space
         assert re.sub(r"\s+", "", heading) in re.sub(r"\s+", "", text), heading
+
+
+@pytest.mark.slow
+def test_pdf_contents_page_lists_page_numbers(pdf_path: Path) -> None:
+    reader = PdfReader(str(pdf_path))
+    toc = (reader.pages[1].extract_text() or "") + (reader.pages[2].extract_text() or "")
+    entries = re.findall(r"^(.*?)\.{4,}\s*(\d+)\s*$", toc, re.M)
+    titles = {re.sub(r"\s+", "", t): int(n) for t, n in entries}
+    assert len(entries) >= 20
+    # each listed page holds its heading
+    for title, page in (
+        ("一、基本情况", titles["一、基本情况"]),
+        ("八、下一步工作计划", titles["八、下一步工作计划"]),
+    ):
+        text = re.sub(r"\s+", "", reader.pages[page - 1].extract_text() or "")
+        assert title in text, (title, page)
+    numbers = [int(n) for _, n in entries]
+    assert numbers == sorted(numbers) and numbers[0] > 2
 
 
 @pytest.mark.slow

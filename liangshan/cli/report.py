@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +31,12 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="问题指标须达标的年份（趋势测算用，默认评估期后一年）")
         ] = None,
         score: Annotated[bool, typer.Option(help="附加参考评分（非官方，等权重）")] = False,
-        support_unit: Annotated[str, typer.Option(help="封面“技术支持”单位")] = "技术支持单位",
+        support_unit: Annotated[
+            str | None, typer.Option(help="封面“技术支持”单位（不填则封面不列此行）")
+        ] = None,
+        allow_empty: Annotated[
+            bool, typer.Option("--allow-empty", help="地区在评估年份没有审核通过的数据时仍生成（空白）报告")
+        ] = False,
         official_fonts: Annotated[
             bool,
             typer.Option(
@@ -57,9 +66,21 @@ def register(app: typer.Typer) -> None:
         kind = (fmt or out.suffix.lstrip(".")).lower()
         if kind not in FORMATS:
             fail(f"--format 只能是 {'、'.join(FORMATS)}（收到：{fmt or out.suffix or '无扩展名'}）")
+        ext = out.suffix.lstrip(".").lower()
+        if ext != kind:
+            fail(
+                f"输出文件 {out} 的扩展名（{out.suffix or '无'}）与格式 {kind} 不一致，"
+                f"请改为 {out.with_suffix('.' + kind).name} 或去掉 --format"
+            )
         if round_id is not None and years:
             fail("--round 与 --years 只能选一个")
-        options: dict[str, object] = {"support_unit": support_unit}
+        problem = _unwritable(out)
+        if problem:
+            fail(problem)
+        options: dict[str, object] = {
+            "support_unit": (support_unit or "").strip(),
+            "allow_empty": allow_empty,
+        }
         if target_year is not None:
             options["target_year"] = target_year
         if official_fonts:
@@ -88,26 +109,59 @@ def register(app: typer.Typer) -> None:
             def progress(label: str, fraction: float) -> None:
                 bar.update(task, description=label, completed=round(100 * fraction))
 
-            try:
-                path = generate(
-                    url,
-                    region,
-                    kind,
-                    out,
-                    round_id=round_id,
-                    years=ys,
-                    weights=weights,
-                    progress=progress,
-                    **options,
-                )
-            except (StoreError, PdfConversionError, ChartFontError, ValueError) as e:
-                bar.stop()
-                fail(str(e))
+            # written in a temporary folder and moved into place: nothing is left behind on an error
+            with tempfile.TemporaryDirectory(prefix="liangshan-report-") as tmp:
+                try:
+                    made = generate(
+                        url,
+                        region,
+                        kind,
+                        Path(tmp) / f"report.{kind}",
+                        round_id=round_id,
+                        years=ys,
+                        weights=weights,
+                        progress=progress,
+                        **options,
+                    )
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    path = Path(shutil.move(str(made), str(out)))
+                except (StoreError, PdfConversionError, ChartFontError, ValueError) as e:
+                    bar.stop()
+                    fail(str(e))
+                except OSError as e:
+                    bar.stop()
+                    fail(f"无法写入 {out}（{_os_reason(e)}），请换一个输出目录或文件名")
         size = path.stat().st_size
         if json:
             emit_json({"region": region, "format": kind, "out": str(path), "bytes": size})
         else:
             console.print(f"已生成{_LABEL[kind]}：{path}（{size / 1024:,.0f} KB）")
+
+
+def _os_reason(e: OSError) -> str:
+    reasons = {
+        errno.EACCES: "无写权限",
+        errno.EPERM: "无写权限",
+        errno.ENOENT: "目录不存在且无法创建",
+        errno.EROFS: "只读文件系统",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EISDIR: "目标是文件夹",
+    }
+    return reasons.get(e.errno or 0, f"系统错误代码 {e.errno}")
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why ``out`` cannot be written (None when it can): a folder, a read-only file or folder."""
+    if out.is_dir():
+        return f"输出路径 {out} 是文件夹，请给出文件名，如 {out / '报告.docx'}"
+    if out.exists() and not os.access(out, os.W_OK):
+        return f"输出文件 {out} 不可写（只读），请换一个文件名或目录"
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return f"无法在 {parent} 中写入 {out.name}（目录不存在或无写权限），请换一个输出目录"
+    return None
 
 
 _LABEL = {"docx": " Word 报告", "pdf": " PDF 报告", "xlsx": " Excel 附表", "pptx": "汇报演示文稿"}

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, db_url, emit_json, err_console, fail
 from liangshan.store.errors import StoreError
 from liangshan.store.safe_cells import append_row, csv_row
 
@@ -275,16 +275,47 @@ def bundle(
     date_: DateOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="附情况说明技术报告（Word、PDF）、附表和各指标佐证材料"),
+    ] = True,
 ) -> None:
-    """导出申报/核查资料包（ZIP，含 manifest.json 与每个文件的 sha256）。"""
+    """导出申报/核查资料包（ZIP：报告、附表、佐证材料、资料清单文件、目录、manifest.json 与 SHA256SUMS）。"""
     from liangshan.config import evidence_root
     from liangshan.store.db import session_scope
     from liangshan.workplan.bundle import export_bundle
 
     url = _url(db)
+    extra: list[tuple[str, bytes]] = []
+    if report:
+        import tempfile
+
+        from liangshan.report.content import EmptyReportError
+        from liangshan.report.generate import generate
+        from liangshan.report.pdf import PdfConversionError
+
+        with tempfile.TemporaryDirectory(prefix="liangshan-bundle-") as tmp:
+            try:
+                for fmt, name in (("docx", "情况说明技术报告.docx"), ("pdf", "情况说明技术报告.pdf"),
+                                  ("xlsx", "评估附表.xlsx")):  # fmt: skip
+                    path = generate(url, region, fmt, Path(tmp) / name)
+                    extra.append((f"报告/{name}", path.read_bytes()))
+            except EmptyReportError as e:  # a plan without values yet: the checklist files alone
+                extra.clear()
+                err_console.print(f"[yellow]提示[/]：未附报告——{e}", highlight=False)
+            except (StoreError, PdfConversionError, ValueError) as e:
+                fail(f"生成报告失败：{e}（可加 --no-report 只导出资料清单文件）")
     try:
         with session_scope(url) as s:
-            manifest = export_bundle(s, region, evidence_root(url), out, as_of=_date(date_))
+            manifest = export_bundle(
+                s,
+                region,
+                evidence_root(url),
+                out,
+                as_of=_date(date_),
+                values_evidence=report,
+                extra_files=extra,
+            )
     except StoreError as e:
         fail(str(e))
     done = sum(1 for i in manifest["items"] if i["status"] == "done")

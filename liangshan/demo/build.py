@@ -39,6 +39,7 @@ from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
 from liangshan.demo import counties as county_mod
 from liangshan.demo import manual, official
+from liangshan.demo.explanations import seed_explanations
 from liangshan.demo.titles import seed_titles
 from liangshan.demo.workplan import seed_workplan
 from liangshan.provenance import ComputedValues
@@ -257,7 +258,7 @@ def build_demo(
                         s,
                         root,
                         text.encode(),
-                        f"{code}_{year}_佐证.txt",
+                        f"{catalog.element(code).name}{year}年佐证材料.txt",
                         "text/plain",
                         region=REGION,
                         user=user,
@@ -288,6 +289,9 @@ def build_demo(
             years=target_years, figures=computed and evidence, evidence=evidence,
         )  # fmt: skip
         base.update({(official.TARGET_ELEMENT, y): True for y in targets})
+        seed_explanations(
+            s, clock, catalog=catalog, users=users, region=REGION, office=OFFICE, years=tuple(wanted)
+        )
         home = s.get(Region, REGION)
         area = float(home.land_area_km2 or 0) if home is not None else 0.0
         extra = county_mod.synthetic_counties(counties, area)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +50,15 @@ class CaseLibrary(_Frozen):
         return [c for c in self.cases if c.region == code]
 
 
+_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]"
+_FOLD = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+
+
+def _unfold(text: str) -> str:
+    """Drop white space between two Chinese characters (left by folded YAML lines)."""
+    return _FOLD.sub("", text).strip()
+
+
 @lru_cache(maxsize=8)
 def _load(path: str) -> CaseLibrary:
     try:
@@ -77,9 +87,18 @@ def _load(path: str) -> CaseLibrary:
             p = Path(photo) if Path(photo).is_absolute() else base / photo
             if not p.is_file():
                 raise LibraryError(f"案例库 {path}：案例 {c.id} 的照片不存在：{p}")
-    # photos resolved against the library's folder so the writers can open them from anywhere
+    # photos resolved against the library's folder so the writers can open them from anywhere; folded
+    # YAML lines leave a space between Chinese characters: removed
     resolved = tuple(
-        c.model_copy(update={"photos": tuple(str((base / p).resolve()) for p in c.photos)}) for c in lib.cases
+        c.model_copy(
+            update={
+                "photos": tuple(str((base / p).resolve()) for p in c.photos),
+                "title": _unfold(c.title),
+                "summary": _unfold(c.summary),
+                "practices": tuple(_unfold(x) for x in c.practices),
+            }
+        )
+        for c in lib.cases
     )
     return lib.model_copy(update={"cases": resolved})
 

@@ -23,13 +23,14 @@ from liangshan import __version__
 from liangshan.assess import Assessment
 from liangshan.assess.index import SCORE_LABEL, IndicatorResult
 from liangshan.assess.rules import NA, PASS
-from liangshan.assess.values import Observation, YearValue, display_value
+from liangshan.assess.values import Observation, YearValue, display_value, round_half_even
 from liangshan.catalog import Catalog, Indicator, load_catalog
 from liangshan.report.cases import Case, CaseLibrary, load_cases
-from liangshan.report.gaps import PROBLEM_VERDICTS, Gap, analyse, fmt_value
+from liangshan.report.gaps import PROBLEM_VERDICTS, Gap, analyse, fmt_delta, fmt_value
 from liangshan.report.measures import SUPPLIER, MeasureLibrary, load_measures, resolve_deadline
 from liangshan.services.assessment import PENDING, Completeness, assess_region, unit_completeness
-from liangshan.store.errors import NotFoundError
+from liangshan.services.explanations import Explanation, list_explanations
+from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import (
     AssessmentRound,
     Evidence,
@@ -40,6 +41,7 @@ from liangshan.store.models import (
     SubmissionEvidence,
     User,
 )
+from liangshan.store.models_workplan import WpDecision, WpMeeting, WpPlan, WpProgress, WpTask
 from liangshan.store.regions import get_region, open_round, overrides
 from liangshan.store.submissions import approved_observations
 
@@ -58,6 +60,12 @@ SOURCE_TEXT = {
     "official": "官方发布值",
     "register": "称号登记簿",
 }
+DEMO_MARK = "示例"  # a value whose note says 示例数据 is demo data: the report is labelled 示例数据
+PENDING_EXPLANATION = "待责任单位说明"
+
+
+class EmptyReportError(StoreError):
+    """The region has no approved values in the report's years."""
 
 
 # ---- the model ------------------------------------------------------------------------------------
@@ -147,6 +155,45 @@ class YearRow:
 
 
 @dataclass(frozen=True)
+class ExplanationRow:
+    """The responsible unit's 情况说明 of one year (approved item ``explain:N``)."""
+
+    year: int
+    source: str
+    work: str
+    cause: str
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    code: str
+    title: str
+    indicators: tuple[int, ...]
+    percent: float | None
+    latest: str  # newest progress text of any unit
+    reported_on: str
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    held_on: str
+    title: str
+    decisions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkplanFacts:
+    """创建工作开展情况: the work plan, its main tasks with their progress, the dispatch meetings."""
+
+    title: str = ""
+    doc_number: str = ""
+    issued_on: str = ""
+    issuer: str = ""
+    tasks: tuple[TaskProgress, ...] = ()
+    meetings: tuple[MeetingRef, ...] = ()
+
+
+@dataclass(frozen=True)
 class IndicatorSection:
     id: int
     name: str
@@ -176,10 +223,21 @@ class IndicatorSection:
     # Indicator 16: the register's titles held in the evaluation year (name, level, awarding_body,
     # year, document, valid_until, example — an unverified 示例), empty otherwise.
     titles: tuple[dict[str, Any], ...] = ()
+    explanations: tuple[ExplanationRow, ...] = ()
+    analysis: tuple[str, ...] = ()  # years below target or falling, their size and drivers
 
     @property
     def latest(self) -> YearRow:
         return self.rows[-1]
+
+    @property
+    def explained(self) -> bool:
+        return any(e.year == self.latest.year for e in self.explanations)
+
+    @property
+    def named_source(self) -> str:
+        """The newest explanation's 数据来源 (empty when no explanation is approved)."""
+        return self.explanations[-1].source if self.explanations else ""
 
 
 @dataclass(frozen=True)
@@ -262,6 +320,9 @@ class ReportContent:
     score: float | None = None
     score_label: str = SCORE_LABEL
     notes: tuple[str, ...] = field(default=())
+    demo: bool = False
+    workplan: WorkplanFacts = field(default_factory=WorkplanFacts)
+    missing_explanations: tuple[tuple[int, str, str], ...] = ()  # (id, name, units) for the evaluation year
 
     @property
     def evaluation_year(self) -> int:
@@ -304,6 +365,9 @@ class StoreFacts:
     evidence: Mapping[int, tuple[tuple[str, str, int], ...]]  # submission id → (filename, sha256, size)
     completeness: Completeness  # per unit, each element under its first supplier
     overrides: Mapping[int, Mapping[str, Any]]
+    explanations: Mapping[tuple[int, int], Explanation] = field(default_factory=dict)
+    workplan: WorkplanFacts = field(default_factory=lambda: WorkplanFacts())
+    demo: bool = False
 
 
 def collect(
@@ -370,6 +434,7 @@ def collect(
             "version": s.version,
             "provenance": s.provenance,
             "created_by": s.created_by,
+            "note": s.note or "",
         }
     names = {u.username: u.display_name for u in session.scalars(select(User))}
     approvals: dict[int, tuple[str, str]] = {}
@@ -397,6 +462,8 @@ def collect(
         lead_only=True,
         aliases=aliases,
     )
+    explanations = list_explanations(session, region_code, ys)
+    demo = any(DEMO_MARK in str(sub.get("note", "")) for sub in subs.values())
     return StoreFacts(
         facts,
         rf,
@@ -406,6 +473,64 @@ def collect(
         {k: tuple(sorted(v)) for k, v in ev.items()},
         comp,
         overrides(session, region_code),
+        explanations,
+        _workplan(session, region_code),
+        demo,
+    )
+
+
+def _workplan(session: Session, region_code: str) -> WorkplanFacts:
+    """The work plan's main tasks with their newest progress, and the dispatch meetings with decisions."""
+    plan = session.scalars(select(WpPlan).where(WpPlan.region_code == region_code)).first()
+    if plan is None:
+        return WorkplanFacts()
+    tasks = []
+    for t in session.scalars(
+        select(WpTask)
+        .where(WpTask.region_code == region_code, WpTask.parent_id.is_(None), WpTask.kind == "task")
+        .order_by(WpTask.seq)
+    ):
+        sub_ids = [t.id, *session.scalars(select(WpTask.id).where(WpTask.parent_id == t.id))]
+        progress = list(
+            session.scalars(
+                select(WpProgress)
+                .where(WpProgress.task_id.in_(sub_ids))
+                .order_by(WpProgress.reported_on.desc(), WpProgress.id.desc())
+            )
+        )
+        newest = progress[0] if progress else None
+        percents = {}
+        for pr in reversed(progress):
+            percents[(pr.task_id, pr.unit_id)] = pr.percent
+        tasks.append(
+            TaskProgress(
+                t.code,
+                t.title,
+                tuple(t.indicators or ()),
+                sum(percents.values()) / len(percents) if percents else None,
+                newest.text if newest else "",
+                newest.reported_on.isoformat() if newest else "",
+            )
+        )
+    meetings = []
+    for m in session.scalars(
+        select(WpMeeting)
+        .where(WpMeeting.region_code == region_code)
+        .order_by(WpMeeting.held_on, WpMeeting.id)
+    ):
+        decisions = tuple(
+            session.scalars(
+                select(WpDecision.text).where(WpDecision.meeting_id == m.id).order_by(WpDecision.seq)
+            )
+        )
+        meetings.append(MeetingRef(m.held_on.isoformat(), m.title, decisions))
+    return WorkplanFacts(
+        plan.title,
+        plan.doc_number,
+        plan.issued_on.isoformat() if plan.issued_on else "",
+        plan.issuer,
+        tuple(tasks),
+        tuple(meetings),
     )
 
 
@@ -432,7 +557,12 @@ def _composition(ind: Indicator, yv: YearValue, catalog: Catalog, recomputed: Ye
             parts = []
             for c in codes:
                 el = catalog.element(c)
-                parts.append(f"{el.name} {_fmt_number(elems.get(c, 0.0), el.unit, el.kind == 'count')}")
+                x = elems.get(c, 0.0)
+                weighted = (
+                    el.unit == "份" and not float(x).is_integer()
+                )  # survey counts weighted by population
+                name = f"{el.name}（按人口加权折算）" if weighted else el.name
+                parts.append(f"{name} {_fmt_number(x, el.unit, el.kind == 'count')}")
             return " + ".join(parts)
 
         return f"{side(ind.formula.numerator)} ÷ {side(ind.formula.denominator)}"
@@ -521,6 +651,108 @@ def _traces(
     return provs, tuple(evidence), tuple(approvals)
 
 
+def _elements_sum(codes: Sequence[str], year: int, facts: StoreFacts) -> float | None:
+    total = 0.0
+    for c in codes:
+        o = facts.observations.get((c, year))
+        if o is None or isinstance(o.value, bool) or o.value is None:
+            return None
+        total += float(o.value)
+    return total
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{abs(b - a) / a * 100:.1f}%" if a else "—"
+
+
+def _side(label: str, codes: Sequence[str], y0: int, y1: int, facts: StoreFacts, catalog: Catalog) -> str:
+    a, b = _elements_sum(codes, y0, facts), _elements_sum(codes, y1, facts)
+    names = "、".join(catalog.element(c).name for c in codes)
+    if a is None or b is None:
+        return ""
+    unit = catalog.element(codes[0]).unit
+    num = "" if len(codes) > 1 else f" {unit}".rstrip()
+    fa = f"{a:,.2f}".rstrip("0").rstrip(".")
+    fb = f"{b:,.2f}".rstrip("0").rstrip(".")
+    if b == a:
+        return f"{label}（{names}）与上年持平（{fb}{num}）"
+    word = "增加" if b > a else "减少"
+    return f"{label}（{names}）由 {fa} 变为 {fb}{num}，{word} {_pct(a, b)}"
+
+
+def _drivers(ind: Indicator, y0: int, y1: int, facts: StoreFacts, catalog: Catalog) -> str:
+    """Numerator vs denominator: which side moved the ratio between ``y0`` and ``y1``."""
+    if ind.formula.kind != "ratio":
+        return ""
+    num, den = ind.formula.numerator, ind.formula.denominator
+    a0, a1 = _elements_sum(num, y0, facts), _elements_sum(num, y1, facts)
+    b0, b1 = _elements_sum(den, y0, facts), _elements_sum(den, y1, facts)
+    parts = [
+        x
+        for x in (_side("分子", num, y0, y1, facts, catalog), _side("分母", den, y0, y1, facts, catalog))
+        if x
+    ]
+    if None in (a0, a1, b0, b1) or not parts:
+        return ""
+    assert a0 is not None and a1 is not None and b0 is not None and b1 is not None
+    ra = (a1 - a0) / a0 if a0 else 0.0
+    rb = (b1 - b0) / b0 if b0 else 0.0
+    if ra < 0 and rb > 0:
+        why = "，分子减少、分母增加共同导致比例下降"
+    elif ra < 0 and abs(rb) < 1e-9:
+        why = "，比例下降由分子减少导致"
+    elif ra < rb:
+        why = "，分母增幅大于分子，比例下降" if ra >= 0 else "，分子降幅大于分母，比例下降"
+    else:
+        why = ""
+    return "；".join(parts) + why
+
+
+def _analysis(
+    r: IndicatorResult, facts: StoreFacts, catalog: Catalog, threshold: float | None
+) -> tuple[str, ...]:
+    """Every year below target or falling, with its size, drivers and the unit's cause (or 待责任单位说明)."""
+    ind = r.indicator
+    out: list[str] = []
+    prev: YearValue | None = None
+    for yv in r.years:
+        if yv.status != "ok" or yv.value is None:
+            prev = None
+            continue
+        cause = facts.explanations.get((ind.id, yv.year))
+        cause_text = cause.cause.rstrip("。") if cause and cause.cause else PENDING_EXPLANATION
+        if isinstance(yv.value, bool):
+            if not yv.value:
+                out.append(
+                    f"{yv.year}年未满足要求（{_composition(ind, yv, catalog)}）。变化原因：{cause_text}。"
+                )
+            prev = yv
+            continue
+        v = round_half_even(float(yv.value), ind.precision)
+        bits: list[str] = []
+        drivers = ""
+        if prev is not None and not isinstance(prev.value, bool) and prev.value is not None:
+            p = round_half_even(float(prev.value), ind.precision)
+            if v < p:
+                rel = f"（相对下降 {(p - v) / p * 100:.1f}%）" if ind.unit != "%" and p else ""
+                bits.append(f"较{prev.year}年下降 {fmt_delta(ind, p - v)}{rel}")
+                if yv.source != "official":  # a published figure: its elements may not be stored
+                    drivers = _drivers(ind, prev.year, yv.year, facts, catalog)
+        if (
+            threshold is not None
+            and v < threshold
+            and r.target.rule in ("threshold", "equals", "zoned_threshold", "not_decrease")
+        ):
+            bits.append(f"低于目标值 {fmt_value(ind, threshold)} {fmt_delta(ind, threshold - v)}")
+        if bits:
+            text = f"{yv.year}年为 {fmt_value(ind, v)}，" + "，".join(bits)
+            if drivers:
+                text += f"；{drivers}"
+            out.append(f"{text}。变化原因：{cause_text}。")
+        prev = yv
+    return tuple(out)
+
+
 def _section(r: IndicatorResult, a: Assessment, facts: StoreFacts, gap: Gap) -> IndicatorSection:
     cat, ind = a.catalog, r.indicator
     codes = {e.code for e in cat.data_elements}
@@ -555,6 +787,12 @@ def _section(r: IndicatorResult, a: Assessment, facts: StoreFacts, gap: Gap) -> 
         kind=ind.formula.kind,
         rule_basis=cat.basis_of(ind, r.target).to_dict(),
         titles=tuple(r.titles()),
+        explanations=tuple(
+            ExplanationRow(y, e.source, e.work, e.cause)
+            for y in a.years
+            if (e := facts.explanations.get((ind.id, y))) is not None
+        ),
+        analysis=_analysis(r, facts, cat, r.judgement.threshold),
     )
 
 
@@ -660,7 +898,7 @@ def build_content(
     cases: CaseLibrary | None = None,
     target_year: int | None = None,
     compiler: str | None = None,
-    support_unit: str = "技术支持单位",
+    support_unit: str = "",
     when: date | None = None,
 ) -> ReportContent:
     """The report model for assessment ``a`` with the store ``facts`` (pure; same inputs → same model).
@@ -678,7 +916,7 @@ def build_content(
     compiler : str, optional
         编制单位 on the cover (default: the region's leading group office).
     support_unit : str
-        技术支持单位 on the cover.
+        技术支持单位 on the cover (the line is omitted when empty).
     when : date, optional
         Report date (default: :func:`report_date`).
     """
@@ -722,6 +960,11 @@ def build_content(
         target_year=ty,
         score=a.score(),
         notes=tuple(notes),
+        demo=facts.demo,
+        workplan=facts.workplan,
+        missing_explanations=tuple(
+            (s.id, s.name, "、".join(s.responsible_units)) for s in sections if not s.explained
+        ),
     )
 
 
@@ -733,9 +976,13 @@ def load_content(
     round_id: int | None = None,
     weights: Mapping[int, float] | None = None,
     catalog: Catalog | None = None,
+    allow_empty: bool = False,
     **options: Any,
 ) -> ReportContent:
-    """Assess ``region`` from its approved values and build the report model (one read transaction)."""
+    """Assess ``region`` from its approved values and build the report model (one read transaction).
+
+    Raises :class:`EmptyReportError` when no approved value of the region's indicators exists in the
+    years (a city, a region that is not a base's, years without data) unless ``allow_empty``."""
     from liangshan.store.db import session_scope
     from liangshan.store.service import ensure_db
 
@@ -745,6 +992,13 @@ def load_content(
     with session_scope(url) as s:
         facts = collect(s, region, years, round_id, aliases=lib.aliases, catalog=cat)
         ys = list(range(facts.round.start_year, facts.round.end_year + 1))
+        values = [k for k in facts.observations if not k[0].startswith("explain:")]
+        if not values and not allow_empty:
+            raise EmptyReportError(
+                f"地区 {region}（{facts.region.name}）{ys[0]}—{ys[-1]}年没有审核通过的指标数据，"
+                "不生成报告；请确认地区代码为“两山”基地所在县（区）、年份有数据"
+                "（确需生成空白报告时加 --allow-empty）"
+            )
         a = assess_region(s, cat, region, ys, weights=dict(weights) if weights is not None else None)
     return build_content(a, facts, **options)
 

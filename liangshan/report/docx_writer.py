@@ -15,6 +15,7 @@ timestamp, charts are deterministic PNGs — the same content gives the same byt
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -52,6 +53,50 @@ def cn_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 1 else CN_NUM[tens - 1]
     return f"{head}十{CN_NUM[ones - 1] if ones else ''}"
+
+
+_CALCULATOR_NAMES = (
+    ("air", "环境空气质量逐日评价与年度统计"),
+    ("water", "水质类别评价与达标统计"),
+    ("land_cover", "林草覆盖面积统计"),
+    ("redline", "生态保护红线面积统计"),
+    ("soil", "耕地与地块安全利用统计"),
+    ("biodiversity", "物种名录统计"),
+    ("survey", "满意度抽样调查加权统计"),
+    ("gep", "生态系统生产总值核算"),
+)
+
+
+def calculator_name(module: str) -> str:
+    """The Chinese name of the calculation behind a value (never its code path)."""
+    names = []
+    for part in module.split(";"):
+        words = part.strip().split(".")
+        name = next((n for key, n in _CALCULATOR_NAMES if key in words), "按标准方法计算")
+        if name not in names:
+            names.append(name)
+    return "；".join(names)
+
+
+_NOISE = (
+    re.compile(r"（[^（）]*(?:UNVERIFIED|docs/|SPEC)[^（）]*）"),
+    re.compile(r"\([^()]*(?:UNVERIFIED|docs/|SPEC)[^()]*\)"),
+    re.compile(r"[，,；;]?\s*(?:不减少判定\s*)?SPEC\s*§\s*[\w.]+"),
+    re.compile(r"[，,；;]?\s*UNVERIFIED[^；;）)]*"),
+)
+
+
+def plain(text: str) -> str:
+    """Text for the reader: drop internal review marks (口径待核实 notes, specification references)."""
+    out = str(text)
+    for rx in _NOISE:
+        out = rx.sub("", out)
+    return out.strip().strip("；;，,").strip() if out != str(text) else out
+
+
+def short_hash(sha: str) -> str:
+    """The first 16 hex digits of a SHA-256 (enough to identify a file in the bundle's SHA256SUMS)."""
+    return sha[:16] if sha else "—"
 
 
 def _hex(colour: str) -> RGBColor:
@@ -127,7 +172,14 @@ def _field(paragraph: Paragraph, instr: str, placeholder: str = "") -> None:
 
 
 class _Writer:
-    def __init__(self, content: ReportContent, fonts: FontSet, charts: dict[str, bytes]) -> None:
+    def __init__(
+        self,
+        content: ReportContent,
+        fonts: FontSet,
+        charts: dict[str, bytes],
+        toc_pages: Sequence[int | None] = (),
+    ) -> None:
+        self.toc_pages = list(toc_pages)
         self.c = content
         self.f = fonts
         self.charts = charts
@@ -198,12 +250,9 @@ class _Writer:
         cp.title = self.c.title
         cp.subject = f"{self.c.region.name}“两山指数”自评估（{self.c.period}）"
         cp.author = self.c.compiler
-        cp.last_modified_by = f"liangshan {self.c.package_version}"
-        cp.keywords = f"两山指数; {self.c.catalog_version}; liangshan {self.c.package_version}"
-        cp.comments = (
-            f"指标体系 {self.c.catalog_version}（{self.c.catalog_source}"
-            f"）；软件 liangshan {self.c.package_version}"
-        )
+        cp.last_modified_by = self.c.compiler
+        cp.keywords = "两山指数；情况说明；自评估" + ("；示例数据" if self.c.demo else "")
+        cp.comments = f"指标体系：{self.c.catalog_title}（{self.c.catalog_source}）"
         cp.created = stamp
         cp.modified = stamp
         cp.last_printed = stamp
@@ -235,7 +284,7 @@ class _Writer:
             if size:
                 r.font.size = Pt(size)
         if text:
-            r = p.add_run(text)
+            r = p.add_run(plain(text))
             _run_font(r, self.f.body, self.f.latin)
             if size:
                 r.font.size = Pt(size)
@@ -266,6 +315,8 @@ class _Writer:
             self.figure_no += 1
             n = self.figure_no
         p = self.doc.add_paragraph(style="Caption")
+        if self.c.demo:
+            text += "（示例数据）"
         r = p.add_run(f"{kind} {n}　{text}")
         _run_font(r, self.f.heading1, self.f.latin)
 
@@ -313,7 +364,7 @@ class _Writer:
                 p.paragraph_format.space_after = Pt(1)
                 if i == 0 or j in center_cols:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                r = p.add_run(str(text))
+                r = p.add_run(plain(str(text)))
                 r.font.size = Pt(size)
                 _run_font(r, self.f.table, self.f.latin)
                 if i == 0:
@@ -345,13 +396,20 @@ class _Writer:
         _run_font(r, self.f.title, self.f.latin)
         r.bold = True
         self.para(f"（{c.period}）", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
-        for _ in range(4):
+        if c.demo:
+            p = self.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+            r = p.add_run("示例数据　仅供演示，不作为正式申报材料")
+            r.bold = True
+            r.font.size = Pt(16)
+            r.font.color.rgb = _hex("#C62828")
+            _run_font(r, self.f.heading1, self.f.latin)
+        for _ in range(3 if c.demo else 4):
             self.para("", indent=False)
         rows = [
             ("评估地区：", f"{c.region.full_name}（{c.region.code}）"),
             ("评估批次：", c.round.name),
             ("编制单位：", c.compiler),
-            ("技术支持：", c.support_unit),
+            *([("技术支持：", c.support_unit)] if c.support_unit else []),
             ("编制日期：", f"{c.report_date.year}年{c.report_date.month}月{c.report_date.day}日"),
         ]
         for k, v in rows:
@@ -360,38 +418,67 @@ class _Writer:
             r = p.add_run(v)
             r.font.size = Pt(14)
             _run_font(r, self.f.body, self.f.latin)
-        self.para("", indent=False)
-        self.para(
-            f"指标体系：{c.catalog_title} {c.catalog_version}　　生成软件：liangshan {c.package_version}",
-            indent=False,
-            align=WD_ALIGN_PARAGRAPH.CENTER,
-            size=10.5,
-        )
         self.page_break()
+
+    def chapters(self) -> list[str]:
+        """The level-1 chapter titles in order (numbered 一、二、…)."""
+        c = self.c
+        names = ["基本情况", "创建工作开展情况", "“两山指数”评估", "两山转化模式与路径"]
+        if c.cases:
+            names.append("典型案例")
+        names += ["存在问题与原因分析", "改进措施", "下一步工作计划"]
+        return [f"{cn_number(i)}、{n}" for i, n in enumerate(names, start=1)]
+
+    def chapter(self, name: str) -> str:
+        return next(t for t in self.chapters() if t.endswith("、" + name))
+
+    def annexes(self) -> list[str]:
+        out = [
+            "附表1　“两山指数”评估指标任务分解表及评估结果",
+            "附表2　数据完整性（按责任单位）",
+            "附表3　佐证材料目录",
+            "附表4　计算溯源",
+        ]
+        if self.c.missing_explanations:
+            out.append("附表5　待补充的情况说明")
+        return out
 
     def headings(self) -> list[tuple[int, str]]:
         """Level-1 and level-2 headings, in order (for the static contents list)."""
         c = self.c
-        out: list[tuple[int, str]] = [(1, "一、概况")]
+        ch = self.chapters()
+        out: list[tuple[int, str]] = [(1, ch[0])]
         out += [
             (2, t) for t in ("（一）地区概况", "（二）评估范围与组织", "（三）评估依据", "（四）数据来源")
         ]
-        out.append((1, "二、总体评估"))
+        out.append((1, self.chapter("创建工作开展情况")))
+        out += [(2, t) for t in self.work_titles()]
+        out.append((1, self.chapter("“两山指数”评估")))
         out.append((2, "（一）评估结论"))
+        k = 2
         if c.score is not None:
             out.append((2, f"（二）{c.score_label}"))
-        out.append((1, "三、分指标情况"))
-        out += [(2, f"（{cn_number(i)}）{s.name}") for i, s in enumerate(c.indicators, start=1)]
-        out.append((1, "四、问题与差距"))
-        out += [(2, self._problem_title(i, p.indicator_id)) for i, p in enumerate(c.problems, start=1)]
-        out.append((1, "五、完善措施"))
-        out += [(2, f"（{cn_number(i)}）{p.indicator_name}") for i, p in enumerate(c.problems, start=1)]
+            k = 3
+        out.append((2, f"（{cn_number(k)}）分指标情况"))
+        out.append((1, self.chapter("两山转化模式与路径")))
         if c.cases:
-            out.append((1, "六、典型案例"))
-            out += [(2, f"（{cn_number(i)}）{self._case_title(k)}") for i, k in enumerate(c.cases, start=1)]
-        out.append((1, "附表1　“两山指数”评估指标任务分解表及评估结果"))
-        out.append((1, "附表2　数据完整性（按责任单位）"))
+            out.append((1, self.chapter("典型案例")))
+            out += [(2, f"（{cn_number(i)}）{self._case_title(x)}") for i, x in enumerate(c.cases, start=1)]
+        out.append((1, self.chapter("存在问题与原因分析")))
+        out += [(2, self._problem_title(i, p.indicator_id)) for i, p in enumerate(c.problems, start=1)]
+        out.append((1, self.chapter("改进措施")))
+        out += [(2, f"（{cn_number(i)}）{p.indicator_name}") for i, p in enumerate(c.problems, start=1)]
+        out.append((1, self.chapter("下一步工作计划")))
+        out += [(1, a) for a in self.annexes()]
         return out
+
+    def work_titles(self) -> list[str]:
+        titles = ["（一）组织领导与工作方案"]
+        if self.c.workplan.tasks:
+            titles.append("（二）主要任务推进情况")
+        if self.c.workplan.meetings:
+            titles.append(f"（{cn_number(len(titles) + 1)}）调度督办")
+        return titles
 
     def contents(self) -> None:
         h = self.doc.add_paragraph(style="Title")
@@ -419,11 +506,19 @@ class _Writer:
                 p = self.doc.add_paragraph()
                 p.paragraph_format.first_line_indent = Pt(0)
             p.paragraph_format.left_indent = Cm(0 if level == 1 else 0.9)
-            p.paragraph_format.line_spacing = 1.15
+            p.paragraph_format.line_spacing = 1.0
             r = p.add_run(text)
             r.font.size = Pt(12 if level == 1 else 11)
             r.bold = level == 1
             _run_font(r, self.f.heading1 if level == 1 else self.f.body, self.f.latin)
+            page = self.toc_pages[i] if i < len(self.toc_pages) else None
+            if page is not None:
+                p.paragraph_format.tab_stops.add_tab_stop(
+                    Cm(15.6), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+                )
+                num = p.add_run(f"\t{page}")
+                num.font.size = Pt(12 if level == 1 else 11)
+                _run_font(num, self.f.body, self.f.latin)
         end = p.add_run()
         el = OxmlElement("w:fldChar")
         el.set(qn("w:fldCharType"), "end")
@@ -432,7 +527,7 @@ class _Writer:
 
     def overview(self) -> None:
         c = self.c
-        self.heading("一、概况", 1)
+        self.heading(self.chapters()[0], 1)
         self.heading("（一）地区概况", 2)
         facts = [f"{c.region.full_name}（行政区划代码 {c.region.code}）"]
         if c.region.terrain_zone:
@@ -457,8 +552,8 @@ class _Writer:
             self.para(text)
         self.heading("（三）评估依据", 2)
         self.para(
-            f"评估指标及目标参考值依据{c.catalog_source}（指标体系版本 {c.catalog_version}"
-            "）。数值按 GB/T 8170-2008 "
+            f"评估指标及目标参考值依据{c.catalog_source}"
+            "。数值按 GB/T 8170-2008 "
             "修约（四舍六入五成双）到各指标的报告精度后再与目标比较；“稳定提高”“不减少”“获得”“建立实施”等定性目标的判定规则"
             "见各指标小节。有国家标准计算方法的指标（如环境空气质量优良天数比例）由系统按标准从原始监测数据计算，"
             "并记录计算方法、标准版本与原始文件的 SHA-256 校验值。"
@@ -467,7 +562,7 @@ class _Writer:
         computed = sum(1 for s in c.sources if s.computed_years)
         self.para(
             f"评估共使用 {len(c.sources)} 个数据项，其中 {computed}"
-            " 个由计算器从原始数据计算，其余由责任单位填报；"
+            " 个按国家标准方法从原始监测数据计算，其余由责任单位填报；"
             "各数据项的报送单位及各年来源见下表（“—”表示无）。"
         )
         rows = [
@@ -485,15 +580,14 @@ class _Writer:
         self.table(
             ("序号", "数据项", "单位", "报送单位", "计算（年）", "填报（年）", "缺失（年）"),
             rows,
-            (1.0, 5.0, 1.3, 3.2, 1.8, 1.8, 1.5),
+            (1.0, 4.2, 1.2, 2.8, 2.1, 2.1, 2.1),
             caption="评估数据项及来源",
-            size=9,
             center_cols=(0, 2, 4, 5, 6),
         )
 
     def summary(self) -> None:
         c = self.c
-        self.heading("二、总体评估", 1)
+        self.heading(self.chapter("“两山指数”评估"), 1)
         self.heading("（一）评估结论", 2)
         counts = "、".join(f"{k} {v} 项" for k, v in c.counts.items() if v)
         self.para(f"{len(c.indicators)} 项指标中，{counts}。各方面、各类别情况见图表。")
@@ -522,7 +616,7 @@ class _Writer:
             )
 
     def indicator(self, i: int, s: IndicatorSection) -> None:
-        self.heading(f"（{cn_number(i)}）{s.name}", 2)
+        self.heading(f"{i}．{s.name}", 3)
         self.para(s.definition, bold_lead="指标定义：")
         self.para(f"{s.target_text}。评价规则：{s.rule_text}。", bold_lead="目标值：")
         self.para("、".join(s.responsible_units), bold_lead="责任单位：")
@@ -536,56 +630,154 @@ class _Writer:
         self.table(
             ("年份", "指标值", "计算过程", "来源", "审核"),
             rows,
-            (1.8, 2.4, 6.3, 1.9, 3.3),
+            (2.0, 2.6, 5.6, 2.6, 2.8),
             caption=f"{s.name}近三年数值",
-            size=9.5,
             center_cols=(0, 1, 3),
         )
         self.picture(f"indicator-{s.id}", 14.5, f"{s.name}变化趋势")
+        self.explanation(s)
         self.verdict_para("评估结论：", s.verdict, f"。{s.reason}。")
         self.para(s.gap.headline + "。", bold_lead="差距分析：" if s.gap.is_problem else "达标情况：")
         for d in s.gap.details:
             self.para(d)
-        if s.provenance:
-            rows = [
-                (
-                    f"{p.year}年",
-                    "、".join(p.elements),
-                    p.calculator,
-                    p.standard,
-                    "；".join(f"{x.name}（SHA-256 {x.sha256}）" for x in p.inputs) or "—",
-                )
-                for p in s.provenance
-            ]
-            self.table(
-                ("年份", "数据项", "计算方法", "标准版本", "原始数据文件"),
-                rows,
-                (1.4, 2.6, 3.6, 2.8, 5.5),
-                caption=f"{s.name}计算溯源",
-                size=8,
-                center_cols=(0,),
+        if s.analysis:
+            for k, text in enumerate(s.analysis):
+                self.para(text, bold_lead="变化分析：" if k == 0 else "")
+        calc = sorted({calculator_name(p.calculator) for p in s.provenance})
+        if calc:
+            self.para(
+                f"{'、'.join(calc)}，计算方法、标准版本和原始数据文件校验值见附表4。", bold_lead="计算溯源："
             )
         else:
-            self.para("各年数值为责任单位填报并经审核的数据，无计算器溯源记录。", bold_lead="溯源：")
+            self.para(
+                "各年数值为责任单位填报并经领导小组办公室审核的数据，来源见情况说明。", bold_lead="计算溯源："
+            )
         if s.evidence:
-            rows = [(f"{e.year}年", e.element, e.filename, e.sha256, f"{e.size:,} B") for e in s.evidence]
-            self.table(
-                ("年份", "数据项", "文件名", "SHA-256", "大小"),
-                rows,
-                (1.4, 3.2, 3.4, 6.3, 1.6),
-                caption=f"{s.name}佐证材料",
-                size=8,
-                center_cols=(0, 4),
-            )
+            names = []
+            for e in s.evidence:
+                if e.filename not in names:
+                    names.append(e.filename)
+            self.para(f"{'；'.join(names)}（共 {len(names)} 件，目录见附表3）。", bold_lead="佐证材料：")
         else:
-            self.para("无。", bold_lead="佐证材料：")
+            self.para("未上传佐证材料，数据以情况说明所列来源为准。", bold_lead="佐证材料：")
+
+    def explanation(self, s: IndicatorSection) -> None:
+        """The responsible unit's 情况说明: source, work done and causes, per explained year."""
+        if not s.explanations:
+            self.para(f"待责任单位（{'、'.join(s.responsible_units)}）说明数据来源、工作开展情况和变化原因。",
+                      bold_lead="情况说明：")  # fmt: skip
+            return
+        for k, e in enumerate(reversed(s.explanations)):
+            lead = "情况说明：" if k == 0 else ""
+            self.para(f"（{e.year}年）数据来源：{e.source.rstrip('。')}。", bold_lead=lead)
+            self.para(f"工作开展情况：{e.work}")
+            if e.cause:
+                self.para(f"变化原因：{e.cause}")
 
     def indicators(self, progress: Progress | None) -> None:
-        self.heading("三、分指标情况", 1)
+        k = 3 if self.c.score is not None else 2
+        self.heading(f"（{cn_number(k)}）分指标情况", 2)
         for i, s in enumerate(self.c.indicators, start=1):
             self.indicator(i, s)
             if progress:
                 progress(f"指标 {s.id}")
+
+    def work(self) -> None:
+        """创建工作开展情况: the work plan, its main tasks' progress and the dispatch meetings."""
+        c, w = self.c, self.c.workplan
+        titles = self.work_titles()
+        self.heading(self.chapter("创建工作开展情况"), 1)
+        self.heading(titles[0], 2)
+        leaders = [f"{n}（{t}）" for pos, n, t in c.region.leading_group if pos == "组长"]
+        text = f"{c.region.name}成立“两山”基地建设领导小组" + (
+            f"，由{'、'.join(leaders)}任组长" if leaders else ""
+        )
+        text += "，领导小组办公室负责日常调度、数据审核和材料汇总。"
+        if w.title:
+            issued = f"{w.issued_on[:4]}年{int(w.issued_on[5:7])}月" if w.issued_on else ""
+            text += (
+                f"{issued}{w.issuer or ''}印发{w.doc_number or ''}《{w.title}》，"
+                "明确主要任务、责任单位和完成时限，"
+                f"并将“两山指数”20 项指标分解到责任单位。"
+            )
+        self.para(text)
+        if w.tasks:
+            self.heading(titles[1], 2)
+            rows = []
+            for t in w.tasks:
+                pct = f"{t.percent:.0f}%" if t.percent is not None else "—"
+                latest = f"{t.latest}（{t.reported_on}）" if t.latest else "尚未报送进展"
+                rows.append((t.code, t.title, pct, latest))
+            self.table(
+                ("序号", "主要任务", "平均进度", "最新进展"),
+                rows,
+                (1.2, 5.6, 1.8, 7.0),
+                caption="工作方案主要任务推进情况",
+                center_cols=(0, 2),
+            )
+            done = sum(1 for t in w.tasks if t.percent is not None and t.percent >= 100)
+            self.para(
+                f"工作方案 {len(w.tasks)} 项主要任务中，{done} 项已完成，"
+                f"{sum(1 for t in w.tasks if t.percent is not None and t.percent < 100)} 项正在推进，"
+                f"{sum(1 for t in w.tasks if t.percent is None)} 项尚未报送进展。"
+            )
+        if w.meetings:
+            self.heading(titles[-1], 2)
+            for m in w.meetings:
+                dec = "；".join(f"{k}. {d}" for k, d in enumerate(m.decisions, start=1))
+                self.para(
+                    f"{m.held_on[:4]}年{int(m.held_on[5:7])}月{int(m.held_on[8:10])}日召开{m.title}"
+                    + (f"，议定事项：{dec}。" if dec else "。")
+                )
+
+    def transformation(self) -> None:
+        """两山转化模式与路径: the conversion indicators and the paths the cases illustrate."""
+        c = self.c
+        self.heading(self.chapter("两山转化模式与路径"), 1)
+        conv = [s for s in c.indicators if s.goal.startswith("金山银山") or s.id in (10, 19)]
+        if conv:
+            parts = [f"{s.name}{s.latest.year}年为 {s.latest.text}（{s.verdict}）" for s in conv]
+            self.para(
+                f"评估期内，{c.region.name}依托生态资源推进生态产品价值实现：" + "；".join(parts) + "。"
+            )
+        paths: dict[str, list[str]] = {}
+        for k in c.cases:
+            paths.setdefault(k.path, []).append(k.title.split("：")[0])
+        for i, (path, titles) in enumerate(paths.items(), start=1):
+            self.para(f"{path}（典型案例：{'、'.join(titles)}）。", bold_lead=f"路径{cn_number(i)}：")
+        if not paths:
+            self.para("转化路径以典型案例形式补充，待领导小组办公室整理。")
+
+    def next_steps(self) -> None:
+        """下一步工作计划: the measures by deadline and the work plan's unfinished tasks."""
+        c = self.c
+        self.heading(self.chapter("下一步工作计划"), 1)
+        items = sorted(
+            {(m.deadline, m.text, m.lead) for p in c.problems for m in p.measures},
+            key=lambda x: (x[0], x[2], x[1]),
+        )
+        if items:
+            self.para("按完成时限排列的整改安排如下，领导小组办公室按月调度、按季通报：")
+            for k, (d, text, lead) in enumerate(items, start=1):
+                self.para(f"{k}. {d.year}年{d.month}月{d.day}日前，{lead}：{text.rstrip('。')}。")
+        open_tasks = [t for t in c.workplan.tasks if t.percent is None or t.percent < 100]
+        if open_tasks:
+            names = "；".join(f"（{t.code}）{t.title}" for t in open_tasks)
+            self.para(f"继续推进工作方案中尚未完成的主要任务：{names}。")
+        if c.missing_explanations:
+            self.para(
+                f"{len(c.missing_explanations)} 项指标的{c.evaluation_year}年情况说明"
+                "尚未审核通过（见附表5），"
+                "由责任单位补充后报领导小组办公室审核。"
+            )
+
+    def signoff(self) -> None:
+        c = self.c
+        self.para("", indent=False)
+        for text in (c.compiler, f"{c.report_date.year}年{c.report_date.month}月{c.report_date.day}日"):
+            p = self.para(text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            p.paragraph_format.keep_with_next = True
+            p.paragraph_format.keep_together = True
 
     def _problem_title(self, i: int, ident: int) -> str:
         s = self.c.indicator(ident)
@@ -593,7 +785,7 @@ class _Writer:
 
     def problems(self) -> None:
         c = self.c
-        self.heading("四、问题与差距", 1)
+        self.heading(self.chapter("存在问题与原因分析"), 1)
         if not c.problems:
             self.para("全部指标均达标或不适用，无需整改的问题。")
         else:
@@ -605,7 +797,7 @@ class _Writer:
             self.para(
                 f"评估发现 {len(c.problems)} 项指标存在问题（{kinds}"
                 f"），逐项说明差距如下；趋势测算以 {c.target_year} 年为"
-                "目标年，并按 Open SDG 方法给出增长比（观测年均增长率"
+                "目标年，按增长比方法给出进展（观测年均增长率"
                 " ÷ 所需年均增长率，≥0.95 进展显著、≥0.6 进展一般、"
                 "≥0 进展有限、<0 倒退）。"
             )
@@ -614,6 +806,13 @@ class _Writer:
             self.para(p.gap.headline + "。", bold_lead="差距：")
             for d in p.gap.details:
                 self.para(d)
+            s = c.indicator(p.indicator_id)
+            for k, text in enumerate(s.analysis):
+                self.para(text, bold_lead="原因分析：" if k == 0 else "")
+            if not s.analysis and p.verdict == "数据缺失":
+                units = "、".join(sorted({u for m in p.gap.missing for u in m.units}))
+                units = units or "、".join(s.responsible_units)
+                self.para(f"评估年数据未报送或未审核通过（应报单位：{units}）。", bold_lead="原因分析：")
         traj = [(c.indicator(p.indicator_id), p.gap.trajectory) for p in c.problems if p.gap.trajectory]
         if traj:
             rows = []
@@ -643,7 +842,7 @@ class _Writer:
                 rows,
                 (3.6, 2.0, 2.0, 2.0, 2.1, 2.1, 1.1, 1.3),
                 caption="问题指标趋势与目标差距",
-                size=8.5,
+                size=10.5,
                 center_cols=(6, 7),
             )
         for s in c.not_applicable:
@@ -651,7 +850,7 @@ class _Writer:
 
     def measures(self) -> None:
         c = self.c
-        self.heading("五、完善措施", 1)
+        self.heading(self.chapter("改进措施"), 1)
         if not c.problems:
             self.para("无需提出完善措施。")
             return
@@ -675,9 +874,8 @@ class _Writer:
             self.table(
                 ("序号", "完善措施", "牵头单位", "配合单位", "完成时限", "依据（工作方案）"),
                 rows,
-                (1.0, 6.6, 2.2, 2.6, 2.2, 2.3),
+                (1.2, 5.4, 2.0, 2.2, 2.6, 2.2),
                 caption=f"{p.indicator_name}完善措施",
-                size=9,
                 center_cols=(0, 4),
             )
 
@@ -688,10 +886,11 @@ class _Writer:
         c = self.c
         if not c.cases:
             return
-        self.heading("六、典型案例", 1)
+        self.heading(self.chapter("典型案例"), 1)
         if any(k.label == "示例" for k in c.cases):
             self.para(
-                "标注“示例”的案例依据《工作方案》文字整理，数字仅取自方案原文，正式报送前须以核实的案例、数据和照片替换。"
+                "标注“示例”的案例依据《工作方案》文字整理，成效数据标注“示例”的为示意数字，图片为示意图而非实景照片，"
+                "正式报送前须以核实的案例、数据（注明统计来源）和现场照片替换。"
             )
         for i, k in enumerate(c.cases, start=1):
             self.heading(f"（{cn_number(i)}）{self._case_title(k)}", 2)
@@ -706,7 +905,6 @@ class _Writer:
                     [(f.name, f.value, f.unit, f.source) for f in k.figures],
                     (4.0, 2.5, 2.0, 7.4),
                     caption=f"{k.title.split('：')[0]}主要数据",
-                    size=9,
                     center_cols=(1, 2),
                 )
             for photo in k.photos:
@@ -714,7 +912,7 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 p.paragraph_format.first_line_indent = Pt(0)
                 p.add_run().add_picture(photo, width=Cm(12))
-                self.caption("图", f"{k.title.split('：')[0]}现场照片")
+                self.caption("图", f"{k.title.split('：')[0]}{'示意图' if k.label else '现场照片'}")
             linked = []
             for ident in k.indicators:
                 s = c.indicator(ident)
@@ -753,7 +951,7 @@ class _Writer:
             rows,
             [w * scale for w in widths],
             caption=f"{c.region.name}“两山指数”评估指标任务分解表（附件2）及评估结果",
-            size=8.5,
+            size=10.5,
             shade_col=5 + len(years),
             center_cols=(2, *range(5, 6 + len(years))),
         )
@@ -762,7 +960,7 @@ class _Writer:
         self.para(
             "注：“数据缺失（单位）”表示该年数据未报送或未审核通过，括号内为应报送的单位；“不适用”表示该年无评价对象。",
             indent=False,
-            size=9,
+            size=10.5,
         )
         self.heading("附表2　数据完整性（按责任单位）", 1)
         rows = [
@@ -783,27 +981,108 @@ class _Writer:
             rows,
             (1.0, 4.2, 2.2, 1.6, 1.6, 1.4, 1.8, 8.7),
             caption="各责任单位数据报送完整性",
-            size=9,
             center_cols=(0, 2, 3, 4, 5, 6),
         )
+        self.evidence_list()
+        self.provenance_list()
+        if c.missing_explanations:
+            self.heading(self.annexes()[4], 1)
+            self.table(
+                ("序号", "指标", f"{c.evaluation_year}年情况说明", "责任单位"),
+                [
+                    (str(k), f"{i}. {n}", "待责任单位说明", u)
+                    for k, (i, n, u) in enumerate(c.missing_explanations, 1)
+                ],
+                (1.2, 8.0, 4.0, 9.3),
+                caption="待补充的情况说明",
+                center_cols=(0, 2),
+            )
+
+    def evidence_list(self) -> None:
+        """附表3 佐证材料目录: every evidence file attached to an assessed value, with its size."""
+        c = self.c
+        self.heading(self.annexes()[2], 1)
+        rows: list[tuple[str, ...]] = []
+        seen: set[tuple[int, str]] = set()
+        for s in c.indicators:
+            for e in s.evidence:
+                if (s.id, e.sha256) in seen:
+                    continue
+                seen.add((s.id, e.sha256))
+                rows.append((str(len(rows) + 1), f"{s.id}. {s.name}", f"{e.year}年", e.element, e.filename,
+                             _size(e.size), short_hash(e.sha256)))  # fmt: skip
+        if not rows:
+            self.para("评估所用数值均未附佐证材料。", indent=False)
+            return
+        self.table(
+            ("序号", "指标", "年份", "数据项", "文件名", "大小", "校验值"),
+            rows,
+            (1.2, 4.4, 1.6, 4.0, 6.0, 1.8, 3.5),
+            caption="佐证材料目录",
+            center_cols=(0, 2, 5),
+        )
+
+    def provenance_list(self) -> None:
+        """附表4 计算溯源: for each computed value, the method, standard and raw files (short hashes)."""
+        c = self.c
+        self.heading(self.annexes()[3], 1)
         self.para(
-            f"本报告由 liangshan {c.package_version} 依据指标体系 {c.catalog_version}（{c.catalog_source}）"
-            f"根据审核通过的数据生成；同一数据生成的报告内容相同。",
+            "下表列出按标准方法计算的数值所用的计算方法、标准依据和原始数据文件；"
+            "校验值为 SHA-256 的前 16 位，"
+            "完整校验值见申报资料包中的校验文件。",
             indent=False,
-            size=9,
+            size=10.5,
+        )
+        rows = []
+        for s in c.indicators:
+            groups: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+            for p in s.provenance:
+                files = "；".join(_input_label(x.name, x.sha256) for x in p.inputs) or "—"
+                key = ("、".join(p.elements), calculator_name(p.calculator), p.standard or "—")
+                groups.setdefault(key, []).append((p.year, files))
+            for (elements, calc, standard), per_year in groups.items():
+                years = _years([y for y, _ in per_year]) + "年"
+                files = "\n".join(f"{y}年：{f}" for y, f in per_year)
+                rows.append((f"{s.id}. {s.name}", years, elements, calc, standard, files))
+        if not rows:
+            self.para("评估所用数值均为责任单位填报值，无计算记录。", indent=False)
+            return
+        self.table(
+            ("指标", "年份", "数据项", "计算方法", "标准依据", "原始数据文件（校验值）"),
+            rows,
+            (3.4, 2.3, 3.4, 3.0, 4.2, 6.2),
+            caption="计算溯源",
+            center_cols=(1,),
         )
 
     def build(self, progress: Progress | None) -> DocumentType:
         self.cover()
         self.contents()
         self.overview()
+        self.work()
         self.summary()
         self.indicators(progress)
+        self.transformation()
+        self.cases()
         self.problems()
         self.measures()
-        self.cases()
+        self.next_steps()
+        self.signoff()
         self.appendix()
         return self.doc
+
+
+def _input_label(name: str, sha: str) -> str:
+    """A raw data file as the annex lists it: its name when it is plain Chinese text, else its type;
+    always the short checksum (the full one is in the bundle's SHA256SUMS)."""
+    if re.search(r"[A-Za-z]{2,}[_.-][A-Za-z0-9]", name.rsplit(".", 1)[0]):
+        ext = name.rsplit(".", 1)[-1].upper() if "." in name else "数据"
+        return f"{ext} 数据文件（{short_hash(sha)}）"
+    return f"{name}（{short_hash(sha)}）"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.1f} KB" if n >= 1024 else f"{n} B"
 
 
 def _years(ys: Sequence[int]) -> str:
@@ -837,6 +1116,13 @@ def _merge_runs(t: Table, col: int, keys: Sequence[str]) -> None:
             start = i
 
 
+def contents_entries(content: ReportContent) -> list[str]:
+    """The texts of the contents page's entries, in order (to find their pages in a rendered PDF)."""
+    w = _Writer.__new__(_Writer)
+    w.c = content
+    return [text for _, text in w.headings()]
+
+
 def normalise_zip(path: Path) -> None:
     """Rewrite an OOXML zip with fixed member timestamps and order (same content → same bytes)."""
     with zipfile.ZipFile(path) as zin:
@@ -858,6 +1144,7 @@ def write_docx(
     fonts: FontSet | None = None,
     charts: dict[str, bytes] | None = None,
     progress: Progress | None = None,
+    toc_pages: Sequence[int | None] = (),
 ) -> Path:
     """Write the report as ``.docx`` to ``out``.
 
@@ -868,15 +1155,20 @@ def write_docx(
     out : str or Path
         Output file (its folder is created).
     fonts : FontSet, optional
-        Fonts per role (default: :meth:`FontSet.detect`, installed fonts with Noto CJK fallback).
+        Fonts per role (default: :meth:`FontSet.official`, the GB/T 9704 names; the PDF conversion maps
+        them to Noto CJK when they are not installed).
     charts : dict, optional
         Pre-rendered charts (:func:`liangshan.report.charts.all_charts`); rendered here when absent.
     progress : callable, optional
         Called with a short label after each indicator section.
+    toc_pages : sequence, optional
+        Page of each contents entry (:func:`contents_entries`), printed on the contents page.
     """
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    w = _Writer(content, fonts or FontSet.detect(), charts if charts is not None else all_charts(content))
+    w = _Writer(
+        content, fonts or FontSet.official(), charts if charts is not None else all_charts(content), toc_pages
+    )
     doc = w.build(progress)
     doc.save(str(path))
     normalise_zip(path)

@@ -254,7 +254,12 @@ def trajectory_sentence(ind: Indicator, t: Trajectory) -> str:
     """The trend in words, with the growth-ratio components."""
     parts = []
     if t.observed_annual_change is not None:
-        parts.append(f"{t.base_year}—{t.current_year}年年均变化 {fmt_rate(ind, t.observed_annual_change)}")
+        digits = max(ind.precision, 1) + 1
+        if round(t.observed_annual_change, digits) == 0:  # "+0.00 个百分点/年" reads like a defect
+            parts.append(f"{t.base_year}—{t.current_year}年保持 {fmt_value(ind, t.current_value)} 不变")
+        else:
+            rate = fmt_rate(ind, t.observed_annual_change)
+            parts.append(f"{t.base_year}—{t.current_year}年年均变化 {rate}")
     if t.method == "no_target":
         if t.cagr_observed is not None:
             parts.append(f"年均增长率 {t.cagr_observed:+.2%}（{t.status}，按 1.5%/0.5%/0 分档）")

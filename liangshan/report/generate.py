@@ -14,6 +14,7 @@ does not import matplotlib.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -68,12 +69,22 @@ def render(
     step("写入 Word", 0.45)
     if fmt == "docx":
         return write_docx(content, path, fonts=fonts, charts=charts, progress=each)
-    from liangshan.report.pdf import docx_to_pdf
+    from liangshan.report.docx_writer import contents_entries
+    from liangshan.report.pdf import docx_to_pdf, heading_pages, page_texts
 
+    timeout = options.get("timeout", 300.0)
     with tempfile.TemporaryDirectory(prefix="liangshan-report-") as tmp:
         docx = write_docx(content, Path(tmp) / f"{path.stem}.docx", fonts=fonts, charts=charts, progress=each)
-        step("LibreOffice 转换 PDF", 0.8)
-        return docx_to_pdf(docx, path, timeout=options.get("timeout", 300.0))
+        step("LibreOffice 转换 PDF", 0.7)
+        first = docx_to_pdf(docx, Path(tmp) / f"{path.stem}.pdf", timeout=timeout)
+        # the contents page with page numbers: find each heading in the first rendering, write again
+        pages = heading_pages(page_texts(first), contents_entries(content))
+        if not any(pages):
+            shutil.move(str(first), str(path))
+            return path
+        step("写入目录页码", 0.85)
+        docx = write_docx(content, docx, fonts=fonts, charts=charts, toc_pages=pages)
+        return docx_to_pdf(docx, path, timeout=timeout)
 
 
 def generate(
@@ -125,7 +136,7 @@ def generate(
     return path
 
 
-_CONTENT_OPTIONS = ("target_year", "compiler", "support_unit", "measures", "cases", "when")
+_CONTENT_OPTIONS = ("target_year", "compiler", "support_unit", "measures", "cases", "when", "allow_empty")
 
 
 def generate_batch(

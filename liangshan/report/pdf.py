@@ -155,3 +155,39 @@ def docx_to_pdf(
     if pdf != target.resolve() and pdf != target:
         shutil.move(str(pdf), target)
     return target
+
+
+def page_texts(pdf: str | Path, timeout: float = 60.0) -> list[str]:
+    """The text of each page of ``pdf`` (poppler's ``pdftotext``; empty when it is not installed)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return []
+    out = subprocess.run(
+        [exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=timeout, check=False
+    ).stdout.decode("utf-8", "replace")
+    return out.split("\f")
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def heading_pages(pages: Sequence[str], headings: Sequence[str]) -> list[int | None]:
+    """The 1-based page of each heading, searched in order after the contents (the contents end on the
+    first page that lists the last heading); None when a heading is not found (no number is shown)."""
+    squashed = [_squash(p) for p in pages]
+    found: list[int | None] = []
+    if not headings:
+        return found
+    last = _squash(headings[-1])[:14]
+    toc_end = next((i for i, p in enumerate(squashed) if last in p), None)
+    if toc_end is None:
+        return [None] * len(headings)
+    page = toc_end + 1
+    for h in headings:
+        key = _squash(h)[:14]
+        hit = next((i for i in range(page, len(squashed)) if key in squashed[i]), None)
+        found.append(None if hit is None else hit + 1)
+        if hit is not None:
+            page = hit
+    return found

@@ -1,10 +1,11 @@
 """The briefing deck for the on-site verification (演示材料, work plan 三、第三阶段) with python-pptx.
 
-Same data, fonts and colours as the report: the index at a glance (verdict counts and the summary
-chart), one slide per goal (its indicators' values and verdicts, the same texts as the report's
-tables), the problems with their gaps, the measures with lead units and deadlines, selected typical
-cases, and a closing slide with the data cut-off, catalog and package versions. 16:9, blank layout,
-every run given Latin and East Asian typefaces.
+Same data, fonts and colours as the report, in the order of the verification meeting: 基本情况, 创建工作
+开展情况 (the work plan's tasks), the index at a glance (verdict counts and the summary chart), one slide
+per goal (values and verdicts), the indicators with their trend charts and 情况说明 (two per slide),
+两山转化模式与路径, the typical cases with figures and pictures, problems and measures, 下一步工作, and a
+closing slide. 16:9, blank layout, every slide numbered, every run given Latin and East Asian
+typefaces; long texts are cut to what the box holds (``_fit``), so nothing is clipped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ from liangshan.report.fonts import FontSet
 
 W, H = Cm(33.867), Cm(19.05)
 ROWS_PER_SLIDE = 5
+TASKS_PER_SLIDE = 7
+
+
+def _fit(text: str, width_cm: float, height_cm: float, size_pt: float) -> str:
+    """``text`` cut (with …) to what a box of the given size holds at ``size_pt`` (a CJK character is
+    about 1 em wide, a line 1.25 em high)."""
+    em = size_pt * 2.54 / 72
+    per_line = max(int(width_cm / em) - 1, 1)
+    lines = max(int(height_cm / (em * 1.3)), 1)
+    room = per_line * lines
+    return text if len(text) <= room else text[: room - 1] + "…"
 
 
 def _rgb(hex_: str) -> RGBColor:
@@ -37,10 +49,17 @@ def _rgb(hex_: str) -> RGBColor:
 
 
 class _Deck:
-    def __init__(self, content: ReportContent, fonts: FontSet, chart: bytes | None) -> None:
+    def __init__(
+        self,
+        content: ReportContent,
+        fonts: FontSet,
+        chart: bytes | None,
+        charts: dict[str, bytes] | None = None,
+    ) -> None:
         self.c = content
         self.f = fonts
         self.chart = chart
+        self.charts = charts or {}
         self.prs: PresentationType = Presentation()
         self.prs.slide_width, self.prs.slide_height = W, H
         self.blank = self.prs.slide_layouts[6]
@@ -92,19 +111,27 @@ class _Deck:
         band.fill.fore_color.rgb = _rgb(PRIMARY)
         band.line.fill.background()
         self.text(s, 1.2, 0.45, 28, 1.6, [title], 24, True, "#FFFFFF")
+        self.number(s)
         self.text(
             s,
             24.5,
             17.9,
             8.5,
             0.9,
-            [f"{self.c.region.name}“两山指数”自评估 · {self.c.period}"],
+            [
+                f"{self.c.region.name}“两山指数”自评估 · {self.c.period}"
+                + ("（示例数据）" if self.c.demo else "")
+            ],
             10,
             False,
             "#666666",
             PP_ALIGN.RIGHT,
         )
         return s
+
+    def number(self, s: Slide) -> None:
+        """The slide number, bottom left."""
+        self.text(s, 1.2, 17.9, 3, 0.9, [str(len(self.prs.slides))], 11, True, "#666666")
 
     def table(
         self,
@@ -171,6 +198,9 @@ class _Deck:
         )
         self.text(s, 2, 7.3, 30, 2.0, ["“两山指数”自评估情况汇报"], 40, True, "#FFFFFF", PP_ALIGN.CENTER)
         self.text(s, 2, 9.8, 30, 1.2, [f"（{c.period}）"], 20, False, "#FFFFFF", PP_ALIGN.CENTER)
+        if c.demo:
+            self.text(s, 2, 12.2, 30, 1.0, ["示例数据　仅供演示"], 16, True, "#C62828", PP_ALIGN.CENTER)
+        self.number(s)
         self.text(
             s,
             2,
@@ -223,7 +253,7 @@ class _Deck:
                 size=10.5 if len(rows) > 8 else 12,
                 verdict_col=3 + len(c.years),
             )
-            self.text(s, 1.2, 17.9, 20, 0.9, [counts], 12, True, PRIMARY)
+            self.text(s, 4.5, 17.9, 18, 0.9, [counts], 12, True, PRIMARY)
 
     def problems(self) -> None:
         c = self.c
@@ -265,55 +295,150 @@ class _Deck:
         for k in self.c.cases[:limit]:
             title = f"典型案例：{k.title.split('：')[0]}" + (f"（{k.label}）" if k.label else "")
             s = self.slide(title)
-            lines = [k.title, f"所在乡镇：{k.township}", f"转化路径：{k.path}", k.summary]
-            self.text(s, 1.2, 3.0, 18.5 if k.photos else 31, 9, lines, 15)
+            width = 18.5 if k.photos else 31
+            lines = [
+                k.title,
+                f"所在乡镇：{k.township}",
+                f"转化路径：{k.path}",
+                _fit(k.summary, width, 4.0, 15),
+            ]
+            self.text(s, 1.2, 3.0, width, 9, lines, 15)
             if k.figures:
                 self.table(
                     s,
                     ("数据", "数值", "单位"),
-                    [(f.name, f.value, f.unit) for f in k.figures],
-                    (8.0, 3.0, 3.0),
-                    y=12.6,
-                    size=12,
+                    [(f.name, f.value, f.unit) for f in k.figures[:4]],
+                    (11.0, 3.0, 3.0),
+                    y=10.8,
+                    size=11,
                 )
             if k.photos:
                 s.shapes.add_picture(k.photos[0], Cm(20.5), Cm(3.0), width=Cm(12.2))
             linked = "、".join(f"{i}" for i in k.indicators)
             self.text(
                 s,
-                1.2,
+                4.5,
                 16.6,
-                31,
+                28,
                 1.0,
-                [f"关联指标：{linked}　责任单位：{'、'.join(k.units)}"],
+                [_fit(f"关联指标：{linked}　责任单位：{'、'.join(k.units)}", 28, 1.0, 11)],
                 11,
                 False,
                 "#555555",
             )
 
+    def basics(self) -> None:
+        c = self.c
+        s = self.slide("基本情况")
+        facts = [f"{c.region.full_name}（行政区划代码 {c.region.code}）"]
+        if c.region.terrain_zone:
+            facts.append(f"地形区：{c.region.terrain_zone}")
+        if c.region.land_area_km2:
+            facts.append(f"国土面积：{c.region.land_area_km2:,.0f} 平方千米")
+        if c.region.population:
+            facts.append(f"常住人口：{c.region.population:,} 人")
+        if c.region.note:
+            facts.append(_fit(c.region.note, 30, 3, 16))
+        leaders = [f"{n}（{t}）" for pos, n, t in c.region.leading_group if pos == "组长"]
+        if leaders:
+            facts.append(f"领导小组组长：{'、'.join(leaders)}")
+        facts.append(f"评估期：{c.period}，评估年 {c.evaluation_year} 年，共 {len(c.indicators)} 项指标")
+        self.text(s, 1.2, 3.2, 31, 14, facts, 18)
+
+    def work(self) -> None:
+        w = self.c.workplan
+        if not w.title:
+            return
+        s = self.slide("创建工作开展情况：组织与方案")
+        lines = [f"{w.doc_number}《{w.title}》" if w.doc_number else f"《{w.title}》"]
+        if w.issued_on:
+            lines.append(f"印发日期：{w.issued_on}　印发单位：{w.issuer or '—'}")
+        lines.append(f"主要任务 {len(w.tasks)} 项，调度会议 {len(w.meetings)} 次")
+        for m in w.meetings[-3:]:
+            lines.append(_fit(f"{m.held_on} {m.title}：{'；'.join(m.decisions)}", 31, 2.2, 14))
+        self.text(s, 1.2, 3.2, 31, 14, lines, 16)
+        for start in range(0, len(w.tasks), TASKS_PER_SLIDE):
+            chunk = w.tasks[start : start + TASKS_PER_SLIDE]
+            s = self.slide("创建工作开展情况：主要任务推进")
+            rows = [
+                (
+                    t.code,
+                    _fit(t.title, 9.5, 1.0, 11),
+                    f"{t.percent:.0f}%" if t.percent is not None else "—",
+                    _fit(t.latest or "尚未报送进展", 15.5, 1.0, 11),
+                )
+                for t in chunk
+            ]
+            self.table(
+                s, ("编号", "主要任务", "进度", "最新进展"), rows, (1.6, 10.0, 2.4, 17.4), y=2.9, size=11
+            )
+
+    def indicator_slides(self) -> None:
+        secs = list(self.c.indicators)
+        for start in range(0, len(secs), 2):
+            pair = secs[start : start + 2]
+            s = self.slide("分指标情况：" + "、".join(f"指标{x.id}" for x in pair))
+            for k, x in enumerate(pair):
+                y = 2.9 + k * 7.5
+                chart = self.charts.get(f"indicator-{x.id}")
+                if chart:
+                    from io import BytesIO
+
+                    s.shapes.add_picture(BytesIO(chart), Cm(1.2), Cm(y), width=Cm(14.5), height=Cm(6.8))
+                e = x.explanations[-1] if x.explanations else None
+                head = f"{x.id}. {x.name}：{x.latest.year}年 {x.latest.text}，{x.verdict}"
+                body = (e.cause or e.work) if e else "情况说明待责任单位补充"
+                src = f"数据来源：{e.source}" if e else ""
+                self.text(s, 16.2, y, 16.4, 1.4, [_fit(head, 16.4, 1.4, 14)], 14, True, PRIMARY)
+                self.text(s, 16.2, y + 1.5, 16.4, 3.4, [_fit(body, 16.4, 3.4, 12)], 12)
+                if src:
+                    self.text(s, 16.2, y + 5.0, 16.4, 1.8, [_fit(src, 16.4, 1.8, 10)], 10, False, "#555555")
+
+    def paths(self) -> None:
+        c = self.c
+        s = self.slide("两山转化模式与路径")
+        lines = []
+        for k in c.cases:
+            lines.append(_fit(f"{k.path}：{k.title}", 31, 1.4, 16))
+        conv = [x for x in c.indicators if x.goal.startswith("金山银山") or x.id in (10, 19)]
+        for x in conv[:6]:
+            lines.append(_fit(f"{x.name}：{x.latest.year}年 {x.latest.text}（{x.verdict}）", 31, 0.9, 14))
+        self.text(s, 1.2, 3.2, 31, 14, lines or ["转化路径待领导小组办公室整理。"], 15)
+
+    def next_steps(self) -> None:
+        c = self.c
+        s = self.slide("下一步工作")
+        items = sorted({(m.deadline, m.lead, m.text) for p in c.problems for m in p.measures})
+        lines = [
+            _fit(f"{d.year}年{d.month}月底前　{lead}：{text}", 31, 0.9, 13) for d, lead, text in items[:12]
+        ]
+        if c.missing_explanations:
+            lines.append(f"补充 {len(c.missing_explanations)} 项指标的情况说明并报领导小组办公室审核。")
+        self.text(s, 1.2, 3.0, 31, 14.5, lines or ["持续巩固各项指标成果。"], 13)
+
     def closing(self) -> None:
         c = self.c
         s = self.slide("说明")
-        self.text(
-            s,
-            1.2,
-            3.2,
-            31,
-            10,
-            [
-                f"评估数值均为经领导小组办公室审核通过的数据（数据截至 {c.report_date.isoformat()}）。",
-                f"指标体系：{c.catalog_title} {c.catalog_version}（{c.catalog_source}）。",
-                f"生成软件：liangshan {c.package_version}；详见《{c.title}》。",
-            ],
-            16,
-        )
+        lines = [
+            f"评估数值均为经领导小组办公室审核通过的数据（数据截至 {c.report_date.isoformat()}）。",
+            f"指标体系：{c.catalog_title}（{c.catalog_source}）。",
+            f"详见《{c.title}》。",
+        ]
+        if c.demo:
+            lines.append("本演示文稿使用示例数据，仅供演示。")
+        self.text(s, 1.2, 3.2, 31, 10, lines, 16)
 
     def build(self, case_limit: int) -> PresentationType:
         self.cover()
+        self.basics()
+        self.work()
         self.glance()
         self.goals()
-        self.problems()
+        self.indicator_slides()
+        self.paths()
         self.cases(case_limit)
+        self.problems()
+        self.next_steps()
         self.closing()
         return self.prs
 
@@ -325,6 +450,7 @@ def write_pptx(
     fonts: FontSet | None = None,
     chart: bytes | None = None,
     case_limit: int = 3,
+    charts: dict[str, bytes] | None = None,
 ) -> Path:
     """Write the briefing deck to ``out``.
 
@@ -340,14 +466,23 @@ def write_pptx(
         The summary chart PNG (rendered when absent).
     case_limit : int
         How many typical cases get a slide (the first ones of the library).
+    charts : dict, optional
+        The indicators' trend charts (:func:`liangshan.report.charts.all_charts`; rendered when absent).
     """
-    deck = _Deck(content, fonts or FontSet.detect(), chart if chart is not None else summary_chart(content))
+    from liangshan.report.charts import all_charts
+
+    deck = _Deck(
+        content,
+        fonts or FontSet.detect(),
+        chart if chart is not None else summary_chart(content),
+        charts if charts is not None else all_charts(content),
+    )
     prs = deck.build(case_limit)
     stamp = datetime(content.report_date.year, content.report_date.month, content.report_date.day)
     cp = prs.core_properties
     cp.title = f"{content.region.name}“两山指数”自评估情况汇报"
     cp.author = content.compiler
-    cp.last_modified_by = f"liangshan {content.package_version}"
+    cp.last_modified_by = content.compiler
     cp.created = stamp
     cp.modified = stamp
     cp.revision = 1

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from liangshan.report.content import ReportContent
-from liangshan.report.docx_writer import SHADE, normalise_zip
+from liangshan.report.docx_writer import SHADE, calculator_name, normalise_zip, plain
 from liangshan.report.fonts import FontSet
 from liangshan.store.safe_cells import append_row
 
@@ -108,8 +108,8 @@ def write_xlsx(content: ReportContent, out: str | Path, *, fonts: FontSet | None
     ws.append([])
     ws.append(
         [
-            f"指标体系 {c.catalog_version}（{c.catalog_source}）；liangsha"
-            f"n {c.package_version}；数据截至 {c.report_date.isoformat()}"
+            f"指标体系：{c.catalog_title}（{c.catalog_source}）；数据截至 {c.report_date.isoformat()}"
+            + ("；示例数据" if c.demo else "")
         ]
     )
 
@@ -165,8 +165,8 @@ def write_xlsx(content: ReportContent, out: str | Path, *, fonts: FontSet | None
                         s.name,
                         pr.year,
                         "、".join(pr.elements),
-                        pr.calculator,
-                        pr.standard,
+                        calculator_name(pr.calculator),
+                        plain(pr.standard),
                         x.name,
                         x.sha256,
                     ]
@@ -186,7 +186,7 @@ def write_xlsx(content: ReportContent, out: str | Path, *, fonts: FontSet | None
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = c.compiler
-    wb.properties.lastModifiedBy = f"liangshan {c.package_version}"
+    wb.properties.lastModifiedBy = c.compiler
     wb.properties.title = f"{c.title}附表"
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

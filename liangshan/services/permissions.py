@@ -114,7 +114,8 @@ def visible_indicators(actor: Actor, catalog: Catalog) -> list[Indicator]:
 
 def resolve_item(catalog: Catalog, item: str) -> tuple[DataElement | None, Indicator | None]:
     """The data element or indicator an item code names; :class:`KeyError` when unknown."""
-    if item.startswith(("indicator:", "official:")):  # official:N = indicator N's published figure
+    # official:N = indicator N's published figure, explain:N = its 情况说明
+    if item.startswith(("indicator:", "official:", "explain:")):
         key = item.split(":", 1)[1]
         if not key.isdigit():
             raise KeyError(item)
@@ -124,7 +125,7 @@ def resolve_item(catalog: Catalog, item: str) -> tuple[DataElement | None, Indic
 
 def item_name(catalog: Catalog, item: str) -> str:
     el, ind = resolve_item(catalog, item)
-    official = "（官方发布值）" if item.startswith("official:") else ""
+    official = {"official": "（官方发布值）", "explain": "（情况说明）"}.get(item.split(":", 1)[0], "")
     return el.name if el else f"指标{ind.id} {ind.name}{official}"  # type: ignore[union-attr]
 
 

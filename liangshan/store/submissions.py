@@ -241,7 +241,8 @@ def approved_observations(
 
 def check_item(catalog: Catalog, item: str) -> str:
     """Return the canonical item code or raise with the list of valid forms."""
-    if item.startswith(("indicator:", "official:")):  # official:N = the officially published figure
+    # official:N = the officially published figure, explain:N = the indicator's 情况说明
+    if item.startswith(("indicator:", "official:", "explain:")):
         catalog.indicator(item.split(":", 1)[1])
         return item
     catalog.element(item)

@@ -238,7 +238,7 @@ def create_app(
         app.include_router(module.router)  # the work plan: pages, JSON twins, public pages
     app.include_router(health.router)  # /healthz, /readyz (public, no login)
     app.include_router(rollup_routes.router)  # /regions, /api/rollup/… (city and province roll-ups)
-    from liangshan.web.routes import calc, reconcile, rounds, titles, todo
+    from liangshan.web.routes import calc, explain, reconcile, rounds, titles, todo
     from liangshan.web.routes import map as map_routes
 
     app.include_router(map_routes.router)  # /map, /api/map, /public/{region}/map: the county map
@@ -247,6 +247,7 @@ def create_app(
     app.include_router(reconcile.router)  # /reconcile, /api/reconcile: 官方发布值与复算值对账
     app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
     app.include_router(titles.router)  # /titles, /api/titles: 称号登记簿
+    app.include_router(explain.router)  # /explain/{id}, /api/explain/{id}: 情况说明
     inner = AssetCache(SessionHeaders(app.build_middleware_stack(), ctx))
     zipped = GZipMiddleware(inner, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP)
     wrapped: Any = BodyLimit(zipped, max_upload + 1024 * 1024)

@@ -253,4 +253,4 @@ def export_checklist_bundle(
 
     check_office(actor, "导出申报资料包")
     check_region(actor, region)
-    export_bundle(session, region, files_dir, out, as_of=today)
+    export_bundle(session, region, files_dir, out, as_of=today, values_evidence=True)

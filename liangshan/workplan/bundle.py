@@ -6,6 +6,11 @@ and its files' path, size and sha256) and ``SHA256SUMS`` (``sha256  path`` lines
 reads). Each file is read from the content-addressed evidence store and its sha256 checked against the
 stored one while writing; a mismatch (a damaged store) stops the export. Member times are fixed, so
 the same files give the same ZIP bytes.
+
+The 申报资料包 adds (``values_evidence`` and ``extra_files``) the 情况说明技术报告 (Word, PDF) and its
+Excel 附表 under ``报告/``, every evidence file attached to an approved value of the region under
+``佐证材料/指标NN_<指标>/<年份>_<文件名>``, and a ``目录.txt`` listing every file; SHA256SUMS then covers
+every file of the ZIP except itself (``sha256sum -c SHA256SUMS`` verifies the whole package).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -68,8 +74,43 @@ def checklist(session: Session, region: str, as_of: date) -> list[dict[str, Any]
     return out
 
 
+def values_evidence_files(session: Session, region: str) -> list[tuple[str, str, str, int]]:
+    """Evidence attached to the region's approved values, per indicator: (folder, name, sha256, size)."""
+    from liangshan.catalog import load_catalog
+    from liangshan.store.models import Evidence, Submission, SubmissionEvidence
+
+    catalog = load_catalog()
+    rows = session.execute(
+        select(Submission.item_code, Submission.year, Evidence.filename, Evidence.sha256, Evidence.size)
+        .join(SubmissionEvidence, SubmissionEvidence.submission_id == Submission.id)
+        .join(Evidence, Evidence.id == SubmissionEvidence.evidence_id)
+        .where(Submission.region_code == region, Submission.status == "approved")
+        .order_by(Submission.item_code, Submission.year, Evidence.filename, Evidence.sha256)
+    ).all()
+    out: list[tuple[str, str, str, int]] = []
+    seen: set[tuple[str, str]] = set()
+    for item, year, filename, sha, size in rows:
+        for ind in catalog.indicators:
+            codes = {*ind.formula.element_codes(), f"indicator:{ind.id}", f"official:{ind.id}"}
+            if item not in codes:
+                continue
+            folder = f"佐证材料/指标{ind.id:02d}_{_safe(ind.name, 40)}"
+            if (folder, sha) in seen:
+                continue
+            seen.add((folder, sha))
+            out.append((folder, f"{year}_{filename}", sha, int(size)))
+    return out
+
+
 def export_bundle(
-    session: Session, region: str, files_root: Path, out: str | Path, *, as_of: date
+    session: Session,
+    region: str,
+    files_root: Path,
+    out: str | Path,
+    *,
+    as_of: date,
+    values_evidence: bool = False,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> dict[str, Any]:
     """Write the submission bundle ZIP; returns the manifest.
 
@@ -84,6 +125,10 @@ def export_bundle(
         ZIP file to write (replaced).
     as_of : date
         Date the item states and the manifest refer to.
+    values_evidence : bool
+        Also pack the evidence of every approved value (:func:`values_evidence_files`).
+    extra_files : sequence of (path, bytes)
+        Further files, e.g. ``("报告/情况说明技术报告.pdf", …)``.
     """
     plan = get_plan(session, region)
     reg = session.get(Region, region)
@@ -93,6 +138,28 @@ def export_bundle(
     tmp = p.with_suffix(p.suffix + ".tmp")
     sums: list[str] = []
     used: set[str] = set()
+    listing: list[tuple[str, int, str]] = []
+
+    def put(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+        info = zipfile.ZipInfo(name, FIXED_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        z.writestr(info, data)
+        digest = hashlib.sha256(data).hexdigest()
+        sums.append(f"{digest}  {name}")
+        listing.append((name, len(data), digest))
+
+    def stored(sha: str, label: str) -> bytes:
+        blob = blob_path(files_root, sha)
+        try:
+            data = blob.read_bytes()
+        except OSError as exc:
+            raise WorkplanError(f"{label}在文件库中缺失：{blob}") from exc
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != sha:
+            raise WorkplanError(f"{label}校验失败（sha256 {digest} ≠ {sha}），文件库可能已损坏，未生成资料包")
+        return data
+
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             for it in items:
@@ -120,27 +187,56 @@ def export_bundle(
                         k += 1
                     used.add(name)
                     f["path"] = name
-                    info = zipfile.ZipInfo(name, FIXED_TIME)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    z.writestr(info, data)
-                    sums.append(f"{digest}  {name}")
+                    put(z, name, data)
+            evidence: list[dict[str, Any]] = []
+            for folder, filename, sha, size in (
+                values_evidence_files(session, region) if values_evidence else ()
+            ):
+                data = stored(sha, f"佐证材料 {filename} ")
+                name = f"{folder}/{_safe(filename, 120)}"
+                if name in used:
+                    continue
+                used.add(name)
+                put(z, name, data)
+                evidence.append({"path": name, "sha256": sha, "size": size})
+            for name, data in extra_files:
+                used.add(name)
+                put(z, name, data)
+            count = len(sums)
             manifest = {
                 "region": {"code": region, "name": reg.name if reg else ""},
                 "plan": {"title": plan.title, "doc_number": plan.doc_number},
                 "as_of": as_of.isoformat(),
                 "hash": "sha256",
                 "items": items,
-                "file_count": len(sums),
+                "file_count": count,
             }
-            for name, data in (
-                ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")),
-                ("SHA256SUMS", ("\n".join(sums) + ("\n" if sums else "")).encode("utf-8")),
-            ):
-                info = zipfile.ZipInfo(name, FIXED_TIME)
+            if values_evidence or extra_files:
+                manifest["evidence"] = evidence
+                manifest["reports"] = [name for name, _ in extra_files]
+                toc = [
+                    f"{reg.name if reg else region}“两山”基地申报资料包目录（截至 {as_of.isoformat()}）",
+                    "",
+                ]
+                toc += [f"{i:>4}. {name}（{size:,} 字节，SHA-256 {digest[:16]}）"
+                        for i, (name, size, digest) in enumerate(listing, start=1)]  # fmt: skip
+                toc += ["", "完整校验值见 SHA256SUMS（sha256sum -c SHA256SUMS 可逐一核对）。", ""]
+                put(z, "目录.txt", "\n".join(toc).encode("utf-8"))
+                put(z, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+                data = ("\n".join(sums) + "\n").encode("utf-8")
+                info = zipfile.ZipInfo("SHA256SUMS", FIXED_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 z.writestr(info, data)
+            else:
+                for name, data in (
+                    ("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")),
+                    ("SHA256SUMS", ("\n".join(sums) + ("\n" if sums else "")).encode("utf-8")),
+                ):
+                    info = zipfile.ZipInfo(name, FIXED_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    z.writestr(info, data)
         tmp.replace(p)
     finally:
         tmp.unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """Word documents of the work plan: dispatch-meeting minutes (调度会议纪要) and the verification route
-sheet (现场核查路线单). python-docx; Chinese text in Noto Sans/Serif CJK SC (set for East Asian runs,
-``w:eastAsia``), so the files render the same on a server without Windows fonts. Member timestamps of
-the .docx zip are fixed, so the same content gives the same bytes.
+sheet (现场核查路线单), in the official style of the 情况说明技术报告 (GB/T 9704-2012): A4 with margins
+37/35/28/26 mm, title in 方正小标宋简体, headings in 黑体 / 楷体_GB2312, body in 仿宋_GB2312 (set for East
+Asian runs, ``w:eastAsia``; LibreOffice substitutes Noto CJK where they are not installed), black text,
+tables in 五号. Member timestamps of the .docx zip are fixed, so the same content gives the same bytes.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from docx.document import Document as DocumentType
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
-BODY_FONT = "Noto Serif CJK SC"
-HEAD_FONT = "Noto Sans CJK SC"
+BODY_FONT = "仿宋_GB2312"
+HEAD_FONT = "黑体"
+HEAD2_FONT = "楷体_GB2312"
+TITLE_FONT = "方正小标宋简体"
+TABLE_SIZE = 10.5  # 五号
 LATIN_FONT = "Times New Roman"
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -33,24 +37,42 @@ def _fonts(element: Any, east_asia: str, latin: str = LATIN_FONT) -> None:
         rpr.insert(0, rfonts)
     for attr, name in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asia), ("w:cs", latin)):
         rfonts.set(qn(attr), name)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):  # would override the names
+        rfonts.attrib.pop(qn(theme), None)
+    colour = rpr.find(qn("w:color"))
+    if colour is not None:
+        colour.attrib.pop(qn("w:themeColor"), None)
+        colour.attrib.pop(qn("w:themeShade"), None)
 
 
 def new_document() -> DocumentType:
     doc = Document()
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
-    sec.left_margin = sec.right_margin = Cm(2.6)
-    sec.top_margin, sec.bottom_margin = Cm(3.0), Cm(2.6)
+    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
+    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
     for name, font, size in (
-        ("Normal", BODY_FONT, 12),
-        ("Title", HEAD_FONT, 20),
-        ("Heading 1", HEAD_FONT, 15),
-        ("Heading 2", HEAD_FONT, 13),
+        ("Normal", BODY_FONT, 14),
+        ("Title", TITLE_FONT, 22),
+        ("Heading 1", HEAD_FONT, 16),
+        ("Heading 2", HEAD2_FONT, 15),
     ):
         st = doc.styles[name]
         st.font.name = LATIN_FONT
         st.font.size = Pt(size)
+        st.font.color.rgb = RGBColor(0, 0, 0)
+        st.font.bold = name == "Heading 2"
+        st.font.italic = False
         _fonts(st.element, font)
+        if name != "Normal":
+            st.paragraph_format.keep_with_next = True
+            st.paragraph_format.space_before = Pt(12)
+            st.paragraph_format.space_after = Pt(6)
+    title = doc.styles["Title"]
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    ppr = title.element.get_or_add_pPr()
+    for bdr in ppr.findall(qn("w:pBdr")):  # the default template's blue rule under the title
+        ppr.remove(bdr)
     return doc
 
 
@@ -62,15 +84,20 @@ def _table(
     for i, h in enumerate(header):
         cell = t.rows[0].cells[i]
         cell.text = ""
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = cell.paragraphs[0].add_run(str(h))
         run.bold = True
+        run.font.size = Pt(TABLE_SIZE)
         _fonts(run._element, HEAD_FONT)
     trpr = t.rows[0]._tr.get_or_add_trPr()
     trpr.append(OxmlElement("w:tblHeader"))
     for r in rows:
         cells = t.add_row().cells
         for i, v in enumerate(r):
-            cells[i].text = "" if v is None else str(v)
+            cells[i].text = ""
+            run = cells[i].paragraphs[0].add_run("" if v is None else str(v))
+            run.font.size = Pt(TABLE_SIZE)
+            _fonts(run._element, BODY_FONT)
     for row in t.rows:
         for i, w in enumerate(widths_cm):
             row.cells[i].width = Cm(w)
@@ -97,8 +124,8 @@ def _core(doc: DocumentType, title: str) -> None:
 
     cp = doc.core_properties
     cp.title = title
-    cp.author = "liangshan"
-    cp.last_modified_by = "liangshan"
+    cp.author = "领导小组办公室"
+    cp.last_modified_by = "领导小组办公室"
     cp.created = cp.modified = datetime(2000, 1, 1)
     cp.revision = 1
 

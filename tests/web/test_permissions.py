@@ -848,22 +848,101 @@ def fresh_title(w: World, region: str) -> int:
 CASES += [
     Case(("GET", "/titles"), "own", html_get("/titles"), exp(ALL, **anon_html)),
     Case(("GET", "/titles"), "region", html_get(f"/titles?region={OTHER}"), ONLY_OTHER),
-    Case(("POST", "/titles"), "own", form_post("/titles", title_fields(HOME)), DENY_ALL_BUT(["office"], 303, **anon_html)),
-    Case(("POST", "/titles"), "region", form_post("/titles", title_fields(OTHER)), DENY_ALL_BUT(["office_other"], 303, **anon_html)),
-    Case(("POST", "/titles/{title_id}/remove"), "own", post_to(lambda w: f"/titles/{fresh_title(w, HOME)}/remove", {"reason": "登记有误"}),
-         DENY_ALL_BUT(["office"], 303, **anon_html)),
-    Case(("POST", "/titles/{title_id}/remove"), "region", post_to(lambda w: f"/titles/{fresh_title(w, OTHER)}/remove", {"reason": "登记有误"}),
-         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(
+        ("POST", "/titles"),
+        "own",
+        form_post("/titles", title_fields(HOME)),
+        DENY_ALL_BUT(["office"], 303, **anon_html),
+    ),
+    Case(
+        ("POST", "/titles"),
+        "region",
+        form_post("/titles", title_fields(OTHER)),
+        DENY_ALL_BUT(["office_other"], 303, **anon_html),
+    ),
+    Case(
+        ("POST", "/titles/{title_id}/remove"),
+        "own",
+        post_to(lambda w: f"/titles/{fresh_title(w, HOME)}/remove", {"reason": "登记有误"}),
+        DENY_ALL_BUT(["office"], 303, **anon_html),
+    ),
+    Case(
+        ("POST", "/titles/{title_id}/remove"),
+        "region",
+        post_to(lambda w: f"/titles/{fresh_title(w, OTHER)}/remove", {"reason": "登记有误"}),
+        DENY_ALL_BUT(["office_other"], 303, **anon_html),
+    ),
     Case(("GET", "/api/titles"), "own", api_get("/api/titles?year=2025"), exp(ALL, **anon_api)),
     Case(("GET", "/api/titles"), "region", api_get(f"/api/titles?region={OTHER}"), ONLY_OTHER_API),
-    Case(("POST", "/api/titles"), "own", json_post("/api/titles", title_fields(HOME)), DENY_ALL_BUT(["office"], 201, **anon_api)),
-    Case(("POST", "/api/titles"), "region", json_post("/api/titles", title_fields(OTHER)), DENY_ALL_BUT(["office_other"], 201, **anon_api)),
-    Case(("POST", "/api/titles/{title_id}/remove"), "own",
-         lambda w: {"method": "POST", "url": f"/api/titles/{fresh_title(w, HOME)}/remove", "json": {"reason": "登记有误"}},
-         DENY_ALL_BUT(["office"], 200, **anon_api)),
-    Case(("POST", "/api/titles/{title_id}/remove"), "region",
-         lambda w: {"method": "POST", "url": f"/api/titles/{fresh_title(w, OTHER)}/remove", "json": {"reason": "登记有误"}},
-         DENY_ALL_BUT(["office_other"], 200, **anon_api)),
+    Case(
+        ("POST", "/api/titles"),
+        "own",
+        json_post("/api/titles", title_fields(HOME)),
+        DENY_ALL_BUT(["office"], 201, **anon_api),
+    ),
+    Case(
+        ("POST", "/api/titles"),
+        "region",
+        json_post("/api/titles", title_fields(OTHER)),
+        DENY_ALL_BUT(["office_other"], 201, **anon_api),
+    ),
+    Case(
+        ("POST", "/api/titles/{title_id}/remove"),
+        "own",
+        lambda w: {
+            "method": "POST",
+            "url": f"/api/titles/{fresh_title(w, HOME)}/remove",
+            "json": {"reason": "登记有误"},
+        },
+        DENY_ALL_BUT(["office"], 200, **anon_api),
+    ),
+    Case(
+        ("POST", "/api/titles/{title_id}/remove"),
+        "region",
+        lambda w: {
+            "method": "POST",
+            "url": f"/api/titles/{fresh_title(w, OTHER)}/remove",
+            "json": {"reason": "登记有误"},
+        },
+        DENY_ALL_BUT(["office_other"], 200, **anon_api),
+    ),
+]
+
+# 情况说明 (/explain/N): read like the indicator; written by its responsible unit, the office or the
+# analyst (like any value of the indicator), then reviewed on the review page.
+EXPLAIN = {
+    "year": "2025",
+    "source": "测试来源（测试文件第1页）",
+    "work": "测试工作情况",
+    "cause": "",
+    "action": "submit",
+}
+
+
+def reopened(w: World, indicator: int) -> dict[str, str]:
+    """The form of a 2025 情况说明 of ``indicator`` in 卢氏县, its approved demo version reopened first."""
+    from liangshan.store.submissions import latest, transition
+
+    with session_scope(w.url) as s:
+        sub = latest(s, HOME, f"explain:{indicator}", 2025)
+        if sub is not None and sub.status == "approved":
+            transition(s, sub.id, "reopen", "office", "测试重新打开")
+    return {"region": HOME, **EXPLAIN}
+
+
+CASES += [
+    Case(("GET", "/explain/{indicator_id}"), "own", html_get("/explain/20"), exp(ALL, **anon_html)),
+    Case(("GET", "/explain/{indicator_id}"), "other", html_get(f"/explain/1?region={HOME}"), exp(HOME_READ, unit=403)),
+    Case(("GET", "/explain/{indicator_id}"), "region", html_get(f"/explain/20?region={OTHER}"), ONLY_OTHER),
+    Case(("GET", "/api/explain/{indicator_id}"), "own", api_get("/api/explain/20"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/explain/{indicator_id}"), "other", api_get(f"/api/explain/1?region={HOME}"), exp(HOME_API, unit=403)),
+    Case(("GET", "/api/explain/{indicator_id}"), "region", api_get(f"/api/explain/20?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/explain/{indicator_id}"), "own", form_post("/explain/20", lambda w: reopened(w, 20)),
+         DENY_ALL_BUT(["unit", "office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/explain/{indicator_id}"), "other", form_post("/explain/1", lambda w: reopened(w, 1)),
+         DENY_ALL_BUT(["office", "analyst"], 303, **anon_html)),
+    Case(("POST", "/explain/{indicator_id}"), "region", form_post("/explain/20", lambda w: {"region": OTHER, **EXPLAIN}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
 ]  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -125,3 +126,43 @@ def test_damaged_store_stops_export(bundle_db: tuple[str, Path], tmp_path: Path)
     with pytest.raises(WorkplanError, match="校验失败"), session_scope(url) as s:
         export_bundle(s, REGION, files, out, as_of=ON)
     assert not out.exists() and not (tmp_path / "bad.zip.tmp").exists()
+
+
+@pytest.mark.slow
+def test_submission_package_holds_report_appendix_and_evidence(
+    copy_demo: Callable[[Path], str], tmp_path: Path
+) -> None:
+    """``liangshan workplan bundle`` on the demo: the report (Word and PDF), the Excel 附表, the evidence of
+    every indicator that has evidence in the database, a 目录, and SHA256SUMS covering every file."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from liangshan.cli import app
+    from liangshan.report.pdf import find_soffice
+    from liangshan.workplan.bundle import values_evidence_files
+
+    if find_soffice() is None or shutil.which("pdftotext") is None:
+        pytest.skip("未安装 LibreOffice 或 poppler")
+    url = copy_demo(tmp_path / "demo.db")
+    out = tmp_path / "申报资料包.zip"
+    r = CliRunner().invoke(app, ["workplan", "bundle", "--region", REGION, "--db", url, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    with session_scope(url) as s:
+        expected = values_evidence_files(s, REGION)
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        assert {
+            "报告/情况说明技术报告.docx",
+            "报告/情况说明技术报告.pdf",
+            "报告/评估附表.xlsx",
+            "目录.txt",
+        } <= names
+        sums = dict(reversed(line.split("  ", 1)) for line in z.read("SHA256SUMS").decode().splitlines())
+        assert set(sums) == names - {"SHA256SUMS"}  # every file but the sums themselves
+        for name, digest in sums.items():
+            assert hashlib.sha256(z.read(name)).hexdigest() == digest, name
+        folders = {f for f, *_ in expected}
+        assert folders and all(any(n.startswith(f + "/") for n in names) for f in folders)
+        toc = z.read("目录.txt").decode()
+        assert "报告/情况说明技术报告.pdf" in toc and z.read("报告/情况说明技术报告.pdf")[:4] == b"%PDF"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import pathlib
 
 import numpy as np
 import pytest
@@ -105,3 +106,31 @@ def test_two_opt_never_worse_and_a_permutation(pts: list[tuple[float, float]]) -
     assert r.total_km <= route_length(nn, d) + 1e-9
     best = min(route_length([0, *p], d) for p in itertools.permutations(range(1, len(pts))))
     assert r.total_km >= best - 1e-9
+
+
+def test_route_sheet_in_official_style(tmp_path: pathlib.Path) -> None:
+    """The route sheet uses the report's official fonts (GB/T 9704 names, black headings, 五号 tables)."""
+    import zipfile
+
+    from liangshan.workplan.documents import write_route_sheet
+
+    rows = [
+        {"seq": i, "name": f"点位{i}", "kind": "示范点", "owner": "林业局",
+         "lon": 111.0 + i / 10, "lat": 34.0,
+         "distance_km": 1.5 * i, "drive_minutes": 5 * i, "arrive": "09:00", "depart": "09:30",
+         "talking_points": "汇报要点", "indicators": [7]}
+        for i in (1, 2)
+    ]  # fmt: skip
+    totals = {"total_km": 4.5, "drive_minutes": 15, "total_minutes": 75, "parameters": {}}
+    out = write_route_sheet(rows, totals, tmp_path / "route.docx", title="现场核查路线单")
+    with zipfile.ZipFile(out) as z:
+        styles = z.read("word/styles.xml").decode()
+        body = z.read("word/document.xml").decode()
+    assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="黑体"' in styles
+    assert "Noto" not in styles + body
+    heading = styles[styles.index('w:styleId="Heading1"') :]
+    heading = heading[: heading.index("</w:style>")]
+    assert (
+        "w:themeColor" not in heading and 'w:color w:val="000000"' in heading
+    )  # black, not the default blue
+    assert 'w:sz w:val="21"' in body  # 10.5 pt table text
