@@ -30,7 +30,14 @@ from liangshan.services.values import ClosedError
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.service import ensure_db
 from liangshan.web.context import WebContext
-from liangshan.web.deps import CsrfError, NotAuthenticated, login_url, region_options, render
+from liangshan.web.deps import (
+    CsrfError,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    login_url,
+    region_options,
+    render,
+)
 from liangshan.web.middleware import SessionHeaders
 from liangshan.web.schemas import ERROR_RESPONSES
 from liangshan.web.security import (
@@ -166,6 +173,13 @@ def create_app(
         if _is_api(request):
             return JSONResponse({"detail": "未登录或登录已过期，请先登录", "code": "unauthenticated"}, 401)
         return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _must_change(request: Request, exc: PasswordChangeRequired) -> Response:
+        if _is_api(request):
+            message = "请先修改初始密码（网页“账号与会话”页面或 POST /api/account/password）"
+            return JSONResponse({"detail": message, "code": "password_change_required"}, 403)
+        return RedirectResponse("/account/password", status_code=303)
 
     handlers: list[tuple[type[Exception], int, str]] = [
         (CsrfError, 403, "csrf"),

@@ -25,6 +25,17 @@ class NotAuthenticated(Exception):
     """No valid session: pages redirect to the login form, the API answers 401."""
 
 
+class PasswordChangeRequired(Exception):
+    """The user signed in with a password that must be changed first (pages redirect to the
+    change-password page, the API answers 403)."""
+
+
+# what a user who must change the password may still reach
+PASSWORD_CHANGE_PATHS = frozenset(
+    {"/account", "/account/password", "/logout", "/api/logout", "/api/me", "/api/account/password"}
+)
+
+
 class CsrfError(Exception):
     """A write without the session's CSRF token (HTTP 403)."""
 
@@ -37,14 +48,25 @@ def session_of(request: Request) -> SessionData:
     return request.state.session
 
 
-def current_actor(request: Request) -> Actor:
-    """The signed-in user (dependency); raises :class:`NotAuthenticated`."""
-    cached = getattr(request.state, "actor", None)
+def _login(request: Request) -> tuple[Actor, bool] | None:
+    cached = getattr(request.state, "login", None)
     if cached is not None:
         return cached
-    actor = ctx_of(request).load_actor(session_of(request))
-    if actor is None:
+    hit = ctx_of(request).load_login(session_of(request))
+    if hit is not None:
+        request.state.login = hit
+    return hit
+
+
+def current_actor(request: Request) -> Actor:
+    """The signed-in user (dependency); raises :class:`NotAuthenticated`, or
+    :class:`PasswordChangeRequired` while the user still has to replace an initial password."""
+    hit = _login(request)
+    if hit is None:
         raise NotAuthenticated()
+    actor, must_change = hit
+    if must_change and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     request.state.actor = actor
     return actor
 
@@ -139,7 +161,10 @@ def region_options(regions: Sequence[dict[str, Any]], current: str | None) -> Ma
 
 def _common(request: Request) -> dict[str, Any]:
     """The per-user part of every page: user, CSRF token, flash message, regions."""
-    actor = getattr(request.state, "actor", None) or optional_actor(request)
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        hit = _login(request)
+        actor = hit[0] if hit is not None and not hit[1] else None
     return {
         "request": request,
         "actor": actor,
