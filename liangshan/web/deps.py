@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -16,6 +16,27 @@ from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.store.models import AssessmentRound, Region
 from liangshan.web.context import WebContext
 from liangshan.web.security import FLASH_COOKIE, SessionData, csrf_ok
+
+MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL (SQLite takes 2⁶³ but the row cannot exist)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="记录编号（正整数）")]
+YearPath = Annotated[int, Path(ge=1900, le=2100, description="年份（1900—2100）")]
+YearQuery = Annotated[int, Query(ge=1900, le=2100, description="年份（1900—2100）")]
+OptYearQuery = Annotated[int | None, Query(ge=1900, le=2100, description="年份（1900—2100）")]
+
+
+def _known_item(request: Request, item: Annotated[str, Path(max_length=64)]) -> str:
+    """A data element code or ``indicator:N`` of the catalog; an unknown one answers 404."""
+    from liangshan.services.permissions import resolve_item
+    from liangshan.store.errors import NotFoundError
+
+    try:
+        resolve_item(request.app.state.ctx.catalog, item)
+    except KeyError:
+        raise NotFoundError(f"未知数据项：{item}") from None
+    return item
+
+
+ItemPath = Annotated[str, Depends(_known_item)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -31,7 +31,7 @@ from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import WpReport, WpReportEvent
 from liangshan.store.submissions import audit
-from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
 from liangshan.workplan.ratelimit import RateLimit, hit
 from liangshan.workplan.tracking import attach, attachments_of
 
@@ -258,7 +258,7 @@ def route_report(
     """The office routes (or re-routes) a report to the responsible unit of its region."""
     rep = session.get(WpReport, report_id)
     if rep is None:
-        raise WorkplanError(f"监督举报不存在：{report_id}")
+        raise WorkplanNotFound(f"监督举报不存在：{report_id}")
     if rep.status in ("resolved", "rejected"):
         raise WorkplanError(f"监督举报 #{report_id} 已{STATUS_LABELS[rep.status]}，不能再转交")
     unit = session.get(Unit, unit_id)
@@ -284,7 +284,7 @@ def update_report(
     """Move a report to its next status. ``actor_unit_id`` (a unit user) must be the unit it was routed to."""
     rep = session.get(WpReport, report_id)
     if rep is None:
-        raise WorkplanError(f"监督举报不存在：{report_id}")
+        raise WorkplanNotFound(f"监督举报不存在：{report_id}")
     if actor_unit_id is not None and rep.unit_id != actor_unit_id:
         raise WorkplanError(f"监督举报 #{report_id} 未转交本单位")
     if status not in NEXT_STATUS.get(rep.status, ()):

@@ -37,7 +37,7 @@ from liangshan.store.db import now
 from liangshan.store.models import Region, Submission
 from liangshan.store.models_workplan import WpSurvey, WpSurveyResponse
 from liangshan.store.submissions import audit, submit_value
-from liangshan.workplan.errors import DuplicateResponse, SurveyClosed, WorkplanError
+from liangshan.workplan.errors import DuplicateResponse, SurveyClosed, WorkplanError, WorkplanNotFound
 from liangshan.workplan.plan import townships
 from liangshan.workplan.ratelimit import RateLimit, hit
 
@@ -100,7 +100,7 @@ def token_hash(token: str) -> str:
 def get_survey(session: Session, survey_id: int) -> WpSurvey:
     s = session.get(WpSurvey, survey_id)
     if s is None:
-        raise WorkplanError(f"问卷不存在：{survey_id}")
+        raise WorkplanNotFound(f"问卷不存在：{survey_id}")
     return s
 
 

@@ -39,7 +39,7 @@ from liangshan.store.models_workplan import (
     WpTaskUnit,
 )
 from liangshan.store.submissions import audit
-from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
 
 STATES = ("overdue", "due_soon", "open", "no_due", "done", "done_late", "cancelled")
 STATE_LABELS = {
@@ -336,7 +336,7 @@ def digest(
 def attach(session: Session, entity: str, entity_id: int, evidence_ids: Iterable[int]) -> None:
     for eid in evidence_ids:
         if session.get(Evidence, eid) is None:
-            raise WorkplanError(f"佐证材料不存在：{eid}")
+            raise WorkplanNotFound(f"佐证材料不存在：{eid}")
         session.add(WpAttachment(entity=entity, entity_id=entity_id, evidence_id=eid))
     session.flush()
 
@@ -392,7 +392,7 @@ def update_item(
         raise WorkplanError(f"未知事项类型：{kind}")
     row: WpMilestone | WpAction | WpChecklistItem | None = session.get(model, item_id)
     if row is None:
-        raise WorkplanError(f"{KIND_LABELS[kind]}不存在：{item_id}")
+        raise WorkplanNotFound(f"{KIND_LABELS[kind]}不存在：{item_id}")
     before = {"status": row.status, "due": _iso(row.due), "done_on": _iso(row.done_on)}
     new_status = status or row.status
     new_done = done_on if done_on is not None else (row.done_on if new_status == "done" else None)

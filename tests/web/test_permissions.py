@@ -369,6 +369,20 @@ CASES: list[Case] = [
          DENY_ALL_BUT(["office", "office_other"], 400, **anon_html)),
     # API
     Case(("GET", "/api/me"), "own", api_get("/api/me"), exp(ALL, **anon_api)),
+    # own account: password change, sessions
+    Case(("GET", "/account"), "own", html_get("/account"), exp(ALL, **anon_html)),
+    Case(("GET", "/account/password"), "own", html_get("/account/password"), exp(ALL, **anon_html)),
+    Case(("GET", "/api/account/sessions"), "own", api_get("/api/account/sessions"), exp(ALL, **anon_api)),
+    Case(("POST", "/account/password"), "own", form_post("/account/password", lambda w: {
+         "old_password": "wrong-password", "new_password": "Qing-shan-2026!", "new_password2": "Qing-shan-2026!"}),
+         exp({r: 422 for r in ALL}, **anon_html)),
+    Case(("POST", "/api/account/password"), "own", json_post("/api/account/password", lambda w: {
+         "old_password": "wrong-password", "new_password": "Qing-shan-2026!"}),
+         exp({r: 422 for r in ALL}, **anon_api)),
+    Case(("POST", "/account/sessions/end-others"), "own", form_post("/account/sessions/end-others", lambda w: {}),
+         exp({r: 303 for r in ALL}, **anon_html)),
+    Case(("POST", "/api/account/sessions/end-others"), "own",
+         json_post("/api/account/sessions/end-others", lambda w: {}), exp(ALL, **anon_api)),
     Case(("GET", "/api/regions"), "own", api_get("/api/regions"), exp(ALL, **anon_api)),
     Case(("GET", "/api/worklist"), "own", api_get("/api/worklist"), exp(ALL, **anon_api)),
     Case(("GET", "/api/worklist"), "region", api_get(f"/api/worklist?region={OTHER}"),

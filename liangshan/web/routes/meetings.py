@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from liangshan.web.deps import csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import IdPath, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, download, lines, parse_date, today
 from liangshan.workplan import actions, views
 from liangshan.workplan.documents import write_minutes
@@ -84,14 +84,14 @@ def meeting_create(
 
 
 @router.get("/workplan/meetings/{meeting_id}", include_in_schema=False)
-def meeting_page(request: Request, actor: ActorDep, meeting_id: int) -> Response:
+def meeting_page(request: Request, actor: ActorDep, meeting_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         m = views.meeting_view(s, actor, meeting_id)
     return render(request, "workplan/meeting.html", {"m": m, "current_region": m["region"]})
 
 
 @router.get("/workplan/meetings/{meeting_id}/minutes.docx", include_in_schema=False)
-def meeting_minutes(request: Request, actor: ActorDep, meeting_id: int) -> Response:
+def meeting_minutes(request: Request, actor: ActorDep, meeting_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         m = views.meeting_view(s, actor, meeting_id)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ from liangshan.services.values import review
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Unit
 from liangshan.web.deps import (
+    IdPath,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -83,7 +84,7 @@ def review_page(
 def review_post(
     request: Request,
     actor: ActorDep,
-    submission_id: int,
+    submission_id: IdPath,
     action: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=5000)] = "",
     version: Annotated[int | None, Form()] = None,
