@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liangshan import __version__
 from liangshan.catalog import load_catalog
-from liangshan.config import evidence_root
+from liangshan.config import evidence_root, private_dir
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
 from liangshan.services.uploads import DEFAULT_MAX_BYTES, UploadRejected
@@ -129,7 +129,7 @@ def create_app(
     """
     ensure_db(db_url)
     root = Path(files_dir) if files_dir else evidence_root(db_url)
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root)  # 0700 when created here
     ctx = WebContext(
         db_url=db_url,
         files_dir=root,

@@ -22,6 +22,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from liangshan.config import private_dir
+
 SESSION_COOKIE = "ls_session"
 FLASH_COOKIE = "ls_flash"
 SESSION_MAX_AGE = 12 * 3600  # seconds
@@ -36,7 +38,7 @@ def load_secret(files_dir: Path | None) -> str:
     if files_dir is None:
         return secrets.token_urlsafe(32)
     path = files_dir / ".secret_key"
-    files_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(files_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
