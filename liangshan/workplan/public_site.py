@@ -147,8 +147,12 @@ def send_report(
     photos: Sequence[Photo],
     client: str,
     files_root: Path,
+    cleaned: Sequence[tuple[bytes, str, str]] | None = None,
 ) -> tuple[Region, Outcome]:
-    """File a supervision report through the region's open channel; the outcome carries the receipt."""
+    """File a supervision report through the region's open channel; the outcome carries the receipt.
+
+    ``cleaned``: the photos already re-encoded by :func:`~liangshan.workplan.supervision.clean_photos`
+    (outside the write lock), used instead of ``photos``."""
     reg, open_ = report_channel_open(session, region)
     if not open_:
         raise NotFoundError("该地区未开通群众监督渠道")
@@ -167,6 +171,7 @@ def send_report(
             lon=x,
             lat=y,
             photos=photos,
+            cleaned=cleaned,
             client=client,
             files_root=files_root,
         )

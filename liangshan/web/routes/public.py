@@ -10,13 +10,23 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from liangshan.store.errors import NotFoundError
 from liangshan.web.deps import csrf_protect, ctx_of, render
 from liangshan.web.routes.workplan_common import SURVEY_COOKIE, client_of, set_survey_cookie, today
 from liangshan.workplan import public_site
 from liangshan.workplan.errors import RateLimited, WorkplanError
-from liangshan.workplan.supervision import CATEGORIES, MAX_PHOTOS, Photo, lookup_receipt
+from liangshan.workplan.public_site import Outcome
+from liangshan.workplan.supervision import (
+    CATEGORIES,
+    MAX_PHOTOS,
+    Photo,
+    check_report_rate,
+    clean_photos,
+    lookup_receipt,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -106,7 +116,7 @@ async def public_report_submit(
     if len(files) > MAX_PHOTOS:
         raise WorkplanError(f"最多上传 {MAX_PHOTOS} 张照片")
     pics = [Photo(await f.read(), f.filename or "photo") for f in files]
-    return _report_submit(request, region, category, location, text, lon, lat, pics)
+    return await run_in_threadpool(_report_submit, request, region, category, location, text, lon, lat, pics)
 
 
 def _report_submit(
@@ -119,7 +129,27 @@ def _report_submit(
     lat: str,
     pics: list[Photo],
 ) -> Response:
+    """Rate limit first (no photo is looked at for a refused client), then the photos' headers
+    (pixel budget), then decoding and re-encoding outside any database transaction, then the write."""
     ctx = ctx_of(request)
+    with ctx.write(values=False) as s:
+        reg, open_ = public_site.report_channel_open(s, region)
+        if not open_:
+            raise NotFoundError("该地区未开通群众监督渠道")
+        try:
+            check_report_rate(s, region, client_of(request))
+        except RateLimited as e:
+            failed: Outcome | None = Outcome(str(e), 429, e.retry_after)
+        else:
+            failed = None
+    cleaned: list[tuple[bytes, str, str]] = []
+    if failed is None:
+        try:
+            cleaned = clean_photos(pics)
+        except WorkplanError as e:
+            failed = Outcome(str(e), 422)
+    if failed is not None:
+        return _report_page(request, region, reg.name, failed)
     with ctx.write() as s:
         reg, outcome = public_site.send_report(
             s,
@@ -129,26 +159,13 @@ def _report_submit(
             text=text,
             lon=lon,
             lat=lat,
-            photos=pics,
+            photos=[],
+            cleaned=cleaned,
             client=client_of(request),
             files_root=ctx.files_dir,
         )
     if outcome.error is not None:
-        resp = render(
-            request,
-            "workplan/public_report.html",
-            {
-                "region": region,
-                "region_name": reg.name,
-                "categories": CATEGORIES,
-                "open": True,
-                "error": outcome.error,
-            },
-            outcome.status,
-        )
-        if outcome.retry_after is not None:
-            resp.headers["Retry-After"] = str(outcome.retry_after)
-        return resp
+        return _report_page(request, region, reg.name, outcome)
     return render(
         request,
         "workplan/public_done.html",
@@ -159,6 +176,24 @@ def _report_submit(
             "receipt": outcome.receipt,
         },
     )
+
+
+def _report_page(request: Request, region: str, region_name: str, outcome: Outcome) -> Response:
+    resp = render(
+        request,
+        "workplan/public_report.html",
+        {
+            "region": region,
+            "region_name": region_name,
+            "categories": CATEGORIES,
+            "open": True,
+            "error": outcome.error,
+        },
+        outcome.status,
+    )
+    if outcome.retry_after is not None:
+        resp.headers["Retry-After"] = str(outcome.retry_after)
+    return resp
 
 
 @router.get("/public/receipt/lookup", include_in_schema=False)

@@ -1,0 +1,126 @@
+"""Anonymous photo reports: the rate limit is checked first, then the pixel count from the header,
+and nothing over budget (or from a refused client) is ever decoded."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from PIL import Image
+from wpsupport import REGION, T0
+
+from liangshan.services.accounts import hash_password
+from liangshan.store.db import dispose_engines, session_scope
+from liangshan.web.app import create_app
+from liangshan.web.sample import seed_site
+from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.plan import load_plan
+from liangshan.workplan.public import set_settings
+from liangshan.workplan.ratelimit import hit
+from liangshan.workplan.supervision import (
+    DEFAULT_REPORT_LIMIT,
+    MAX_PIXELS,
+    Photo,
+    check_photo_header,
+    image_size,
+)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose IHDR claims ``width`` × ``height`` (the data would decompress to much more)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = zlib.compress(b"\x00" * 200_000, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def encoded(fmt: str, size: tuple[int, int], **kw: Any) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 40)).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def test_image_size_from_headers() -> None:
+    assert image_size(encoded("PNG", (31, 17))) == ("PNG", 31, 17)
+    assert image_size(encoded("JPEG", (64, 48))) == ("JPEG", 64, 48)
+    assert image_size(encoded("JPEG", (40, 30), progressive=True)) == ("JPEG", 40, 30)
+    assert image_size(png_claiming(8000, 5000)) == ("PNG", 8000, 5000)
+    assert image_size(b"GIF89a....") is None
+    assert image_size(b"\xff\xd8\xff") is None  # cut short
+
+
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+
+    def refuse(*a: Any, **k: Any) -> Any:
+        calls.append("open")
+        raise AssertionError("an image was decoded")
+
+    monkeypatch.setattr(Image, "open", refuse)
+    return calls
+
+
+def test_header_over_budget_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = no_decoding(monkeypatch)
+    bomb = png_claiming(8000, 5000)  # 40 megapixels in a few hundred bytes
+    assert len(bomb) < 10_000 and MAX_PIXELS < 8000 * 5000
+    with pytest.raises(WorkplanError, match="像素过多"):
+        check_photo_header(Photo(bomb, "a.png"))
+    assert calls == []
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[FastAPI]:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    seed_site(url, hash_password("test-password-1"))
+    with session_scope(url) as s:
+        load_plan(s, REGION, at=T0)
+        set_settings(s, REGION, {"published": True, "supervision": True}, actor="office")
+    yield create_app(url, tmp_path / "files", secret_key="k" * 40)
+    dispose_engines()
+
+
+def post_report(c: TestClient, photos: list[tuple[str, bytes]]) -> Any:
+    page = c.get(f"/public/{REGION}/report")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    return c.post(
+        f"/public/{REGION}/report",
+        data={"category": "生态破坏", "location": "某村后山", "text": "有人在山坡上滥伐林木，已砍倒十余棵。",
+              "csrf_token": token.group(1)},
+        files=[("photos", (name, data, "image/png")) for name, data in photos],
+    )  # fmt: skip
+
+
+def test_rate_limited_client_costs_no_decoding(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = TestClient(app, client=("203.0.113.7", 4000))
+    with session_scope(app.state.ctx.db_url) as s:
+        for _ in range(DEFAULT_REPORT_LIMIT.limit):
+            hit(s, f"report:{REGION}", "203.0.113.7", DEFAULT_REPORT_LIMIT)
+    calls = no_decoding(monkeypatch)
+    bomb = png_claiming(8000, 5000)
+    r = post_report(c, [("a.png", bomb), ("b.png", bomb), ("c.png", bomb)])
+    assert r.status_code == 429 and "提交过于频繁" in r.text and r.headers["Retry-After"]
+    assert calls == []
+
+
+def test_pixel_bomb_refused_by_header(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    c = TestClient(app, client=("203.0.113.8", 4000))
+    calls = no_decoding(monkeypatch)
+    r = post_report(c, [("ok.png", encoded("PNG", (8, 8))), ("bomb.png", png_claiming(8000, 5000))])
+    assert r.status_code == 422 and "像素过多" in r.text
+    assert calls == []  # the header of every photo is checked before any is decoded
+    monkeypatch.undo()
+    r = post_report(c, [("ok.png", encoded("PNG", (8, 8)))])
+    assert r.status_code == 200 and "receipt-code" in r.text
