@@ -214,7 +214,10 @@ def create_app(
         parts = []
         for e in exc.errors()[:5]:
             loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "form"))
-            parts.append(f"{loc or '请求'}：{_cn(e.get('type', ''), e.get('msg', ''))}")
+            text = _cn(e.get("type", ""), e.get("msg", ""))
+            if e.get("type") == "string_too_long":  # the limit, so the person knows how much to cut
+                text += f"（最多 {(e.get('ctx') or {}).get('max_length', '?')} 个字符）"
+            parts.append(f"{loc or '请求'}：{text}")
         return _error(request, 422, "请求参数有误 — " + "；".join(parts), "invalid")
 
     @app.exception_handler(StarletteHTTPException)

@@ -420,6 +420,25 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+PROGRESS_TEXT_MAX = 5000
+
+
+def plan_years(session: Session, region: str) -> tuple[int, int]:
+    """The years a progress report of a region's work plan may be dated in: from the year the plan was
+    issued (or loaded) to ten years on or the year of its last milestone, whichever is later — and
+    never beyond next year (a report is never dated 2099)."""
+    from sqlalchemy import func
+
+    from liangshan.store.models_workplan import WpMilestone, WpPlan
+
+    plan = session.scalars(select(WpPlan).where(WpPlan.region_code == region)).first()
+    if plan is None:
+        return 1900, 2100
+    start = (plan.issued_on or plan.loaded_at.date()).year
+    due = session.scalar(select(func.max(WpMilestone.due)).where(WpMilestone.region_code == region))
+    return start, min(max(start + 10, due.year if due else start), now().year + 1)
+
+
 def add_progress(
     session: Session,
     task_id: int,
@@ -446,8 +465,13 @@ def add_progress(
         raise WorkplanError(f"“{unit.name}”不是任务“{task.code} {task.title}”的责任单位，不能报送进展")
     if not text.strip():
         raise WorkplanError("进展说明不能为空")
+    if len(text) > PROGRESS_TEXT_MAX:
+        raise WorkplanError(f"进展说明不能超过 {PROGRESS_TEXT_MAX} 字（现 {len(text)} 字）")
     if not 0 <= percent <= 100:
         raise WorkplanError(f"完成百分比应在 0–100 之间，得到 {percent}")
+    first, last = plan_years(session, task.region_code)
+    if not first <= reported_on.year <= last:
+        raise WorkplanError(f"报送日期 {reported_on.isoformat()} 不在实施方案的年份内（{first}—{last} 年）")
     ts = at or now()
     p = WpProgress(
         task_id=task_id,

@@ -124,3 +124,37 @@ def test_pixel_bomb_refused_by_header(app: FastAPI, monkeypatch: pytest.MonkeyPa
     monkeypatch.undo()
     r = post_report(c, [("ok.png", encoded("PNG", (8, 8)))])
     assert r.status_code == 200 and "receipt-code" in r.text
+
+
+def test_progress_dated_2099_and_overlong_text_refused(app: FastAPI) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from liangshan.store.models import Unit
+    from liangshan.store.models_workplan import WpTask
+    from liangshan.workplan.tracking import add_progress
+
+    with session_scope(app.state.ctx.db_url) as s:
+        task = s.scalars(select(WpTask).where(WpTask.region_code == REGION)).first()
+        office = s.scalars(select(Unit).where(Unit.region_code == REGION, Unit.kind == "office")).first()
+        assert task is not None and office is not None
+        with pytest.raises(WorkplanError, match="不在实施方案的年份内"):
+            add_progress(
+                s, task.id, office.id, reported_on=date(2099, 1, 1), text="进展", percent=10, actor="u"
+            )
+        with pytest.raises(WorkplanError, match="不能超过"):
+            add_progress(
+                s, task.id, office.id, reported_on=T0.date(), text="长" * 6000, percent=10, actor="u"
+            )
+        add_progress(s, task.id, office.id, reported_on=T0.date(), text="进展正常", percent=10, actor="u")
+
+
+def test_overlong_public_form_field_refused(app: FastAPI) -> None:
+    c = TestClient(app, client=("203.0.113.9", 4000))
+    page = c.get(f"/public/{REGION}/report")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    form = {"category": "生态破坏", "location": "某村", "text": "长" * 6000, "csrf_token": token.group(1)}
+    r = c.post(f"/public/{REGION}/report", data=form)
+    assert r.status_code == 422 and "最多 5000 个字符" in r.text

@@ -57,9 +57,9 @@ def public_survey(request: Request, region: str) -> Response:
 def public_survey_submit(
     request: Request,
     region: str,
-    answer: Annotated[str, Form()] = "",
-    township: Annotated[str, Form()] = "",
-    urban_rural: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form(max_length=200)] = "",
+    township: Annotated[str, Form(max_length=200)] = "",
+    urban_rural: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     token = request.cookies.get(SURVEY_COOKIE) or ""
     with ctx_of(request).write() as s:
@@ -105,11 +105,11 @@ def public_report(request: Request, region: str) -> Response:
 async def public_report_submit(
     request: Request,
     region: str,
-    category: Annotated[str, Form()] = "",
-    location: Annotated[str, Form()] = "",
-    text: Annotated[str, Form()] = "",
-    lon: Annotated[str, Form()] = "",
-    lat: Annotated[str, Form()] = "",
+    category: Annotated[str, Form(max_length=200)] = "",
+    location: Annotated[str, Form(max_length=500)] = "",
+    text: Annotated[str, Form(max_length=5000)] = "",
+    lon: Annotated[str, Form(max_length=200)] = "",
+    lat: Annotated[str, Form(max_length=200)] = "",
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     files = [f for f in (photos or []) if f.filename]
@@ -202,7 +202,7 @@ def receipt_form(request: Request) -> Response:
 
 
 @router.post("/public/receipt/lookup", include_in_schema=False)
-def receipt_lookup(request: Request, code: Annotated[str, Form()] = "") -> Response:
+def receipt_lookup(request: Request, code: Annotated[str, Form(max_length=200)] = "") -> Response:
     try:
         with ctx_of(request).write() as s:
             view = lookup_receipt(s, code, client=client_of(request))
@@ -216,7 +216,7 @@ def receipt_lookup(request: Request, code: Annotated[str, Form()] = "") -> Respo
 
 
 @router.post("/api/public/receipt", tags=["公众"])
-def api_receipt(request: Request, code: Annotated[str, Form()]) -> JSONResponse:
+def api_receipt(request: Request, code: Annotated[str, Form(max_length=200)]) -> JSONResponse:
     """按回执码查询群众监督举报的办理状态（不含举报内容、地点和照片）。"""
     try:
         with ctx_of(request).write() as s:

@@ -46,9 +46,9 @@ def task_progress(
     request: Request,
     actor: ActorDep,
     task_id: IdPath,
-    reported_on: Annotated[str, Form()],
+    reported_on: Annotated[str, Form(max_length=200)],
     percent: Annotated[float, Form()],
-    text: Annotated[str, Form()],
+    text: Annotated[str, Form(max_length=5000)],
 ) -> Response:
     with ctx_of(request).write() as s:
         day = parse_date(reported_on, "报送日期") or today()
@@ -58,7 +58,7 @@ def task_progress(
 
 @router.post("/workplan/progress/{progress_id}/comment", include_in_schema=False)
 def progress_comment(
-    request: Request, actor: ActorDep, progress_id: IdPath, comment: Annotated[str, Form()]
+    request: Request, actor: ActorDep, progress_id: IdPath, comment: Annotated[str, Form(max_length=5000)]
 ) -> Response:
     with ctx_of(request).write() as s:
         task_id = actions.comment_on_progress(s, actor, progress_id, comment)

@@ -29,14 +29,14 @@ def public_admin(request: Request, actor: ActorDep, region: str | None = None) -
 def public_admin_save(
     request: Request,
     actor: ActorDep,
-    region: Annotated[str, Form()],
+    region: Annotated[str, Form(max_length=200)],
     published: Annotated[bool, Form()] = False,
     show_index: Annotated[bool, Form()] = False,
     show_verdicts: Annotated[bool, Form()] = False,
     show_progress: Annotated[bool, Form()] = False,
     supervision: Annotated[bool, Form()] = False,
-    message: Annotated[str, Form()] = "",
-    survey_id: Annotated[str, Form()] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+    survey_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     changes = {
         "published": published,
@@ -54,7 +54,10 @@ def public_admin_save(
 
 @router.post("/workplan/surveys", include_in_schema=False)
 def survey_open(
-    request: Request, actor: ActorDep, region: Annotated[str, Form()], year: Annotated[int, Form()]
+    request: Request,
+    actor: ActorDep,
+    region: Annotated[str, Form(max_length=200)],
+    year: Annotated[int, Form()],
 ) -> Response:
     with ctx_of(request).write() as s:
         actions.start_survey(s, actor, region, year)

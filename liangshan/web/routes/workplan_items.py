@@ -40,9 +40,9 @@ def item_update(
     actor: ActorDep,
     kind: str,
     item_id: IdPath,
-    status: Annotated[str, Form()],
-    done_on: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
+    status: Annotated[str, Form(max_length=200)],
+    done_on: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.update_tracked_item(
@@ -72,8 +72,8 @@ def report_route(
     actor: ActorDep,
     report_id: IdPath,
     unit_id: Annotated[int, Form()],
-    public_note: Annotated[str, Form()] = "",
-    internal_note: Annotated[str, Form()] = "",
+    public_note: Annotated[str, Form(max_length=5000)] = "",
+    internal_note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.route_supervision_report(
@@ -87,9 +87,9 @@ def report_status(
     request: Request,
     actor: ActorDep,
     report_id: IdPath,
-    status: Annotated[str, Form()],
-    public_note: Annotated[str, Form()] = "",
-    internal_note: Annotated[str, Form()] = "",
+    status: Annotated[str, Form(max_length=200)],
+    public_note: Annotated[str, Form(max_length=5000)] = "",
+    internal_note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.handle_report(
