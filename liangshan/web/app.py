@@ -246,6 +246,9 @@ def create_app(
 
     app.include_router(calc.router)  # /calc/…, /api/calc/…: raw data → calculator → preview
     app.include_router(rounds.router)  # /rounds, /api/rounds: 评估批次管理 (office)
+    from liangshan.web.routes import survey_codes
+
+    app.include_router(survey_codes.router)  # /workplan/survey-codes/…: invitation codes, bursts (office)
     wrapped: Any = BodyLimit(SessionHeaders(app.build_middleware_stack(), ctx), max_upload + 1024 * 1024)
     app.middleware_stack = wrapped
     return app

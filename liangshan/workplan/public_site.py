@@ -95,9 +95,18 @@ def survey_page(session: Session, region: str, token: str) -> dict[str, Any]:
 
 
 def answer_survey(
-    session: Session, region: str, *, token: str, answer: str, township: str, urban_rural: str, client: str
+    session: Session,
+    region: str,
+    *,
+    token: str,
+    answer: str,
+    township: str,
+    urban_rural: str,
+    client: str,
+    code: str = "",
 ) -> tuple[Outcome, dict[str, Any]]:
-    """Record one answer of the published survey; returns the outcome and the survey form's data."""
+    """Record one answer of the published survey (with an invitation code when given); returns the
+    outcome and the survey form's data."""
     reg = public_region(session, region)
     sv = public_survey(session, region)
     if sv is None:
@@ -112,6 +121,7 @@ def answer_survey(
             township=township,
             urban_rural=urban_rural,
             client=client,
+            code=code,
         )
     except RateLimited as e:
         outcome = Outcome(str(e), 429, e.retry_after)

@@ -593,6 +593,12 @@ WP_CASES: list[Case] = [
     Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "own", html_get("/workplan/surveys/{survey_home}/export.csv"),
          DENY_ALL_BUT(["office"], **anon_html)),
     Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "region", html_get("/workplan/surveys/{survey_region}/export.csv"), ONLY_OTHER),
+    Case(("GET", "/workplan/survey-codes/{survey_id}"), "own", html_get("/workplan/survey-codes/{survey_home}"),
+         DENY_ALL_BUT(["office"], **anon_html)),
+    Case(("GET", "/workplan/survey-codes/{survey_id}"), "region", html_get("/workplan/survey-codes/{survey_region}"),
+         ONLY_OTHER),
+    Case(("POST", "/workplan/survey-codes/{survey_id}"), "own",
+         form_post("/workplan/survey-codes/{survey_home}", lambda w: {"n": "1"}), DENY_ALL_BUT(["office"], **anon_html)),
     # supervision reports: the office routes; the unit it was routed to handles it and sees its photos
     Case(("GET", "/workplan/reports"), "own", html_get("/workplan/reports"), exp(ALL, **anon_html)),
     Case(("GET", "/workplan/reports"), "region", html_get(f"/workplan/reports?region={OTHER}"), ONLY_OTHER),
@@ -980,7 +986,8 @@ def test_public_pages_show_only_what_is_published_and_no_personal_data(world: Wo
     # the questionnaire and the report form ask nothing personal
     survey = c.get(f"/public/{HOME}/survey")
     fields = set(re.findall(FIELD, survey.text))
-    assert fields == {"csrf_token", "answer", "township", "urban_rural"}, fields
+    # "code": the optional one-time invitation code (random, names nobody)
+    assert fields == {"csrf_token", "answer", "township", "urban_rural", "code"}, fields
     cookie = survey.headers["set-cookie"].lower()
     assert (
         SURVEY_COOKIE in cookie

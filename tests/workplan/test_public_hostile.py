@@ -158,3 +158,82 @@ def test_overlong_public_form_field_refused(app: FastAPI) -> None:
     form = {"category": "生态破坏", "location": "某村", "text": "长" * 6000, "csrf_token": token.group(1)}
     r = c.post(f"/public/{REGION}/report", data=form)
     assert r.status_code == 422 and "最多 5000 个字符" in r.text
+
+
+def test_invitation_codes_answer_once_beside_open_answering(app: FastAPI) -> None:
+    from datetime import timedelta
+
+    from liangshan.workplan.ratelimit import RateLimit
+    from liangshan.workplan.survey import bursts, code_counts, create_codes, open_survey, submit_response
+
+    url = app.state.ctx.db_url
+    with session_scope(url) as s:
+        sid = open_survey(s, REGION, 2026, actor="office", at=T0).id
+        codes = create_codes(s, sid, 3, actor="office")
+    assert len(set(codes)) == 3 and all(re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", c) for c in codes)
+    limit = RateLimit(limit=2, window=timedelta(hours=1))
+    fields = {"answer": "满意", "township": "城关镇", "urban_rural": "农村"}
+
+    def send(i: int, code: str = "") -> None:
+        with session_scope(url) as s:
+            submit_response(s, sid, token=f"device-token-{i:08d}", client="10.9.9.9", limit=limit, code=code,
+                            **fields)  # fmt: skip
+
+    send(1)
+    send(2)
+    with pytest.raises(WorkplanError, match="频繁"):
+        send(3)  # the village's shared address is used up for open answers…
+    send(4, codes[0].lower())  # …but an invitation code still answers (case and dash do not matter)
+    send(5, codes[1].replace("-", ""))
+    with pytest.raises(WorkplanError, match="已使用"):
+        send(6, codes[0])
+    with pytest.raises(WorkplanError, match="10 位"):
+        send(7, "ABC")
+    with session_scope(url) as s:
+        assert code_counts(s, sid) == {"total": 3, "used": 2}
+        assert bursts(s, sid, threshold=1)[0]["answers"] == 2
+        assert bursts(s, sid, threshold=2) == []
+
+
+def test_office_code_sheet_and_public_answer_with_code(app: FastAPI) -> None:
+    from liangshan.workplan.public import set_settings
+    from liangshan.workplan.survey import open_survey
+
+    url = app.state.ctx.db_url
+    with session_scope(url) as s:
+        sid = open_survey(s, REGION, 2026, actor="office", at=T0).id
+        set_settings(s, REGION, {"published": True, "survey_id": sid}, actor="office")
+    office = TestClient(app)
+    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', office.get("/login").text)
+    assert login_csrf
+    office.post("/login", data={"username": "office", "password": "test-password-1",
+                                "csrf_token": login_csrf.group(1)})  # fmt: skip
+    token = office.get("/api/me").json()["csrf_token"]
+    page = office.get(f"/workplan/survey-codes/{sid}")
+    assert page.status_code == 200 and "疑似集中作答" in page.text
+    r = office.post(f"/workplan/survey-codes/{sid}", data={"n": "2", "csrf_token": token})
+    assert r.status_code == 200 and "只显示这一次" in r.text and "二维码" in r.text
+    codes = re.findall(r'class="code"[^>]*>([0-9A-Z]{5}-[0-9A-Z]{5})<', r.text)
+    assert len(codes) == 2
+    assert (
+        office.post(f"/workplan/survey-codes/{sid}", data={"n": "999999", "csrf_token": token}).status_code
+        == 422
+    )
+    public = TestClient(app, client=("198.51.100.77", 4000))
+    form = public.get(f"/public/{REGION}/survey?code={codes[0]}")
+    assert form.status_code == 200 and codes[0] in form.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf
+    body = {
+        "answer": "满意",
+        "township": "城关镇",
+        "urban_rural": "城镇",
+        "code": codes[0],
+        "csrf_token": csrf.group(1),
+    }
+    assert public.post(f"/public/{REGION}/survey", data=body).status_code == 200
+    again = TestClient(app, client=("198.51.100.77", 4000))
+    form = again.get(f"/public/{REGION}/survey")
+    body["csrf_token"] = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    r = again.post(f"/public/{REGION}/survey", data=body)
+    assert r.status_code == 422 and "已使用" in r.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
@@ -42,12 +42,15 @@ def public_page(request: Request, region: str) -> Response:
 
 
 @router.get("/public/{region}/survey", include_in_schema=False)
-def public_survey(request: Request, region: str) -> Response:
+def public_survey(request: Request, region: str, code: Annotated[str, Query(max_length=40)] = "") -> Response:
     token = request.cookies.get(SURVEY_COOKIE) or secrets.token_urlsafe(24)
     with ctx_of(request).read() as s:
         page = public_site.survey_page(s, region, token)
     resp = render(
-        request, "workplan/public_survey.html", {**page, "error": None}, 200 if page["survey"] else 404
+        request,
+        "workplan/public_survey.html",
+        {**page, "error": None, "code": code},
+        200 if page["survey"] else 404,
     )
     set_survey_cookie(request, resp, token)
     return resp
@@ -60,6 +63,7 @@ def public_survey_submit(
     answer: Annotated[str, Form(max_length=200)] = "",
     township: Annotated[str, Form(max_length=200)] = "",
     urban_rural: Annotated[str, Form(max_length=200)] = "",
+    code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     token = request.cookies.get(SURVEY_COOKIE) or ""
     with ctx_of(request).write() as s:
@@ -71,6 +75,7 @@ def public_survey_submit(
             township=township,
             urban_rural=urban_rural,
             client=client_of(request),
+            code=code,
         )
     if outcome.error is None:
         return render(
@@ -83,7 +88,9 @@ def public_survey_submit(
                 "receipt": None,
             },
         )
-    resp = render(request, "workplan/public_survey.html", {**page, "error": outcome.error}, outcome.status)
+    resp = render(
+        request, "workplan/public_survey.html", {**page, "error": outcome.error, "code": code}, outcome.status
+    )
     if outcome.retry_after is not None:
         resp.headers["Retry-After"] = str(outcome.retry_after)
     return resp

@@ -1,4 +1,4 @@
-"""server-side login sessions (user_session) and the forced password change flag
+"""server-side login sessions (user_session), the forced password change flag, survey invitation codes
 
 Revision ID: 0004
 Revises: 0003
@@ -32,6 +32,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "wp_survey_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("code_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["survey_id"], ["wp_survey.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code_sha256"),
+    )
+    with op.batch_alter_table("wp_survey_code", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_wp_survey_code_survey_id"), ["survey_id"], unique=False)
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -39,6 +52,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("wp_survey_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_wp_survey_code_survey_id"))
+    op.drop_table("wp_survey_code")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("must_change_password")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
