@@ -177,9 +177,9 @@ def create_app(
     @app.exception_handler(PasswordChangeRequired)
     async def _must_change(request: Request, exc: PasswordChangeRequired) -> Response:
         if _is_api(request):
-            message = "请先修改初始密码（网页“账号与会话”页面或 POST /api/account/password）"
+            message = "请先修改初始密码（网页“账号与会话”页面 /account 或 POST /api/account/password）"
             return JSONResponse({"detail": message, "code": "password_change_required"}, 403)
-        return RedirectResponse("/account/password", status_code=303)
+        return RedirectResponse("/account", status_code=303)
 
     handlers: list[tuple[type[Exception], int, str]] = [
         (CsrfError, 403, "csrf"),

@@ -53,7 +53,15 @@ class PasswordChangeRequired(Exception):
 
 # what a user who must change the password may still reach
 PASSWORD_CHANGE_PATHS = frozenset(
-    {"/account", "/account/password", "/logout", "/api/logout", "/api/me", "/api/account/password"}
+    {
+        "/account",
+        "/account/password",
+        "/logout",
+        "/api/logout",
+        "/api/me",
+        "/api/account/password",
+        "/api/account/sessions",
+    }
 )
 
 

@@ -59,6 +59,7 @@ def page_twins(round_id: int) -> dict[str, tuple[str, str, str]]:
         "/excel": (f"/excel{q}", f"/api/excel{q}", "/api/excel"),
         "/report": (f"/report{q}", f"/api/report{q}", "/api/report"),
         "/regions": (f"/regions{q}", f"/api/rollup/{R}", "/api/rollup/{code}"),
+        "/account": ("/account", "/api/account/sessions", "/api/account/sessions"),
     }
 
 

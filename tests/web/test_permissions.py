@@ -371,7 +371,6 @@ CASES: list[Case] = [
     Case(("GET", "/api/me"), "own", api_get("/api/me"), exp(ALL, **anon_api)),
     # own account: password change, sessions
     Case(("GET", "/account"), "own", html_get("/account"), exp(ALL, **anon_html)),
-    Case(("GET", "/account/password"), "own", html_get("/account/password"), exp(ALL, **anon_html)),
     Case(("GET", "/api/account/sessions"), "own", api_get("/api/account/sessions"), exp(ALL, **anon_api)),
     Case(("POST", "/account/password"), "own", form_post("/account/password", lambda w: {
          "old_password": "wrong-password", "new_password": "Qing-shan-2026!", "new_password2": "Qing-shan-2026!"}),

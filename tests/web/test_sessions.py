@@ -81,7 +81,7 @@ def test_end_other_sessions_and_password_change(site: Site, app: FastAPI) -> Non
     login(b, "office")
     login(c, "office")
     r = a.get("/api/account/sessions")
-    assert r.status_code == 200 and len(r.json()) == 3
+    assert r.status_code == 200 and len(r.json()["sessions"]) == 3
     r = a.post("/api/account/sessions/end-others", headers={"X-CSRF-Token": token_a})
     assert r.json() == {"ok": True, "ended": 2}
     assert b.get("/api/me").status_code == 401 and a.get("/api/me").status_code == 200
@@ -179,12 +179,12 @@ def test_demo_passwords_force_a_change_on_first_login(site: Site) -> None:
     assert token
     body = {"username": "newbie", "password": "lushi-demo-2026", "csrf_token": token.group(1)}
     r = c.post("/login", data=body, follow_redirects=False)
-    assert r.headers["location"] == "/account/password"
+    assert r.headers["location"] == "/account"
     r = c.get("/dashboard", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/account/password"
+    assert r.status_code == 303 and r.headers["location"] == "/account"
     r = c.get("/api/workplan/tasks/1")
     assert r.status_code == 403 and r.json()["code"] == "password_change_required"
-    page = c.get("/account/password")
+    page = c.get("/account")
     assert "初始" in page.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf

@@ -117,7 +117,7 @@ def login(
         ctx_vars = {"next": safe_next(next), "error": str(e), "username": username}
         return render(request, "login.html", ctx_vars, e.status)
     if user.must_change_password:
-        return redirect(request, "/account/password", ("info", "首次登录请先修改初始密码"))
+        return redirect(request, "/account", ("info", "首次登录请先修改初始密码"))
     return redirect(request, safe_next(next))
 
 
@@ -234,11 +234,6 @@ def account(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -
     return _account_page(request, actor)
 
 
-@router.get("/account/password", include_in_schema=False)
-def account_password_form(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
-    return _account_page(request, actor)
-
-
 @router.post("/account/password", include_in_schema=False)
 def account_password(
     request: Request,
@@ -291,14 +286,41 @@ def api_account_password(
     )
 
 
-@router.get("/api/account/sessions", tags=["账号"], summary="自己的有效登录会话")
-def api_account_sessions(
-    request: Request, actor: Annotated[Actor, Depends(current_actor)]
-) -> list[dict[str, Any]]:
-    return _sessions_view(request, actor)
+class SessionOut(BaseModel):
+    ref: int = Field(description="会话编号（liangshan user revoke --session 用）")
+    created: str = Field(description="登录时间")
+    last_seen: str = Field(description="最近使用时间（约每 5 分钟更新）")
+    expires: str = Field(description="到期时间")
+    client: str = Field(description="客户端地址")
+    user_agent: str = Field(description="浏览器标识")
+    current: bool = Field(description="是否为本次请求的会话")
 
 
-@router.post("/api/account/sessions/end-others", tags=["账号"], summary="结束自己的其他登录会话")
+class SessionsOut(BaseModel):
+    sessions: list[SessionOut]
+
+
+class EndedOut(BaseModel):
+    ok: bool
+    ended: int = Field(description="结束的会话数")
+
+
+@router.get(
+    "/api/account/sessions",
+    tags=["账号"],
+    summary="自己的有效登录会话（页面 /account）",
+    response_model=SessionsOut,
+)
+def api_account_sessions(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+    return {"sessions": _sessions_view(request, actor)}
+
+
+@router.post(
+    "/api/account/sessions/end-others",
+    tags=["账号"],
+    summary="结束自己的其他登录会话",
+    response_model=EndedOut,
+)
 def api_account_end_others(
     request: Request, actor: Annotated[Actor, Depends(current_actor)]
 ) -> dict[str, Any]:
