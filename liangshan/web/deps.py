@@ -21,6 +21,8 @@ MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL (SQLite takes 2⁶³ but t
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="记录编号（正整数）")]
 YearPath = Annotated[int, Path(ge=1900, le=2100, description="年份（1900—2100）")]
 YearQuery = Annotated[int, Query(ge=1900, le=2100, description="年份（1900—2100）")]
+IdQuery = Annotated[int, Query(ge=1, le=MAX_ID, description="记录编号（正整数）")]
+OptIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="记录编号（正整数）")]
 OptYearQuery = Annotated[int | None, Query(ge=1900, le=2100, description="年份（1900—2100）")]
 
 

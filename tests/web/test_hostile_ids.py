@@ -66,7 +66,17 @@ def test_no_route_answers_500_to_hostile_ids(office: tuple[TestClient, str]) -> 
     assert not bad, "\n".join(bad)
 
 
-QUERIES = ["year=99999", "year=-1", f"year={2**63}", "year=abc", f"round={2**63}", f"round_id={2**31}"]
+QUERIES = [
+    "year=99999",
+    "year=-1",
+    f"year={2**63}",
+    "year=abc",
+    f"round={2**63}",
+    f"round_id={2**31}",
+    f"unit={2**31}",
+    f"unit={2**63}",
+    "unit=0",
+]
 
 
 def test_no_page_answers_500_to_hostile_years(office: tuple[TestClient, str]) -> None:

@@ -23,7 +23,9 @@ from liangshan.web import excel
 from liangshan.web import schemas as sc
 from liangshan.web.deps import (
     IdPath,
+    IdQuery,
     ItemPath,
+    OptIdQuery,
     YearPath,
     csrf_protect,
     ctx_of,
@@ -77,7 +79,7 @@ def api_regions(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     response_model=sc.Worklist,
 )
 def api_worklist(
-    request: Request, actor: ActorDep, region: str | None = None, unit: int | None = None
+    request: Request, actor: ActorDep, region: str | None = None, unit: OptIdQuery = None
 ) -> dict[str, Any]:
     return list_context(request, actor, region, unit)
 
@@ -234,7 +236,7 @@ def api_review(
     request: Request,
     actor: ActorDep,
     region: str | None = None,
-    unit: int | None = None,
+    unit: OptIdQuery = None,
     tab: str = "pending",
 ) -> dict[str, Any]:
     data = queue_context(request, actor, region, unit, tab if tab in TABS else "pending")
@@ -296,7 +298,9 @@ def api_completeness(request: Request, actor: ActorDep, region: str | None = Non
     response_class=Response,
     responses={200: {"description": "Excel 模板（.xlsx）", "content": {XLSX: {}}}},
 )
-def api_excel_template(request: Request, actor: ActorDep, unit: int, region: str | None = None) -> Response:
+def api_excel_template(
+    request: Request, actor: ActorDep, unit: IdQuery, region: str | None = None
+) -> Response:
     return excel_template(request, actor, unit, region)
 
 

@@ -25,8 +25,10 @@ from liangshan.store.evidence import blob_path
 from liangshan.store.models import Unit
 from liangshan.web import calculators
 from liangshan.web.deps import (
+    MAX_ID,
     IdPath,
     ItemPath,
+    OptIdQuery,
     YearPath,
     csrf_protect,
     ctx_of,
@@ -68,7 +70,7 @@ def list_context(request: Request, actor: Actor, region: str | None, unit: int |
 
 @router.get("/entry")
 def entry_list(
-    request: Request, actor: ActorDep, region: str | None = None, unit: int | None = None
+    request: Request, actor: ActorDep, region: str | None = None, unit: OptIdQuery = None
 ) -> Response:
     return render(request, "entry_list.html", {"data": list_context(request, actor, region, unit)})
 
@@ -122,7 +124,7 @@ def entry_save(
     value: Annotated[str, Form(max_length=200)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
     action: Annotated[str, Form(max_length=10)] = "save",
-    version: Annotated[int, Form()] = 0,
+    version: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
     keep_evidence: Annotated[list[int] | None, Form()] = None,
     keep_marker: Annotated[str, Form(max_length=2)] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,

@@ -15,7 +15,9 @@ from liangshan.services.values import review
 from liangshan.store.errors import StoreError
 from liangshan.store.models import Unit
 from liangshan.web.deps import (
+    MAX_ID,
     IdPath,
+    OptIdQuery,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -73,7 +75,7 @@ def review_page(
     request: Request,
     actor: ActorDep,
     region: str | None = None,
-    unit: int | None = None,
+    unit: OptIdQuery = None,
     tab: str = "pending",
 ) -> Response:
     data = queue_context(request, actor, region, unit, tab)
@@ -87,7 +89,7 @@ def review_post(
     submission_id: IdPath,
     action: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=5000)] = "",
-    version: Annotated[int | None, Form()] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
     region: Annotated[str | None, Form(max_length=12)] = None,
     tab: Annotated[str, Form(max_length=10)] = "pending",
     back: Annotated[str, Form(max_length=300)] = "",

@@ -70,8 +70,8 @@ def rounds_create(
     actor: ActorDep,
     region: Annotated[str, Form(max_length=12)],
     name: Annotated[str, Form(max_length=200)],
-    start_year: Annotated[int, Form()],
-    end_year: Annotated[int, Form()],
+    start_year: Annotated[int, Form(ge=1900, le=2100)],
+    end_year: Annotated[int, Form(ge=1900, le=2100)],
     deadline: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_office(actor, "管理评估批次")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
 
-from liangshan.web.deps import IdPath, csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import MAX_ID, IdPath, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, parse_date, today
 from liangshan.workplan import actions, views
 
@@ -71,7 +71,7 @@ def report_route(
     request: Request,
     actor: ActorDep,
     report_id: IdPath,
-    unit_id: Annotated[int, Form()],
+    unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     public_note: Annotated[str, Form(max_length=5000)] = "",
     internal_note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
