@@ -57,7 +57,7 @@ def survey_open(
     request: Request,
     actor: ActorDep,
     region: Annotated[str, Form(max_length=200)],
-    year: Annotated[int, Form(ge=1900, le=2100)],
+    year: Annotated[int, Form(ge=1900, le=9999)],
 ) -> Response:
     with ctx_of(request).write() as s:
         actions.start_survey(s, actor, region, year)
