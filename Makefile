@@ -29,7 +29,7 @@ run: setup
 	@mkdir -p $(dir $(DB))
 	$(BIN)/liangshan demo
 	$(BIN)/liangshan assess --region 411224
-	$(BIN)/liangshan user demo-passwords
+	$(BIN)/liangshan user demo-passwords --demo
 	$(BIN)/liangshan serve --host 127.0.0.1 --port $(PORT)
 
 lint: setup

@@ -166,13 +166,30 @@ def test_staged_restore_from_an_older_revision(demo: dict[str, Any], tmp_path: P
     older = tmp_path / "older.zip"
     with zipfile.ZipFile(demo["archive"]) as src, zipfile.ZipFile(older, "w", zipfile.ZIP_DEFLATED) as dst:
         man = json.loads(src.read("manifest.json"))
-        newer = ("title_award", "region_catalog")  # tables of revisions after 0001 (besides wp_*)
+        # what revision 0001 lacks: the work-plan tables (0003), user_session and the
+        # user_account.must_change_password column (0004), the title register and catalog sets (0006)
+        newer = ("user_session", "title_award", "region_catalog")
         keep = [t for t in man["tables"] if not t["name"].startswith("wp_") and t["name"] not in newer]
         keep_members = {t["member"] for t in keep} | {m for m in man["members"] if m.startswith("evidence/")}
         man["tables"], man["alembic_revision"] = keep, ["0001"]
         man["members"] = {k: v for k, v in man["members"].items() if k in keep_members}
+        changed: dict[str, bytes] = {}
+        for spec in keep:
+            names = [c for c, _ in spec["columns"]]
+            if "must_change_password" in names:
+                at = names.index("must_change_password")
+                spec["columns"].pop(at)
+                rows = [json.loads(line) for line in src.read(spec["member"]).decode().splitlines()]
+                data = "".join(
+                    json.dumps(r[:at] + r[at + 1 :], ensure_ascii=False) + "\n" for r in rows
+                ).encode()
+                changed[spec["member"]] = data
+                man["members"][spec["member"]] = {
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "size": len(data),
+                }
         for name in man["members"]:
-            dst.writestr(name, src.read(name))
+            dst.writestr(name, changed.get(name) or src.read(name))
         dst.writestr("manifest.json", json.dumps(man))
     url = f"sqlite:///{tmp_path / 'older.db'}"
     restore(older, url)

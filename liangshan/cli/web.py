@@ -1,4 +1,4 @@
-"""``liangshan serve`` (the web app) and ``liangshan user add|passwd|list|demo-passwords`` (accounts)."""
+"""``liangshan serve`` (the web app) and ``liangshan user add|passwd|list|sessions|revoke|demo-passwords``."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def user_add(
     display_name: Annotated[str | None, typer.Option(help="显示名称")] = None,
     db: DbOpt = None,
 ) -> None:
-    """添加用户；密码从标准输入读取（至少 8 个字符）。"""
+    """添加用户；密码从标准输入读取（至少 8 个字符，不能是常见密码或用户名）。"""
     from liangshan.services.accounts import AccountError, create_user
     from liangshan.services.permissions import ROLES
     from liangshan.store.db import session_scope
@@ -107,7 +107,7 @@ def user_add(
 
 @user_app.command("passwd")
 def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOpt = None) -> None:
-    """设置或重置用户密码（从标准输入读取）；该用户已登录的会话随即失效。"""
+    """设置或重置用户密码（从标准输入读取）；该用户所有已登录的会话随即失效。"""
     from liangshan.services.accounts import AccountError, set_password
     from liangshan.store.db import session_scope
     from liangshan.store.service import ensure_db
@@ -116,10 +116,72 @@ def user_passwd(name: Annotated[str, typer.Argument(help="用户名")], db: DbOp
     password = _read_password()
     try:
         with session_scope(url) as s:
-            set_password(s, name, password)
+            set_password(s, name, password, by="cli")
     except AccountError as e:
         fail(str(e))
-    console.print(f"已设置用户 {name} 的密码")
+    console.print(f"已设置用户 {name} 的密码，其已登录的会话全部失效")
+
+
+@user_app.command("sessions")
+def user_sessions(name: Annotated[str, typer.Argument(help="用户名")], db: DbOpt = None) -> None:
+    """列出用户当前有效的登录会话（编号、登录时间、最近使用、地址、浏览器）。"""
+    from sqlalchemy import select
+
+    from liangshan.services.accounts import active_sessions
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import User
+    from liangshan.store.service import ensure_db
+
+    url = ensure_db(db_url(db))
+    with session_scope(url) as s:
+        user = s.scalars(select(User).where(User.username == name)).first()
+        if user is None:
+            fail(f"用户不存在：{name}")
+        rows = active_sessions(s, user.id)
+    if not rows:
+        console.print(f"用户 {name} 没有有效的登录会话")
+        return
+    table = Table("编号", "登录时间", "最近使用", "到期时间", "地址", "浏览器", title=f"{name} 的登录会话")
+    fmt = "%Y-%m-%d %H:%M"
+    for r in rows:
+        table.add_row(
+            str(r.ref),
+            r.created_at.astimezone().strftime(fmt),
+            r.last_seen_at.astimezone().strftime(fmt),
+            r.expires_at.astimezone().strftime(fmt),
+            r.client,
+            r.user_agent[:40],
+        )
+    console.print(table)
+
+
+@user_app.command("revoke")
+def user_revoke(
+    name: Annotated[str, typer.Argument(help="用户名")],
+    session: Annotated[
+        int | None, typer.Option("--session", help="只结束这一个会话（编号见 liangshan user sessions）")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """结束用户的登录会话（默认全部）：被结束的浏览器须重新登录（其他服务进程最迟数秒内生效）。"""
+    from sqlalchemy import select
+
+    from liangshan.services.accounts import revoke_sessions
+    from liangshan.store.db import session_scope
+    from liangshan.store.models import User
+    from liangshan.store.service import ensure_db
+    from liangshan.store.submissions import audit
+
+    url = ensure_db(db_url(db))
+    with session_scope(url) as s:
+        user = s.scalars(select(User).where(User.username == name)).first()
+        if user is None:
+            fail(f"用户不存在：{name}")
+        n = revoke_sessions(s, user.id, ref=session)
+        if session is not None and n == 0:
+            fail(f"用户 {name} 没有编号为 {session} 的有效会话（liangshan user sessions {name} 查看）")
+        audit(s, "cli", "revoke", "user", user.id, detail=f"结束会话 {n} 个")
+    console.print(f"已结束用户 {name} 的 {n} 个登录会话")
 
 
 @user_app.command("list")
@@ -149,8 +211,11 @@ def user_list(db: DbOpt = None) -> None:
 def user_demo_passwords(
     db: DbOpt = None,
     password: Annotated[str, typer.Option(help="给尚无密码的账号设置的示例密码")] = DEMO_PASSWORD,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="演示模式：不要求首次登录修改密码（仅用于本机演示）")
+    ] = False,
 ) -> None:
-    """给尚未设置密码的账号（示例数据库）设置同一个示例密码，并打印示例账号。"""
+    """给尚未设置密码的账号设置同一个示例密码并打印账号；除 --demo 外，这些账号首次登录须先改密码。"""
     from liangshan.services.accounts import AccountError, set_missing_passwords
     from liangshan.store.db import session_scope
     from liangshan.store.service import ensure_db
@@ -158,13 +223,14 @@ def user_demo_passwords(
     url = ensure_db(db_url(db))
     try:
         with session_scope(url) as s:
-            shown = set_missing_passwords(s, password)
+            shown = set_missing_passwords(s, password, must_change=not demo)
     except AccountError as e:
         fail(str(e))
     if not shown:
         console.print("所有账号都已设置密码，未做修改")
         return
-    table = Table("用户名", "角色", "单位", title=f"示例账号（密码均为 {password}，仅用于演示）")
+    note = "仅用于演示" if demo else "首次登录须修改"
+    table = Table("用户名", "角色", "单位", title=f"示例账号（密码均为 {password}，{note}）")
     for row in shown[:8]:
         table.add_row(*row)
     if len(shown) > 8:

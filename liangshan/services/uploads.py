@@ -80,8 +80,13 @@ def sniff(data: bytes) -> str | None:
 
 
 def safe_filename(name: str | None, kind: str) -> str:
-    """A bare file name: folders, ``..``, control and reserved characters removed; extension kept/added."""
+    """A bare file name: folders, ``..``, control and reserved characters removed; extension kept/added.
+
+    Format characters (Unicode category Cf: U+202E RIGHT-TO-LEFT OVERRIDE and the other bidi
+    controls, zero-width spaces and joiners, soft hyphens…) are dropped, so ``报告\u202efdp.exe``
+    cannot show as ``报告exe.pdf``."""
     text = unicodedata.normalize("NFC", name or "")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = re.split(r"[\\/]", text)[-1]
     text = _BAD_CHARS.sub("_", text).strip().lstrip(".").strip()
     text = re.sub(r"_+", "_", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -54,11 +55,25 @@ def json_dumps(value: Any) -> str:
         raise NonFiniteJSONError("数据含非有限数值（NaN 或无穷大），不能写入审计记录或来源信息") from None
 
 
+def _create_private_file(path: Path) -> None:
+    """Create a new SQLite database file 0600 (owner only; SQLite gives its -wal and -shm files the
+    same mode), whatever the umask; its folder is created when missing. An existing file is kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)  # an empty file is an empty SQLite database
+    os.chmod(path, 0o600)
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL. SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
     if url not in _engines:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(url.removeprefix("sqlite:///").split("?", 1)[0]))
         # A web worker runs up to 40 request threads: keep 10 connections open instead of opening and
         # closing overflow ones (each SQLite connect also sets its pragmas); 20 at most per process.
         memory = url in ("sqlite://", "sqlite:///:memory:")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from liangshan.config import private_dir
 from liangshan.store.db import now
 from liangshan.store.models import Evidence
 from liangshan.store.submissions import audit
@@ -35,6 +36,7 @@ def store_evidence(
     digest = hashlib.sha256(data).hexdigest()
     path = blob_path(root, digest)
     if not path.exists():
+        private_dir(root)  # the evidence folder is created 0700
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent)
         with os.fdopen(fd, "wb") as fh:

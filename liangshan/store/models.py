@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -67,7 +68,26 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set on accounts given a shared (demo) password: the web asks for a new one before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     unit: Mapped[Unit | None] = relationship()
+
+
+class UserSession(Base):
+    """A signed-in browser or API client. The cookie carries the random id; only its sha256 is stored.
+
+    A session ends at ``expires_at``, or when revoked (logout, password change, an administrator)."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class GroupMember(Base):

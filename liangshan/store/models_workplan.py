@@ -261,6 +261,18 @@ class WpSurveyResponse(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class WpSurveyCode(Base):
+    """A one-time invitation code of a survey (printed on a sheet the office hands out); only its
+    sha256 is kept. An answer with an unused code is not subject to the per-address rate limit."""
+
+    __tablename__ = "wp_survey_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("wp_survey.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
 class WpReport(Base):
     """A public supervision report (五、(三) 监督权): location, text, photos; routed to a unit.
 

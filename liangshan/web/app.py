@@ -23,7 +23,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from liangshan import __version__
 from liangshan.catalog import load_catalog
-from liangshan.config import evidence_root
+from liangshan.config import evidence_root, private_dir
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import ACTION_LABELS, ROLE_LABELS, STATUS_LABELS, PermissionDenied
 from liangshan.services.uploads import DEFAULT_MAX_BYTES, UploadRejected
@@ -34,6 +34,7 @@ from liangshan.web.context import WebContext
 from liangshan.web.deps import (
     CsrfError,
     NotAuthenticated,
+    PasswordChangeRequired,
     login_url,
     parameter_texts,
     provenance_rows,
@@ -133,7 +134,7 @@ def create_app(
     """
     ensure_db(db_url)
     root = Path(files_dir) if files_dir else evidence_root(db_url)
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root)  # 0700 when created here
     ctx = WebContext(
         db_url=db_url,
         files_dir=root,
@@ -182,6 +183,13 @@ def create_app(
         if _is_api(request):
             return JSONResponse({"detail": "未登录或登录已过期，请先登录", "code": "unauthenticated"}, 401)
         return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _must_change(request: Request, exc: PasswordChangeRequired) -> Response:
+        if _is_api(request):
+            message = "请先修改初始密码（网页“账号与会话”页面 /account 或 POST /api/account/password）"
+            return JSONResponse({"detail": message, "code": "password_change_required"}, 403)
+        return RedirectResponse("/account", status_code=303)
 
     handlers: list[tuple[type[Exception], int, str]] = [
         (CsrfError, 403, "csrf"),
@@ -248,6 +256,9 @@ def create_app(
     app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
     app.include_router(titles.router)  # /titles, /api/titles: 称号登记簿
     app.include_router(explain.router)  # /explain/{id}, /api/explain/{id}: 情况说明
+    from liangshan.web.routes import survey_codes
+
+    app.include_router(survey_codes.router)  # /workplan/survey-codes/…: invitation codes, bursts (office)
     inner = AssetCache(SessionHeaders(app.build_middleware_stack(), ctx))
     zipped = GZipMiddleware(inner, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP)
     wrapped: Any = BodyLimit(zipped, max_upload + 1024 * 1024)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.services.accounts import password_fingerprint
+from liangshan.services.accounts import password_fingerprint, session_user_id, touch_session
 from liangshan.services.permissions import Actor, build_actor, region_scope
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import get_engine
@@ -40,6 +40,10 @@ class TtlCache:
                 for k in list(self._data)[: self.size // 4]:
                     del self._data[k]
             self._data[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
 
 
 @dataclass
@@ -89,22 +93,43 @@ class WebContext(Workspace):
         return region_scope(self.region_tree(session), root)
 
     def load_actor(self, data: SessionData | None) -> Actor | None:
-        """The active user a valid session names, or None (unknown, inactive, password changed)."""
-        if data is None or data.uid is None:
+        """The active user a valid session names, or None (unknown, inactive, password changed,
+        session revoked or expired)."""
+        hit = self.load_login(data)
+        return hit[0] if hit is not None else None
+
+    def load_login(self, data: SessionData | None) -> tuple[Actor, bool] | None:
+        """The session's user and whether the user must change the password first.
+
+        The server-side session row is checked at most every ``actors.ttl`` seconds (5 s) per
+        session; a revocation in this process clears that cache at once (:meth:`forget_sessions`)."""
+        if data is None or data.uid is None or not data.sid:
             return None
-        key = (data.uid, data.fp, data.csrf)
+        key = (data.uid, data.fp, data.sid, data.csrf)
         hit = self.actors.get(key)
         if hit is not None:
             return hit
-        actor = self._load_actor(data)
-        if actor is not None:
-            self.actors.put(key, actor)
-        return actor
+        loaded = self._load_actor(data)
+        if loaded is not None:
+            self.actors.put(key, loaded)
+        return loaded
 
-    def _load_actor(self, data: SessionData) -> Actor | None:
+    def forget_sessions(self) -> None:
+        """Drop cached session checks (after a logout, a password change or a revocation)."""
+        self.actors.clear()
+
+    def _load_actor(self, data: SessionData) -> tuple[Actor, bool] | None:
         assert data.uid is not None
         with self.read() as s:
+            found = session_user_id(s, data.sid)
+            if found is None or found[0] != data.uid:
+                return None
             user = s.get(User, data.uid)
             if user is None or not user.active or password_fingerprint(user.password_hash) != data.fp:
                 return None
-            return build_actor(s, user, self.region_tree(s), csrf=data.csrf)
+            actor = build_actor(s, user, self.region_tree(s), csrf=data.csrf)
+            must_change = bool(user.must_change_password)
+        if found[1]:  # last seen more than 5 minutes ago: one small write
+            with self.write(values=False) as s:
+                touch_session(s, data.sid)
+        return actor, must_change

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -17,12 +17,54 @@ from liangshan.store.models import AssessmentRound, Region
 from liangshan.web.context import WebContext
 from liangshan.web.security import FLASH_COOKIE, SessionData, csrf_ok
 
+MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL (SQLite takes 2⁶³ but the row cannot exist)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="记录编号（正整数）")]
+YearPath = Annotated[int, Path(ge=1900, le=2100, description="年份（1900—2100）")]
+YearQuery = Annotated[int, Query(ge=1900, le=2100, description="年份（1900—2100）")]
+IdQuery = Annotated[int, Query(ge=1, le=MAX_ID, description="记录编号（正整数）")]
+OptIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="记录编号（正整数）")]
+OptYearQuery = Annotated[int | None, Query(ge=1900, le=2100, description="年份（1900—2100）")]
+
+
+def _known_item(request: Request, item: Annotated[str, Path(max_length=64)]) -> str:
+    """A data element code or ``indicator:N`` of the catalog; an unknown one answers 404."""
+    from liangshan.services.permissions import resolve_item
+    from liangshan.store.errors import NotFoundError
+
+    try:
+        resolve_item(request.app.state.ctx.catalog, item)
+    except KeyError:
+        raise NotFoundError(f"未知数据项：{item}") from None
+    return item
+
+
+ItemPath = Annotated[str, Depends(_known_item)]
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class NotAuthenticated(Exception):
     """No valid session: pages redirect to the login form, the API answers 401."""
+
+
+class PasswordChangeRequired(Exception):
+    """The user signed in with a password that must be changed first (pages redirect to the
+    change-password page, the API answers 403)."""
+
+
+# what a user who must change the password may still reach
+PASSWORD_CHANGE_PATHS = frozenset(
+    {
+        "/account",
+        "/account/password",
+        "/logout",
+        "/api/logout",
+        "/api/me",
+        "/api/account/password",
+        "/api/account/sessions",
+    }
+)
 
 
 class CsrfError(Exception):
@@ -37,14 +79,25 @@ def session_of(request: Request) -> SessionData:
     return request.state.session
 
 
-def current_actor(request: Request) -> Actor:
-    """The signed-in user (dependency); raises :class:`NotAuthenticated`."""
-    cached = getattr(request.state, "actor", None)
+def _login(request: Request) -> tuple[Actor, bool] | None:
+    cached = getattr(request.state, "login", None)
     if cached is not None:
         return cached
-    actor = ctx_of(request).load_actor(session_of(request))
-    if actor is None:
+    hit = ctx_of(request).load_login(session_of(request))
+    if hit is not None:
+        request.state.login = hit
+    return hit
+
+
+def current_actor(request: Request) -> Actor:
+    """The signed-in user (dependency); raises :class:`NotAuthenticated`, or
+    :class:`PasswordChangeRequired` while the user still has to replace an initial password."""
+    hit = _login(request)
+    if hit is None:
         raise NotAuthenticated()
+    actor, must_change = hit
+    if must_change and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     request.state.actor = actor
     return actor
 
@@ -139,7 +192,10 @@ def region_options(regions: Sequence[dict[str, Any]], current: str | None) -> Ma
 
 def _common(request: Request) -> dict[str, Any]:
     """The per-user part of every page: user, CSRF token, flash message, regions."""
-    actor = getattr(request.state, "actor", None) or optional_actor(request)
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        hit = _login(request)
+        actor = hit[0] if hit is not None and not hit[1] else None
     return {
         "request": request,
         "actor": actor,

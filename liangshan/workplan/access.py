@@ -24,7 +24,7 @@ from liangshan.store.models_workplan import (
     WpTask,
     WpTaskUnit,
 )
-from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
 from liangshan.workplan.plan import office_unit
 
 __all__ = [
@@ -64,7 +64,7 @@ def task_access(session: Session, actor: Actor, task_id: int) -> tuple[WpTask, s
     """The task (in the actor's regions) and the actor's unit's role in it (``lead``/``cooperating``/None)."""
     task = session.get(WpTask, task_id)
     if task is None:
-        raise WorkplanError(f"任务不存在：{task_id}")
+        raise WorkplanNotFound(f"任务不存在：{task_id}")
     check_region(actor, task.region_code)
     role = None
     if actor.unit_id is not None:
@@ -104,7 +104,7 @@ def item_row(session: Session, kind: str, item_id: int) -> Any:
         raise WorkplanError(f"未知事项类型：{kind}")
     row = session.get(model, item_id)
     if row is None:
-        raise WorkplanError(f"事项不存在：{item_id}")
+        raise WorkplanNotFound(f"事项不存在：{item_id}")
     return row
 
 

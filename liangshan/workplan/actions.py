@@ -31,7 +31,7 @@ from liangshan.workplan.access import (
     supervision_report,
     task_access,
 )
-from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
 from liangshan.workplan.public import get_settings, set_settings
 from liangshan.workplan.supervision import route_report, update_report
 from liangshan.workplan.survey import close_survey, export_csv, get_survey, open_survey, record_indicator
@@ -78,7 +78,7 @@ def comment_on_progress(session: Session, actor: Actor, progress_id: int, commen
     check_office(actor, "对进展报告提出意见")
     p = session.get(WpProgress, progress_id)
     if p is None:
-        raise WorkplanError(f"进展报告不存在：{progress_id}")
+        raise WorkplanNotFound(f"进展报告不存在：{progress_id}")
     task, _ = task_access(session, actor, p.task_id)
     comment_progress(session, progress_id, comment, actor=actor.username)
     return task.id

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from liangshan.store.errors import StoreError
+from liangshan.store.errors import NotFoundError, StoreError
 
 
 class WorkplanError(StoreError):
     """A work-plan request that is refused; nothing was written."""
+
+
+class WorkplanNotFound(NotFoundError, WorkplanError):
+    """A task, item, report, survey… that does not exist (HTTP 404)."""
 
 
 class PlanFileError(WorkplanError):

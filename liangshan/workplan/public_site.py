@@ -95,9 +95,18 @@ def survey_page(session: Session, region: str, token: str) -> dict[str, Any]:
 
 
 def answer_survey(
-    session: Session, region: str, *, token: str, answer: str, township: str, urban_rural: str, client: str
+    session: Session,
+    region: str,
+    *,
+    token: str,
+    answer: str,
+    township: str,
+    urban_rural: str,
+    client: str,
+    code: str = "",
 ) -> tuple[Outcome, dict[str, Any]]:
-    """Record one answer of the published survey; returns the outcome and the survey form's data."""
+    """Record one answer of the published survey (with an invitation code when given); returns the
+    outcome and the survey form's data."""
     reg = public_region(session, region)
     sv = public_survey(session, region)
     if sv is None:
@@ -112,6 +121,7 @@ def answer_survey(
             township=township,
             urban_rural=urban_rural,
             client=client,
+            code=code,
         )
     except RateLimited as e:
         outcome = Outcome(str(e), 429, e.retry_after)
@@ -147,8 +157,12 @@ def send_report(
     photos: Sequence[Photo],
     client: str,
     files_root: Path,
+    cleaned: Sequence[tuple[bytes, str, str]] | None = None,
 ) -> tuple[Region, Outcome]:
-    """File a supervision report through the region's open channel; the outcome carries the receipt."""
+    """File a supervision report through the region's open channel; the outcome carries the receipt.
+
+    ``cleaned``: the photos already re-encoded by :func:`~liangshan.workplan.supervision.clean_photos`
+    (outside the write lock), used instead of ``photos``."""
     reg, open_ = report_channel_open(session, region)
     if not open_:
         raise NotFoundError("该地区未开通群众监督渠道")
@@ -167,6 +181,7 @@ def send_report(
             lon=x,
             lat=y,
             photos=photos,
+            cleaned=cleaned,
             client=client,
             files_root=files_root,
         )

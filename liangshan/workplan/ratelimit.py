@@ -57,6 +57,30 @@ def client_key(session: Session, client: str) -> str:
     return hmac.new(instance_secret(session), client.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def peek(session: Session, scope: str, client: str, rule: RateLimit, at: datetime | None = None) -> None:
+    """Raise :class:`RateLimited` when ``client`` is already at the limit of ``scope``; records nothing
+    (a cheap check before expensive work, such as decoding photos; :func:`hit` then counts)."""
+    ts = _utc(at or now())
+    since = ts - rule.window
+    key = client_key(session, client)
+    n, oldest = session.execute(
+        select(func.count(), func.min(WpRateEvent.at)).where(
+            WpRateEvent.scope == scope, WpRateEvent.key_hash == key, WpRateEvent.at > since
+        )
+    ).one()
+    if n >= rule.limit:
+        raise _limited(rule, oldest, ts)
+
+
+def _limited(rule: RateLimit, oldest: datetime | None, ts: datetime) -> RateLimited:
+    retry = int(((_utc(oldest) + rule.window) - ts).total_seconds()) + 1 if oldest else 1
+    minutes = max(1, round(rule.window.total_seconds() / 60))
+    return RateLimited(
+        f"提交过于频繁：同一网络 {minutes} 分钟内最多 {rule.limit} 次，请约 {max(1, retry // 60)} 分钟后再试",
+        retry_after=max(1, retry),
+    )
+
+
 def hit(session: Session, scope: str, client: str, rule: RateLimit, at: datetime | None = None) -> None:
     """Count one event of ``client`` in ``scope``; raise :class:`RateLimited` when over the limit.
 
@@ -82,12 +106,6 @@ def hit(session: Session, scope: str, client: str, rule: RateLimit, at: datetime
         )
     ).one()
     if n >= rule.limit:
-        retry = int(((_utc(oldest) + rule.window) - ts).total_seconds()) + 1 if oldest else 1
-        minutes = max(1, round(rule.window.total_seconds() / 60))
-        raise RateLimited(
-            f"提交过于频繁：同一网络 {minutes} 分钟内最多 {rule.limit} 次，"
-            f"请约 {max(1, retry // 60)} 分钟后再试",
-            retry_after=max(1, retry),
-        )
+        raise _limited(rule, oldest, ts)
     session.add(WpRateEvent(scope=scope, key_hash=key, at=ts))
     session.flush()

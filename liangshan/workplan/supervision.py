@@ -31,8 +31,8 @@ from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import WpReport, WpReportEvent
 from liangshan.store.submissions import audit
-from liangshan.workplan.errors import WorkplanError
-from liangshan.workplan.ratelimit import RateLimit, hit
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
+from liangshan.workplan.ratelimit import RateLimit, hit, peek
 from liangshan.workplan.tracking import attach, attachments_of
 
 CATEGORIES: tuple[str, ...] = ("生态破坏", "环境污染", "其他")
@@ -57,7 +57,7 @@ DEFAULT_REPORT_LIMIT = RateLimit(limit=5, window=timedelta(hours=1))
 DEFAULT_LOOKUP_LIMIT = RateLimit(limit=30, window=timedelta(hours=1))
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 24_000_000  # 24 megapixels: checked from the file header before anything is decoded
 TEXT_MIN, TEXT_MAX = 10, 2000
 
 
@@ -83,12 +83,76 @@ class Photo:
     filename: str
 
 
-def clean_photo(photo: Photo) -> tuple[bytes, str, str]:
-    """Decode a JPEG/PNG and re-encode it without metadata; returns (bytes, filename, content type)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_JPEG_BARE = frozenset({0x01, *range(0xD0, 0xDA)})  # markers without a length field
 
+
+def image_size(data: bytes) -> tuple[str, int, int] | None:
+    """``(format, width, height)`` read from a PNG's IHDR chunk or a JPEG's SOF segment, without
+    decoding the image; None when the bytes are neither (or the header is cut short)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return "PNG", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_BARE:
+            i += 2
+            continue
+        if marker == 0xD9 or marker == 0xDA:  # end of image / start of scan before any frame header
+            return None
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker in _JPEG_SOF:
+            if i + 9 > n:
+                return None
+            height = int.from_bytes(data[i + 5 : i + 7], "big")
+            width = int.from_bytes(data[i + 7 : i + 9], "big")
+            return "JPEG", width, height
+        if length < 2:
+            return None
+        i += 2 + length
+    return None
+
+
+def check_photo_header(photo: Photo) -> None:
+    """Refuse a photo that is too large, not a JPEG/PNG, or has more than :data:`MAX_PIXELS`
+    pixels according to its header — all before any decoding (a 170 KB PNG can claim 40 MP)."""
     if len(photo.data) > MAX_PHOTO_BYTES:
         raise WorkplanError(f"照片“{photo.filename}”超过 {MAX_PHOTO_BYTES // 1048576} MB")
+    size = image_size(photo.data)
+    if size is None:
+        raise WorkplanError(f"照片“{photo.filename}”无法识别为图片（应为 JPEG 或 PNG）")
+    _, width, height = size
+    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        raise WorkplanError(
+            f"照片“{photo.filename}”像素过多（{width}×{height}，上限 {MAX_PIXELS // 1_000_000} 百万像素）"
+        )
+
+
+def clean_photos(photos: Sequence[Photo]) -> list[tuple[bytes, str, str]]:
+    """Check every header first, then decode and re-encode each photo (:func:`clean_photo`).
+
+    Call this outside any database transaction: decoding a large photo takes a while."""
+    if len(photos) > MAX_PHOTOS:
+        raise WorkplanError(f"最多上传 {MAX_PHOTOS} 张照片")
+    for p in photos:
+        check_photo_header(p)
+    return [clean_photo(p) for p in photos]
+
+
+def clean_photo(photo: Photo) -> tuple[bytes, str, str]:
+    """Decode a JPEG/PNG and re-encode it without metadata; returns (bytes, filename, content type).
+
+    The header is checked first (:func:`check_photo_header`): nothing over the pixel budget is decoded."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    check_photo_header(photo)
     try:
         with Image.open(io.BytesIO(photo.data)) as img:
             fmt = img.format
@@ -122,6 +186,7 @@ def submit_report(
     lon: float | None = None,
     lat: float | None = None,
     photos: Sequence[Photo] = (),
+    cleaned: Sequence[tuple[bytes, str, str]] | None = None,
     limit: RateLimit = DEFAULT_REPORT_LIMIT,
     at: datetime | None = None,
 ) -> tuple[WpReport, str]:
@@ -146,6 +211,9 @@ def submit_report(
         WGS 84 degrees (both or neither).
     photos : sequence of Photo
         At most 3 JPEG/PNG files of at most 5 MB each.
+    cleaned : sequence of (bytes, filename, content type), optional
+        The photos already checked and re-encoded by :func:`clean_photos` (the web does this outside
+        the database write lock); ``photos`` is then ignored.
     limit : RateLimit
         Reports allowed per address and window.
     at : datetime, optional
@@ -167,9 +235,10 @@ def submit_report(
         and not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90)
     ):
         raise WorkplanError("经纬度超出范围（经度 −180–180，纬度 −90–90）")
-    if len(photos) > MAX_PHOTOS:
+    if cleaned is None:
+        cleaned = clean_photos(photos)
+    elif len(cleaned) > MAX_PHOTOS:
         raise WorkplanError(f"最多上传 {MAX_PHOTOS} 张照片")
-    cleaned = [clean_photo(p) for p in photos]
     hit(session, f"report:{region}", client, limit, at)
     ts = at or now()
     code = new_receipt()
@@ -258,7 +327,7 @@ def route_report(
     """The office routes (or re-routes) a report to the responsible unit of its region."""
     rep = session.get(WpReport, report_id)
     if rep is None:
-        raise WorkplanError(f"监督举报不存在：{report_id}")
+        raise WorkplanNotFound(f"监督举报不存在：{report_id}")
     if rep.status in ("resolved", "rejected"):
         raise WorkplanError(f"监督举报 #{report_id} 已{STATUS_LABELS[rep.status]}，不能再转交")
     unit = session.get(Unit, unit_id)
@@ -284,7 +353,7 @@ def update_report(
     """Move a report to its next status. ``actor_unit_id`` (a unit user) must be the unit it was routed to."""
     rep = session.get(WpReport, report_id)
     if rep is None:
-        raise WorkplanError(f"监督举报不存在：{report_id}")
+        raise WorkplanNotFound(f"监督举报不存在：{report_id}")
     if actor_unit_id is not None and rep.unit_id != actor_unit_id:
         raise WorkplanError(f"监督举报 #{report_id} 未转交本单位")
     if status not in NEXT_STATUS.get(rep.status, ()):
@@ -296,6 +365,14 @@ def update_report(
         raise WorkplanError("办结或不予受理时须填写给反映人的答复")
     _event(session, rep, status, actor, public_note, internal_note, at)
     return rep
+
+
+def check_report_rate(
+    session: Session, region: str, client: str, limit: RateLimit = DEFAULT_REPORT_LIMIT
+) -> None:
+    """Raise :class:`RateLimited` when ``client`` has used up its reports for ``region`` — checked
+    before any photo is read, so a refused client costs no decoding (the report itself counts)."""
+    peek(session, f"report:{region}", client, limit)
 
 
 def lookup_receipt(

@@ -35,10 +35,10 @@ from liangshan.provenance import InputFile, Provenance
 from liangshan.standards import survey as sv
 from liangshan.store.db import now
 from liangshan.store.models import Region, Submission
-from liangshan.store.models_workplan import WpSurvey, WpSurveyResponse
+from liangshan.store.models_workplan import WpRateEvent, WpSurvey, WpSurveyCode, WpSurveyResponse
 from liangshan.store.safe_cells import csv_row
 from liangshan.store.submissions import audit, submit_value
-from liangshan.workplan.errors import DuplicateResponse, SurveyClosed, WorkplanError
+from liangshan.workplan.errors import DuplicateResponse, SurveyClosed, WorkplanError, WorkplanNotFound
 from liangshan.workplan.plan import townships
 from liangshan.workplan.ratelimit import RateLimit, hit
 
@@ -101,7 +101,7 @@ def token_hash(token: str) -> str:
 def get_survey(session: Session, survey_id: int) -> WpSurvey:
     s = session.get(WpSurvey, survey_id)
     if s is None:
-        raise WorkplanError(f"问卷不存在：{survey_id}")
+        raise WorkplanNotFound(f"问卷不存在：{survey_id}")
     return s
 
 
@@ -123,8 +123,9 @@ def submit_response(
     client: str,
     limit: RateLimit = DEFAULT_LIMIT,
     at: datetime | None = None,
+    code: str = "",
 ) -> WpSurveyResponse:
-    """Record one anonymous answer.
+    """Record one anonymous answer (open answering, or with a one-time invitation code).
 
     Parameters
     ----------
@@ -143,6 +144,10 @@ def submit_response(
     limit : RateLimit
         Answers allowed per address and window.
     at : datetime, optional
+    code : str, optional
+        An unused invitation code of this survey (:func:`create_codes`): the answer is then not
+        counted against the address's rate limit (a village behind one address), and the code is
+        used up.
 
     Raises
     ------
@@ -163,8 +168,11 @@ def submit_response(
     h = token_hash(token)
     if has_answered(session, survey_id, token):
         raise DuplicateResponse("本设备已提交过问卷，每台设备只能提交一次，感谢参与")
-    hit(session, f"survey:{survey_id}", client, limit, at)
     ts = at or now()
+    if code.strip():
+        use_code(session, survey_id, code, ts)
+    else:
+        hit(session, f"survey:{survey_id}", client, limit, at)
     r = WpSurveyResponse(
         survey_id=survey_id,
         token_sha256=h,
@@ -180,6 +188,88 @@ def submit_response(
     except IntegrityError:
         raise DuplicateResponse("本设备已提交过问卷，每台设备只能提交一次，感谢参与") from None
     return r
+
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
+CODE_SYMBOLS = 10
+MAX_CODES = 2000
+
+
+def normalise_code(code: str) -> str:
+    """Upper case, separators removed, easily confused letters mapped (O→0, I/L→1)."""
+    text = "".join(c for c in code.upper() if c.isalnum())
+    return text.translate(str.maketrans("OIL", "011"))
+
+
+def code_hash(survey_id: int, code: str) -> str:
+    return hashlib.sha256(f"{survey_id}:{normalise_code(code)}".encode()).hexdigest()
+
+
+def create_codes(
+    session: Session, survey_id: int, n: int, *, actor: str, at: datetime | None = None
+) -> list[str]:
+    """``n`` new one-time invitation codes (``XXXXX-XXXXX``) of an open survey; only their hashes
+    are stored, so the returned list is the only copy (print it at once)."""
+    import secrets
+
+    s = get_survey(session, survey_id)
+    if s.status != "open":
+        raise SurveyClosed("问卷已结束，不能再生成邀请码")
+    if not 1 <= n <= MAX_CODES:
+        raise WorkplanError(f"邀请码数量应为 1—{MAX_CODES}")
+    ts = at or now()
+    codes = []
+    for _ in range(n):
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_SYMBOLS))
+        codes.append(raw[:5] + "-" + raw[5:])
+        session.add(WpSurveyCode(survey_id=survey_id, code_sha256=code_hash(survey_id, raw), created_at=ts))
+    session.flush()
+    audit(session, actor, "create", "wp_survey_code", survey_id, after={"codes": n}, at=ts)
+    return codes
+
+
+def use_code(session: Session, survey_id: int, code: str, at: datetime) -> None:
+    """Mark an unused invitation code of ``survey_id`` as used; refuse an unknown or used one."""
+    from sqlalchemy import update
+
+    if len(normalise_code(code)) != CODE_SYMBOLS:
+        raise WorkplanError("邀请码应为 10 位字母或数字（如 7K3QX-9M2PA）")
+    result = session.execute(
+        update(WpSurveyCode)
+        .where(
+            WpSurveyCode.survey_id == survey_id,
+            WpSurveyCode.code_sha256 == code_hash(survey_id, code),
+            WpSurveyCode.used_at.is_(None),
+        )
+        .values(used_at=at)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise WorkplanError("邀请码无效或已使用：每个邀请码只能作答一次")
+
+
+def code_counts(session: Session, survey_id: int) -> dict[str, int]:
+    """How many invitation codes a survey has, and how many are used."""
+    total, used = session.execute(
+        select(func.count(WpSurveyCode.id), func.count(WpSurveyCode.used_at)).where(
+            WpSurveyCode.survey_id == survey_id
+        )
+    ).one()
+    return {"total": int(total or 0), "used": int(used or 0)}
+
+
+def bursts(session: Session, survey_id: int, threshold: int = 10) -> list[dict[str, Any]]:
+    """Addresses with more than ``threshold`` open answers within the last hour (the rate limit's
+    window), for the office to spot stuffing. The address is shown only as the first 8 characters of
+    its keyed hash (addresses are never stored)."""
+    since = now() - DEFAULT_LIMIT.window
+    rows = session.execute(
+        select(WpRateEvent.key_hash, func.count(), func.min(WpRateEvent.at), func.max(WpRateEvent.at))
+        .where(WpRateEvent.scope == f"survey:{survey_id}", WpRateEvent.at > since)
+        .group_by(WpRateEvent.key_hash)
+        .having(func.count() > threshold)
+        .order_by(func.count().desc())
+    ).all()
+    return [{"client": k[:8], "answers": int(n), "first": a, "last": b} for k, n, a, b in rows]
 
 
 def response_count(session: Session, survey_id: int) -> int:

@@ -39,7 +39,7 @@ from liangshan.store.models_workplan import (
     WpTaskUnit,
 )
 from liangshan.store.submissions import audit
-from liangshan.workplan.errors import WorkplanError
+from liangshan.workplan.errors import WorkplanError, WorkplanNotFound
 
 STATES = ("overdue", "due_soon", "open", "no_due", "done", "done_late", "cancelled")
 STATE_LABELS = {
@@ -336,7 +336,7 @@ def digest(
 def attach(session: Session, entity: str, entity_id: int, evidence_ids: Iterable[int]) -> None:
     for eid in evidence_ids:
         if session.get(Evidence, eid) is None:
-            raise WorkplanError(f"佐证材料不存在：{eid}")
+            raise WorkplanNotFound(f"佐证材料不存在：{eid}")
         session.add(WpAttachment(entity=entity, entity_id=entity_id, evidence_id=eid))
     session.flush()
 
@@ -392,7 +392,7 @@ def update_item(
         raise WorkplanError(f"未知事项类型：{kind}")
     row: WpMilestone | WpAction | WpChecklistItem | None = session.get(model, item_id)
     if row is None:
-        raise WorkplanError(f"{KIND_LABELS[kind]}不存在：{item_id}")
+        raise WorkplanNotFound(f"{KIND_LABELS[kind]}不存在：{item_id}")
     before = {"status": row.status, "due": _iso(row.due), "done_on": _iso(row.done_on)}
     new_status = status or row.status
     new_done = done_on if done_on is not None else (row.done_on if new_status == "done" else None)
@@ -418,6 +418,25 @@ def update_item(
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+PROGRESS_TEXT_MAX = 5000
+
+
+def plan_years(session: Session, region: str) -> tuple[int, int]:
+    """The years a progress report of a region's work plan may be dated in: from the year the plan was
+    issued (or loaded) to ten years on or the year of its last milestone, whichever is later — and
+    never beyond next year (a report is never dated 2099)."""
+    from sqlalchemy import func
+
+    from liangshan.store.models_workplan import WpMilestone, WpPlan
+
+    plan = session.scalars(select(WpPlan).where(WpPlan.region_code == region)).first()
+    if plan is None:
+        return 1900, 2100
+    start = (plan.issued_on or plan.loaded_at.date()).year
+    due = session.scalar(select(func.max(WpMilestone.due)).where(WpMilestone.region_code == region))
+    return start, min(max(start + 10, due.year if due else start), now().year + 1)
 
 
 def add_progress(
@@ -446,8 +465,13 @@ def add_progress(
         raise WorkplanError(f"“{unit.name}”不是任务“{task.code} {task.title}”的责任单位，不能报送进展")
     if not text.strip():
         raise WorkplanError("进展说明不能为空")
+    if len(text) > PROGRESS_TEXT_MAX:
+        raise WorkplanError(f"进展说明不能超过 {PROGRESS_TEXT_MAX} 字（现 {len(text)} 字）")
     if not 0 <= percent <= 100:
         raise WorkplanError(f"完成百分比应在 0–100 之间，得到 {percent}")
+    first, last = plan_years(session, task.region_code)
+    if not first <= reported_on.year <= last:
+        raise WorkplanError(f"报送日期 {reported_on.isoformat()} 不在实施方案的年份内（{first}—{last} 年）")
     ts = at or now()
     p = WpProgress(
         task_id=task_id,

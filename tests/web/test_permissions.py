@@ -394,6 +394,19 @@ CASES: list[Case] = [
          DENY_ALL_BUT(["office", "office_other"], 400, **anon_html)),
     # API
     Case(("GET", "/api/me"), "own", api_get("/api/me"), exp(ALL, **anon_api)),
+    # own account: password change, sessions
+    Case(("GET", "/account"), "own", html_get("/account"), exp(ALL, **anon_html)),
+    Case(("GET", "/api/account/sessions"), "own", api_get("/api/account/sessions"), exp(ALL, **anon_api)),
+    Case(("POST", "/account/password"), "own", form_post("/account/password", lambda w: {
+         "old_password": "wrong-password", "new_password": "Qing-shan-2026!", "new_password2": "Qing-shan-2026!"}),
+         exp({r: 422 for r in ALL}, **anon_html)),
+    Case(("POST", "/api/account/password"), "own", json_post("/api/account/password", lambda w: {
+         "old_password": "wrong-password", "new_password": "Qing-shan-2026!"}),
+         exp({r: 422 for r in ALL}, **anon_api)),
+    Case(("POST", "/account/sessions/end-others"), "own", form_post("/account/sessions/end-others", lambda w: {}),
+         exp({r: 303 for r in ALL}, **anon_html)),
+    Case(("POST", "/api/account/sessions/end-others"), "own",
+         json_post("/api/account/sessions/end-others", lambda w: {}), exp(ALL, **anon_api)),
     Case(("GET", "/api/regions"), "own", api_get("/api/regions"), exp(ALL, **anon_api)),
     Case(("GET", "/api/worklist"), "own", api_get("/api/worklist"), exp(ALL, **anon_api)),
     Case(("GET", "/api/worklist"), "region", api_get(f"/api/worklist?region={OTHER}"),
@@ -607,6 +620,12 @@ WP_CASES: list[Case] = [
     Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "own", html_get("/workplan/surveys/{survey_home}/export.csv"),
          DENY_ALL_BUT(["office"], **anon_html)),
     Case(("GET", "/workplan/surveys/{survey_id}/export.csv"), "region", html_get("/workplan/surveys/{survey_region}/export.csv"), ONLY_OTHER),
+    Case(("GET", "/workplan/survey-codes/{survey_id}"), "own", html_get("/workplan/survey-codes/{survey_home}"),
+         DENY_ALL_BUT(["office"], **anon_html)),
+    Case(("GET", "/workplan/survey-codes/{survey_id}"), "region", html_get("/workplan/survey-codes/{survey_region}"),
+         ONLY_OTHER),
+    Case(("POST", "/workplan/survey-codes/{survey_id}"), "own",
+         form_post("/workplan/survey-codes/{survey_home}", lambda w: {"n": "1"}), DENY_ALL_BUT(["office"], **anon_html)),
     # supervision reports: the office routes; the unit it was routed to handles it and sees its photos
     Case(("GET", "/workplan/reports"), "own", html_get("/workplan/reports"), exp(ALL, **anon_html)),
     Case(("GET", "/workplan/reports"), "region", html_get(f"/workplan/reports?region={OTHER}"), ONLY_OTHER),
@@ -1141,7 +1160,8 @@ def test_public_pages_show_only_what_is_published_and_no_personal_data(world: Wo
     # the questionnaire and the report form ask nothing personal
     survey = c.get(f"/public/{HOME}/survey")
     fields = set(re.findall(FIELD, survey.text))
-    assert fields == {"csrf_token", "answer", "township", "urban_rural"}, fields
+    # "code": the optional one-time invitation code (random, names nobody)
+    assert fields == {"csrf_token", "answer", "township", "urban_rural", "code"}, fields
     cookie = survey.headers["set-cookie"].lower()
     assert (
         SURVEY_COOKIE in cookie

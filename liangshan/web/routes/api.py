@@ -21,7 +21,19 @@ from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Submission
 from liangshan.web import excel
 from liangshan.web import schemas as sc
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, scope_regions
+from liangshan.web.deps import (
+    IdPath,
+    IdQuery,
+    ItemPath,
+    OptIdQuery,
+    YearPath,
+    csrf_protect,
+    ctx_of,
+    current_actor,
+    pick_region,
+    render,
+    scope_regions,
+)
 from liangshan.web.routes.dashboard import dashboard_for
 from liangshan.web.routes.entry import check_context, evidence_download, item_context, list_context
 from liangshan.web.routes.excel import XLSX, excel_context, excel_template
@@ -67,7 +79,7 @@ def api_regions(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     response_model=sc.Worklist,
 )
 def api_worklist(
-    request: Request, actor: ActorDep, region: str | None = None, unit: int | None = None
+    request: Request, actor: ActorDep, region: str | None = None, unit: OptIdQuery = None
 ) -> dict[str, Any]:
     return list_context(request, actor, region, unit)
 
@@ -78,7 +90,9 @@ def api_worklist(
     summary="一项数据评估批次各年份的版本、佐证、审核记录和可用计算器（页面 /entry/{item}）",
     response_model=sc.ItemPage,
 )
-def api_item_page(request: Request, actor: ActorDep, item: str, region: str | None = None) -> dict[str, Any]:
+def api_item_page(
+    request: Request, actor: ActorDep, item: ItemPath, region: str | None = None
+) -> dict[str, Any]:
     return item_context(request, actor, item, region)
 
 
@@ -89,7 +103,13 @@ def api_item_page(request: Request, actor: ActorDep, item: str, region: str | No
     response_model=sc.Checks,
 )
 def api_item_check(
-    request: Request, actor: ActorDep, item: str, year: int, region: str, value: str = "", note: str = ""
+    request: Request,
+    actor: ActorDep,
+    item: ItemPath,
+    year: YearPath,
+    region: str,
+    value: str = "",
+    note: str = "",
 ) -> dict[str, Any]:
     return {"checks": check_context(request, actor, item, year, region, value, note)}
 
@@ -101,7 +121,7 @@ def api_item_check(
     response_model=sc.ItemDetail,
 )
 def api_item(
-    request: Request, actor: ActorDep, item: str, year: int, region: str | None = None
+    request: Request, actor: ActorDep, item: ItemPath, year: YearPath, region: str | None = None
 ) -> dict[str, Any]:
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
@@ -120,7 +140,9 @@ def api_item(
     summary="保存草稿或提交一个新版本",
     response_model=sc.SaveOut,
 )
-def api_save(request: Request, actor: ActorDep, item: str, year: int, body: EntryBody) -> dict[str, Any]:
+def api_save(
+    request: Request, actor: ActorDep, item: ItemPath, year: YearPath, body: EntryBody
+) -> dict[str, Any]:
     out = save_entry(
         ctx_of(request),
         actor,
@@ -169,7 +191,7 @@ def api_evidence(
         200: {"description": "文件内容（按上传时的类型）", "content": {"application/octet-stream": {}}}
     },
 )
-def api_evidence_download(request: Request, actor: ActorDep, evidence_id: int) -> Response:
+def api_evidence_download(request: Request, actor: ActorDep, evidence_id: IdPath) -> Response:
     return evidence_download(request, actor, evidence_id)
 
 
@@ -179,7 +201,7 @@ def api_evidence_download(request: Request, actor: ActorDep, evidence_id: int) -
     summary="一个版本及其所在数据项的可执行操作",
     response_model=sc.SubmissionView,
 )
-def api_submission(request: Request, actor: ActorDep, submission_id: int) -> dict[str, Any]:
+def api_submission(request: Request, actor: ActorDep, submission_id: IdPath) -> dict[str, Any]:
     ctx = ctx_of(request)
     with ctx.read() as s:
         sub = s.get(Submission, submission_id)
@@ -200,7 +222,7 @@ def api_submission(request: Request, actor: ActorDep, submission_id: int) -> dic
     summary="审核通过 / 退回 / 重新打开 / 提交草稿 / 评论",
     response_model=sc.SubmissionOut,
 )
-def api_action(request: Request, actor: ActorDep, submission_id: int, body: ActionBody) -> dict[str, Any]:
+def api_action(request: Request, actor: ActorDep, submission_id: IdPath, body: ActionBody) -> dict[str, Any]:
     return review(ctx_of(request), actor, submission_id, body.action, body.reason, body.expected_version)
 
 
@@ -215,7 +237,7 @@ def api_review(
     request: Request,
     actor: ActorDep,
     region: str | None = None,
-    unit: int | None = None,
+    unit: OptIdQuery = None,
     tab: str = "pending",
     indicator: int | None = None,
     age: int = 0,
@@ -255,7 +277,7 @@ def api_indicators(request: Request, actor: ActorDep, region: str | None = None)
     response_model_exclude_unset=True,
 )
 def api_indicator(
-    request: Request, actor: ActorDep, ind_id: int, region: str | None = None, pending: bool = False
+    request: Request, actor: ActorDep, ind_id: IdPath, region: str | None = None, pending: bool = False
 ) -> dict[str, Any]:
     return indicator_for(request, actor, ind_id, region, pending)
 
@@ -279,7 +301,9 @@ def api_completeness(request: Request, actor: ActorDep, region: str | None = Non
     response_class=Response,
     responses={200: {"description": "Excel 模板（.xlsx）", "content": {XLSX: {}}}},
 )
-def api_excel_template(request: Request, actor: ActorDep, unit: int, region: str | None = None) -> Response:
+def api_excel_template(
+    request: Request, actor: ActorDep, unit: IdQuery, region: str | None = None
+) -> Response:
     return excel_template(request, actor, unit, region)
 
 

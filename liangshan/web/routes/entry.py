@@ -25,6 +25,11 @@ from liangshan.store.evidence import blob_path
 from liangshan.store.models import Unit
 from liangshan.web import calculators
 from liangshan.web.deps import (
+    MAX_ID,
+    IdPath,
+    ItemPath,
+    OptIdQuery,
+    YearPath,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -65,7 +70,7 @@ def list_context(request: Request, actor: Actor, region: str | None, unit: int |
 
 @router.get("/entry")
 def entry_list(
-    request: Request, actor: ActorDep, region: str | None = None, unit: int | None = None
+    request: Request, actor: ActorDep, region: str | None = None, unit: OptIdQuery = None
 ) -> Response:
     return render(request, "entry_list.html", {"data": list_context(request, actor, region, unit)})
 
@@ -93,7 +98,7 @@ def item_context(request: Request, actor: Actor, item: str, region: str | None) 
 
 
 @router.get("/entry/{item}")
-def entry_item(request: Request, actor: ActorDep, item: str, region: str | None = None) -> Response:
+def entry_item(request: Request, actor: ActorDep, item: ItemPath, region: str | None = None) -> Response:
     data = item_context(request, actor, item, region)
     return render(request, "entry_item.html", {"data": data, "form": {}, "errors": {}})
 
@@ -113,13 +118,13 @@ def read_uploads(request: Request, files: list[UploadFile] | None) -> list[Check
 def entry_save(
     request: Request,
     actor: ActorDep,
-    item: str,
-    year: int,
+    item: ItemPath,
+    year: YearPath,
     region: Annotated[str, Form(max_length=12)],
     value: Annotated[str, Form(max_length=200)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
     action: Annotated[str, Form(max_length=10)] = "save",
-    version: Annotated[int, Form()] = 0,
+    version: Annotated[int, Form(ge=0, le=MAX_ID)] = 0,
     keep_evidence: Annotated[list[int] | None, Form()] = None,
     keep_marker: Annotated[str, Form(max_length=2)] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
@@ -181,7 +186,13 @@ def check_context(
 
 @router.get("/entry/{item}/{year}/check")
 def entry_check(
-    request: Request, actor: ActorDep, item: str, year: int, region: str, value: str = "", note: str = ""
+    request: Request,
+    actor: ActorDep,
+    item: ItemPath,
+    year: YearPath,
+    region: str,
+    value: str = "",
+    note: str = "",
 ) -> Response:
     """Inline checks while typing (HTMX fragment); writes nothing."""
     checks = check_context(request, actor, item, year, region, value, note)
@@ -189,7 +200,7 @@ def entry_check(
 
 
 @router.get("/evidence/{evidence_id}")
-def evidence_download(request: Request, actor: ActorDep, evidence_id: int) -> Response:
+def evidence_download(request: Request, actor: ActorDep, evidence_id: IdPath) -> Response:
     ctx = ctx_of(request)
     ev = evidence_for_download(ctx, actor, evidence_id)
     path = blob_path(ctx.files_dir, ev.sha256)

@@ -14,6 +14,7 @@ from liangshan.services.uploads import check_upload
 from liangshan.store.errors import StoreError
 from liangshan.web import excel
 from liangshan.web.deps import (
+    IdQuery,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -59,7 +60,7 @@ def excel_page(request: Request, actor: ActorDep, region: str | None = None) -> 
 
 
 @router.get("/excel/template")
-def excel_template(request: Request, actor: ActorDep, unit: int, region: str | None = None) -> Response:
+def excel_template(request: Request, actor: ActorDep, unit: IdQuery, region: str | None = None) -> Response:
     code = pick_region(request, actor, region)
     name, data = excel.template(ctx_of(request), actor, code, unit)
     return xlsx_response(name, data)

@@ -13,7 +13,7 @@ from liangshan.services.permissions import Actor, check_indicator, visible_indic
 from liangshan.store.errors import NotFoundError
 from liangshan.web import charts
 from liangshan.web.dashboard import indicator_page
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
+from liangshan.web.deps import IdPath, csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 ActorDep = Annotated[Actor, Depends(current_actor)]
@@ -66,7 +66,7 @@ def indicator_list(request: Request, actor: ActorDep, region: str | None = None)
 
 @router.get("/indicator/{ind_id}")
 def indicator_detail(
-    request: Request, actor: ActorDep, ind_id: int, region: str | None = None, pending: bool = False
+    request: Request, actor: ActorDep, ind_id: IdPath, region: str | None = None, pending: bool = False
 ) -> Response:
     ctx = ctx_of(request)
     ind, code = _checked(request, actor, ind_id, region)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from liangshan.web.deps import csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import IdPath, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, download, lines, parse_date, today
 from liangshan.workplan import actions, views
 from liangshan.workplan.documents import write_minutes
@@ -49,14 +49,14 @@ def _action_specs(
 def meeting_create(
     request: Request,
     actor: ActorDep,
-    region: Annotated[str, Form()],
-    title: Annotated[str, Form()],
-    held_on: Annotated[str, Form()],
-    place: Annotated[str, Form()] = "",
-    chair: Annotated[str, Form()] = "",
-    attendees: Annotated[str, Form()] = "",
-    topics: Annotated[str, Form()] = "",
-    decisions: Annotated[str, Form()] = "",
+    region: Annotated[str, Form(max_length=200)],
+    title: Annotated[str, Form(max_length=500)],
+    held_on: Annotated[str, Form(max_length=200)],
+    place: Annotated[str, Form(max_length=500)] = "",
+    chair: Annotated[str, Form(max_length=500)] = "",
+    attendees: Annotated[str, Form(max_length=5000)] = "",
+    topics: Annotated[str, Form(max_length=5000)] = "",
+    decisions: Annotated[str, Form(max_length=5000)] = "",
     action_title: Annotated[list[str] | None, Form()] = None,
     action_unit: Annotated[list[str] | None, Form()] = None,
     action_due: Annotated[list[str] | None, Form()] = None,
@@ -84,14 +84,14 @@ def meeting_create(
 
 
 @router.get("/workplan/meetings/{meeting_id}", include_in_schema=False)
-def meeting_page(request: Request, actor: ActorDep, meeting_id: int) -> Response:
+def meeting_page(request: Request, actor: ActorDep, meeting_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         m = views.meeting_view(s, actor, meeting_id)
     return render(request, "workplan/meeting.html", {"m": m, "current_region": m["region"]})
 
 
 @router.get("/workplan/meetings/{meeting_id}/minutes.docx", include_in_schema=False)
-def meeting_minutes(request: Request, actor: ActorDep, meeting_id: int) -> Response:
+def meeting_minutes(request: Request, actor: ActorDep, meeting_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         m = views.meeting_view(s, actor, meeting_id)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,14 +9,24 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from liangshan.store.errors import NotFoundError
 from liangshan.web.deps import csrf_protect, ctx_of, render
 from liangshan.web.routes.workplan_common import SURVEY_COOKIE, client_of, set_survey_cookie, today
 from liangshan.workplan import public_site
 from liangshan.workplan.errors import RateLimited, WorkplanError
-from liangshan.workplan.supervision import CATEGORIES, MAX_PHOTOS, Photo, lookup_receipt
+from liangshan.workplan.public_site import Outcome
+from liangshan.workplan.supervision import (
+    CATEGORIES,
+    MAX_PHOTOS,
+    Photo,
+    check_report_rate,
+    clean_photos,
+    lookup_receipt,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -32,12 +42,15 @@ def public_page(request: Request, region: str) -> Response:
 
 
 @router.get("/public/{region}/survey", include_in_schema=False)
-def public_survey(request: Request, region: str) -> Response:
+def public_survey(request: Request, region: str, code: Annotated[str, Query(max_length=40)] = "") -> Response:
     token = request.cookies.get(SURVEY_COOKIE) or secrets.token_urlsafe(24)
     with ctx_of(request).read() as s:
         page = public_site.survey_page(s, region, token)
     resp = render(
-        request, "workplan/public_survey.html", {**page, "error": None}, 200 if page["survey"] else 404
+        request,
+        "workplan/public_survey.html",
+        {**page, "error": None, "code": code},
+        200 if page["survey"] else 404,
     )
     set_survey_cookie(request, resp, token)
     return resp
@@ -47,9 +60,10 @@ def public_survey(request: Request, region: str) -> Response:
 def public_survey_submit(
     request: Request,
     region: str,
-    answer: Annotated[str, Form()] = "",
-    township: Annotated[str, Form()] = "",
-    urban_rural: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form(max_length=200)] = "",
+    township: Annotated[str, Form(max_length=200)] = "",
+    urban_rural: Annotated[str, Form(max_length=200)] = "",
+    code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     token = request.cookies.get(SURVEY_COOKIE) or ""
     with ctx_of(request).write() as s:
@@ -61,6 +75,7 @@ def public_survey_submit(
             township=township,
             urban_rural=urban_rural,
             client=client_of(request),
+            code=code,
         )
     if outcome.error is None:
         return render(
@@ -73,7 +88,9 @@ def public_survey_submit(
                 "receipt": None,
             },
         )
-    resp = render(request, "workplan/public_survey.html", {**page, "error": outcome.error}, outcome.status)
+    resp = render(
+        request, "workplan/public_survey.html", {**page, "error": outcome.error, "code": code}, outcome.status
+    )
     if outcome.retry_after is not None:
         resp.headers["Retry-After"] = str(outcome.retry_after)
     return resp
@@ -95,18 +112,18 @@ def public_report(request: Request, region: str) -> Response:
 async def public_report_submit(
     request: Request,
     region: str,
-    category: Annotated[str, Form()] = "",
-    location: Annotated[str, Form()] = "",
-    text: Annotated[str, Form()] = "",
-    lon: Annotated[str, Form()] = "",
-    lat: Annotated[str, Form()] = "",
+    category: Annotated[str, Form(max_length=200)] = "",
+    location: Annotated[str, Form(max_length=500)] = "",
+    text: Annotated[str, Form(max_length=5000)] = "",
+    lon: Annotated[str, Form(max_length=200)] = "",
+    lat: Annotated[str, Form(max_length=200)] = "",
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     files = [f for f in (photos or []) if f.filename]
     if len(files) > MAX_PHOTOS:
         raise WorkplanError(f"最多上传 {MAX_PHOTOS} 张照片")
     pics = [Photo(await f.read(), f.filename or "photo") for f in files]
-    return _report_submit(request, region, category, location, text, lon, lat, pics)
+    return await run_in_threadpool(_report_submit, request, region, category, location, text, lon, lat, pics)
 
 
 def _report_submit(
@@ -119,7 +136,27 @@ def _report_submit(
     lat: str,
     pics: list[Photo],
 ) -> Response:
+    """Rate limit first (no photo is looked at for a refused client), then the photos' headers
+    (pixel budget), then decoding and re-encoding outside any database transaction, then the write."""
     ctx = ctx_of(request)
+    with ctx.write(values=False) as s:
+        reg, open_ = public_site.report_channel_open(s, region)
+        if not open_:
+            raise NotFoundError("该地区未开通群众监督渠道")
+        try:
+            check_report_rate(s, region, client_of(request))
+        except RateLimited as e:
+            failed: Outcome | None = Outcome(str(e), 429, e.retry_after)
+        else:
+            failed = None
+    cleaned: list[tuple[bytes, str, str]] = []
+    if failed is None:
+        try:
+            cleaned = clean_photos(pics)
+        except WorkplanError as e:
+            failed = Outcome(str(e), 422)
+    if failed is not None:
+        return _report_page(request, region, reg.name, failed)
     with ctx.write() as s:
         reg, outcome = public_site.send_report(
             s,
@@ -129,26 +166,13 @@ def _report_submit(
             text=text,
             lon=lon,
             lat=lat,
-            photos=pics,
+            photos=[],
+            cleaned=cleaned,
             client=client_of(request),
             files_root=ctx.files_dir,
         )
     if outcome.error is not None:
-        resp = render(
-            request,
-            "workplan/public_report.html",
-            {
-                "region": region,
-                "region_name": reg.name,
-                "categories": CATEGORIES,
-                "open": True,
-                "error": outcome.error,
-            },
-            outcome.status,
-        )
-        if outcome.retry_after is not None:
-            resp.headers["Retry-After"] = str(outcome.retry_after)
-        return resp
+        return _report_page(request, region, reg.name, outcome)
     return render(
         request,
         "workplan/public_done.html",
@@ -161,13 +185,31 @@ def _report_submit(
     )
 
 
+def _report_page(request: Request, region: str, region_name: str, outcome: Outcome) -> Response:
+    resp = render(
+        request,
+        "workplan/public_report.html",
+        {
+            "region": region,
+            "region_name": region_name,
+            "categories": CATEGORIES,
+            "open": True,
+            "error": outcome.error,
+        },
+        outcome.status,
+    )
+    if outcome.retry_after is not None:
+        resp.headers["Retry-After"] = str(outcome.retry_after)
+    return resp
+
+
 @router.get("/public/receipt/lookup", include_in_schema=False)
 def receipt_form(request: Request) -> Response:
     return render(request, "workplan/public_receipt.html", {"view": None, "error": None})
 
 
 @router.post("/public/receipt/lookup", include_in_schema=False)
-def receipt_lookup(request: Request, code: Annotated[str, Form()] = "") -> Response:
+def receipt_lookup(request: Request, code: Annotated[str, Form(max_length=200)] = "") -> Response:
     try:
         with ctx_of(request).write() as s:
             view = lookup_receipt(s, code, client=client_of(request))
@@ -181,7 +223,7 @@ def receipt_lookup(request: Request, code: Annotated[str, Form()] = "") -> Respo
 
 
 @router.post("/api/public/receipt", tags=["公众"])
-def api_receipt(request: Request, code: Annotated[str, Form()]) -> JSONResponse:
+def api_receipt(request: Request, code: Annotated[str, Form(max_length=200)]) -> JSONResponse:
     """按回执码查询群众监督举报的办理状态（不含举报内容、地点和照片）。"""
     try:
         with ctx_of(request).write() as s:

@@ -51,7 +51,10 @@ def report_page(request: Request, actor: ActorDep, region: str | None = None) ->
 
 @router.post("/report/jobs")
 def report_start(
-    request: Request, actor: ActorDep, fmt: Annotated[str, Form()], region: Annotated[str, Form()]
+    request: Request,
+    actor: ActorDep,
+    fmt: Annotated[str, Form(max_length=200)],
+    region: Annotated[str, Form(max_length=200)],
 ) -> Response:
     check_office(actor, "生成情况说明技术报告")
     code = pick_region(request, actor, region)

@@ -26,6 +26,9 @@ from liangshan.services.review_list import (
 from liangshan.services.values import review
 from liangshan.store.errors import StoreError
 from liangshan.web.deps import (
+    MAX_ID,
+    IdPath,
+    OptIdQuery,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -115,7 +118,7 @@ def review_page(
     request: Request,
     actor: ActorDep,
     region: str | None = None,
-    unit: int | None = None,
+    unit: OptIdQuery = None,
     tab: str = "pending",
     indicator: int | None = None,
     age: int = 0,
@@ -161,10 +164,10 @@ def review_batch(
 def review_post(
     request: Request,
     actor: ActorDep,
-    submission_id: int,
+    submission_id: IdPath,
     action: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=5000)] = "",
-    version: Annotated[int | None, Form()] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
     region: Annotated[str | None, Form(max_length=12)] = None,
     tab: Annotated[str, Form(max_length=10)] = "pending",
     back: Annotated[str, Form(max_length=300)] = "",

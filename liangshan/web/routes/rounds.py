@@ -15,6 +15,7 @@ from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web import schemas as sc
 from liangshan.web.deps import (
+    IdPath,
     csrf_protect,
     ctx_of,
     current_actor,
@@ -69,8 +70,8 @@ def rounds_create(
     actor: ActorDep,
     region: Annotated[str, Form(max_length=12)],
     name: Annotated[str, Form(max_length=200)],
-    start_year: Annotated[int, Form()],
-    end_year: Annotated[int, Form()],
+    start_year: Annotated[int, Form(ge=1900, le=2100)],
+    end_year: Annotated[int, Form(ge=1900, le=2100)],
     deadline: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     check_office(actor, "管理评估批次")
@@ -89,7 +90,7 @@ def rounds_create(
 
 
 @router.get("/rounds/{round_id}", include_in_schema=False)
-def round_page(request: Request, actor: ActorDep, round_id: int) -> Response:
+def round_page(request: Request, actor: ActorDep, round_id: IdPath) -> Response:
     data = rounds.round_detail(ctx_of(request), actor, round_id)
     return render(request, "round_detail.html", {"data": data, "error": None})
 
@@ -98,7 +99,7 @@ def round_page(request: Request, actor: ActorDep, round_id: int) -> Response:
 def round_post(
     request: Request,
     actor: ActorDep,
-    round_id: int,
+    round_id: IdPath,
     action: str,
     reason: Annotated[str, Form(max_length=5000)] = "",
     deadline: Annotated[str, Form(max_length=20)] = "",
@@ -148,7 +149,7 @@ def api_round_create(request: Request, actor: ActorDep, body: RoundBody) -> dict
     response_model=sc.RoundDetail,
     response_model_exclude_unset=True,
 )
-def api_round(request: Request, actor: ActorDep, round_id: int) -> dict[str, Any]:
+def api_round(request: Request, actor: ActorDep, round_id: IdPath) -> dict[str, Any]:
     return rounds.round_detail(ctx_of(request), actor, round_id)
 
 
@@ -159,6 +160,6 @@ def api_round(request: Request, actor: ActorDep, round_id: int) -> dict[str, Any
     response_model=sc.RoundWithRegion,
 )
 def api_round_action(
-    request: Request, actor: ActorDep, round_id: int, body: RoundActionBody
+    request: Request, actor: ActorDep, round_id: IdPath, body: RoundActionBody
 ) -> dict[str, Any]:
     return rounds.round_action(ctx_of(request), actor, round_id, body.action, body.reason, body.deadline)

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from liangshan.web.deps import csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import IdPath, OptYearQuery, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, download, parse_date, today
 from liangshan.workplan import actions, views
 
@@ -35,7 +35,7 @@ def workplan_home(
 
 
 @router.get("/workplan/tasks/{task_id}", include_in_schema=False)
-def task_page(request: Request, actor: ActorDep, task_id: int) -> Response:
+def task_page(request: Request, actor: ActorDep, task_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         view = views.task_view(s, actor, task_id, today())
     return render(request, "workplan/task.html", view)
@@ -45,10 +45,10 @@ def task_page(request: Request, actor: ActorDep, task_id: int) -> Response:
 def task_progress(
     request: Request,
     actor: ActorDep,
-    task_id: int,
-    reported_on: Annotated[str, Form()],
+    task_id: IdPath,
+    reported_on: Annotated[str, Form(max_length=200)],
     percent: Annotated[float, Form()],
-    text: Annotated[str, Form()],
+    text: Annotated[str, Form(max_length=5000)],
 ) -> Response:
     with ctx_of(request).write() as s:
         day = parse_date(reported_on, "报送日期") or today()
@@ -58,7 +58,7 @@ def task_progress(
 
 @router.post("/workplan/progress/{progress_id}/comment", include_in_schema=False)
 def progress_comment(
-    request: Request, actor: ActorDep, progress_id: int, comment: Annotated[str, Form()]
+    request: Request, actor: ActorDep, progress_id: IdPath, comment: Annotated[str, Form(max_length=5000)]
 ) -> Response:
     with ctx_of(request).write() as s:
         task_id = actions.comment_on_progress(s, actor, progress_id, comment)
@@ -78,7 +78,7 @@ def bundle_download(request: Request, actor: ActorDep, region: str | None = None
 
 @router.get("/workplan/scores", include_in_schema=False)
 def scores_page(
-    request: Request, actor: ActorDep, region: str | None = None, year: int | None = None
+    request: Request, actor: ActorDep, region: str | None = None, year: OptYearQuery = None
 ) -> Response:
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)

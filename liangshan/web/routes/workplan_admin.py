@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from liangshan.web.deps import csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import IdPath, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, download, today
 from liangshan.workplan import actions, views
 
@@ -29,14 +29,14 @@ def public_admin(request: Request, actor: ActorDep, region: str | None = None) -
 def public_admin_save(
     request: Request,
     actor: ActorDep,
-    region: Annotated[str, Form()],
+    region: Annotated[str, Form(max_length=200)],
     published: Annotated[bool, Form()] = False,
     show_index: Annotated[bool, Form()] = False,
     show_verdicts: Annotated[bool, Form()] = False,
     show_progress: Annotated[bool, Form()] = False,
     supervision: Annotated[bool, Form()] = False,
-    message: Annotated[str, Form()] = "",
-    survey_id: Annotated[str, Form()] = "",
+    message: Annotated[str, Form(max_length=5000)] = "",
+    survey_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     changes = {
         "published": published,
@@ -54,7 +54,10 @@ def public_admin_save(
 
 @router.post("/workplan/surveys", include_in_schema=False)
 def survey_open(
-    request: Request, actor: ActorDep, region: Annotated[str, Form()], year: Annotated[int, Form()]
+    request: Request,
+    actor: ActorDep,
+    region: Annotated[str, Form(max_length=200)],
+    year: Annotated[int, Form(ge=1900, le=9999)],
 ) -> Response:
     with ctx_of(request).write() as s:
         actions.start_survey(s, actor, region, year)
@@ -62,14 +65,14 @@ def survey_open(
 
 
 @router.post("/workplan/surveys/{survey_id}/{action}", include_in_schema=False)
-def survey_action(request: Request, actor: ActorDep, survey_id: int, action: str) -> Response:
+def survey_action(request: Request, actor: ActorDep, survey_id: IdPath, action: str) -> Response:
     with ctx_of(request).write() as s:
         region, msg = actions.act_on_survey(s, actor, survey_id, action)
     return redirect(request, f"/workplan/public-admin?region={region}", ("ok", msg))
 
 
 @router.get("/workplan/surveys/{survey_id}/export.csv", include_in_schema=False)
-def survey_export(request: Request, actor: ActorDep, survey_id: int) -> Response:
+def survey_export(request: Request, actor: ActorDep, survey_id: IdPath) -> Response:
     with ctx_of(request).read() as s:
         data, year = actions.export_survey(s, actor, survey_id)
     return download(data, f"survey_{survey_id}_{year}_responses.csv", "text/csv; charset=utf-8")

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from liangshan.store.errors import NotFoundError
-from liangshan.web.deps import csrf_protect, ctx_of
+from liangshan.web.deps import IdPath, YearQuery, csrf_protect, ctx_of
 from liangshan.web.routes.workplan_common import ActorDep, parse_date, today
 from liangshan.web.schemas_workplan import (
     DigestOut,
@@ -34,14 +34,14 @@ TAGS: list[Any] = ["工作方案"]
 
 
 @router.get("/api/workplan/tasks/{task_id}", tags=TAGS, response_model=TaskPage)
-def api_task(request: Request, actor: ActorDep, task_id: int) -> dict[str, Any]:
+def api_task(request: Request, actor: ActorDep, task_id: IdPath) -> dict[str, Any]:
     """任务详情（页面 /workplan/tasks/{task_id}）：责任单位、进展报告、本单位角色与能否报送。"""
     with ctx_of(request).read() as s:
         return views.task_view(s, actor, task_id, today())
 
 
 @router.get("/api/workplan/meetings/{meeting_id}", tags=TAGS, response_model=MeetingOut)
-def api_meeting(request: Request, actor: ActorDep, meeting_id: int) -> dict[str, Any]:
+def api_meeting(request: Request, actor: ActorDep, meeting_id: IdPath) -> dict[str, Any]:
     """调度会议：议题、议定事项与督办事项。"""
     with ctx_of(request).read() as s:
         return views.meeting_view(s, actor, meeting_id)
@@ -74,7 +74,7 @@ def api_digest(request: Request, actor: ActorDep, region: str, on: str | None = 
 
 @router.get("/api/workplan/{region}/scores", tags=TAGS, response_model=ScoresOut)
 def api_scores(
-    request: Request, actor: ActorDep, region: str, year: int, on: str | None = None
+    request: Request, actor: ActorDep, region: str, year: YearQuery, on: str | None = None
 ) -> dict[str, Any]:
     """年度工作目标考核：各单位得分、各考核项分子分母与排名（on：统计截止日期，默认为该年年底；
     页面 /workplan/scores 取今天与年底中较早者）。"""

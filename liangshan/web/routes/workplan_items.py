@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
 
-from liangshan.web.deps import csrf_protect, ctx_of, pick_region, redirect, render
+from liangshan.web.deps import MAX_ID, IdPath, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.routes.workplan_common import ActorDep, parse_date, today
 from liangshan.workplan import actions, views
 
@@ -39,10 +39,10 @@ def item_update(
     request: Request,
     actor: ActorDep,
     kind: str,
-    item_id: int,
-    status: Annotated[str, Form()],
-    done_on: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
+    item_id: IdPath,
+    status: Annotated[str, Form(max_length=200)],
+    done_on: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.update_tracked_item(
@@ -70,10 +70,10 @@ def reports_page(request: Request, actor: ActorDep, region: str | None = None) -
 def report_route(
     request: Request,
     actor: ActorDep,
-    report_id: int,
-    unit_id: Annotated[int, Form()],
-    public_note: Annotated[str, Form()] = "",
-    internal_note: Annotated[str, Form()] = "",
+    report_id: IdPath,
+    unit_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    public_note: Annotated[str, Form(max_length=5000)] = "",
+    internal_note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.route_supervision_report(
@@ -86,10 +86,10 @@ def report_route(
 def report_status(
     request: Request,
     actor: ActorDep,
-    report_id: int,
-    status: Annotated[str, Form()],
-    public_note: Annotated[str, Form()] = "",
-    internal_note: Annotated[str, Form()] = "",
+    report_id: IdPath,
+    status: Annotated[str, Form(max_length=200)],
+    public_note: Annotated[str, Form(max_length=5000)] = "",
+    internal_note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     with ctx_of(request).write() as s:
         region = actions.handle_report(
@@ -99,7 +99,7 @@ def report_status(
 
 
 @router.get("/workplan/reports/{report_id}/photos/{evidence_id}", include_in_schema=False)
-def report_photo(request: Request, actor: ActorDep, report_id: int, evidence_id: int) -> Response:
+def report_photo(request: Request, actor: ActorDep, report_id: IdPath, evidence_id: IdPath) -> Response:
     """A photo of a supervision report, for whoever may see the report."""
     ctx = ctx_of(request)
     with ctx.read() as s:
