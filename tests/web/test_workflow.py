@@ -161,7 +161,7 @@ def test_evidence_kept_added_and_removed(site: Site, client_for: Clients) -> Non
     assert dl.status_code == 200 and dl.content == pdf and "attachment" in dl.headers["content-disposition"]
     other, to = client_for("u12")  # 林业局 may not attach 财政局's file
     r = save(other, to, "forest_area_km2", 2023, 2800, 0, evidence_ids=[eid])
-    assert r.status_code == 403 and "不是本单位（林业局）上传的" in r.json()["detail"]
+    assert r.status_code == 403 and "不是您上传的" in r.json()["detail"]
     with session_scope(site.url) as s:
         assert s.scalars(select(Submission).where(Submission.item_code == "forest_area_km2")).first() is None
 

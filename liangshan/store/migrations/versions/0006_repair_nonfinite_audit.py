@@ -7,8 +7,8 @@ is left as it was. New writes refuse non-finite numbers (:func:`liangshan.store.
 
 On PostgreSQL the columns cannot hold such tokens, so the migration finds nothing there.
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
