@@ -12,25 +12,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, emit_json, fail, workspace_actor
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
-AsOpt = Annotated[str, typer.Option("--as", help="以哪个账号的名义操作（权限与网页相同）")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--user", "--as", help="以哪个账号的名义操作（权限与网页相同；缺省为命令行操作员 system）"),
+]
 
 official_app = typer.Typer(help="官方发布值（公报、通报、监测成果）：录入、提交与审核", no_args_is_help=True)
-
-
-def _workspace(db: str | None) -> Any:
-    from liangshan.catalog import load_catalog
-    from liangshan.config import evidence_root
-    from liangshan.services.workspace import Workspace
-    from liangshan.store.service import ensure_db
-
-    url = ensure_db(db_url(db))
-    return Workspace(url, evidence_root(url), load_catalog())
 
 
 def _errors() -> tuple[type[Exception], ...]:
@@ -98,7 +91,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="年份，如 2023-2025（默认为进行中评估批次的年份）")
         ] = None,
         indicator: Annotated[int | None, typer.Option(help="只看该指标（序号）")] = None,
-        user: AsOpt = "office",
+        user: AsOpt = None,
         db: DbOpt = None,
         json: JsonOpt = False,
     ) -> None:
@@ -107,8 +100,7 @@ def register(app: typer.Typer) -> None:
         from liangshan.store.service import parse_years
 
         try:
-            ctx = _workspace(db)
-            actor = svc.cli_actor(ctx, user)
+            ctx, actor = workspace_actor(db, user)
             ys = parse_years(years, (0, 0)) if years else svc.default_years(ctx, region)
             data = svc.reconcile(ctx, actor, region, ys, indicator)
         except _errors() as exc:
@@ -131,7 +123,7 @@ def add(
     explanation: Annotated[str, typer.Option(help="与复算值不同的原因（单位说明）")] = "",
     evidence: Annotated[list[Path] | None, typer.Option(help="佐证文件（公报、通报原文），可重复")] = None,
     draft: Annotated[bool, typer.Option(help="只保存草稿，不提交")] = False,
-    user: AsOpt = "office",
+    user: AsOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -140,8 +132,7 @@ def add(
     from liangshan.services.uploads import check_upload
 
     try:
-        ctx = _workspace(db)
-        actor = svc.cli_actor(ctx, user)
+        ctx, actor = workspace_actor(db, user)
         uploads = []
         for path in evidence or []:
             if not path.is_file():
@@ -173,20 +164,18 @@ def review_cmd(
     submission: Annotated[int, typer.Option("--id", help="填报编号（official add 输出的编号）")],
     action: Annotated[str, typer.Option(help="approve（通过）、return（退回）、reopen（重新打开）或 submit")],
     reason: Annotated[str, typer.Option(help="理由（退回、重新打开时必填）")] = "",
-    user: AsOpt = "office",
+    user: AsOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """审核官方发布值（与其他填报相同的审核流程与留痕）。"""
-    from liangshan.services import reconcile as svc
     from liangshan.services.values import review
 
     labels = {"approve": "已审核通过", "return": "已退回", "reopen": "已重新打开", "submit": "已提交"}
     if action not in labels:
         fail(f"操作应为 approve、return、reopen 或 submit，收到“{action}”")
     try:
-        ctx = _workspace(db)
-        actor = svc.cli_actor(ctx, user)
+        ctx, actor = workspace_actor(db, user)
         out = review(ctx, actor, submission, action, reason)
     except _errors() as exc:
         fail(_message(exc))

@@ -403,39 +403,6 @@ def reconcile(
     return {"region": {"code": region, "name": name}, "years": ys, "indicators": listed}
 
 
-def cli_actor(ctx: Workspace, username: str) -> Actor:
-    """The account ``username`` as an :class:`Actor` for the command line (``--as``).
-
-    The command line runs on the server by someone who may open the database, so a non-unit account
-    is given every region of the database; a unit account keeps its own unit and region, so the same
-    permission rules (own indicators only) hold as in the web.
-    """
-    from liangshan.store.models import Region, Unit, User
-
-    with ctx.read() as s:
-        user = s.scalars(select(User).where(User.username == username)).first()
-        if user is None or not user.active:
-            raise NotFoundError(f"账号不存在或已停用：{username}")
-        unit = s.get(Unit, user.unit_id) if user.unit_id is not None else None
-        region = unit.region_code if (user.role == "unit" and unit is not None) else user.region_code
-        names = frozenset([unit.name, *(unit.aliases or [])]) if unit is not None else frozenset()
-        if user.role == "unit":
-            regions = frozenset([region]) if unit is not None and region else frozenset()
-        else:
-            regions = frozenset(s.scalars(select(Region.code)))
-        return Actor(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            region=region,
-            unit_id=unit.id if unit is not None else None,
-            unit_name=unit.name if unit is not None else None,
-            unit_names=names,
-            regions=regions,
-        )
-
-
 def default_years(ctx: Workspace, region: str) -> list[int]:
     """The years of the region's open assessment round (the window the experts verify)."""
     from liangshan.store.regions import open_round
