@@ -102,6 +102,10 @@ def current_actor(request: Request) -> Actor:
     return actor
 
 
+#: The signed-in user of a route (every route that needs a login declares ``actor: ActorDep``).
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
 def optional_actor(request: Request) -> Actor | None:
     try:
         return current_actor(request)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from liangshan.services.permissions import Actor, check_view
+from liangshan.services.permissions import check_view
 from liangshan.services.queries import evidence_of, item_detail, submission_dict
 from liangshan.services.uploads import check_upload
 from liangshan.services.values import review, save_entry, upload_evidence
@@ -22,6 +22,7 @@ from liangshan.store.models import Submission
 from liangshan.web import excel
 from liangshan.web import schemas as sc
 from liangshan.web.deps import (
+    ActorDep,
     IdPath,
     IdQuery,
     ItemPath,
@@ -29,7 +30,6 @@ from liangshan.web.deps import (
     YearPath,
     csrf_protect,
     ctx_of,
-    current_actor,
     pick_region,
     render,
     scope_regions,
@@ -42,7 +42,6 @@ from liangshan.web.routes.report import report_context
 from liangshan.web.routes.review import ReviewList, queue_context
 
 router = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class EntryBody(BaseModel):

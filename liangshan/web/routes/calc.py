@@ -23,9 +23,9 @@ from liangshan.services.uploads import CheckedUpload, UploadRejected, check_data
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web import calculators
 from liangshan.web.deps import (
+    ActorDep,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -34,7 +34,6 @@ from liangshan.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class CalcConfirmBody(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -11,10 +11,9 @@ from fastapi.responses import Response
 from liangshan.services.permissions import Actor, visible_indicators
 from liangshan.web import charts
 from liangshan.web.dashboard import dashboard
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render_cached
+from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, pick_region, render_cached
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def dashboard_for(request: Request, actor: Actor, region: str | None, pending: bool) -> dict[str, Any]:

@@ -26,13 +26,13 @@ from liangshan.store.models import Unit
 from liangshan.web import calculators
 from liangshan.web.deps import (
     MAX_ID,
+    ActorDep,
     IdPath,
     ItemPath,
     OptIdQuery,
     YearPath,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -41,7 +41,6 @@ from liangshan.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def list_context(request: Request, actor: Actor, region: str | None, unit: int | None) -> dict[str, Any]:

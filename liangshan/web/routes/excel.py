@@ -14,10 +14,10 @@ from liangshan.services.uploads import check_upload
 from liangshan.store.errors import StoreError
 from liangshan.web import excel
 from liangshan.web.deps import (
+    ActorDep,
     IdQuery,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -26,7 +26,6 @@ from liangshan.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -19,9 +19,9 @@ from liangshan.services.permissions import Actor
 from liangshan.services.reconcile import default_years
 from liangshan.store.errors import StoreError
 from liangshan.web.deps import (
+    ActorDep,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -30,7 +30,6 @@ from liangshan.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class ExplainYear(BaseModel):

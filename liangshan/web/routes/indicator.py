@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,10 +13,17 @@ from liangshan.services.permissions import Actor, check_indicator, visible_indic
 from liangshan.store.errors import NotFoundError
 from liangshan.web import charts
 from liangshan.web.dashboard import indicator_page
-from liangshan.web.deps import IdPath, csrf_protect, ctx_of, current_actor, pick_region, render, render_cached
+from liangshan.web.deps import (
+    ActorDep,
+    IdPath,
+    csrf_protect,
+    ctx_of,
+    pick_region,
+    render,
+    render_cached,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def _checked(request: Request, actor: Actor, ind_id: int, region: str | None) -> tuple[Indicator, str]:

@@ -17,12 +17,11 @@ from liangshan.services.map import map_data, upload_layer
 from liangshan.services.permissions import Actor
 from liangshan.store.boundaries import MAP_LAYERS, BoundaryError
 from liangshan.store.errors import NotFoundError
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, redirect, render
+from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.workplan.public import get_settings
 from liangshan.workplan.public_site import public_region
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 MAX_LAYER_BYTES = 20 * 1024 * 1024
 
 

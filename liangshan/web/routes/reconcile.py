@@ -21,9 +21,9 @@ from liangshan.services.uploads import CheckedUpload, UploadRejected, check_uplo
 from liangshan.store.errors import StoreError
 from liangshan.store.service import parse_years
 from liangshan.web.deps import (
+    ActorDep,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -33,7 +33,6 @@ from liangshan.web.deps import (
 from liangshan.web.schemas import ReconcileOut
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def _years(request: Request, region: str, years: str | None) -> list[int]:

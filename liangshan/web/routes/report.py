@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
 from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, redirect, render
+from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, pick_region, redirect, render
 from liangshan.web.report_jobs import FORMATS, MEDIA, Job, ReportJobs
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def jobs_of(request: Request) -> ReportJobs:

@@ -27,11 +27,11 @@ from liangshan.services.values import review
 from liangshan.store.errors import StoreError
 from liangshan.web.deps import (
     MAX_ID,
+    ActorDep,
     IdPath,
     OptIdQuery,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -41,7 +41,6 @@ from liangshan.web.deps import (
 from liangshan.web.schemas import QueueRow, UnitRef
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-ActorDep = Annotated[Actor, Depends(current_actor)]
 __all__ = ["TABS", "ReviewList", "queue_context", "router"]
 
 

@@ -24,10 +24,9 @@ from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.rollup_queries import data_years, default_window, rollup_of
 from liangshan.web import schemas as sc
 from liangshan.web.dashboard import VERDICT_CLASS
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, render
+from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="评估年度（窗口最后一年）")]
 IndicatorQ = Annotated[str | None, Query(max_length=3, description="按此指标排名和设色（空 = 达标指标数）")]
 ROLLUP_ROLES = frozenset({"office", "leader", "reviewer"})

@@ -15,10 +15,10 @@ from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web import schemas as sc
 from liangshan.web.deps import (
+    ActorDep,
     IdPath,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -27,7 +27,6 @@ from liangshan.web.deps import (
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 LABELS = {"close": "已关闭", "reopen": "已重新打开", "deadline": "截止日期已更新"}
 
 

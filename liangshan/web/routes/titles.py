@@ -15,9 +15,9 @@ from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web.deps import (
+    ActorDep,
     csrf_protect,
     ctx_of,
-    current_actor,
     error_status,
     error_text,
     pick_region,
@@ -27,7 +27,6 @@ from liangshan.web.deps import (
 from liangshan.web.schemas import Model
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 class TitleBody(BaseModel):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liangshan.services.permissions import Actor
 from liangshan.services.todo import todo
-from liangshan.web.deps import csrf_protect, ctx_of, current_actor, pick_region, render
+from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, pick_region, render
 from liangshan.web.schemas_todo import TodoOut
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def todo_context(request: Request, actor: Actor, region: str | None) -> dict[str, Any]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 
-from liangshan.services.permissions import Actor
-from liangshan.web.deps import ctx_of, current_actor
+from liangshan.web.deps import ActorDep, ctx_of
 from liangshan.workplan.errors import WorkplanError
 
 __all__ = [
@@ -25,7 +23,6 @@ __all__ = [
     "today",
 ]
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
 SURVEY_COOKIE = "ls_survey_token"
 DAY = 86400
 
