@@ -52,9 +52,9 @@ def render(
         from liangshan.report.pptx_writer import write_pptx
 
         step("绘制图表", 0.3)
-        chart = cached_charts(content, options.get("chart_cache"))["summary"]
+        drawn = cached_charts(content, options.get("chart_cache"))
         step("写入演示文稿", 0.6)
-        return write_pptx(content, path, fonts=fonts, chart=chart)
+        return write_pptx(content, path, fonts=fonts, chart=drawn["summary"], charts=drawn)
     from liangshan.report.docx_writer import write_docx
 
     step("绘制图表", 0.15)

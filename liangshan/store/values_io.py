@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog
@@ -71,12 +71,14 @@ def export_rows(
 ) -> list[dict[str, Any]]:
     """The newest version of every data element and indicator value, ordered by region, item, year (stable).
 
-    Published (official) figures (``official:N``) are left out: their publisher, document and date do not fit
-    one row of this table, so they could not be re-imported; ``liangshan reconcile --json`` lists them.
+    Only what the import takes back is exported: data elements and directly entered indicator values
+    (``indicator:N``). Published figures (``official:N``) and 情况说明 (``explain:N``) carry a publisher,
+    a document or several texts that do not fit one row of this table; ``liangshan reconcile --json`` and the
+    report list them.
     """
     q = (
         select(Submission)
-        .where(Submission.item_code.not_like("official:%"))
+        .where(or_(~Submission.item_code.contains(":"), Submission.item_code.like("indicator:%")))
         .order_by(Submission.region_code, Submission.item_code, Submission.year, Submission.version)
     )
     if region:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from liangshan.web.sample import seed_site
 from PIL import Image
 from wpsupport import REGION, T0
 
+from liangshan.demo.build import seed_site
 from liangshan.services.accounts import hash_password
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.web.app import create_app
