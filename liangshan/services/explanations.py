@@ -220,6 +220,21 @@ STATUS_TEXT = {
 }
 
 
+def _review_reasons(session: Session, submission_ids: Iterable[int | None]) -> dict[int, str]:
+    """The reason of the newest return or reopen of each submission (what the office asked for)."""
+    from liangshan.store.models import Review
+
+    ids = [i for i in submission_ids if i is not None]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Review.submission_id, Review.reason)
+        .where(Review.submission_id.in_(ids), Review.action.in_(("return", "reopen")))
+        .order_by(Review.id)
+    )
+    return {sid: reason for sid, reason in rows}
+
+
 def explain_view(
     ctx: Workspace, actor: Actor, region: str, indicator: int, years: Iterable[int]
 ) -> dict[str, Any]:
@@ -235,6 +250,9 @@ def explain_view(
     found = {e.year: e for e in explanations_for(ctx, actor, region, ind.id, ys)}
     with ctx.read() as s:
         name = get_region(s, region).name
+        reasons = _review_reasons(
+            s, [e.submission_id for e in found.values() if e.status in ("returned", "reopened")]
+        )
     rows = []
     for y in ys:
         e = found.get(y)
@@ -248,6 +266,7 @@ def explain_view(
                 "status": e.status if e else "",
                 "status_label": STATUS_TEXT.get(e.status, e.status) if e else "未填写",
                 "submission_id": e.submission_id if e else None,
+                "reason": reasons.get(e.submission_id or 0, "") if e else "",
             }
         )
     return {

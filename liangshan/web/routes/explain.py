@@ -41,6 +41,7 @@ class ExplainYear(BaseModel):
     status: str
     status_label: str
     submission_id: int | None
+    reason: str = ""  # the office's reason when it returned or reopened this version
 
 
 class ExplainIndicator(BaseModel):
