@@ -30,10 +30,14 @@ REGIONS = 18
 RACED = 0.10
 
 
+#: every region of the run; client ``i`` is an office account of ``REGION_CODES[i % REGIONS]``
+REGION_CODES = ["411224"] + [f"9{k:05d}" for k in range(1, REGIONS)]
+
+
 def build(url: str) -> list[tuple[str, str, int]]:
     seed_site(url, pw_hash(), extra_regions=REGIONS - 1, values=False)
     cat = load_catalog()
-    regions = ["411224"] + [f"9{k:05d}" for k in range(1, REGIONS)]
+    regions = REGION_CODES
     with session_scope(url) as s:  # one office account per client, spread over the regions
         for i in range(CLIENTS):
             s.add(User(username=f"c{i:02d}", display_name=f"客户端{i}", role="office",
@@ -89,7 +93,7 @@ async def race_approve(base: str, logins: dict[str, httpx.AsyncClient], heads: d
 async def run(base: str, items: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     rng = random.Random(7)
     raced = rng.sample(items, int(len(items) * RACED))
-    regions = sorted({r for r, _, _ in items})
+    regions = REGION_CODES  # the same assignment as build(), whichever regions the items reach
     queues: dict[str, asyncio.Queue[tuple[str, str, int]]] = {r: asyncio.Queue() for r in regions}
     for it in rng.sample(items + raced, len(items) + len(raced)):
         queues[it[0]].put_nowait(it)
