@@ -240,3 +240,28 @@ def test_preview_refuses_xlsx_bomb_naming_the_file(site: Site, client_for: Clien
     message = body["errors"][0]["message"]
     assert "财政局填报.xlsx" in message and "压缩炸弹" in message
     assert n_subs(site.url) == before
+
+
+def test_preview_refuses_non_finite_and_ambiguous_numbers(site: Site, client_for: Clients) -> None:
+    """The rows `liangshan import` refuses (1e400, NaN, inf, 12,5) are refused the same way here: every cell
+    named by row and column, nothing written."""
+    c, token = client_for("office")
+    bad = {2023: "1e400", 2024: "NaN", 2025: "inf"}
+    ambiguous = ("eco_compensation_revenue", 2025)
+    data = fill(
+        template(c, site.url), {("eco_env_investment", y): v for y, v in bad.items()} | {ambiguous: "12,5"}
+    )
+    before = n_subs(site.url)
+    api = c.post(
+        "/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    assert api.json()["ok"] is False and api.json()["token"] is None, api.text
+    page = preview(c, token, data)
+    assert "1e400" in page.text and "12,5" in page.text  # the page lists the same refusals
+    errs = {(e["row"], e["column"]): e["message"] for e in api.json()["errors"]}
+    wb = load_workbook(io.BytesIO(data))
+    line = {(r[1].value, r[3].value): i for i, r in enumerate(wb["填报"].iter_rows(min_row=2), start=2)}
+    for year in bad:
+        assert "有限数值" in errs[(line[("eco_env_investment", year)], "数值")], errs
+    assert "12,5" in errs[(line[ambiguous], "数值")], errs
+    assert n_subs(site.url) == before
