@@ -90,19 +90,21 @@ def test_review_workflow_and_lock(lushi: str) -> None:
         transition(s, sub2.id, "reopen", "office", reason="统计局更正")
         sub3 = submit_value(s, region="411224", item="gdp", year=2025, value=3.0, user="u19")
         assert sub3.version == 3
-        obs = approved_observations(s, "411224", [2025])
-        assert ("gdp", 2025) not in obs  # reopened: no approved value until the new one is approved
+        # revision semantics: the reopened version 2 stands until its successor is approved
+        assert approved_observations(s, "411224", [2025])[("gdp", 2025)].value == 2.0
+        assert sub2.status == "reopened"
         assert approved_observations(s, "411224", [2025], include_pending=True)[("gdp", 2025)].value == 3.0
         transition(s, sub3.id, "approve", "office")
         assert approved_observations(s, "411224", [2025])[("gdp", 2025)].value == 3.0
+        assert sub2.status == "superseded"
         reviews = s.scalars(select(Review).order_by(Review.id)).all()
         assert [r.action for r in reviews] == [
             "return",
             "supersede",
             "approve",
             "reopen",
-            "supersede",
             "approve",
+            "supersede",  # version 2 steps down when its revision (version 3) is approved
         ]
 
 

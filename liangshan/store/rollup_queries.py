@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, Select, case, cast, func, select
+from sqlalchemy import Integer, Select, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup_frame
@@ -26,6 +26,7 @@ from liangshan.assess.values import Observation
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
+from liangshan.store.submissions import STANDING
 
 if TYPE_CHECKING:
     import polars as pl
@@ -78,13 +79,17 @@ def subtree_observations(
     Per region, item and year the newest approved version wins; with ``include_pending`` the newest
     submitted/reopened version is used where none is approved (as ``approved_observations``).
     """
-    statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
+    statuses = ["approved", "submitted", "reopened"] if include_pending else list(STANDING)
     s = Submission
     rn = (
         func.row_number()
         .over(
             partition_by=(s.region_code, s.item_code, s.year),
-            order_by=(case((s.status == "approved", 0), else_=1), s.version.desc()),
+            # official: the standing version; a preview: the newest (as approved_observations)
+            order_by=(
+                case((s.status.in_(STANDING), 0), else_=1 if not include_pending else 0),
+                s.version.desc(),
+            ),
         )
         .label("rn")
     )
@@ -133,12 +138,12 @@ def observation_frame(
 
     from liangshan.assess.vectorised import frame_schema
 
-    statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
+    statuses = ["approved", "submitted", "reopened"] if include_pending else list(STANDING)
     ys = sorted(set(years))
     schema = frame_schema()
     s = Submission
     where = (s.region_code.in_(_codes_below(root)), s.year.in_(ys), s.status.in_(statuses))
-    pending = case((s.status == "approved", 0), else_=1)
+    pending = case((s.status.in_(STANDING), 0), else_=1) if not include_pending else literal(0)
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
     stmt = select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, pending)
     raw = _fetch_frame(

@@ -29,6 +29,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "superseded": {},
 }
 REASON_REQUIRED = {"return", "reopen"}
+#: statuses of a version that holds the official value: approved, or approved and reopened for revision
+STANDING = ("approved", "reopened")
 
 
 def audit(
@@ -149,8 +151,10 @@ def submit_value(
         created_at=ts,
     )
     session.add(sub)
-    if prev is not None and prev.status != "superseded":
+    if prev is not None and prev.status not in ("superseded", "reopened"):
         supersede(session, prev, f"由第 {current + 1} 版取代", user, ts)
+    # a reopened version was approved and keeps standing in every official view until a successor is
+    # approved (revision semantics): it is superseded by that approval in :func:`transition`
     session.flush()
     for eid in evidence_ids:
         session.add(SubmissionEvidence(submission_id=sub.id, evidence_id=eid))
@@ -190,6 +194,17 @@ def transition(
         )
     )
     sub.status = allowed[action]
+    if action == "approve":  # the revised value now stands: the version it revises steps down
+        for older in session.scalars(
+            select(Submission).where(
+                Submission.region_code == sub.region_code,
+                Submission.item_code == sub.item_code,
+                Submission.year == sub.year,
+                Submission.version < sub.version,
+                Submission.status == "reopened",
+            )
+        ):
+            supersede(session, older, f"修订版第 {sub.version} 版审核通过，取代本版", user, ts)
     audit(session, user, action, "submission", sub.id, before, snapshot(sub), detail=reason, at=ts)
     session.flush()
     return sub
@@ -207,12 +222,15 @@ def history(session: Session, region: str, item: str, year: int) -> list[Submiss
 def approved_observations(
     session: Session, region: str, years: Iterable[int], include_pending: bool = False
 ) -> dict[tuple[str, int], Observation]:
-    """The approved value of every item in ``years`` (the newest approved version), as observations.
+    """The approved value of every item in ``years``, as observations: the version that stands.
 
-    With ``include_pending`` the newest submitted/reopened version is used where none is approved
-    (a preview; the report and the official assessment use approved values only).
+    A version stands from its approval until a successor is approved: reopened for revision (status
+    ``reopened``), and while its revision is drafted, submitted or returned, it still holds the official
+    value (revision semantics; docs/data-model.md). With ``include_pending`` the newest submitted version is
+    used where none stands, and a revision under review over the version it revises (a preview; the report
+    and the official assessment use standing values only).
     """
-    statuses = ["approved", "submitted", "reopened"] if include_pending else ["approved"]
+    statuses = ["approved", "submitted", "reopened"] if include_pending else STANDING
     rows = session.scalars(
         select(Submission)
         .where(
@@ -225,7 +243,8 @@ def approved_observations(
     chosen: dict[tuple[str, int], Submission] = {}
     for s in rows:
         key = (s.item_code, s.year)
-        if key not in chosen or s.status == "approved" or chosen[key].status != "approved":
+        # official: the standing version; a preview: the newest version (a revision in review included)
+        if include_pending or key not in chosen or s.status in STANDING or chosen[key].status not in STANDING:
             chosen[key] = s
     counts = dict(
         session.execute(

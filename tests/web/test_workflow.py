@@ -73,7 +73,8 @@ def test_review_cycle_lock_reopen_and_audit(site: Site, client_for: Clients) -> 
     assert act(o, to, sid2, "reopen", "统计口径调整").json()["status"] == "reopened"
     assert save(u, tu, "eco_env_investment", 2024, 49000, 2, note="口径调整").status_code == 201
     detail = o.get(f"/api/items/eco_env_investment/2024?region={R}").json()
-    assert [v["status"] for v in detail["versions"]] == ["superseded", "superseded", "submitted"]
+    # the reopened version stands (official value) until the revision is approved
+    assert [v["status"] for v in detail["versions"]] == ["superseded", "reopened", "submitted"]
     kinds = [(e["who"], e["action"]) for e in detail["events"]]
     assert ("office", "return") in kinds and ("office", "reopen") in kinds and ("office", "approve") in kinds
     with session_scope(site.url) as s:
