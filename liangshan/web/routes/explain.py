@@ -20,6 +20,7 @@ from liangshan.services.reconcile import default_years
 from liangshan.store.errors import StoreError
 from liangshan.web.deps import (
     ActorDep,
+    IdPath,
     csrf_protect,
     ctx_of,
     error_status,
@@ -74,14 +75,16 @@ def _data(request: Request, actor: Actor, indicator_id: int, region: str | None)
     "/api/explain/{indicator_id}", tags=["情况说明"], summary="指标情况说明", response_model=ExplainPage
 )
 def api_explain(
-    request: Request, actor: ActorDep, indicator_id: int, region: str | None = None
+    request: Request, actor: ActorDep, indicator_id: IdPath, region: str | None = None
 ) -> ExplainPage:
     """每年的数据来源、工作开展情况、变化原因，及其版本和审核状态。"""
     return ExplainPage.model_validate(_data(request, actor, indicator_id, region))
 
 
 @router.get("/explain/{indicator_id}", include_in_schema=False)
-def explain_page(request: Request, actor: ActorDep, indicator_id: int, region: str | None = None) -> Response:
+def explain_page(
+    request: Request, actor: ActorDep, indicator_id: IdPath, region: str | None = None
+) -> Response:
     return render(request, "explain.html", {"data": _data(request, actor, indicator_id, region), "form": {}})
 
 
@@ -89,7 +92,7 @@ def explain_page(request: Request, actor: ActorDep, indicator_id: int, region: s
 def explain_post(
     request: Request,
     actor: ActorDep,
-    indicator_id: int,
+    indicator_id: IdPath,
     region: Annotated[str, Form(max_length=12)],
     year: Annotated[int, Form()],
     source: Annotated[str, Form(max_length=5000)] = "",

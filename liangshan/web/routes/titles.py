@@ -16,6 +16,7 @@ from liangshan.services.permissions import Actor
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.web.deps import (
     ActorDep,
+    IdPath,
     csrf_protect,
     ctx_of,
     error_status,
@@ -120,7 +121,7 @@ def titles_add(
 
 @router.post("/titles/{title_id}/remove", include_in_schema=False)
 def titles_remove(
-    request: Request, actor: ActorDep, title_id: int, reason: Annotated[str, Form(max_length=2000)] = ""
+    request: Request, actor: ActorDep, title_id: IdPath, reason: Annotated[str, Form(max_length=2000)] = ""
 ) -> Response:
     try:
         out = titles.remove_title(ctx_of(request), actor, title_id, reason)
@@ -159,5 +160,7 @@ def api_titles_add(request: Request, actor: ActorDep, body: TitleBody) -> dict[s
     summary="撤销一个登记的称号（办公室，须写理由）",
     response_model=TitleOut,
 )
-def api_titles_remove(request: Request, actor: ActorDep, title_id: int, body: RemoveBody) -> dict[str, Any]:
+def api_titles_remove(
+    request: Request, actor: ActorDep, title_id: IdPath, body: RemoveBody
+) -> dict[str, Any]:
     return titles.remove_title(ctx_of(request), actor, title_id, body.reason)
