@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, Select, case, cast, func, literal, select
+from sqlalchemy import Integer, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup_frame
@@ -26,7 +26,7 @@ from liangshan.assess.values import Observation
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
-from liangshan.store.submissions import STANDING
+from liangshan.store.submissions import PREVIEW_RANK, STANDING
 
 if TYPE_CHECKING:
     import polars as pl
@@ -69,6 +69,14 @@ def region_tree(session: Session, root: str = NATION) -> RegionTree:
     if root != NATION and not any(r[0] == root for r in rows):
         raise NotFoundError(f"未知地区代码：{root}")
     return RegionTree(RegionNode(*r) for r in rows)  # the root's parent is not loaded: it hangs under NATION
+
+
+def _preference(include_pending: bool) -> Any:
+    """Order of the versions of one item-year (lower first), as :func:`approved_observations` chooses."""
+    s = Submission
+    if include_pending:
+        return case(*((s.status == k, v) for k, v in PREVIEW_RANK.items()), else_=9)
+    return case((s.status.in_(STANDING), 0), else_=1)
 
 
 def subtree_observations(
@@ -143,7 +151,7 @@ def observation_frame(
     schema = frame_schema()
     s = Submission
     where = (s.region_code.in_(_codes_below(root)), s.year.in_(ys), s.status.in_(statuses))
-    pending = case((s.status.in_(STANDING), 0), else_=1) if not include_pending else literal(0)
+    pending = _preference(include_pending)
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
     stmt = select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, pending)
     raw = _fetch_frame(

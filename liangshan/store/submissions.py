@@ -31,6 +31,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 REASON_REQUIRED = {"return", "reopen"}
 #: statuses of a version that holds the official value: approved, or approved and reopened for revision
 STANDING = ("approved", "reopened")
+#: a preview's preference (lower first): approved, submitted, reopened
+PREVIEW_RANK = {"approved": 0, "submitted": 1, "reopened": 2}
 
 
 def audit(
@@ -227,8 +229,8 @@ def approved_observations(
     A version stands from its approval until a successor is approved: reopened for revision (status
     ``reopened``), and while its revision is drafted, submitted or returned, it still holds the official
     value (revision semantics; docs/data-model.md). With ``include_pending`` the newest submitted version is
-    used where none stands, and a revision under review over the version it revises (a preview; the report
-    and the official assessment use standing values only).
+    used where none is approved, and a revision under review over the reopened version it revises (a preview;
+    the report and the official assessment use standing values only).
     """
     statuses = ["approved", "submitted", "reopened"] if include_pending else STANDING
     rows = session.scalars(
@@ -240,11 +242,13 @@ def approved_observations(
         )
         .order_by(Submission.item_code, Submission.year, Submission.version)
     )
+    # official: the standing version (one per item-year). A preview: an approved version first, then the
+    # newest submitted one, then a reopened one (a revision under review shows over the value it revises)
+    rank = PREVIEW_RANK if include_pending else {s: 0 for s in STANDING}
     chosen: dict[tuple[str, int], Submission] = {}
-    for s in rows:
+    for s in rows:  # in version order: among equals the newest wins
         key = (s.item_code, s.year)
-        # official: the standing version; a preview: the newest version (a revision in review included)
-        if include_pending or key not in chosen or s.status in STANDING or chosen[key].status not in STANDING:
+        if key not in chosen or rank[s.status] <= rank[chosen[key].status]:
             chosen[key] = s
     counts = dict(
         session.execute(
