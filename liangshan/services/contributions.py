@@ -37,9 +37,10 @@ from liangshan.services.permissions import (
 )
 from liangshan.services.queries import current_round, round_denial
 from liangshan.services.uploads import CheckedUpload
+from liangshan.services.values import ClosedError
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
-from liangshan.store.errors import NotFoundError, StoreError
+from liangshan.store.errors import NotFoundError
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Evidence, Unit
 from liangshan.store.models_contributions import Contribution
@@ -49,10 +50,6 @@ from liangshan.store.submissions import audit
 MAX_COMMENT = 1000  # characters of a contribution's comment
 CONTRIBUTED = "contributed"  # the completeness status of a cooperating unit that has contributed
 CONTRIBUTED_LABEL = "已提交分项数据"
-
-
-class ContributionClosed(StoreError):
-    """The round is closed or the year is outside it (HTTP 409)."""
 
 
 def shared_element(el: DataElement | None, item: str) -> DataElement:
@@ -83,6 +80,21 @@ def status_for_unit(
     if newest_status == "approved":
         return "approved"
     return CONTRIBUTED if contributed else None
+
+
+def contribute_denial(actor: Actor, element: DataElement) -> str | None:
+    """Why the entry page offers ``actor`` no contribution form for ``element`` (None = offered): only a
+    cooperating unit's user contributes there (the office records one for a unit from the command line
+    or the API, naming the unit)."""
+    if not element.shared:
+        return f"“{element.name}”只由一个单位填报，无分项数据"
+    if not actor.is_unit:
+        return "分项数据由配合单位提交"
+    if leads(actor.unit_names, element):
+        return f"本单位是牵头单位，直接填报数值；配合单位（{'、'.join(element.cooperating)}）提交分项数据"
+    if not is_cooperating(actor.unit_names, element):
+        return f"“{element.name}”由{'、'.join(element.suppliers)}填报，不含本单位"
+    return None
 
 
 def check_comment(text: str) -> str:
@@ -153,7 +165,8 @@ def contribute(
     does not supply the element. At least one of ``value``, ``comment``, ``upload`` or
     ``evidence_id`` (an evidence file already uploaded in the region) is needed. Refused with
     :class:`PermissionDenied`, :class:`EntryError`, :class:`NotFoundError` or
-    :class:`ContributionClosed` (closed round, year outside it); nothing is written then.
+    :class:`~liangshan.services.values.ClosedError` (closed round, year outside it); nothing is
+    written then.
     """
     try:
         el_or_none, _ind = resolve_item(ctx.catalog, element)
@@ -176,7 +189,7 @@ def contribute(
             raise PermissionDenied(f"“{el.name}”由{'、'.join(el.suppliers)}填报，不含 {row.name}")
         closed = round_denial(current_round(s, region), region, year)
         if closed:
-            raise ContributionClosed(closed)
+            raise ClosedError(closed)
         ev_id = evidence_id
         if ev_id is not None:
             ev = s.get(Evidence, ev_id)
