@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
 from liangshan.services.imports import ImportRejected, Planned, import_file
-from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region, leads
+from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
 from liangshan.services.queries import (
     current_round,
     latest_map,
@@ -63,7 +63,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
             raise PermissionDenied(f"单位 {unit_id} 不属于地区 {region}")
         reg = s.get(Region, region)
         names = {unit.name, *(unit.aliases or [])}
-        els = [e for e in ctx.catalog.data_elements if leads(names, e)]
+        els = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
         rnd = current_round(s, region)
         years = round_years(rnd)
         latest = latest_map(s, region, years, [e.code for e in els])
