@@ -32,7 +32,13 @@ class Category(_Frozen):
 
 
 class DataElement(_Frozen):
-    """A figure a unit supplies (e.g. GDP), defined once and reused by several indicators."""
+    """A figure a unit supplies (e.g. GDP), defined once and reused by several indicators.
+
+    ``suppliers`` are the units that supply the figure; ``lead`` (牵头单位) is the one unit among them
+    that enters and submits the value — the others (配合单位) contribute their parts or comments
+    (``liangshan/services/contributions.py``). When the catalog omits ``lead`` it is the first
+    supplier; a ``lead`` that is not one of the suppliers is refused.
+    """
 
     code: str
     name: str
@@ -41,6 +47,33 @@ class DataElement(_Frozen):
     min: float = 0.0
     max: float | None = None
     suppliers: tuple[str, ...] = ()
+    lead: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_lead(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("lead") and data.get("suppliers"):
+            return {**data, "lead": next(iter(data["suppliers"]))}
+        return data
+
+    @model_validator(mode="after")
+    def _check_lead(self) -> DataElement:
+        if self.lead is not None and self.lead not in self.suppliers:
+            raise ValueError(
+                f"数据元素 {self.code}（{self.name}）的牵头单位 {self.lead} 不在填报单位"
+                f"（{'、'.join(self.suppliers) or '无'}）之中"
+            )
+        return self
+
+    @property
+    def shared(self) -> bool:
+        """Supplied by more than one unit: a lead unit and cooperating units (共同填报)."""
+        return len(self.suppliers) > 1
+
+    @property
+    def cooperating(self) -> tuple[str, ...]:
+        """The suppliers other than the lead (配合单位)."""
+        return tuple(s for s in self.suppliers if s != self.lead)
 
 
 class RuleBasis(_Frozen):

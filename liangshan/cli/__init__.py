@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "round": ("office", "register", "评估批次：列出、新建、关闭、重新打开、调整截止日期"),
     "evidence": ("office", "register", "佐证材料：给某项数据附加文件（产生新版本）"),
     "official": ("reconcile", "register", "官方发布值（公报、通报、监测成果）：录入、提交与审核"),
+    "value": (
+        "values",
+        "app",
+        "共同填报的数据：配合单位提交分项数据或说明（contribute），查看各单位的分项（contributions）",
+    ),
     "air": (
         "air",
         "app",

@@ -37,6 +37,7 @@ import liangshan
 from liangshan import __version__
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.config import evidence_root
+from liangshan.demo import contributions as contrib
 from liangshan.demo import counties as county_mod
 from liangshan.demo import manual, official
 from liangshan.demo.explanations import seed_explanations
@@ -159,7 +160,7 @@ def unit_accounts(session: Session) -> dict[str, str]:
 
 def _supplier(session: Session, catalog: Catalog, code: str, users: dict[str, str]) -> str:
     el = catalog.element(code)
-    unit = find_unit(session, REGION, el.suppliers[0]) if el.suppliers else None
+    unit = find_unit(session, REGION, el.lead) if el.lead else None
     return users.get(unit.name, ANALYST) if unit else ANALYST
 
 
@@ -280,6 +281,10 @@ def build_demo(
                 )
                 transition(s, sub.id, "approve", OFFICE, at=next(clock))
                 base[(code, year)] = value
+        if contrib.YEAR in wanted and contrib.ELEMENT not in skipped:  # 共同填报: parts, then the lead
+            contrib.seed_contributions(
+                s, clock, catalog=catalog, users=users, region=REGION, evidence_dir=root if evidence else None
+            )
         seed_titles(s, clock, REGION)  # 称号登记簿 (indicator 16)
         target_years = (
             [] if official.TARGET_ELEMENT in skipped else sorted(wanted & set(official.TARGET_YEARS))

@@ -26,6 +26,7 @@ from liangshan.assess import Assessment, assess
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.catalog.models import DataElement
 from liangshan.services.catalogs import catalog_for_region
+from liangshan.services.contributions import CONTRIBUTED, CONTRIBUTED_LABEL, contributed_keys, status_for_unit
 from liangshan.services.permissions import STATUS_LABELS
 from liangshan.services.queries import (
     SUBMITTED,
@@ -103,7 +104,9 @@ class ItemYear:
         return {
             "year": self.year,
             "status": self.status,
-            "status_label": STATUS_LABELS.get(self.status, str(self.status)),
+            "status_label": CONTRIBUTED_LABEL
+            if self.status == CONTRIBUTED
+            else STATUS_LABELS.get(self.status, str(self.status)),
             "version": self.version,
             "overdue": self.overdue,
         }
@@ -133,7 +136,7 @@ class UnitProgress:
         for _, cell in self.cells():
             st = cell.status
             c["expected"] += 1
-            c["submitted"] += st in SUBMITTED
+            c["submitted"] += st in SUBMITTED or st == CONTRIBUTED
             c["approved"] += st == "approved"
             c["returned"] += st == "returned"
             c["draft"] += st == "draft"
@@ -191,8 +194,9 @@ def _approved_keys(session: Session, region: str, years: Sequence[int]) -> set[t
 def _lead_units(
     session: Session, catalog: Catalog, region: str, aliases: Mapping[str, str]
 ) -> list[tuple[int | None, str, list[DataElement]]]:
-    """Each element under its first supplier (the accountable unit), resolved to the region's unit by
-    name or alias; a supplier the region has no unit for is listed by its name, after the units."""
+    """Each element under its lead unit (the accountable unit, ``DataElement.lead``), resolved to the
+    region's unit by name or alias; a supplier the region has no unit for is listed by its name,
+    after the units."""
     units = list(session.scalars(select(Unit).where(Unit.region_code == region).order_by(Unit.sort, Unit.id)))
     by_name: dict[str, Unit] = {}
     for u in units:
@@ -201,7 +205,7 @@ def _lead_units(
     known: dict[int, list[DataElement]] = {}
     loose: dict[str, list[DataElement]] = {}
     for e in catalog.data_elements:
-        first = e.suppliers[0] if e.suppliers else NO_UNIT
+        first = e.lead or NO_UNIT
         name = aliases.get(first, first)
         unit = by_name.get(name) or by_name.get(first)
         if unit is not None:
@@ -231,6 +235,11 @@ def unit_completeness(
     """Per unit of ``region``: its expected element-years (the catalog's responsibility table × the
     years), the newest version's status of each, whether an approved value is in force, and overdue.
 
+    A shared element (several suppliers) counts for its lead unit with the value's status; for a
+    cooperating unit it is done once the unit has contributed its part (status ``contributed``,
+    counted as submitted) or the value is approved
+    (:func:`liangshan.services.contributions.status_for_unit`).
+
     Parameters
     ----------
     rnd : AssessmentRound, optional
@@ -243,7 +252,7 @@ def unit_completeness(
     latest, approved : optional
         Already read: the newest version of every item-year, the item-years with an approved version.
     lead_only : bool
-        Count each element once, under its first supplier (the report's table, whose totals add up
+        Count each element once, under its lead unit (the report's table, whose totals add up
         to the catalog); by default every supplying unit counts it (each unit's own work list).
     aliases : mapping, optional
         Other spellings of unit names (``{alias: name}``) besides the units' own aliases.
@@ -255,10 +264,14 @@ def unit_completeness(
         latest = latest_map(session, region, ys)
     keys = set(approved) if approved is not None else _approved_keys(session, region, ys)
     groups: list[tuple[int | None, str, list[DataElement]]]
+    names: dict[int | None, set[str]] = {}
     if lead_only:
         groups = _lead_units(session, catalog, region, aliases or {})
     else:
-        groups = [(u.id, u.name, els) for u, els in unit_elements(session, catalog, region)]
+        pairs = unit_elements(session, catalog, region)
+        groups = [(u.id, u.name, els) for u, els in pairs]
+        names = {u.id: {u.name, *(u.aliases or [])} for u, _ in pairs}
+    done = contributed_keys(session, region, ys) if names else set()
     due = rnd.deadline if rnd is not None else None
     units = []
     for unit_id, name, els in groups:
@@ -268,7 +281,9 @@ def unit_completeness(
             for y in ys:
                 sub = latest.get((e.code, y))
                 st = sub.status if sub else None
-                late = is_overdue(rnd, st, today)
+                if unit_id in names:
+                    st = status_for_unit(e, names[unit_id], st, (e.code, y, unit_id) in done)
+                late = False if st == CONTRIBUTED else is_overdue(rnd, st, today)
                 cells.append(ItemYear(y, st, sub.version if sub else 0, late, (e.code, y) in keys))
             items.append(ItemProgress(e.code, e.name, tuple(cells)))
         units.append(UnitProgress(unit_id, name, due, tuple(items)))

@@ -2,9 +2,11 @@
 
 Rules (see docs/web.md):
 
-- ``unit`` (责任单位): in its own region only; sees and edits the data elements whose ``suppliers`` name
-  its unit (by name or alias) and sees the indicators whose ``responsible_units`` name it (and may enter
-  an indicator's value directly, ``indicator:N``). It never reviews.
+- ``unit`` (责任单位): in its own region only; sees the data elements whose ``suppliers`` name its unit
+  (by name or alias) and enters those whose ``lead`` (牵头单位) it is — of a shared element a
+  cooperating unit (配合单位) only contributes its part or comment (:func:`submit_denial`); sees the
+  indicators whose ``responsible_units`` name it (and may enter an indicator's value directly,
+  ``indicator:N``). It never reviews.
 - ``office`` (领导小组办公室): everything in its region and the regions below it; enters values and
   reviews (approve / return / reopen with a reason).
 - ``analyst`` (技术支持单位): reads everything in its region scope and enters (computed) values for any
@@ -96,6 +98,23 @@ def supplies(actor: Actor, element: DataElement) -> bool:
     return bool(actor.unit_names.intersection(element.suppliers))
 
 
+def leads(unit_names: frozenset[str] | set[str], element: DataElement) -> bool:
+    """Whether the unit known by ``unit_names`` (its name and aliases) enters and submits ``element``'s
+    value: it is the element's lead unit (牵头单位; the only supplier of an unshared element)."""
+    return element.lead is not None and element.lead in unit_names
+
+
+def submit_denial(actor: Actor, element: DataElement) -> str | None:
+    """Why ``actor`` may not save or submit ``element``'s value although its unit supplies it: the one
+    rule of shared elements — only the lead unit (and the office, the analyst) enters the value; a
+    cooperating unit (配合单位) contributes its part or comment instead
+    (:mod:`liangshan.services.contributions`). None = allowed (or not a supplier at all, which
+    :func:`view_denial` refuses)."""
+    if actor.is_unit and supplies(actor, element) and not leads(actor.unit_names, element):
+        return f"该数据由牵头单位 {element.lead} 填报，本单位可提交分项数据或说明"
+    return None
+
+
 def responsible(actor: Actor, indicator: Indicator) -> bool:
     return bool(actor.unit_names.intersection(indicator.responsible_units))
 
@@ -149,7 +168,11 @@ def edit_denial(actor: Actor, catalog: Catalog, region: str, item: str) -> str |
         return f"{actor.role_label}账号只能查看，不能填报"
     if actor.role == "analyst" and item.startswith("indicator:"):
         return "技术支持单位填报数据元素，不直接填报指标值"
-    return view_denial(actor, catalog, region, item)
+    denied = view_denial(actor, catalog, region, item)
+    if denied:
+        return denied
+    el, _ind = resolve_item(catalog, item)
+    return submit_denial(actor, el) if el is not None else None
 
 
 def check_view(actor: Actor, catalog: Catalog, region: str, item: str) -> None:

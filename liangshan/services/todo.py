@@ -2,7 +2,8 @@
 
 One function, :func:`todo`, builds the list from the services every other page uses:
 
-- a unit (责任单位): the element-years of the open round it has not submitted yet, with the round's
+- a unit (责任单位): the element-years of the open round it has not submitted yet (of a shared element
+  a cooperating unit's part: not contributed yet and the value not approved), with the round's
   deadline (the work plan's 四（三） "落实“两山指数”指标评估": each unit reports its data for every year of
   the round); the items the office returned, each with the office's reason; what is overdue; its
   supervision cases (督办事项: follow-up actions, milestones, checklist items and 群众监督 reports routed
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import Catalog
 from liangshan.services.assessment import assess_region, unit_completeness
+from liangshan.services.contributions import CONTRIBUTED, contributed_keys, is_cooperating, status_for_unit
 from liangshan.services.permissions import ROLE_LABELS, STATUS_LABELS, Actor, check_region, visible_elements
 from liangshan.services.queries import (
     SUBMITTED,
@@ -87,6 +89,7 @@ def _unit_part(session: Session, catalog: Catalog, actor: Actor, region: str, to
     years = round_years(rnd) if open_round else []
     elements = visible_elements(actor, catalog)
     latest = latest_map(session, region, years, [e.code for e in elements]) if years else {}
+    done = contributed_keys(session, region, years) if years else set()
     deadline = _deadline(round_dict(rnd)) if open_round else None
     late = deadline is not None and today > deadline
     due: list[dict[str, Any]] = []
@@ -94,15 +97,18 @@ def _unit_part(session: Session, catalog: Catalog, actor: Actor, region: str, to
     for e in elements:
         for y in sorted(years, reverse=True):
             sub = latest.get((e.code, y))
-            status = sub.status if sub else None
-            if status in SUBMITTED:
+            contributed = (e.code, y, actor.unit_id) in done
+            status = status_for_unit(e, actor.unit_names, sub.status if sub else None, contributed)
+            if status in SUBMITTED or status == CONTRIBUTED:
                 continue
             row = {
                 "item": e.code,
                 "name": e.name,
                 "year": y,
                 "status": status or "none",
-                "status_label": STATUS_LABELS.get(status, "未填报"),
+                "status_label": "未提交分项数据"
+                if status is None and is_cooperating(actor.unit_names, e)
+                else STATUS_LABELS.get(status, "未填报"),
                 "deadline": deadline.isoformat() if deadline else None,
                 "overdue": late,
                 "days_left": (deadline - today).days if deadline else None,

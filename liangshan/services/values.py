@@ -35,6 +35,7 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.errors import ConflictError, LockedError, NotFoundError, StoreError, TransitionError
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Evidence, Review, Submission, SubmissionEvidence
+from liangshan.store.models_contributions import Contribution
 from liangshan.store.submissions import REASON_REQUIRED, TRANSITIONS, audit, latest, submit_value, transition
 
 
@@ -341,8 +342,9 @@ def save_computed(
 
 def _unit_may_use(ctx: Workspace, session: Session, actor: Actor, ev: Evidence) -> bool:
     """Whether a unit user may see (download, attach) an evidence file: it uploaded the file itself,
-    or the file is attached to a value the unit may view. The uploader's unit id decides nothing: the
-    office account may belong to a unit, and that unit's liaison is not the office."""
+    or the file is attached to a value (or a contribution to a shared element) the unit may view. The
+    uploader's unit id decides nothing: the office account may belong to a unit, and that unit's
+    liaison is not the office."""
     if ev.uploaded_by == actor.username:
         return True
     items = session.scalars(
@@ -351,7 +353,10 @@ def _unit_may_use(ctx: Workspace, session: Session, actor: Actor, ev: Evidence) 
         .where(SubmissionEvidence.evidence_id == ev.id, Submission.region_code == ev.region_code)
         .distinct()
     ).all()
-    return any(_may_view(ctx, actor, ev.region_code, i) for i in items)
+    shared = session.scalars(  # a cooperating unit's part of a shared element (services/contributions.py)
+        select(Contribution.item_code).where(Contribution.evidence_id == ev.id).distinct()
+    ).all()
+    return any(_may_view(ctx, actor, ev.region_code, i) for i in [*items, *shared])
 
 
 def _check_attachable(ctx: Workspace, session: Session, actor: Actor, region: str, evidence_id: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from liangshan.store.models import AuditLog, Review, Submission
+from liangshan.store.models_contributions import Contribution
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 IMMUTABLE_SUBMISSION = (
@@ -119,10 +120,10 @@ def session_scope(url: str) -> Iterator[Session]:
 @event.listens_for(Session, "before_flush")
 def _append_only(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in session.deleted:
-        if isinstance(obj, Submission | Review | AuditLog):
+        if isinstance(obj, Submission | Review | AuditLog | Contribution):
             raise AppendOnlyError(f"不允许删除{type(obj).__name__}记录（id={obj.id}）")
     for obj in session.dirty:
-        if isinstance(obj, Review | AuditLog) and session.is_modified(obj):
+        if isinstance(obj, Review | AuditLog | Contribution) and session.is_modified(obj):
             raise AppendOnlyError(f"不允许修改{type(obj).__name__}记录（id={obj.id}）")
         if isinstance(obj, Submission):
             state = inspect(obj)

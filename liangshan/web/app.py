@@ -256,6 +256,9 @@ def create_app(
     app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
     app.include_router(titles.router)  # /titles, /api/titles: 称号登记簿
     app.include_router(explain.router)  # /explain/{id}, /api/explain/{id}: 情况说明
+    from liangshan.web.routes import contributions
+
+    app.include_router(contributions.router)  # /entry/{item}/{year}/contribute, /api/contributions: 分项数据
     from liangshan.web.routes import survey_codes
 
     app.include_router(survey_codes.router)  # /workplan/survey-codes/…: invitation codes, bursts (office)

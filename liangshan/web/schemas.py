@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from liangshan.web.schemas_contributions import SharedItem
+
 Value = int | float | bool | str | None
 
 
@@ -224,6 +226,7 @@ class ItemPage(Model):
     years: list[int]
     details: list[ItemDetail]
     calculators: list[CalculatorRef] = Field(description="可上传原始数据计算的计算器")
+    shared: SharedItem | None = Field(None, description="共同填报的数据：牵头单位、配合单位和分项数据")
 
 
 class Checks(Model):

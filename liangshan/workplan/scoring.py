@@ -5,9 +5,12 @@ the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs fiv
 
 ``timeliness``
     data items (data element × year of each round whose deadline falls in the year) the unit
-    supplies whose first non-draft submission came on or before the deadline + ``grace_days``;
+    supplies whose first non-draft submission came on or before the deadline + ``grace_days``; of a
+    shared element (several suppliers) the lead unit's item is the value, each cooperating unit's item
+    its contribution (:mod:`liangshan.services.contributions`) — done at its first contribution, or
+    when the value was first approved, whichever came first;
 ``completeness``
-    of the same items, those submitted by the assessment date;
+    of the same items, those submitted (contributed) by the assessment date;
 ``data_approved``
     of the element-years the unit is expected to supply in each round whose deadline falls in the year
     (every supplying unit, :func:`liangshan.services.assessment.unit_completeness` — the same counts as
@@ -51,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.services.assessment import unit_completeness
+from liangshan.services.contributions import first_contributions, is_cooperating
 from liangshan.store.models import AssessmentRound, Review, Submission, Unit
 from liangshan.store.models_workplan import WpAction, WpChecklistItem, WpMilestone, WpTask, WpTaskUnit
 from liangshan.workplan.errors import PlanFileError
@@ -221,16 +225,28 @@ def score_units(facts: Sequence[UnitFacts], sheet: ScoreSheet) -> list[UnitScore
 
 # ------------------------------------------------------------------------------------- database facts
 def _supplier_map(units: Sequence[Unit], catalog: Catalog) -> dict[str, int]:
-    """data element code → the unit that supplies it (first supplier found among the region's units)."""
+    """data element code → the unit that enters its value: the element's lead unit, else the first
+    supplier found among the region's units."""
     by_name: dict[str, int] = {}
     for u in units:
         for n in [u.name, *(u.aliases or [])]:
             by_name.setdefault(n, u.id)
     out = {}
     for el in catalog.data_elements:
-        uid = next((by_name[s] for s in el.suppliers if s in by_name), None)
+        uid = next((by_name[s] for s in ((el.lead,) if el.lead else ()) + el.suppliers if s in by_name), None)
         if uid is not None:
             out[el.code] = uid
+    return out
+
+
+def _cooperating_map(units: Sequence[Unit], catalog: Catalog) -> dict[str, list[int]]:
+    """shared data element code → the region's cooperating units (配合单位, suppliers but not the lead)."""
+    out: dict[str, list[int]] = {}
+    for u in units:
+        names = [u.name, *(u.aliases or [])]
+        for el in catalog.data_elements:
+            if is_cooperating(names, el):
+                out.setdefault(el.code, []).append(u.id)
     return out
 
 
@@ -284,14 +300,36 @@ def gather_facts(
             d = created.date()
             if (code, y) not in first or d < first[(code, y)]:
                 first[(code, y)] = d
+        contributed = first_contributions(session, region, years)
+        approved_on: dict[tuple[str, int], date] = {}
+        for code, y, at in session.execute(
+            select(Submission.item_code, Submission.year, Review.at)
+            .join(Review, Review.submission_id == Submission.id)
+            .where(Submission.region_code == region, Submission.year.in_(years), Review.action == "approve")
+        ):
+            if (code, y) not in approved_on or at.date() < approved_on[(code, y)]:
+                approved_on[(code, y)] = at.date()
+        data_items: list[tuple[str, int, dict[tuple[str, int], date]]] = [
+            (code, uid, first) for code, uid in supplier.items()
+        ]
+        for code, uids in _cooperating_map(units, cat).items():
+            for uid in uids:
+                done_on: dict[tuple[str, int], date] = {}
+                for y in years:
+                    on = [d for d in (approved_on.get((code, y)),) if d is not None]
+                    if (code, y, uid) in contributed:
+                        on.append(contributed[(code, y, uid)].date())
+                    if on:
+                        done_on[(code, y)] = min(on)
+                data_items.append((code, uid, done_on))
         for r in rounds:
             deadline = date.fromisoformat(str(r.deadline)) + timedelta(days=sh.grace_days)
-            for code, uid in supplier.items():
+            for code, uid, dates in data_items:
                 for y in range(r.start_year, r.end_year + 1):
                     unit_counts = counts[uid]
                     unit_counts["timeliness"][1] += 1
                     unit_counts["completeness"][1] += 1
-                    first_on = first.get((code, y))
+                    first_on = dates.get((code, y))
                     if first_on is not None and first_on <= end:
                         unit_counts["completeness"][0] += 1
                         if first_on <= deadline:

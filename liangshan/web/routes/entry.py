@@ -7,13 +7,17 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 
+from liangshan.catalog.models import DataElement
 from liangshan.services.checks import EntryError, check_value, parse_value
+from liangshan.services.contributions import contribute_denial, contributions_in
 from liangshan.services.permissions import (
     Actor,
     PermissionDenied,
     check_view,
     edit_denial,
+    leads,
     resolve_item,
     visible_elements,
 )
@@ -82,9 +86,11 @@ def item_context(request: Request, actor: Actor, item: str, region: str | None) 
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
     check_view(actor, ctx.catalog, code, item)
+    el, _ind = resolve_item(ctx.catalog, item)
     with ctx.read() as s:
         years = round_years(current_round(s, code))
         details = [item_detail(s, ctx.catalog, actor, code, item, y) for y in years]
+        shared = shared_context(s, actor, el, code, years) if el is not None and el.shared else None
     # 上传原始数据计算: offered to those who may enter the item
     calcs = [] if edit_denial(actor, ctx.catalog, code, item) else calculators.for_item(item)
     return {
@@ -93,6 +99,23 @@ def item_context(request: Request, actor: Actor, item: str, region: str | None) 
         "details": details,
         "years": years,
         "calculators": [{"key": c.key, "title": c.title} for c in calcs],
+        "shared": shared,
+    }
+
+
+def shared_context(
+    s: Session, actor: Actor, el: DataElement, region: str, years: list[int]
+) -> dict[str, Any]:
+    """A shared element's lead and cooperating units, whether the user contributes (a cooperating
+    unit: the contribution form replaces the value input) and the contributions of ``years``."""
+    why = contribute_denial(actor, el)
+    return {
+        "lead": el.lead,
+        "cooperating": list(el.cooperating),
+        "can_contribute": why is None,
+        "why_not": why,
+        "is_lead": actor.is_unit and leads(actor.unit_names, el),
+        "contributions": contributions_in(s, region, el.code, years),
     }
 
 
