@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from liangshan.assess.index import Assessment
 from liangshan.assess.values import indicator_key
-from liangshan.catalog.models import Catalog, Indicator
+from liangshan.catalog.models import Catalog, DataElement, Indicator
 from liangshan.services.assessment import assess_region, unit_completeness
 from liangshan.services.queries import (
     current_round,
@@ -183,6 +183,19 @@ def dashboard(ctx: WebContext, region: str, pending: bool = False) -> dict[str, 
     return data
 
 
+MONEY_UNITS = ("万元", "元", "亿元")
+
+
+def element_decimals(e: DataElement) -> int | None:
+    """Decimals a data element's value is shown with: the catalog's ``decimals``; else a count as a whole
+    number, money to 2 decimals, anything else as entered (None)."""
+    if e.decimals is not None:
+        return e.decimals
+    if e.kind == "count":
+        return 0
+    return 2 if e.unit in MONEY_UNITS else None
+
+
 def formula_text(cat: Catalog, ind: Indicator) -> str:
     """The formula in words: （森林面积 + 草地面积）÷ 国土面积 × 100."""
     f = ind.formula
@@ -216,13 +229,16 @@ def indicator_page(
     latest = st.latest
     elements = []
     for code in items:
+        decimals: int | None
         if code.startswith("indicator:"):
             name, unit, suppliers = "（直接填报的指标值）", indicator.unit, list(indicator.responsible_units)
+            decimals = indicator.precision
             if not any(k[0] == code for k in latest):
                 continue
         else:
             e = cat.element(code)
             name, unit, suppliers = e.name, e.unit, list(e.suppliers)
+            decimals = element_decimals(e)
         cells = []
         for y in years:
             sub = latest.get((code, y))
@@ -242,7 +258,16 @@ def indicator_page(
                     "history": hist,
                 }
             )
-        elements.append({"code": code, "name": name, "unit": unit, "suppliers": suppliers, "years": cells})
+        elements.append(
+            {
+                "code": code,
+                "name": name,
+                "unit": unit,
+                "decimals": decimals,
+                "suppliers": suppliers,
+                "years": cells,
+            }
+        )
     d = r.to_dict(cat)
     d["css"] = VERDICT_CLASS.get(d["verdict"], "na")
     d["revising"] = _revising(st.assessment.catalog, st, indicator.id)
