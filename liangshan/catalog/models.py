@@ -47,6 +47,10 @@ class DataElement(_Frozen):
     min: float = 0.0
     max: float | None = None
     suppliers: tuple[str, ...] = ()
+    #: decimals the value is shown with (dashboard, indicator page); None: a count as a whole number,
+    #: money (万元、元、亿元) to 2 decimals, anything else as entered (at most 4). Display only: values are
+    #: stored and assessed unrounded.
+    decimals: int | None = Field(default=None, ge=0, le=6)
     lead: str | None = None
 
     @model_validator(mode="before")

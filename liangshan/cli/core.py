@@ -49,6 +49,25 @@ def catalog_dict(cat: Catalog) -> dict[str, Any]:
     }
 
 
+def _demo_accounts_hint(url: str, explicit_db: bool) -> None:
+    """Say which demo accounts cannot log in yet (no password) and the command that sets one."""
+    from liangshan.services.accounts import list_users
+    from liangshan.services.permissions import SYSTEM
+    from liangshan.store.db import session_scope
+
+    with session_scope(url) as s:
+        waiting = [u.username for u in list_users(s) if u.active and not u.has_password and u.role != SYSTEM]
+    if not waiting:
+        return
+    names = "、".join(waiting[:3]) + (" 等" if len(waiting) > 3 else "")
+    command = "liangshan user demo-passwords" + (f" --db {url}" if explicit_db else "")
+    console.print(
+        f"示例账号 {len(waiting)} 个（{names}）尚未设置密码，暂时不能登录。运行 {command} 给它们设置同一个"
+        "示例密码并列出账号；登录后须先修改密码（仅在本机演示时加 --demo，不要求修改）。",
+        highlight=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -74,6 +93,7 @@ def register(app: typer.Typer) -> None:
             if added:
                 span = f"{added[0]}—{added[-1]}"
                 console.print(f"另加示例县 {len(added)} 个（合成数值）：{span}", highlight=False)
+            _demo_accounts_hint(url, db is not None)
 
     @app.command()
     def assess(

@@ -231,8 +231,10 @@ def user_demo_passwords(
         return
     note = "仅用于演示" if demo else "首次登录须修改"
     table = Table("用户名", "角色", "单位", title=f"示例账号（密码均为 {password}，{note}）")
-    for row in shown[:8]:
-        table.add_row(*row)
+    from liangshan.services.permissions import ROLE_LABELS
+
+    for name, role, unit in shown[:8]:
+        table.add_row(name, ROLE_LABELS.get(role, role), unit)
     if len(shown) > 8:
         table.add_row("…", "", f"另有 {len(shown) - 8} 个账号（liangshan user list 查看）")
     console.print(table)

@@ -12,7 +12,6 @@ numerator above its denominator against values already stored). Any problem: not
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,20 +29,58 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.errors import StoreError
 from liangshan.store.models import AssessmentRound, Region, Submission
 from liangshan.store.submissions import submit_value, transition
-from liangshan.store.values_io import read_value_table, value_columns
+from liangshan.store.values_io import COLUMNS, read_value_table, value_columns
 
 MAX_ERRORS_SHOWN = 50
 
 
-class ImportRejected(StoreError):
-    """The file has bad rows; ``errors`` lists every one. Nothing was written."""
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: its rows (header = row 1; several for a check across rows), the column
+    (a field of :data:`liangshan.store.values_io.COLUMNS`, None for the whole row) and the message."""
 
-    def __init__(self, path: str, errors: list[str]):
+    lines: tuple[int, ...]
+    column: str | None
+    message: str
+
+    def text(self) -> str:
+        where = "、".join(str(n) for n in self.lines)
+        if self.column is None:
+            return f"第 {where} 行：{self.message}"
+        return f"第 {where} 行，列“{self.column}”：{self.message}"
+
+
+class ImportRejected(StoreError):
+    """The file has bad rows; ``errors`` lists every one (text), ``problems`` the same as
+    :class:`Problem` records and ``columns`` where each field is (0-based position in the header).
+    Nothing was written."""
+
+    def __init__(
+        self,
+        path: str,
+        errors: list[str],
+        problems: Sequence[Problem] = (),
+        columns: Mapping[str, int] | None = None,
+    ):
         self.errors = errors
+        self.problems = list(problems)
+        self.columns = dict(columns or {})
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
         head = "\n".join(shown) + (f"\n……另有 {more} 处错误" if more else "")
         super().__init__(f"{path}：{len(errors)} 处错误，未写入任何数据。\n{head}")
+
+    @classmethod
+    def of(
+        cls, path: str, problems: Sequence[Problem], columns: Mapping[str, int] | None = None
+    ) -> ImportRejected:
+        ordered = sorted(problems, key=_order)
+        return cls(path, [p.text() for p in ordered], ordered, columns)
+
+
+def _order(p: Problem) -> tuple[int, int]:
+    keys = list(COLUMNS)
+    return (p.lines[0] if p.lines else 0, keys.index(p.column) if p.column in keys else len(keys))
 
 
 @dataclass(frozen=True)
@@ -97,27 +134,34 @@ def _round_for(session: Session, region: str, round_id: int | None) -> Assessmen
 
 def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | None = None) -> list[Row]:
     """Parse and validate a whole file; raise :class:`ImportRejected` listing every bad cell."""
-    rows, errors = _validate(session, catalog, path, round_id, skip_blank=False)
-    if errors:
-        raise ImportRejected(path.name, errors)
+    rows, problems, columns = _validate(session, catalog, path, round_id, skip_blank=False)
+    if problems:
+        raise ImportRejected.of(path.name, problems, columns)
     return rows
 
 
 def _validate(
-    session: Session, catalog: Catalog, path: Path, round_id: int | None, *, skip_blank: bool
-) -> tuple[list[Row], list[str]]:
-    """The valid rows of a file and the problems of the others (file-level problems raise). With
-    ``skip_blank`` a row whose value cell is empty (a template row the unit did not fill) is skipped."""
+    session: Session,
+    catalog: Catalog,
+    path: Path,
+    round_id: int | None,
+    *,
+    skip_blank: bool,
+    actor: Actor | None = None,
+) -> tuple[list[Row], list[Problem], dict[str, int]]:
+    """The valid rows of a file, the problems of the others and where each field is in the header
+    (file-level problems raise). Every cell of a row is checked, so a row with several bad cells
+    lists each of them; with ``actor`` a row of a region outside its scope or of an item it may not
+    enter is reported too (:func:`liangshan.services.permissions.edit_denial`). With ``skip_blank`` a
+    row whose value cell is empty (a template row the unit did not fill) is skipped."""
     header, body = read_value_table(path)
     col = value_columns(path, header)
-    errors: list[str] = []
+    problems: list[Problem] = []
     rows: list[Row] = []
     seen: dict[tuple[str, str, int], int] = {}
     regions = set(session.scalars(select(Region.code)))
     rounds: dict[str, AssessmentRound | None] = {}
-
-    def err(line: int, column: str, msg: str) -> None:
-        errors.append(f"第 {line} 行，列“{column}”：{msg}")
+    round_errors: dict[str, str] = {}
 
     def cell(r: list[Any], key: str) -> Any:
         i = col.get(key)
@@ -126,66 +170,97 @@ def _validate(
     for line, r in body:
         if skip_blank and not str(cell(r, "value")).strip():
             continue
-        region = str(cell(r, "region")).strip().removesuffix(".0")
+        found: list[Problem] = []
+
+        def err(column: str, msg: str, found: list[Problem] = found, line: int = line) -> None:
+            found.append(Problem((line,), column, msg))
+
+        region: str | None = str(cell(r, "region")).strip().removesuffix(".0")
+        rnd: AssessmentRound | None = None
         if region not in regions:
-            err(line, "region", f"未知地区代码“{region}”")
-            continue
-        if region not in rounds:
-            try:
-                rounds[region] = _round_for(session, region, round_id)
-            except StoreError as e:
-                err(line, "region", str(e))
-                continue
+            err("region", f"未知地区代码“{region}”")
+            region = None
+        else:
+            if region not in rounds and region not in round_errors:
+                try:
+                    rounds[region] = _round_for(session, region, round_id)
+                except StoreError as e:
+                    round_errors[region] = str(e)
+            if region in round_errors:
+                err("region", round_errors[region])
+                region = None
+            else:
+                rnd = rounds[region]
+        item: str | None
+        elem: DataElement | None = None
+        ind: Indicator | None = None
         try:
             item, elem, ind = resolve_item(catalog, str(cell(r, "item")))
         except KeyError:
-            err(line, "item", f"未知指标或数据元素“{cell(r, 'item')}”（应为数据元素代码或指标序号 1–20）")
-            continue
-        raw_year = str(cell(r, "year")).strip()
+            err("item", f"未知指标或数据元素“{cell(r, 'item')}”（应为数据元素代码或指标序号 1–20）")
+            item = None
+        if actor is not None and region is not None and item is not None:
+            denial = _denial(actor, catalog, region, item)
+            if denial:
+                err(*denial)
+        year: int | None
         try:
-            year = int(raw_year.removesuffix(".0"))
+            year = int(str(cell(r, "year")).strip().removesuffix(".0"))
         except ValueError:
-            err(line, "year", f"年份应为整数，收到“{cell(r, 'year')}”")
-            continue
-        rnd = rounds[region]
-        if rnd is not None and rnd.state == "open" and not rnd.start_year <= year <= rnd.end_year:
-            err(line, "year", f"{year} 不在评估批次年份 {rnd.start_year}—{rnd.end_year} 内")
-            continue
-        closed = round_denial(rnd, region, year)  # no round, or a closed one: the web form's message
-        if closed:
-            err(line, "year", closed)
-            continue
-        try:
-            value = parse_value(cell(r, "value"), elem, ind)
-        except EntryError as e:
-            err(line, "value", str(e))
-            continue
-        if not isinstance(value, bool):
-            problem = range_problem(value, elem, ind)
-            if problem:
-                err(line, "value", problem)
-                continue
-        unit = str(cell(r, "unit")).strip()
-        expected = elem.unit if elem else (ind.unit if ind else "")
-        if unit and unit != expected:
-            err(line, "unit", f"单位应为“{expected}”，收到“{unit}”")
-            continue
+            err("year", f"年份应为整数，收到“{cell(r, 'year')}”")
+            year = None
+        if year is not None and region is not None:
+            closed = None
+            if rnd is not None and rnd.state == "open" and not rnd.start_year <= year <= rnd.end_year:
+                closed = f"{year} 不在评估批次年份 {rnd.start_year}—{rnd.end_year} 内"
+            closed = closed or round_denial(rnd, region, year)  # no round or a closed one: the form's words
+            if closed:
+                err("year", closed)
+        value: float | bool | None = None
+        expected = ""
+        if item is not None:
+            try:
+                value = parse_value(cell(r, "value"), elem, ind)
+            except EntryError as e:
+                err("value", str(e))
+            if value is not None and not isinstance(value, bool):
+                problem = range_problem(value, elem, ind)
+                if problem:
+                    err("value", problem)
+            unit = str(cell(r, "unit")).strip()
+            expected = elem.unit if elem else (ind.unit if ind else "")
+            if unit and unit != expected:
+                err("unit", f"单位应为“{expected}”，收到“{unit}”")
+        note = ""
         try:
             note = check_note(str(cell(r, "note")))
         except EntryError as e:
-            err(line, "note", str(e))
+            err("note", str(e))
+        if region is not None and item is not None and year is not None:
+            key = (region, item, year)
+            if key in seen:
+                err("item", f"与第 {seen[key]} 行重复（{region} {item} {year}年）")
+            else:
+                seen[key] = line
+        if found:
+            problems.extend(found)
             continue
-        key = (region, item, year)
-        if key in seen:
-            err(line, "item", f"与第 {seen[key]} 行重复（{region} {item} {year}年）")
-            continue
-        seen[key] = line
+        assert region is not None and item is not None and year is not None and value is not None
         rows.append(Row(line, region, item, year, value, expected, note))
-    errors.extend(_cross_checks(catalog, rows))
-    return rows, errors
+    problems.extend(_cross_checks(catalog, rows))
+    return rows, problems, col
 
 
-def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[str]:
+def _denial(actor: Actor, catalog: Catalog, region: str, item: str) -> tuple[str, str] | None:
+    """(column, message) when ``actor`` may not import ``item`` of ``region``: outside its regions, or
+    an item it may not enter (:func:`liangshan.services.permissions.edit_denial`)."""
+    if region not in actor.regions:
+        return "region", f"无权导入地区 {region} 的数据"
+    denial = edit_denial(actor, catalog, region, item)
+    return ("item", denial) if denial else None
+
+
+def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[Problem]:
     """Numerator ≤ denominator for ratio indicators that cannot exceed their maximum (rows of the file)."""
     by_key = {(r.region, r.item, r.year): r for r in rows}
     for ind in catalog.indicators:
@@ -199,41 +274,42 @@ def _cross_checks(catalog: Catalog, rows: Sequence[Row]) -> Iterator[str]:
             num = sum(float(by_key[(region, c, year)].value) for c in f.numerator)
             den = sum(float(by_key[(region, c, year)].value) for c in f.denominator)
             if den > 0 and num / den * f.scale > ind.max_value:
-                lines = "、".join(str(g.line) for g in got if g)
-                yield (
-                    f"第 {lines} 行：{year}年 {ind.name} = {num / den * f.scale:.1f}{ind.unit}，"
-                    f"超过 {ind.max_value:g}{ind.unit}（分子不能大于分母）"
+                yield Problem(
+                    tuple(g.line for g in got if g),
+                    None,
+                    f"{year}年 {ind.name} = {num / den * f.scale:.1f}{ind.unit}，"
+                    f"超过 {ind.max_value:g}{ind.unit}（分子不能大于分母）",
                 )
 
 
 def plan_rows(
     session: Session, catalog: Catalog, actor: Actor, rows: Sequence[Row], skip_unchanged: bool
-) -> tuple[list[Planned], list[str]]:
+) -> tuple[list[Planned], list[Problem]]:
     """What importing ``rows`` as ``actor`` does, and why rows cannot be imported (scope, permission,
     approved lock). An approved value is locked; with ``skip_unchanged`` a row that repeats it (or
     repeats any newest version) is skipped instead of refused."""
-    errors: list[str] = []
+    problems: list[Problem] = []
     planned: list[Planned] = []
     newest: dict[str, dict[tuple[str, int], Submission]] = {}
     for region in sorted({r.region for r in rows}):
         mine = [r for r in rows if r.region == region]
         newest[region] = latest_map(session, region, sorted({r.year for r in mine}), {r.item for r in mine})
     for r in rows:
-        if r.region not in actor.regions:
-            errors.append(f"第 {r.line} 行，列“region”：无权导入地区 {r.region} 的数据")
-            continue
-        denial = edit_denial(actor, catalog, r.region, r.item)
+        denial = _denial(actor, catalog, r.region, r.item)
         if denial:
-            errors.append(f"第 {r.line} 行，列“item”：{denial}")
+            problems.append(Problem((r.line,), *denial))
             continue
         cur = newest[r.region].get((r.item, r.year))
         if cur is not None and cur.status == "approved":
             if skip_unchanged and cur.value == r.value:
                 planned.append(_planned(r, cur, "unchanged"))
                 continue
-            errors.append(
-                f"第 {r.line} 行，列“value”：{r.year}年第 {cur.version} 版已审核通过并锁定，"
-                "须先由领导小组办公室说明理由重新打开"
+            problems.append(
+                Problem(
+                    (r.line,),
+                    "value",
+                    f"{r.year}年第 {cur.version} 版已审核通过并锁定，须先由领导小组办公室说明理由重新打开",
+                )
             )
             continue
         same = cur is not None and cur.value == r.value and cur.note == r.note and cur.status != "returned"
@@ -241,7 +317,7 @@ def plan_rows(
             planned.append(_planned(r, cur, "unchanged"))
         else:
             planned.append(_planned(r, cur, "new" if cur is None else "changed"))
-    return planned, errors
+    return planned, problems
 
 
 def _planned(row: Row, cur: Submission | None, change: str) -> Planned:
@@ -279,19 +355,22 @@ def import_file(
     name = path.name
     try:
         with ws.write() as s:
-            rows, errors = _validate(s, ws.catalog, path, round_id, skip_blank=skip_blank_values)
+            rows, problems, columns = _validate(
+                s, ws.catalog, path, round_id, skip_blank=skip_blank_values, actor=actor
+            )
             planned, denied = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
-            if errors or denied:  # every problem of the file at once, in row order
-                raise ImportRejected(name, sorted(errors + denied, key=_line))
+            problems += denied
             result = ImportResult(planned)
-            for p in planned:
-                r = p.row
-                seen = (expected or {}).get((r.region, r.item, r.year))
-                version = p.version
-                if expected is not None and seen != version:
-                    raise StoreError(
-                        f"第 {r.line} 行：预览后数据已被他人更新（现为第 {version} 版），请重新上传文件"
-                    )
+            if not problems:
+                for p in planned:
+                    r = p.row
+                    seen = (expected or {}).get((r.region, r.item, r.year))
+                    if expected is not None and seen != p.version:
+                        raise StoreError(
+                            f"第 {r.line} 行：预览后数据已被他人更新（现为第 {p.version} 版），请重新上传文件"
+                        )
+            # the valid rows are written (and rolled back when any problem is found) so that the checks
+            # against stored values run in the same pass: every problem of the file is listed at once
             rounds: dict[str, AssessmentRound | None] = {}
             for p in planned:
                 if p.change == "unchanged":
@@ -314,16 +393,15 @@ def import_file(
                     expected_version=p.version,
                 )
                 result.written.append(sub)
-            problems = []
             for p in planned:
                 if p.change == "unchanged":
                     continue
                 r = p.row
                 el, ind = _element_of(ws.catalog, r.item)
                 checks = check_value(s, ws.catalog, r.region, r.item, r.year, r.value, el, ind)
-                problems += [f"第 {r.line} 行，列“value”：{c.message}" for c in checks if c.level == "error"]
-            if problems:
-                raise ImportRejected(name, problems)
+                problems += [Problem((r.line,), "value", c.message) for c in checks if c.level == "error"]
+            if problems:  # every problem of the file at once, in row order; the transaction rolls back
+                raise ImportRejected.of(name, problems, columns)
             if approve:
                 for sub in result.written:
                     transition(s, sub.id, "approve", actor.username)
@@ -338,8 +416,3 @@ def _element_of(catalog: Catalog, item: str) -> tuple[DataElement | None, Indica
     if item.startswith("indicator:"):
         return None, catalog.indicator(item.split(":", 1)[1])
     return catalog.element(item), None
-
-
-def _line(message: str) -> int:
-    m = re.match(r"第 (\d+)", message)
-    return int(m[1]) if m else 0

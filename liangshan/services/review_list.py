@@ -7,7 +7,9 @@ the tab's statuses, with
   entry form's check compares with, :func:`liangshan.services.checks.check_value`),
 * the change against the previous year and the ±30 % flag (:data:`liangshan.services.checks.JUMP_THRESHOLD`,
   the same threshold that asks the unit for an explanation when it submits),
-* the evidence (links) and how many days the version has been waiting.
+* the evidence (links) and how many days the version has been waiting,
+* who entered it as people read it (``created_by_label``: the unit and role, e.g. 财政局（责任单位）;
+  :func:`liangshan.services.todo.people_labels`), never the account name.
 
 Filters: responsible unit, indicator (its data elements, or the indicator's own entry), minimum age in
 days; pages of :data:`PAGE_SIZE`. Counts per tab are for the same filters.
@@ -41,6 +43,7 @@ from liangshan.services.queries import (
     submission_dict,
     unit_elements,
 )
+from liangshan.services.todo import people_labels
 from liangshan.services.values import review
 from liangshan.services.workspace import Workspace
 from liangshan.store.errors import StoreError
@@ -145,6 +148,7 @@ def review_list(
     prev_years = sorted({s.year - k for s in subs for k in range(1, PREVIOUS_YEARS + 1)})
     history = latest_map(session, region, prev_years, sorted({s.item_code for s in subs})) if subs else {}
     ev = evidence_of(session, [s.id for s in subs])
+    people = people_labels(session, [s.created_by for s in subs])
     rows = []
     for s in subs:
         el, ind = resolve_item(catalog, s.item_code)
@@ -163,6 +167,7 @@ def review_list(
         d["change_text"] = f"{change * 100:+.1f}%" if change is not None else None
         d["jump"] = change is not None and abs(change) > JUMP_THRESHOLD
         d["age_days"] = age(s)
+        d["created_by_label"] = people.get(s.created_by, s.created_by)
         rows.append(d)
     units = [{"id": u.id, "name": u.name} for u, _ in unit_elements(session, catalog, region)]
     indicators = [{"id": i.id, "name": i.name} for i in catalog.indicators]

@@ -590,8 +590,7 @@ def match_columns(
         f = hit
         if f in out:
             raise TableError(
-                f"列 {out[f]!r} 与列 {c!r} 都表示 {f}，无法确定用哪一列："
-                "请删除或改名其中一列（或用 --columns 指定）",
+                f"列 {out[f]!r} 与列 {c!r} 都表示 {f}，无法确定用哪一列：请删除或改名其中一列{{or_columns}}",
                 file=file,
                 row=1,
                 column=c,

@@ -37,6 +37,7 @@ def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]
     GB18030, detected strictly) or Excel file (budgets of :func:`liangshan.standards.xlsx_guard.check_xlsx`
     first; cached values of formula cells are read), through :func:`liangshan.standards.tabular.read_table`;
     recognised headers (``tabular_headers.yaml``, schema ``values``) become the field names."""
+    from liangshan.standards.errors import message_for
     from liangshan.standards.tabular import TableError, match_columns, read_table
     from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
@@ -47,8 +48,8 @@ def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]
             check_xlsx(path, name=str(path))  # zip-bomb budgets before calamine opens it
         table = read_table(path, name=str(path))
         found = {c: f for f, c in match_columns(table.columns, "values", file=str(path)).items()}
-    except (TableError, XlsxBudgetError) as exc:
-        raise StoreError(str(exc)) from None
+    except (TableError, XlsxBudgetError) as exc:  # this import takes no column mapping: no hint to give
+        raise StoreError(message_for(exc, "plain")) from None
     header = [found.get(h, h) for h in table.columns]
     body = [(i + 2, list(r)) for i, r in enumerate(table.frame.rows()) if any(c not in (None, "") for c in r)]
     return header, body

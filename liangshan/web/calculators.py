@@ -46,6 +46,7 @@ from liangshan.services.queries import (
 )
 from liangshan.services.uploads import CheckedUpload
 from liangshan.services.values import ComputedRow, save_computed
+from liangshan.standards.errors import message_for
 from liangshan.store.errors import NotFoundError, StoreError
 from liangshan.store.models import Region
 from liangshan.web.context import WebContext
@@ -228,7 +229,7 @@ def preview(
             except (EntryError, StoreError):
                 raise
             except (ValueError, OSError) as exc:  # InputError, AirInputError, WaterInputError, … name the row
-                raise CalcInputError(_scrub(str(exc), folder)) from None
+                raise CalcInputError(_scrub(message_for(exc, "web"), folder)) from None
             except Exception as exc:  # a parser's own error on a damaged file (YAML, Excel, GDAL …)
                 log.warning(
                     "calculator %s failed on %s", calc.key, [f["filename"] for f in files], exc_info=True

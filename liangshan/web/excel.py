@@ -1,5 +1,12 @@
 """Excel round-trip: a per-unit template generated from the catalog, and an import that previews
-every cell's problem and writes nothing until the office confirms.
+every cell's problem and writes nothing until the uploader confirms.
+
+The office downloads and imports the templates of every unit of its region; a responsible unit
+(责任单位) downloads its own template only and imports the rows of its own data elements (another
+unit's template: refused with a message). The preview lists every problem of the workbook in one pass —
+number format, range, a closed round's year, an approved (locked) value, an element the uploader may
+not enter, unknown element, unit or year, checks against stored values — each with the worksheet, row,
+column (Excel letter) and a Chinese message; nothing is written while any problem remains.
 
 The template's first sheet has the columns :mod:`liangshan.store.values_io` reads (地区代码, 代码,
 年份, 数值, 单位, 备注), pre-filled with the unit's data elements × the round's years and their current
@@ -22,11 +29,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
 from liangshan.services.imports import ImportRejected, Planned, import_file
-from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
+from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.services.queries import (
     current_round,
     latest_map,
@@ -49,18 +57,33 @@ COLUMN_LABELS = {
     "note": "备注",
 }
 PENDING_TTL = 3600  # seconds a previewed import waits for confirmation
-_ERR = re.compile(r"^第 (\d+) 行，列“(\w+)”：(.*)$")
-_ERR_ROWS = re.compile(r"^第 ([\d、]+) 行：(.*)$")
+EXCEL_ROLES = ("office", "unit")
+
+
+def check_excel(actor: Actor, what: str) -> None:
+    """The Excel round-trip is for the office (every unit of its region) and the responsible units
+    (their own template); other roles only read."""
+    if actor.role not in EXCEL_ROLES:
+        raise PermissionDenied(f"只有领导小组办公室和责任单位可以{what}；您的角色是{actor.role_label}")
+
+
+def check_own_unit(actor: Actor, unit_id: int, unit_name: str) -> None:
+    """A responsible unit downloads its own template only."""
+    if actor.is_unit and actor.unit_id != unit_id:
+        raise PermissionDenied(
+            f"无权下载“{unit_name}”的填报模板：只能下载本单位（{actor.unit_name}）的填报模板"
+        )
 
 
 def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[str, bytes]:
     """(file name, xlsx bytes) of the template for one unit."""
-    check_office(actor, "下载填报模板")
+    check_excel(actor, "下载填报模板")
     check_region(actor, region)
     with ctx.read() as s:
         unit = s.get(Unit, unit_id)
         if unit is None or unit.region_code != region:
             raise PermissionDenied(f"单位 {unit_id} 不属于地区 {region}")
+        check_own_unit(actor, unit.id, unit.name)
         reg = s.get(Region, region)
         names = {unit.name, *(unit.aliases or [])}
         els = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
@@ -89,6 +112,7 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
                 "submitted": "待审",
                 "returned": "已退回",
                 "draft": "草稿",
+                "reopened": "修订中（已重新打开）",
             }
             append_row(
                 ws,
@@ -176,32 +200,60 @@ def _pending_dir(ctx: WebContext) -> Path:
     return d
 
 
-def _parse_errors(errors: list[str]) -> list[dict[str, Any]]:
+def _sheet_name(path: Path) -> str:
+    """The worksheet the import reads (the first)."""
+    from liangshan.standards.tabular import TableError, sheet_names
+
+    try:
+        names = sheet_names(path)
+    except TableError:
+        return ""
+    return names[0] if names else ""
+
+
+def _cell_errors(e: ImportRejected, sheet: str) -> list[dict[str, Any]]:
+    """Each problem as the page shows it: worksheet, row, column (its header and Excel letter), cell and
+    message; a check across rows (numerator above denominator) is shown on the 数值 cell of each row."""
     out = []
-    for e in errors:
-        m = _ERR.match(e)
-        if m:
-            out.append({"row": int(m[1]), "column": COLUMN_LABELS.get(m[2], m[2]), "message": m[3]})
-            continue
-        m2 = _ERR_ROWS.match(e)
-        if m2:
-            for r in m2[1].split("、"):
-                out.append({"row": int(r), "column": "数值", "message": m2[2]})
-            continue
-        out.append({"row": None, "column": None, "message": e})
+    for p in e.problems:
+        column = p.column or "value"
+        index = e.columns.get(column)
+        letter = get_column_letter(index + 1) if index is not None else None
+        for line in p.lines:
+            out.append(
+                {
+                    "sheet": sheet,
+                    "row": line,
+                    "column": COLUMN_LABELS.get(column, column),
+                    "column_letter": letter,
+                    "cell": f"{letter}{line}" if letter else None,
+                    "message": p.message,
+                }
+            )
     return out
 
 
+def _whole_file_error(message: str) -> dict[str, Any]:
+    return {
+        "sheet": None,
+        "row": None,
+        "column": None,
+        "column_letter": None,
+        "cell": None,
+        "message": message,
+    }
+
+
 def _plan(ctx: WebContext, actor: Actor, path: Path) -> dict[str, Any]:
-    """Validate a file through the import service (a dry run: every check, nothing kept): per-cell
-    errors, or the rows to write (new, changed) and to skip (unchanged)."""
+    """Validate a file through the import service (a dry run: every check, nothing kept): every
+    problem of the workbook, or the rows to write (new, changed) and to skip (unchanged)."""
     try:
         result = import_file(ctx, actor, path, skip_unchanged=True, skip_blank_values=True, dry_run=True)
     except ImportRejected as e:
-        errors = sorted(_parse_errors(e.errors), key=lambda x: x["row"] or 0)
+        errors = sorted(_cell_errors(e, _sheet_name(path)), key=lambda x: x["row"] or 0)
         return {"ok": False, "errors": errors, "rows": []}
     except StoreError as e:
-        return {"ok": False, "errors": [{"row": None, "column": None, "message": str(e)}], "rows": []}
+        return {"ok": False, "errors": [_whole_file_error(str(e))], "rows": []}
     return {"ok": True, "errors": [], "rows": [_row_dict(p) for p in result.planned]}
 
 
@@ -228,7 +280,7 @@ def preview(ctx: WebContext, actor: Actor, data: bytes, name: str = "上传的 E
     The workbook is checked against the zip-bomb budgets (:func:`check_xlsx`, message naming ``name``)
     before anything opens it, and is never re-saved: rows a unit did not fill (empty 数值) are skipped by
     the import, and formula cells keep their cached values."""
-    check_office(actor, "导入 Excel")
+    check_excel(actor, "导入 Excel")
     d = _pending_dir(ctx)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", dir=d, delete=False) as fh:
         fh.write(data)
@@ -243,7 +295,7 @@ def preview(ctx: WebContext, actor: Actor, data: bytes, name: str = "上传的 E
         tmp.unlink(missing_ok=True)
         return {
             "ok": False,
-            "errors": [{"row": None, "column": None, "message": str(e)}],
+            "errors": [_whole_file_error(str(e))],
             "rows": [],
             "token": None,
             "to_write": 0,
@@ -267,7 +319,7 @@ def preview(ctx: WebContext, actor: Actor, data: bytes, name: str = "上传的 E
 
 def confirm(ctx: WebContext, actor: Actor, token: str) -> dict[str, Any]:
     """Write a previewed import (re-validated now) as new submitted versions; all or nothing."""
-    check_office(actor, "导入 Excel")
+    check_excel(actor, "导入 Excel")
     if not re.fullmatch(r"[A-Za-z0-9_-]{10,40}", token or ""):
         raise StoreError("导入编号无效，请重新上传文件")
     d = _pending_dir(ctx)

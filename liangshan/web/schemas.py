@@ -441,8 +441,11 @@ class ExcelPage(Model):
 
 
 class ImportError_(Model):
+    sheet: str | None = Field(None, description="工作表")
     row: int | None
-    column: str | None
+    column: str | None = Field(description="列名（表头）")
+    column_letter: str | None = Field(None, description="列（Excel 字母）")
+    cell: str | None = Field(None, description="单元格，如 E5")
     message: str
 
 

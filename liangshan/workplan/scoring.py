@@ -28,7 +28,8 @@ the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs fiv
     of the milestones, follow-up actions (督办事项) and checklist items the unit owns that fell due in
     the year (up to the assessment date), those done on or before their due date. A follow-up action
     *about data* (its text contains “数据”) closes itself once every element-year its unit is expected to
-    supply in the year's rounds is approved: it counts as done, on time.
+    supply in the year's rounds is approved (:func:`liangshan.workplan.tracking.data_closure`, the rule
+    the item list applies too): it counts as done, on time.
 
 A component with a denominator of 0 does not apply to the unit. A unit to which no component applies
 has nothing to assess: it gets no score and no rank and is shown as 无考核内容 (never 不合格).
@@ -59,7 +60,7 @@ from liangshan.store.models import AssessmentRound, Review, Submission, Unit
 from liangshan.store.models_workplan import WpAction, WpChecklistItem, WpMilestone, WpTask, WpTaskUnit
 from liangshan.workplan.errors import PlanFileError
 from liangshan.workplan.plan import latest_progress
-from liangshan.workplan.tracking import item_state
+from liangshan.workplan.tracking import data_closure, is_data_action, item_state
 
 DEFAULT_SHEET = Path(__file__).with_name("score_sheet.yaml")
 COMPONENTS: tuple[str, ...] = (
@@ -79,7 +80,6 @@ COMPONENT_LABELS = {
     "milestones_met": "节点按期完成率",
 }
 NOTHING_TO_ASSESS = "无考核内容"  # shown instead of a grade when no component applies to the unit
-DATA_ACTION_MARK = "数据"  # a follow-up action whose text contains this is about the unit's data
 
 
 class Grade(BaseModel):
@@ -336,7 +336,6 @@ def gather_facts(
                             unit_counts["timeliness"][0] += 1
 
     # data approved: the unit's expected element-years of each round (every supplying unit), approved
-    all_approved: dict[int, bool] = {}
     for r in rounds:
         for up in unit_completeness(session, cat, region, r, today=end).units:
             if up.unit_id is None or up.unit_id not in counts:
@@ -345,7 +344,7 @@ def gather_facts(
             approved = counts[up.unit_id]["data_approved"]
             approved[0] += c["approved"]
             approved[1] += c["expected"]
-            all_approved[up.unit_id] = all_approved.get(up.unit_id, True) and c["approved"] == c["expected"]
+    closed_on = data_closure(session, cat, region, year, end)  # follow-up actions about data
 
     # first-review approval: the first approve/return decision on each (item, year) chain
     q = (
@@ -402,8 +401,8 @@ def gather_facts(
             met[1] += 1
             closed_by_data = (
                 model is WpAction
-                and DATA_ACTION_MARK in row.title
-                and all_approved.get(row.owner_unit_id, False)
+                and is_data_action(row.title)
+                and closed_on.get(row.owner_unit_id) is not None
             )
             if closed_by_data or item_state(row.due, row.status, row.done_on, end) == "done":
                 met[0] += 1

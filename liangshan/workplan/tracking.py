@@ -10,6 +10,12 @@ database answers “what was overdue on 1 July?” and “what is overdue today?
 - ``overdue``: open and ``d`` is after the due date (the due day itself is not overdue);
 - ``due_soon``: open and due within ``horizon_days`` days from ``d`` (0 = due today);
 - ``open`` (due later) or ``no_due`` (no due date set).
+
+A follow-up action *about data* (督办事项 whose text contains :data:`DATA_ACTION_MARK`) closes itself once
+its unit's data are approved (:func:`data_closure`): every element-year the unit is expected to supply in
+the region's rounds whose deadline falls in the action's year (its due date's, else the day's). It is then
+done on the day of the last approval. The item list and the annual unit assessment
+(:mod:`liangshan.workplan.scoring`) apply this one rule.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ ITEM_STATUSES = ("open", "done", "cancelled")
 DEFAULT_HORIZON_DAYS = 7
 #: Days a unit has to answer a supervision report routed to it (a choice; the seed sets none).
 DEFAULT_REPORT_DAYS = 15
+DATA_ACTION_MARK = "数据"  # a follow-up action whose text contains this is about the unit's data
 
 
 def item_state(
@@ -120,6 +127,70 @@ class TrackedItem:
         d["kind_label"] = KIND_LABELS[self.kind]
         d["state_label"] = STATE_LABELS[self.state]
         return d
+
+
+def is_data_action(title: str) -> bool:
+    """Whether a follow-up action is about its unit's data (its text contains :data:`DATA_ACTION_MARK`)."""
+    return DATA_ACTION_MARK in title
+
+
+def data_closure(
+    session: Session, catalog: Catalog, region: str, year: int, today: date | None = None
+) -> dict[int, date | None]:
+    """Per unit of ``region``: the day its data were all approved, or None while any is not.
+
+    "All" is every element-year the unit is expected to supply (every supplying unit,
+    :func:`liangshan.services.assessment.unit_completeness`) in the region's rounds whose deadline falls
+    in ``year``; with no such round, or nothing to supply, there is nothing to close (None). The day is
+    that of the last approval of those element-years (the review record; the version's own date when the
+    value was stored approved)."""
+    from liangshan.services.assessment import unit_completeness
+    from liangshan.store.models import Review
+
+    rounds = [
+        r
+        for r in session.scalars(select(AssessmentRound).where(AssessmentRound.region_code == region))
+        if r.deadline and date.fromisoformat(str(r.deadline)).year == year
+    ]
+    complete: dict[int, bool] = {}
+    expected: dict[int, set[tuple[str, int]]] = {}
+    for r in rounds:
+        for up in unit_completeness(session, catalog, region, r, today=today).units:
+            if up.unit_id is None:
+                continue
+            c = up.counts()
+            complete[up.unit_id] = complete.get(up.unit_id, True) and c["approved"] == c["expected"]
+            keys = expected.setdefault(up.unit_id, set())
+            keys.update((it.code, cell.year) for it in up.items for cell in it.years)
+    out: dict[int, date | None] = {}
+    for uid, ok in complete.items():
+        keys = expected.get(uid, set())
+        if not ok or not keys:
+            out[uid] = None
+            continue
+        codes, years = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+        last: date | None = None
+        subs = session.execute(
+            select(Submission.id, Submission.item_code, Submission.year, Submission.created_at).where(
+                Submission.region_code == region,
+                Submission.item_code.in_(codes),
+                Submission.year.in_(years),
+                Submission.status.in_(["approved", "reopened"]),
+            )
+        ).all()
+        mine = [(sid, created) for sid, code, y, created in subs if (code, y) in keys]
+        approved_at = dict(
+            session.execute(
+                select(Review.submission_id, Review.at).where(
+                    Review.submission_id.in_([sid for sid, _ in mine]), Review.action == "approve"
+                )
+            ).all()
+        )
+        for sid, created in mine:
+            day = (approved_at.get(sid) or created).date()
+            last = day if last is None or day > last else last
+        out[uid] = last
+    return out
 
 
 def _unit_names(session: Session, region: str) -> dict[int, str]:
@@ -192,9 +263,18 @@ def tracked_items(
     for m, phase in session.execute(q_ms):
         add("milestone", m.id, f"{phase}：{m.title}", m.owner_unit_id, m.due, m.status, m.done_on, phase)
     q_act = select(WpAction).where(WpAction.region_code == region).order_by(WpAction.id)
+    closures: dict[int, dict[int, date | None]] = {}
     for a in session.scalars(q_act):
         src = f"调度会议 #{a.meeting_id}" if a.meeting_id else ""
-        add("action", a.id, a.title, a.owner_unit_id, a.due, a.status, a.done_on, src)
+        status, done_on = a.status, a.done_on
+        if status == "open" and a.owner_unit_id is not None and is_data_action(a.title):
+            year = (a.due or as_of).year
+            if year not in closures:
+                closures[year] = data_closure(session, catalog or load_catalog(), region, year, as_of)
+            closed_on = closures[year].get(a.owner_unit_id)
+            if closed_on is not None and closed_on <= as_of:  # closed by its data (module docstring)
+                status, done_on = "done", closed_on
+        add("action", a.id, a.title, a.owner_unit_id, a.due, status, done_on, src)
     q_ck = select(WpChecklistItem).where(WpChecklistItem.region_code == region).order_by(WpChecklistItem.seq)
     for c in session.scalars(q_ck):
         add(

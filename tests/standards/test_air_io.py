@@ -123,3 +123,13 @@ def test_parquet_with_timezone(tmp_path: Path) -> None:
     out = read_hourly(p)
     assert str(out["time"][0]) == "2024-01-01 08:00:00"  # converted to Beijing local time
     assert np.isnan(out["co"][1])
+
+
+def test_column_hints_are_rendered_per_face() -> None:
+    """The same error reads ``--columns`` on the command line and 列名映射 on the web."""
+    with pytest.raises(AirInputError) as info:
+        parse_columns("pm2_5")
+    err = info.value
+    assert str(err) == err.text("cli") and "--columns 中的 'pm2_5' 无效" in str(err)
+    assert "“列名映射” 中的 'pm2_5' 无效" in err.text("web") and "--columns" not in err.text("web")
+    assert "{" not in err.text("plain") and "--columns" not in err.text("plain")

@@ -612,3 +612,26 @@ def test_redline_preview_then_confirm(site: Site, web: Any, tmp_path: Path) -> N
         assert sub.status == "draft" and sub.value == out["area_km2"]
         assert [i["name"] for i in (sub.provenance or {})["inputs"]] == ["红线.geojson", "边界.geojson"]
         assert (sub.provenance or {})["parameters"]["baseline_km2"] == 50
+
+
+def test_column_mapping_errors_speak_of_the_form_not_the_cli_option(site: Site, web: Any) -> None:
+    """The air reader's messages about the column mapping name the upload form's 列名映射 field on the
+    web; the command line's ``--columns`` never reaches a web user."""
+    unit, token = web("u01")
+    before = counts(site.url)
+    raw = air_csv()
+    for columns, words in (
+        ("pm2_5=没有这列", "“列名映射” 将 pm2_5 映射到此列"),
+        ("乱写", "“列名映射” 中的 '乱写' 无效"),
+    ):
+        r = preview(unit, token, "air_good_days", {"hourly": ("air.csv", raw)}, calc="air", columns=columns)
+        detail = r.json()["detail"]
+        assert r.status_code == 422 and words in detail and "--columns" not in detail, detail
+    dup = raw.replace(b"pm10", b"PM2.5", 1)  # two columns both meaning pm2_5
+    missing = raw.replace(b"pm10", b"xx10", 1)
+    for bad, words in ((dup, "在上传表单的“列名映射”中指定列名"), (missing, "缺少列 pm10")):
+        r = preview(unit, token, "air_good_days", {"hourly": ("air.csv", bad)}, calc="air")
+        detail = r.json()["detail"]
+        assert r.status_code == 422 and words in detail, detail
+        assert "--columns" not in detail and "docs/" not in detail, detail
+    assert counts(site.url) == before

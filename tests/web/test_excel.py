@@ -149,9 +149,9 @@ def test_import_refuses_other_regions_and_non_office(site: Site, client_for: Cli
     api = c.post("/api/excel/preview", files={"file": ("a.xlsx", out.getvalue(), XLSX)},
                  headers={"X-CSRF-Token": token})  # fmt: skip
     assert any("无权导入地区 900001" in e["message"] for e in api.json()["errors"])
-    u, tu = client_for("u07")
+    u, tu = client_for("leader")  # read-only roles may not import (units may: their own rows)
     r = u.post("/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": tu})
-    assert r.status_code == 403
+    assert r.status_code == 403 and "责任单位" in r.json()["detail"]
     r = c.post(
         "/api/excel/preview", files={"file": ("a.xlsx", b"%PDF-1.4 x", XLSX)}, headers={"X-CSRF-Token": token}
     )
@@ -265,3 +265,102 @@ def test_preview_refuses_non_finite_and_ambiguous_numbers(site: Site, client_for
         assert "有限数值" in errs[(line[("eco_env_investment", year)], "数值")], errs
     assert "12,5" in errs[(line[ambiguous], "数值")], errs
     assert n_subs(site.url) == before
+
+
+def _edit(data: bytes, edits: dict[tuple[str, int], dict[int, object]]) -> bytes:
+    """The workbook with cells of the rows keyed (code, year) replaced: {column index (0 = A): value}."""
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["填报"]
+    for row in ws.iter_rows(min_row=2):
+        for col, value in edits.get((row[1].value, row[3].value), {}).items():
+            row[col].value = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _lines(data: bytes) -> dict[tuple[str, int], int]:
+    wb = load_workbook(io.BytesIO(data))
+    return {(r[1].value, r[3].value): i for i, r in enumerate(wb["填报"].iter_rows(min_row=2), start=2)}
+
+
+def test_preview_lists_every_kind_of_error_at_once(site: Site, client_for: Clients) -> None:
+    """Number format, range, an approved (locked) value, an unknown element, a year outside the round
+    and an element the unit may not enter: all in one preview, each with worksheet, row, column letter
+    and cell; a row with two bad cells lists both; nothing written."""
+    c, token = client_for("u07")  # 财政局
+    data = c.get("/excel/template", params={"unit": unit_id(site.url, "财政局")}).content
+    line = _lines(data)
+    data = _edit(data, {
+        ("eco_env_investment", 2023): {4: "abc"},               # format
+        ("eco_env_investment", 2024): {4: -5},                  # range
+        ("fiscal_revenue", 2023): {4: 1},                       # approved, locked
+        ("market_issued", 2024): {1: "no_such_element", 4: 1},  # unknown element
+        ("market_issued", 2025): {3: 2019, 4: "也许"},          # year outside the round + bad 是/否
+        ("eco_compensation_revenue", 2025): {1: "gdp", 4: 100},  # 统计局's element
+    })  # fmt: skip
+    before = n_subs(site.url)
+    api = c.post(
+        "/api/excel/preview", files={"file": ("a.xlsx", data, XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    body = api.json()
+    assert api.status_code == 200 and body["ok"] is False and body["token"] is None, body
+    errs = {e["cell"]: e for e in body["errors"]}
+    assert {e["sheet"] for e in body["errors"]} == {"填报"}
+    fmt = errs[f"E{line[('eco_env_investment', 2023)]}"]
+    assert "应为数值" in fmt["message"] and fmt["column"] == "数值" and fmt["column_letter"] == "E"
+    assert "不能为负数" in errs[f"E{line[('eco_env_investment', 2024)]}"]["message"]
+    assert "已审核通过并锁定" in errs[f"E{line[('fiscal_revenue', 2023)]}"]["message"]
+    unknown = errs[f"B{line[('market_issued', 2024)]}"]
+    assert "未知指标或数据元素“no_such_element”" in unknown["message"] and unknown["column"] == "代码"
+    year_row = line[("market_issued", 2025)]
+    assert "2019 不在评估批次年份" in errs[f"D{year_row}"]["message"]
+    assert "是/否" in errs[f"E{year_row}"]["message"]  # the same row's other bad cell, in the same pass
+    denied = errs[f"B{line[('eco_compensation_revenue', 2025)]}"]
+    assert "财政局" in denied["message"] and denied["row"] == line[("eco_compensation_revenue", 2025)]
+    assert len(body["errors"]) == 7, body["errors"]
+    page = preview(c, token, data)
+    assert page.status_code == 422 and "发现 7 处错误" in page.text and "未写入任何数据" in page.text
+    assert f"E{line[('eco_env_investment', 2023)]}" in page.text and "（E 列）" in page.text
+    assert n_subs(site.url) == before
+
+
+def test_unit_downloads_its_own_template_only(site: Site, client_for: Clients) -> None:
+    u, _ = client_for("u07")  # 财政局
+    page = u.get("/excel")
+    assert page.status_code == 200 and "下载本单位填报模板" in page.text
+    own, stats = unit_id(site.url, "财政局"), unit_id(site.url, "统计局")
+    assert [x["name"] for x in u.get("/api/excel").json()["units"]] == ["财政局"]
+    assert f"unit={own}" in page.text and f"unit={stats}" not in page.text
+    r = u.get("/excel/template", params={"unit": own})
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert {row[1].value for row in load_workbook(io.BytesIO(r.content))["填报"].iter_rows(min_row=2)} == {
+        "eco_compensation_revenue", "fiscal_revenue", "market_issued", "eco_env_investment"
+    }  # fmt: skip
+    other = u.get("/excel/template", params={"unit": stats})
+    assert other.status_code == 403 and "只能下载本单位（财政局）的填报模板" in other.text
+    api = u.get("/api/excel/template", params={"unit": stats})
+    assert api.status_code == 403 and "只能下载本单位" in api.json()["detail"]
+    office, _ = client_for("office")
+    assert office.get("/excel/template", params={"unit": stats}).status_code == 200
+
+
+def test_unit_upload_confirm_writes_pending_values_under_its_name(site: Site, client_for: Clients) -> None:
+    u, token = client_for("u07")
+    data = fill(u.get("/excel/template", params={"unit": unit_id(site.url, "财政局")}).content,
+                {("eco_env_investment", 2023): 45000, ("eco_env_investment", 2024): 48000})  # fmt: skip
+    r = preview(u, token, data)
+    assert r.status_code == 200 and "2 行将写入" in r.text
+    tok = re.search(r'name="token" value="([^"]+)"', r.text)
+    assert tok
+    done = u.post("/excel/confirm", data={"token": tok.group(1), "csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/entry")
+    with session_scope(site.url) as s:
+        rows = s.scalars(select(Submission).where(Submission.item_code == "eco_env_investment")).all()
+        assert sorted((x.year, x.value, x.status, x.created_by) for x in rows) == [
+            (2023, 45000.0, "submitted", "u07"),
+            (2024, 48000.0, "submitted", "u07"),
+        ]
+    office, _ = client_for("office")
+    queue = office.get("/review", params={"tab": "pending"}).text
+    assert "财政局（责任单位）" in queue and ">u07<" not in queue and "u07<br>" not in queue

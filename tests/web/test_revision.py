@@ -41,6 +41,19 @@ def verdicts(url: str, client: TestClient) -> dict[str, str]:
     return {"dashboard": board, "public": shown, "report": report}
 
 
+def revising(client: TestClient) -> list[str]:
+    """What the dashboard row and the indicator page of indicator 20 say about a revision (修订中)."""
+    import re
+
+    dash = client.get(f"/dashboard?region={R}").text
+    row = dash[dash.index(f'id="ind-{IND}"') :]
+    row = row[: row.index("</tr>")]
+    page = client.get(f"/indicator/{IND}?region={R}").text
+    notes = re.findall(r'<div class="revision-note">(.*?)</div>', row)
+    notes += re.findall(r'<div class="revision-note">(.*?)</div>', page)
+    return [re.sub(r"<[^>]+>", "", n) for n in notes]
+
+
 def test_reopened_value_stands_until_its_revision_is_approved(
     copy_demo: Callable[[Path], str], tmp_path: Path
 ) -> None:
@@ -66,11 +79,20 @@ def test_reopened_value_stands_until_its_revision_is_approved(
         standing = latest(s, R, ITEM, YEAR)
         assert standing is not None and standing.status == "approved"
         sid, value = standing.id, float(standing.value_num or 0)
+    assert revising(client) == []
     review(ws, office, sid, "reopen", "财政决算调整后重报")
     assert verdicts(url, client) == before  # reopened: still the approved value
+    notes = revising(
+        client
+    )  # dashboard row, indicator's 判定说明, the element's year: 修订中 with the reason
+    assert len(notes) == 3 and all(
+        f"{YEAR}年数据修订中（重新打开理由：财政决算调整后重报）" in n for n in notes
+    )
     out = save_entry(ws, office, region=R, item=ITEM, year=YEAR, raw_value=str(value * 1.2),
                      note="决算调整（测试）", action="submit", expected_version=None)  # fmt: skip
     assert verdicts(url, client) == before  # the revision waits for review: still the approved value
+    assert len(revising(client)) == 3
     review(ws, office, out.submission["id"], "approve")
     assert verdicts(url, client) == {"dashboard": "达标", "public": "达标", "report": "达标"}
+    assert revising(client) == []
     dispose_engines()

@@ -209,3 +209,18 @@ def test_demo_mode_does_not_force_a_change(site: Site) -> None:
     with session_scope(site.url) as s:
         assert s.scalars(select(User).where(User.username == "demo-user")).one().must_change_password is False
     assert hash_password("lushi-demo-2026")
+
+
+def test_demo_says_which_accounts_wait_for_a_password(site: Site) -> None:
+    """``liangshan demo`` names the accounts that cannot log in yet and the command that fixes it; once
+    ``user demo-passwords`` has run it says nothing more, and that command lists roles in Chinese."""
+    with session_scope(site.url) as s:
+        s.add(User(username="waiting", display_name="待设", role="leader", region_code="411224"))
+    res = CliRunner().invoke(cli_app, ["demo", "--db", site.url])
+    text = "".join(res.output.split())
+    assert res.exit_code == 0 and "示例账号1个（waiting）尚未设置密码，暂时不能登录" in text, res.output
+    assert f"liangshanuserdemo-passwords--db{site.url}" in text and "须先修改密码" in text
+    res = CliRunner().invoke(cli_app, ["user", "demo-passwords", "--db", site.url])
+    assert res.exit_code == 0 and "领导（只读）" in res.output and "│ leader" not in res.output, res.output
+    res = CliRunner().invoke(cli_app, ["demo", "--db", site.url])
+    assert res.exit_code == 0 and "尚未设置密码" not in "".join(res.output.split())

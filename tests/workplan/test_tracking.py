@@ -25,6 +25,7 @@ from liangshan.workplan.tracking import (
     digest,
     item_state,
     meeting_dict,
+    tracked_items,
     update_item,
 )
 
@@ -197,3 +198,53 @@ def test_progress_rules_and_task_percent(plan_db: str) -> None:
     assert four["progress"]["percent"] == 30  # mean of sub-tasks, unreported sub-task counts 0
     assert before[3]["subtasks"][0]["progress"]["percent"] == 40  # as of 15 January
     assert tasks[0]["progress"]["percent"] is None
+
+
+def test_data_follow_up_closes_itself_in_the_item_list(plan_db: str) -> None:
+    """A 督办事项 about data is done in the item list once its unit's data are all approved (the day of
+    the last approval), as the annual assessment counts it; an action not about data stays open."""
+    from liangshan.catalog import load_catalog
+    from liangshan.store.models import AssessmentRound
+    from liangshan.store.submissions import submit_value, transition
+    from liangshan.workplan.tracking import add_action
+
+    cat = load_catalog()
+    tick = clock()
+    with session_scope(plan_db) as s:
+        rnd = s.scalars(select(AssessmentRound).where(AssessmentRound.region_code == REGION)).first()
+        assert rnd is not None and rnd.deadline
+        year = date.fromisoformat(str(rnd.deadline)).year
+        forest = _unit(s, "林业局")
+        due = date(year, 1, 15)
+        data_id = add_action(s, REGION, ActionSpec("完成林草覆盖率数据报送", forest.id, due), actor="office",
+                             at=next(tick)).id  # fmt: skip
+        other_id = add_action(s, REGION, ActionSpec("组织现场踏勘", forest.id, due), actor="office",
+                              at=next(tick)).id  # fmt: skip
+        names = {forest.name, *(forest.aliases or [])}
+        codes = [e.code for e in cat.data_elements if names.intersection(e.suppliers)]
+        assert codes
+
+    def states(on: date) -> dict[int | str, tuple[str, str | None]]:
+        with session_scope(plan_db) as s:
+            items = tracked_items(s, REGION, on, catalog=cat, include_submissions=False)
+        return {i.id: (i.state, i.as_dict()["done_on"]) for i in items if i.kind == "action"}
+
+    late = date(year, 12, 31)
+    assert states(late)[data_id] == ("overdue", None)
+    with session_scope(plan_db) as s:
+        for code in codes[:-1]:
+            for y in range(rnd.start_year, rnd.end_year + 1):
+                sub = submit_value(s, region=REGION, item=code, year=y, value=1.0, user="u13", at=next(tick))
+                transition(s, sub.id, "approve", "office", at=next(tick))
+    assert states(late)[data_id] == ("overdue", None)  # one element still missing: open
+    with session_scope(plan_db) as s:
+        last = None
+        for y in range(rnd.start_year, rnd.end_year + 1):
+            sub = submit_value(s, region=REGION, item=codes[-1], year=y, value=1.0, user="u13", at=next(tick))
+            last = next(tick)
+            transition(s, sub.id, "approve", "office", at=last)
+        assert last is not None
+    got = states(late)
+    assert got[data_id] == ("done_late" if last.date() > due else "done", last.date().isoformat())
+    assert got[other_id] == ("overdue", None)
+    assert states(last.date() - timedelta(days=1))[data_id][0] == "overdue"  # history: open the day before

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from liangshan.standards.errors import FaceMessage, face_text
 
-class AirInputError(ValueError):
+
+class AirInputError(FaceMessage, ValueError):
     """Bad air-quality input: names the file, the 1-based row (header = row 1) and the column when known."""
 
     def __init__(
@@ -16,7 +18,8 @@ class AirInputError(ValueError):
             where.append(f"第 {row} 行")
         if column is not None:
             where.append(f"列 {column}")
-        super().__init__(("，".join(where) + "：" if where else "") + message)
+        self.template = ("，".join(where) + "：" if where else "") + message  # may hold FACE_HINTS
+        super().__init__(face_text(self.template))
         self.file, self.row, self.column = file, row, column
 
 

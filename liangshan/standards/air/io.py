@@ -86,7 +86,8 @@ def parse_columns(spec: str | None) -> dict[str, str]:
         ours, sep, theirs = part.partition("=")
         if not sep or ours.strip() not in REQUIRED or not theirs.strip():
             raise AirInputError(
-                f"--columns 中的 {part!r} 无效：应为 本程序列名=文件列名，本程序列名为 {' '.join(REQUIRED)}"
+                f"{{columns_option}} 中的 {part!r} 无效：应为 本程序列名=文件列名，"
+                f"本程序列名为 {' '.join(REQUIRED)}"
             )
         out[ours.strip()] = theirs.strip()
     return out
@@ -203,7 +204,7 @@ def _read_one(
         raise _air_error(exc) from None
     found = detect_format(table.columns) if fmt == "auto" else fmt
     if found != "long" and columns:
-        raise AirInputError(f"--columns 只用于本程序的长表格式，此文件为 {found} 格式", file=name)
+        raise AirInputError(f"{{columns_option}} 只用于本程序的长表格式，此文件为 {found} 格式", file=name)
     if found == "china_sites":
         return _china_sites(table), found
     if found == "cnemc_realtime":
@@ -239,7 +240,7 @@ def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name
     for ours, theirs in mapping.items():
         if theirs not in header:
             raise AirInputError(
-                f"缺少列 {theirs}（--columns 将 {ours} 映射到此列）；需要的列：{' '.join(REQUIRED)}",
+                f"缺少列 {theirs}（{{columns_option}} 将 {ours} 映射到此列）；需要的列：{' '.join(REQUIRED)}",
                 file=name,
                 row=1,
                 column=theirs,
@@ -252,8 +253,7 @@ def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name
         if ours not in found:
             raise AirInputError(
                 f"缺少列 {ours}；需要的列：{' '.join(REQUIRED)}"
-                "（表头可用中文，如 监测点位、监测时间、二氧化硫，见 docs/data-formats.md；"
-                "或用 --columns 指定）",
+                "（表头可用中文，如 监测点位、监测时间、二氧化硫{see_formats}）",
                 file=name,
                 row=1,
                 column=ours,

@@ -296,7 +296,7 @@ def api_completeness(request: Request, actor: ActorDep, region: str | None = Non
 @router.get(
     "/excel/template",
     tags=["Excel"],
-    summary="下载某单位的填报模板（办公室）",
+    summary="下载某单位的填报模板（办公室：各单位；责任单位：本单位）",
     response_class=Response,
     responses={200: {"description": "Excel 模板（.xlsx）", "content": {XLSX: {}}}},
 )
@@ -309,7 +309,7 @@ def api_excel_template(
 @router.get(
     "/excel",
     tags=["Excel"],
-    summary="可下载填报模板的各单位及其数据元素个数（办公室，页面 /excel）",
+    summary="可下载填报模板的单位及其数据元素个数（办公室：各单位；责任单位：本单位；页面 /excel）",
     response_model=sc.ExcelPage,
 )
 def api_excel(request: Request, actor: ActorDep, region: str | None = None) -> dict[str, Any]:
@@ -319,16 +319,14 @@ def api_excel(request: Request, actor: ActorDep, region: str | None = None) -> d
 @router.post(
     "/excel/preview",
     tags=["Excel"],
-    summary="上传填好的模板，返回预览和逐格错误（不写入）",
+    summary="上传填好的模板，返回预览和全部逐格错误（工作表、行、列；不写入）",
     response_model=sc.ImportPreview,
 )
 def api_excel_preview(
     request: Request, actor: ActorDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     ctx = ctx_of(request)
-    from liangshan.services.permissions import check_office
-
-    check_office(actor, "导入 Excel")
+    excel.check_excel(actor, "导入 Excel")
     up = check_upload(file.file.read(ctx.max_upload + 1), file.filename, ctx.max_upload, allowed=("xlsx",))
     return excel.preview(ctx, actor, up.data, up.filename)
 

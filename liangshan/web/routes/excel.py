@@ -1,4 +1,7 @@
-"""Excel round-trip pages: download a unit's template, upload filled templates, preview, confirm."""
+"""Excel round-trip pages: download a unit's template, upload filled templates, preview, confirm.
+
+The office sees every unit of its region; a responsible unit sees and downloads its own template only
+(another unit's: 403) and imports its own rows (:mod:`liangshan.web.excel`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from liangshan.services.permissions import Actor, check_office
+from liangshan.services.permissions import Actor
 from liangshan.services.queries import unit_elements
 from liangshan.services.uploads import check_upload
 from liangshan.store.errors import StoreError
@@ -40,14 +43,16 @@ def xlsx_response(name: str, data: bytes) -> Response:
 
 
 def excel_context(request: Request, actor: Actor, region: str | None) -> dict[str, Any]:
-    """The units of the region whose templates the office can download (with their element counts)."""
-    check_office(actor, "使用 Excel 导入导出")
+    """The units of the region whose templates the user can download (with their element counts): every
+    unit for the office, its own for a responsible unit."""
+    excel.check_excel(actor, "使用 Excel 导入导出")
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
     with ctx.read() as s:
         units = [
             {"id": u.id, "name": u.name, "elements": len(els)}
             for u, els in unit_elements(s, ctx.catalog, code)
+            if not actor.is_unit or u.id == actor.unit_id
         ]
     return {"region": code, "units": units}
 
@@ -67,7 +72,7 @@ def excel_template(request: Request, actor: ActorDep, unit: IdQuery, region: str
 
 @router.post("/excel/preview")
 def excel_preview(request: Request, actor: ActorDep, file: Annotated[UploadFile, File()]) -> Response:
-    check_office(actor, "导入 Excel")
+    excel.check_excel(actor, "导入 Excel")
     ctx = ctx_of(request)
     code = pick_region(request, actor, None)
     try:
@@ -91,4 +96,4 @@ def excel_confirm(request: Request, actor: ActorDep, token: Annotated[str, Form(
     ctx = ctx_of(request)
     out = excel.confirm(ctx, actor, token)
     msg = f"已导入 {out['written']} 项（新版本，待审核），{out['skipped']} 项无变化未写入"
-    return redirect(request, "/review", ("ok", msg))
+    return redirect(request, "/entry" if actor.is_unit else "/review", ("ok", msg))
