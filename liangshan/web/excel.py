@@ -86,7 +86,9 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
         check_own_unit(actor, unit.id, unit.name)
         reg = s.get(Region, region)
         names = {unit.name, *(unit.aliases or [])}
-        els = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
+        # the elements whose value this unit submits: its own and those it leads (a cooperating unit
+        # of a shared element contributes parts on the entry page, not a value in the template)
+        els = [e for e in ctx.catalog.data_elements if e.lead in names]
         rnd = current_round(s, region)
         years = round_years(rnd)
         latest = latest_map(s, region, years, [e.code for e in els])

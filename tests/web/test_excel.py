@@ -30,8 +30,8 @@ def n_subs(url: str) -> int:
         return int(s.scalar(select(func.count()).select_from(Submission)) or 0)
 
 
-def template(c: TestClient, url: str) -> bytes:
-    r = c.get("/excel/template", params={"unit": unit_id(url, "财政局")})
+def template(c: TestClient, url: str, unit: str = "财政局") -> bytes:
+    r = c.get("/excel/template", params={"unit": unit_id(url, unit)})
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert "filename*=UTF-8''" in r.headers["content-disposition"]
     return r.content
@@ -69,12 +69,15 @@ def test_template_is_built_from_the_catalog(site: Site, client_for: Clients) -> 
         "当前状态",
     ]
     codes = {r[1].value for r in ws.iter_rows(min_row=2)}
-    assert codes == {"eco_compensation_revenue", "fiscal_revenue", "market_issued", "eco_env_investment"}
-    assert ws.max_row == 1 + 4 * 3
+    # market_issued (发改委 leads, 财政局 cooperates) is not in 财政局's template: 财政局 contributes parts
+    assert codes == {"eco_compensation_revenue", "fiscal_revenue", "eco_env_investment"}
+    assert ws.max_row == 1 + 3 * 3
     assert ws.protection.sheet is True
     assert ws["A2"].protection.locked and not ws["E2"].protection.locked and not ws["G2"].protection.locked
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
-    assert kinds == {"decimal", "list"}
+    assert kinds == {"decimal"}  # all of 财政局's own elements are numbers
+    ndrc = load_workbook(io.BytesIO(template(c, site.url, "发改委")))["填报"]
+    assert "list" in {dv.type for dv in ndrc.data_validations.dataValidation}  # 是/否 of market_issued
     approved = [r for r in ws.iter_rows(min_row=2) if r[1].value == "fiscal_revenue"]
     assert approved[0][4].value == 172000 and approved[0][7].value == "已审核（锁定）"
     assert "填报截止日期：2026-12-31" in [r[0].value for r in wb["说明"].iter_rows()]
@@ -93,7 +96,7 @@ def test_preview_confirm_round_trip(site: Site, client_for: Clients) -> None:
     )
     plan = api.json()
     assert plan["ok"] and plan["to_write"] == 3
-    assert sorted(x["change"] for x in plan["rows"]).count("unchanged") == 9
+    assert sorted(x["change"] for x in plan["rows"]).count("unchanged") == 6
     tok = re.search(r'name="token" value="([^"]+)"', r.text)
     assert tok
     done = c.post("/excel/confirm", data={"token": tok.group(1), "csrf_token": token}, follow_redirects=False)
@@ -119,7 +122,6 @@ def test_preview_shows_every_bad_cell_and_writes_nothing(site: Site, client_for:
     data = fill(template(c, site.url), {
         ("eco_env_investment", 2023): "abc",
         ("eco_env_investment", 2024): -5,
-        ("market_issued", 2025): "也许",
         ("fiscal_revenue", 2023): 1,  # approved and locked
     })  # fmt: skip
     before = n_subs(site.url)
@@ -133,7 +135,11 @@ def test_preview_shows_every_bad_cell_and_writes_nothing(site: Site, client_for:
     line = {(r[1].value, r[3].value): i for i, r in enumerate(wb["填报"].iter_rows(min_row=2), start=2)}
     assert "应为数值" in errs[(line[("eco_env_investment", 2023)], "数值")]
     assert "不能为负数" in errs[(line[("eco_env_investment", 2024)], "数值")]
-    assert "是/否" in errs[(line[("market_issued", 2025)], "数值")]
+    ndrc = fill(template(c, site.url, "发改委"), {("market_issued", 2025): "也许"})
+    api2 = c.post(
+        "/api/excel/preview", files={"file": ("b.xlsx", ndrc, XLSX)}, headers={"X-CSRF-Token": token}
+    )
+    assert [e["message"] for e in api2.json()["errors"] if "是/否" in e["message"]], api2.json()
     assert api.json()["token"] is None
     assert n_subs(site.url) == before
 
@@ -295,8 +301,8 @@ def test_preview_lists_every_kind_of_error_at_once(site: Site, client_for: Clien
         ("eco_env_investment", 2023): {4: "abc"},               # format
         ("eco_env_investment", 2024): {4: -5},                  # range
         ("fiscal_revenue", 2023): {4: 1},                       # approved, locked
-        ("market_issued", 2024): {1: "no_such_element", 4: 1},  # unknown element
-        ("market_issued", 2025): {3: 2019, 4: "也许"},          # year outside the round + bad 是/否
+        ("fiscal_revenue", 2024): {1: "no_such_element", 4: 1}, # unknown element
+        ("fiscal_revenue", 2025): {3: 2019, 4: "也许"},         # year outside the round + bad number
         ("eco_compensation_revenue", 2025): {1: "gdp", 4: 100},  # 统计局's element
     })  # fmt: skip
     before = n_subs(site.url)
@@ -311,14 +317,14 @@ def test_preview_lists_every_kind_of_error_at_once(site: Site, client_for: Clien
     assert "应为数值" in fmt["message"] and fmt["column"] == "数值" and fmt["column_letter"] == "E"
     assert "不能为负数" in errs[f"E{line[('eco_env_investment', 2024)]}"]["message"]
     assert "已审核通过并锁定" in errs[f"E{line[('fiscal_revenue', 2023)]}"]["message"]
-    unknown = errs[f"B{line[('market_issued', 2024)]}"]
+    unknown = errs[f"B{line[('fiscal_revenue', 2024)]}"]
     assert "未知指标或数据元素“no_such_element”" in unknown["message"] and unknown["column"] == "代码"
-    year_row = line[("market_issued", 2025)]
+    year_row = line[("fiscal_revenue", 2025)]
     assert "2019 不在评估批次年份" in errs[f"D{year_row}"]["message"]
-    assert "是/否" in errs[f"E{year_row}"]["message"]  # the same row's other bad cell, in the same pass
+    assert "应为数值" in errs[f"E{year_row}"]["message"]  # the same row's other bad cell, in the same pass
     denied = errs[f"B{line[('eco_compensation_revenue', 2025)]}"]
     assert "财政局" in denied["message"] and denied["row"] == line[("eco_compensation_revenue", 2025)]
-    assert len(body["errors"]) == 7, body["errors"]
+    assert len(body["errors"]) == 7, [(e["cell"], e["message"]) for e in body["errors"]]
     page = preview(c, token, data)
     assert page.status_code == 422 and "发现 7 处错误" in page.text and "未写入任何数据" in page.text
     assert f"E{line[('eco_env_investment', 2023)]}" in page.text and "（E 列）" in page.text
@@ -335,7 +341,7 @@ def test_unit_downloads_its_own_template_only(site: Site, client_for: Clients) -
     r = u.get("/excel/template", params={"unit": own})
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert {row[1].value for row in load_workbook(io.BytesIO(r.content))["填报"].iter_rows(min_row=2)} == {
-        "eco_compensation_revenue", "fiscal_revenue", "market_issued", "eco_env_investment"
+        "eco_compensation_revenue", "fiscal_revenue", "eco_env_investment"
     }  # fmt: skip
     other = u.get("/excel/template", params={"unit": stats})
     assert other.status_code == 403 and "只能下载本单位（财政局）的填报模板" in other.text
