@@ -183,3 +183,22 @@ def test_beijing_stations_bit_identical(tmp_path: Path) -> None:
     _assert_same_area(path, chunk_rows=50_000)
     fast, slow = _reports(path, edition="HJ633-2012")
     assert fast == slow
+
+
+def test_contract_header_shortcut_equals_synonym_matching() -> None:
+    """The contract's own header skips the synonym table; matching it through the table gives the same."""
+    from liangshan.standards.air.io import REQUIRED, _long_columns
+    from liangshan.standards.tabular import match_columns
+
+    header = list(reversed(REQUIRED))
+    assert _long_columns(header, None, "x.parquet") == match_columns(header, "air", file="x.parquet")
+    assert _long_columns(header, None, "x.parquet") == {c: c for c in REQUIRED}
+
+
+def test_unit_check_median_is_numpy_median() -> None:
+    from liangshan.standards.air.io import _median
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 24, 25, 1_000, 1_001, 199_999, 200_000):
+        v = np.round(rng.exponential(30, n), 1)
+        assert _median(v) == float(np.median(v)), n

@@ -235,6 +235,10 @@ def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl
 
 def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name: str) -> dict[str, str]:
     """Our column name → the file's, for the long layout (raises when a required column is missing)."""
+    if not columns and sorted(header) == sorted(REQUIRED):
+        # Exactly the contract's own names: each matches itself and nothing else (tested against
+        # match_columns), so the synonym table need not be loaded.
+        return {c: c for c in REQUIRED}
     mapping = dict(columns or {})
     for ours, theirs in mapping.items():
         if theirs not in header:
@@ -479,14 +483,14 @@ def validate(df: pl.DataFrame, *, file: str = "<数据>") -> pl.DataFrame:
         co = samples["co"]
         bad = (out["co"] > CO_MAX_PLAUSIBLE).fill_null(False).to_numpy()
         raise AirInputError(
-            f"CO 中位数为 {float(np.median(co)):g}，不可能是 mg/m³（最高分指数限值 60 mg/m³），"
+            f"CO 中位数为 {_median(co):g}，不可能是 mg/m³（最高分指数限值 60 mg/m³），"
             "看起来是 µg/m³：请除以 1000 后再输入",
             file=file,
             row=_first_row(bad),
             column="co",
         )
     if implausible is not None:
-        median = float(np.median(samples[implausible]))
+        median = _median(samples[implausible])
         raise AirInputError(
             f"{implausible} 中位数为 {median:g}，不像 µg/m³，看起来是 mg/m³：请乘以 1000 后再输入",
             file=file,
@@ -529,10 +533,21 @@ def implausible_unit(samples: Mapping[str, np.ndarray]) -> str | None:
     with every value below 5 (and at least 24 values) means mg/m³.
     """
     co = samples["co"]
-    if co.size and float(np.median(co)) > CO_MAX_PLAUSIBLE:
+    if co.size and _median(co) > CO_MAX_PLAUSIBLE:
         return "co"
     for c in ("pm2_5", "pm10", "no2"):
         v = samples[c]
-        if v.size >= 24 and float(np.median(v)) < UG_MIN_PLAUSIBLE and float(v.max()) < 5:
+        if v.size >= 24 and _median(v) < UG_MIN_PLAUSIBLE and float(v.max()) < 5:
             return c
     return None
+
+
+def _median(v: np.ndarray) -> float:
+    """``numpy.median`` of NaN-free values, the same number (middle value, or the mean of the two middle
+    values), without ``numpy.median``'s first-call import of ``numpy.ma``."""
+    n = v.size
+    half = n // 2
+    if n % 2:
+        return float(np.partition(v, half)[half])
+    part = np.partition(v, (half - 1, half))
+    return float((part[half - 1] + part[half]) / 2.0)
