@@ -41,8 +41,10 @@ from liangshan.standards.air.io import (
 )
 from liangshan.standards.air.tables import POLLUTANTS
 
-CHUNK_ROWS = 1 << 20
-"""Rows per chunk (≈ 1 M; peak ≈ 430 MB for the whole process, whatever the number of stations)."""
+CHUNK_ROWS = 1 << 18
+"""Rows per chunk (262,144): the whole process peaks at ≈ 200 MB whatever the number of stations. Larger
+chunks cost more CPU, not less: every chunk's fresh buffers are page-faulted in again (1 M rows: 0.47 s of
+system time for 4.2 M rows against 0.24 s with this size)."""
 _HOUR_US = 3_600_000_000
 
 
