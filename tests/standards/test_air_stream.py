@@ -202,3 +202,21 @@ def test_unit_check_median_is_numpy_median() -> None:
     for n in (1, 2, 3, 24, 25, 1_000, 1_001, 199_999, 200_000):
         v = np.round(rng.exponential(30, n), 1)
         assert _median(v) == float(np.median(v)), n
+
+
+def test_stations_covering_different_periods(tmp_path: Path) -> None:
+    """Later chunks reach before and after the hours seen so far (the running sums grow both ways)."""
+    df = _hourly(n_stations=4, days=60, seed=11)
+    day = (pl.col("time") - pl.col("time").min()).dt.total_days()
+    keep = (
+        ((pl.col("station") == "站00") & (day >= 30))
+        | ((pl.col("station") == "站01") & (day < 12))
+        | ((pl.col("station") == "站02") & (day >= 5) & (day < 59))
+        | (pl.col("station") == "站03")
+    )
+    path = tmp_path / "periods.parquet"
+    df.filter(keep).write_parquet(path)
+    _assert_same_area(path, chunk_rows=500)
+    _assert_same_area(path, chunk_rows=50_000)
+    fast, slow = _reports(path)
+    assert fast == slow
