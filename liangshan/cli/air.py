@@ -9,10 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import polars.selectors as cs
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, err_console, fail, record_results
 from liangshan.cli.specs import spec_options
@@ -37,6 +34,8 @@ FORMAT_OPTION = typer.Option("auto", "--format", help=air_calc.FORMAT_HELP)
 @contextmanager
 def _progress(total: int) -> Iterator[Any]:
     """Progress bar on stderr (stdout stays clean for --json and CSV)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -65,6 +64,8 @@ def _daily(df: pl.DataFrame, path: Path, *, edition: str, area: bool, area_metho
 
 
 def _write_csv(frame: pl.DataFrame, out: Path | None) -> None:
+    import polars.selectors as cs
+
     frame = frame.with_columns(cs.float().fill_nan(None))  # missing values as empty cells
     if out is None:
         sys.stdout.write(frame.write_csv(datetime_format="%Y-%m-%dT%H:%M"))
@@ -192,6 +193,8 @@ def good_days_cmd(
 
 
 def _print(report: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    from rich.table import Table
+
     from liangshan.standards.air.tables import CATEGORIES
 
     table = Table(title=f"环境空气质量优良天数比例（区域：{len(params['stations'])} 个站点浓度平均）")

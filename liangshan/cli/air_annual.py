@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from liangshan.cli.air import app
 from liangshan.cli.common import console, emit_json, err_console, fail
@@ -81,6 +80,8 @@ def _cell(item: dict[str, Any]) -> str:
 
 
 def _print(years: list[dict[str, Any]], params: dict[str, Any]) -> None:
+    from rich.table import Table
+
     for y in years:
         area = y["area"]
         table = Table(title=f"{y['year']} 年环境空气质量年评价（{y['limits']}）")

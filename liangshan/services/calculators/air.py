@@ -93,6 +93,7 @@ def good_days(
     ValueError.
     """
     from liangshan.standards.air.annual import good_days_report
+    from liangshan.standards.air.daily import area_hourly_daily
     from liangshan.standards.air.dust import DustRule, read_dust_days
 
     if dust_mode not in dict(DUST_MODES):
@@ -101,10 +102,21 @@ def good_days(
         raise ValueError("选择“扣沙”时须提供沙尘天气影响日期清单")
     dust = read_dust_days(dust_days) if dust_days is not None else None
     paths = hourly_paths(input)
-    df = load_hourly(paths, columns, format)
-    if step:
-        step("日统计")
-    res = daily_result(df, paths[0], edition=edition, area=True, area_method=area_method, o3_start=o3_start)
+    streamed = _streamed_area(paths, columns, format) if area_method == "hourly" else None
+    if streamed is not None:
+        if step:
+            step("日统计")
+        res = area_hourly_daily(streamed.cube, edition=edition, o3_first_window_start=o3_start)
+        stations = list(streamed.stations)
+    else:
+        df = load_hourly(paths, columns, format)
+        if step:
+            step("日统计")
+        res = daily_result(
+            df, paths[0], edition=edition, area=True, area_method=area_method, o3_start=o3_start
+        )
+        stations = df["station"].unique().sort().to_list()
+        del df
     if step:
         step("年统计")
     report = good_days_report(res, dust_days=dust)
@@ -116,7 +128,7 @@ def good_days(
         o3_start=o3_start,
         required=res.required,
         columns=columns,
-        stations=df["station"].unique().sort().to_list(),
+        stations=stations,
     )
     if format != "auto":
         params["format"] = format
@@ -125,6 +137,18 @@ def good_days(
         params["dust_rule"] = DustRule().describe()
         params["dust_days"] = [{"date": d.isoformat(), "document": dust.documents[d]} for d in dust.dates]
     return report, params
+
+
+def _streamed_area(paths: list[Path], columns: str | None, format: str) -> Any:
+    """The area hourly series of one long-layout Parquet file read in chunks
+    (:func:`liangshan.standards.air.stream.area_hourly_parquet`; memory bounded by a chunk, figures
+    identical), or None when that path does not apply — then the whole file is read as before."""
+    if len(paths) != 1 or paths[0].suffix.lower() != ".parquet" or format not in ("auto", "long"):
+        return None
+    from liangshan.standards.air.io import parse_columns
+    from liangshan.standards.air.stream import area_hourly_parquet
+
+    return area_hourly_parquet(paths[0], parse_columns(columns))
 
 
 def _dust_excluded(year: dict[str, Any]) -> dict[str, Any]:

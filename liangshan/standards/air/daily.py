@@ -283,15 +283,35 @@ def daily_stats(
     from liangshan.standards.air.cube import area_cube
 
     if area and area_method == "hourly":
-        ds = daily_statistics(
-            area_cube(cube), edition, o3_first_window_start=o3_first_window_start, basis="area-hourly"
+        return area_hourly_daily(
+            area_cube(cube),
+            edition=edition,
+            o3_first_window_start=o3_first_window_start,
+            round_inputs=round_inputs,
+            required=required,
+            partial_days=partial_days,
         )
-    else:
-        ds = daily_statistics(cube, edition, o3_first_window_start=o3_first_window_start)
-        if area:
-            if area_method != "daily":
-                raise ValueError("area_method 应为 hourly 或 daily")
-            ds = area_daily(ds)
+    ds = daily_statistics(cube, edition, o3_first_window_start=o3_first_window_start)
+    if area:
+        if area_method != "daily":
+            raise ValueError("area_method 应为 hourly 或 daily")
+        ds = area_daily(ds)
+    return daily_aqi(ds, round_inputs=round_inputs, required=required, partial_days=partial_days)
+
+
+def area_hourly_daily(
+    area: HourlyCube,
+    *,
+    edition: str = "auto",
+    o3_first_window_start: int = 0,
+    round_inputs: bool = True,
+    required: tuple[str, ...] = STATS,
+    partial_days: str = "count",
+) -> DailyResult:
+    """Daily statistics and daily AQI of an area hourly series (``area_method="hourly"``, HJ 663: the hourly
+    mean of the stations' concentrations, from :func:`~liangshan.standards.air.cube.area_cube` or
+    :func:`~liangshan.standards.air.stream.area_hourly_parquet`). Parameters as :func:`daily_stats`."""
+    ds = daily_statistics(area, edition, o3_first_window_start=o3_first_window_start, basis="area-hourly")
     return daily_aqi(ds, round_inputs=round_inputs, required=required, partial_days=partial_days)
 
 

@@ -236,6 +236,10 @@ def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl
 
 def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name: str) -> dict[str, str]:
     """Our column name → the file's, for the long layout (raises when a required column is missing)."""
+    if not columns and sorted(header) == sorted(REQUIRED):
+        # Exactly the contract's own names: each matches itself and nothing else (tested against
+        # match_columns), so the synonym table need not be loaded.
+        return {c: c for c in REQUIRED}
     mapping = dict(columns or {})
     for ours, theirs in mapping.items():
         if theirs not in header:
@@ -455,14 +459,56 @@ def _numeric(s: pl.Series, col: str, file: str) -> pl.Series:
     return num.alias(col)
 
 
-def _sample(s: pl.Series, n: int = 200_000) -> np.ndarray:
-    """Non-missing values, thinned to about ``n`` evenly spaced ones (for a unit-plausibility median)."""
-    v = s.to_numpy()[:: max(1, s.len() // n)]
+SAMPLE_SIZE = 200_000
+"""About this many evenly spaced values of a column are looked at for its unit's plausibility."""
+
+
+def sample_step(n_rows: int) -> int:
+    """Every how many rows a value is sampled for the unit check (the same in one pass or in chunks)."""
+    return max(1, n_rows // SAMPLE_SIZE)
+
+
+def _sample(s: pl.Series) -> np.ndarray:
+    """Non-missing values, thinned to about :data:`SAMPLE_SIZE` evenly spaced ones (for a unit median)."""
+    v = s.to_numpy()[:: sample_step(s.len())]
     return v[~np.isnan(v)]
 
 
 def validate(df: pl.DataFrame, *, file: str = "<数据>") -> pl.DataFrame:
     """Type and check a frame that already has the contract's columns (see :func:`read_hourly`)."""
+    out = validate_columns(df, file=file)
+    samples = {c: _sample(out[c]) for c in UNIT_CHECKED}
+    implausible = implausible_unit(samples)
+    if implausible == "co":
+        co = samples["co"]
+        bad = (out["co"] > CO_MAX_PLAUSIBLE).fill_null(False).to_numpy()
+        raise AirInputError(
+            f"CO 中位数为 {_median(co):g}，不可能是 mg/m³（最高分指数限值 60 mg/m³），"
+            "看起来是 µg/m³：请除以 1000 后再输入",
+            file=file,
+            row=_first_row(bad),
+            column="co",
+        )
+    if implausible is not None:
+        median = _median(samples[implausible])
+        raise AirInputError(
+            f"{implausible} 中位数为 {median:g}，不像 µg/m³，看起来是 mg/m³：请乘以 1000 后再输入",
+            file=file,
+            row=2,
+            column=implausible,
+        )
+    return out
+
+
+UNIT_CHECKED: tuple[str, ...] = ("co", "pm2_5", "pm10", "no2")
+"""Columns whose unit is checked for plausibility (:func:`implausible_unit`), in the order checked."""
+
+
+def validate_columns(df: pl.DataFrame, *, file: str = "<数据>") -> pl.DataFrame:
+    """The row-by-row part of :func:`validate`: station names (stripped, not empty), times (whole local
+    hours), concentrations (numeric, NaN = missing, not negative, finite). Row numbers count from the
+    frame's first row as spreadsheet row 2. The unit plausibility check, which needs the whole column,
+    is :func:`implausible_unit`."""
     station = df["station"].cast(pl.String)
     names = station.rle().struct.field("value").unique()  # few values when rows come station by station
     if (names != names.str.strip_chars()).any():
@@ -470,30 +516,38 @@ def validate(df: pl.DataFrame, *, file: str = "<数据>") -> pl.DataFrame:
     empty = station.is_null() | (station == "")
     if empty.any():
         raise AirInputError("站点名称为空", file=file, row=_first_row(empty.to_numpy()), column="station")
-    out = pl.DataFrame(
+    return pl.DataFrame(
         [
             station.alias("station"),
             _parse_time(df["time"], file),
             *[_numeric(df[c], c, file) for c in POLLUTANTS],
         ]
     )
-    co = _sample(out["co"])
-    if co.size and float(np.median(co)) > CO_MAX_PLAUSIBLE:
-        bad = (out["co"] > CO_MAX_PLAUSIBLE).fill_null(False).to_numpy()
-        raise AirInputError(
-            f"CO 中位数为 {float(np.median(co)):g}，不可能是 mg/m³（最高分指数限值 60 mg/m³），"
-            "看起来是 µg/m³：请除以 1000 后再输入",
-            file=file,
-            row=_first_row(bad),
-            column="co",
-        )
+
+
+def implausible_unit(samples: Mapping[str, np.ndarray]) -> str | None:
+    """The first column of :data:`UNIT_CHECKED` whose values cannot be in the contract's unit, else None.
+
+    ``samples`` holds each column's non-missing values thinned as :func:`_sample` does. CO: a median above
+    :data:`CO_MAX_PLAUSIBLE` mg/m³ means µg/m³; PM2.5, PM10, NO2: a median below :data:`UG_MIN_PLAUSIBLE`
+    with every value below 5 (and at least 24 values) means mg/m³.
+    """
+    co = samples["co"]
+    if co.size and _median(co) > CO_MAX_PLAUSIBLE:
+        return "co"
     for c in ("pm2_5", "pm10", "no2"):
-        v = _sample(out[c])
-        if v.size >= 24 and float(np.median(v)) < UG_MIN_PLAUSIBLE and float(v.max()) < 5:
-            raise AirInputError(
-                f"{c} 中位数为 {float(np.median(v)):g}，不像 µg/m³，看起来是 mg/m³：请乘以 1000 后再输入",
-                file=file,
-                row=2,
-                column=c,
-            )
-    return out
+        v = samples[c]
+        if v.size >= 24 and _median(v) < UG_MIN_PLAUSIBLE and float(v.max()) < 5:
+            return c
+    return None
+
+
+def _median(v: np.ndarray) -> float:
+    """``numpy.median`` of NaN-free values, the same number (middle value, or the mean of the two middle
+    values), without ``numpy.median``'s first-call import of ``numpy.ma``."""
+    n = v.size
+    half = n // 2
+    if n % 2:
+        return float(np.partition(v, half)[half])
+    part = np.partition(v, (half - 1, half))
+    return float((part[half - 1] + part[half]) / 2.0)
