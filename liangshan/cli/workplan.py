@@ -26,6 +26,7 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]
 STATE_STYLE = {"overdue": "red", "due_soon": "yellow", "done": "green", "done_late": "magenta"}
+COMMITMENT_STYLE = {"met": "green", "not_met": "red", "not_reported": "yellow"}
 
 
 def _date(text: str | None) -> date:
@@ -69,7 +70,7 @@ def load(
 
 @app.command()
 def show(region: RegionOpt, date_: DateOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
-    """领导小组与办公室、实施步骤与节点、七项主要任务（牵头/配合单位、关联指标、进展）。"""
+    """领导小组与办公室、实施步骤与节点、七项主要任务（牵头/配合单位、关联指标、进展）及其量化承诺（逐年目标与实际）。"""
     from liangshan.store.db import session_scope
     from liangshan.workplan.plan import plan_dict
     from liangshan.workplan.tracking import STATE_LABELS
@@ -126,6 +127,37 @@ def show(region: RegionOpt, date_: DateOpt = None, db: DbOpt = None, json: JsonO
                 "、".join(str(i) for i in x["indicators"]) or "—",
                 _pct(x["progress"]["percent"]),
             )
+    console.print(t)
+    _print_commitments(data)
+
+
+def _print_commitments(data: dict[str, Any]) -> None:
+    """The tasks' commitments: lead unit, target and, per plan year, target / actual and state."""
+    overview = data.get("commitments") or {}
+    years: list[int] = overview.get("years") or []
+    if not years:
+        return
+    t = Table(title="任务量化承诺（目标／实际，只计审核通过的实际值）", show_lines=True)
+    for col in ("任务", "承诺", "牵头单位", "目标", *(f"{y}年" for y in years)):
+        t.add_column(col, overflow="fold")
+    for tk in data["tasks"]:
+        for x in [tk, *tk["subtasks"]]:
+            label = f"（{tk['code']}）" + (f"{x['code']}" if x is not tk else "")
+            for c in x["commitments"]:
+                cells = []
+                for y in c["years"]:
+                    style = COMMITMENT_STYLE.get(y["status"], "")
+                    state = f"[{style}]{y['status_label']}[/]" if style else y["status_label"]
+                    pending = f"（{y['pending_status']}）" if y["pending_status"] else ""
+                    cells.append(f"{y['target_text']}／{y['actual_text']} {state}{pending}")
+                t.add_row(label, c["name"], c["lead_unit"], c["target_text"], *cells)
+    console.print(t)
+    year = overview.get("count_year")
+    t = Table(title=f"{year}年承诺达成情况（按牵头单位）")
+    for col in ("牵头单位", "有目标", "已达到", "未达到", "未报送"):
+        t.add_column(col)
+    for u in overview["by_lead_unit"]:
+        t.add_row(u["unit"], *(str(u[k]) for k in ("total", "met", "not_met", "not_reported")))
     console.print(t)
 
 

@@ -25,7 +25,14 @@ the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs fiv
     of the milestones, follow-up actions (督办事项) and checklist items the unit owns that fell due in
     the year (up to the assessment date), those done on or before their due date. A follow-up action
     *about data* (its text contains “数据”) closes itself once every element-year its unit is expected to
-    supply in the year's rounds is approved: it counts as done, on time.
+    supply in the year's rounds is approved: it counts as done, on time;
+``commitments_met``
+    of the task commitments the unit leads (``lushi_plan.yaml`` ``commitments:``, lead named explicitly)
+    that have a target in the year judged, those whose approved actual value (approved by the assessment
+    date; a commitment linked to a 两山指数 figure takes that figure's approved value) meets the target;
+    a commitment not reported counts as not met. The year judged is the assessment year minus
+    ``commitment_year_lag`` (default 1: a year's values are known and reported after it ends, so the
+    assessment of 2026 judges the commitments of 2025) — 本系统约定, see docs/workplan.md.
 
 A component with a denominator of 0 does not apply to the unit. A unit to which no component applies
 has nothing to assess: it gets no score and no rank and is shown as 无考核内容 (never 不合格).
@@ -53,6 +60,7 @@ from liangshan.catalog import Catalog, load_catalog
 from liangshan.services.assessment import unit_completeness
 from liangshan.store.models import AssessmentRound, Review, Submission, Unit
 from liangshan.store.models_workplan import WpAction, WpChecklistItem, WpMilestone, WpTask, WpTaskUnit
+from liangshan.workplan.commitments import unit_counts as commitment_counts
 from liangshan.workplan.errors import PlanFileError
 from liangshan.workplan.plan import latest_progress
 from liangshan.workplan.tracking import item_state
@@ -65,6 +73,7 @@ COMPONENTS: tuple[str, ...] = (
     "first_review_approval",
     "task_progress",
     "milestones_met",
+    "commitments_met",
 )
 COMPONENT_LABELS = {
     "timeliness": "按时报送率",
@@ -73,6 +82,7 @@ COMPONENT_LABELS = {
     "first_review_approval": "一次审核通过率",
     "task_progress": "任务进展",
     "milestones_met": "节点按期完成率",
+    "commitments_met": "承诺目标达成率",
 }
 NOTHING_TO_ASSESS = "无考核内容"  # shown instead of a grade when no component applies to the unit
 DATA_ACTION_MARK = "数据"  # a follow-up action whose text contains this is about the unit's data
@@ -94,6 +104,7 @@ class ScoreSheet(BaseModel):
     grace_days: int = Field(0, ge=0)
     task_roles: tuple[Literal["lead", "cooperating"], ...] = ("lead", "cooperating")
     cooperating_progress: Literal["always", "reported"] = "always"
+    commitment_year_lag: int = Field(1, ge=0, le=5)
     grades: tuple[Grade, ...] = ()
 
     @field_validator("weights")
@@ -369,6 +380,12 @@ def gather_facts(
             )
             if closed_by_data or item_state(row.due, row.status, row.done_on, end) == "done":
                 met[0] += 1
+
+    # commitments met: the commitments the unit leads with a target in the judged year
+    judged = year - sh.commitment_year_lag
+    for uid, n in commitment_counts(session, region, judged, as_of=end, catalog=cat).items():
+        if uid in counts:
+            counts[uid]["commitments_met"] = [float(n["met"]), float(n["total"])]
 
     return [UnitFacts(u.id, u.name, {k: (v[0], v[1]) for k, v in counts[u.id].items()}) for u in units]
 
