@@ -161,6 +161,79 @@ def _print_commitments(data: dict[str, Any]) -> None:
     console.print(t)
 
 
+UserOpt = Annotated[
+    str | None, typer.Option("--user", "--as", help="以哪个账号的名义（缺省：命令行操作员 system）")
+]
+
+
+@app.command("commitment-report")
+def commitment_report(
+    region: RegionOpt,
+    code: Annotated[str, typer.Option("--code", help="承诺编号（见 workplan show --json）")],
+    year: Annotated[int, typer.Option("--year", help="年度")],
+    value: Annotated[str, typer.Option("--value", help="实际值：数值，或 是/否")],
+    evidence: Annotated[str, typer.Option("--evidence", help="证明材料（如：2025年水质监测报告）")],
+    note: Annotated[str, typer.Option("--note", help="说明")] = "",
+    user: UserOpt = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """报送任务量化承诺某年的实际值（牵头单位或领导小组办公室；报送后待办公室审核）。"""
+    from liangshan.cli.common import workspace_actor
+    from liangshan.services.permissions import PermissionDenied
+    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, get_commitment, report_actual
+
+    ws, actor = workspace_actor(db, user)
+    try:
+        with ws.write() as s:
+            row = report_actual(s, actor, region, code, year, value, evidence=evidence, note=note)
+            out: dict[str, Any] = {
+                "id": row.id,
+                "code": code,
+                "name": get_commitment(s, region, code).name,
+                "year": year,
+                "version": row.version,
+                "status": row.status,
+            }
+    except PermissionDenied as e:
+        fail(e.message)
+    except StoreError as e:
+        fail(str(e))
+    if json:
+        emit_json(out)
+        return
+    console.print(
+        f"已报送承诺“{out['name']}”{year}年实际值（第 {out['version']} 版，记录号 {out['id']}，"
+        f"{VALUE_STATUS_LABELS[out['status']]}）",
+        highlight=False,
+    )
+
+
+@app.command("commitment-review")
+def commitment_review(
+    value_id: Annotated[int, typer.Argument(help="实际值记录号（报送时显示）")],
+    action: Annotated[str, typer.Option("--action", help="approve（通过）或 return（退回）")],
+    note: Annotated[str, typer.Option("--note", help="意见（退回时必填）")] = "",
+    user: UserOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """审核任务量化承诺的实际值（领导小组办公室）：通过后计入进展与考核，退回须写明理由。"""
+    from liangshan.cli.common import workspace_actor
+    from liangshan.services.permissions import PermissionDenied
+    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, review_actual
+
+    ws, actor = workspace_actor(db, user)
+    try:
+        with ws.write() as s:
+            row = review_actual(s, actor, value_id, action, note=note)
+            status = row.status
+    except PermissionDenied as e:
+        fail(e.message)
+    except StoreError as e:
+        fail(str(e))
+    console.print(f"实际值记录 {value_id}：{VALUE_STATUS_LABELS[status]}", highlight=False)
+
+
 @app.command()
 def digest(
     region: RegionOpt,

@@ -3,8 +3,7 @@ reviewed by the office, so the pages show every state (已达到, 未达到, 待
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from liangshan.workplan.commitments import report_actual, review_actual
 
 REGION = "411224"
 OFFICE = "office"
+REPORTED_FROM = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)  # the year's values are reported after it ends
 # (commitment code, year, value, evidence, review: approve | None = left for review) — 示例数据
 ACTUALS: tuple[tuple[str, int, float | bool, str, str | None], ...] = (
     ("member_contacts", 2024, 100, "2024年成员单位主管领导和联络员名单（示例数据）", "approve"),
@@ -34,9 +34,12 @@ def _username(session: Session, unit_id: int) -> str:
     return user.username if user else OFFICE
 
 
-def seed_commitment_actuals(session: Session, clock: Iterator[datetime], region: str = REGION) -> None:
+def seed_commitment_actuals(session: Session, start: datetime = REPORTED_FROM, region: str = REGION) -> None:
     """Report the :data:`ACTUALS` as their lead units (the office where a unit has no account) and
-    approve those marked ``approve`` as the office."""
+    approve those marked ``approve`` as the office, at ``start`` + 1 min, + 2 min … (a clock of their own,
+    so the rest of the demo keeps its times)."""
+    ticks = (start + timedelta(minutes=i) for i in range(1, 1000))
+    clock = iter(ticks)
     office = actor_for_user(session, OFFICE)
     for code, year, value, evidence, review in ACTUALS:
         c = session.scalars(

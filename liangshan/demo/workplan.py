@@ -212,7 +212,7 @@ def seed_workplan(session: Session, at: datetime | Iterator[datetime], plan: str
             comment_progress(
                 session, rep.id, "请补充矿山复绿面积与验收材料（示例数据）", actor=OFFICE, at=next(clock)
             )
-    seed_commitment_actuals(session, clock)
+    seed_commitment_actuals(session)
 
     def uid(name: str) -> int:
         u = find_unit(session, REGION, name)

@@ -146,6 +146,7 @@ class CommitmentOut(_Out):
     source: str = Field(description="方案原文")
     basis: str = Field(description="逐年目标的取值依据")
     element: str | None = Field(description="关联的“两山指数”数据元素或指标")
+    element_label: str | None = Field(None, description="关联数据的名称")
     years: list[CommitmentYearOut]
 
 

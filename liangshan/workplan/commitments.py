@@ -298,6 +298,20 @@ def value_text(value: float | bool | None, unit: str) -> str:
     return f"{value:g}{unit}"
 
 
+def element_label(element: str, catalog: Catalog | None = None) -> str:
+    """How a page names a linked 两山指数 figure: 指标2“集中式饮用水水源地水质达标率”, 数据项“…”."""
+    if not element:
+        return ""
+    cat = catalog or load_catalog()
+    try:
+        if element.startswith("indicator:"):
+            ind = cat.indicator(element.split(":", 1)[1])
+            return f"指标{ind.id}“{ind.name}”"
+        return f"数据项“{cat.element(element).name}”"
+    except (KeyError, ValueError):
+        return "“两山指数”数据"
+
+
 # ------------------------------------------------------------------------------------------ actuals
 @dataclass(frozen=True)
 class Actual:
@@ -442,6 +456,7 @@ def commitment_rows(
                 "source": c.source,
                 "basis": c.basis,
                 "element": c.element or None,
+                "element_label": element_label(c.element, catalog) if c.element else None,
                 "years": rows,
             }
         )
@@ -544,7 +559,9 @@ def report_actual(
     if actor.role != "office" and not (actor.is_unit and actor.unit_id == c.lead_unit_id):
         raise PermissionDenied(f"承诺“{c.name}”的实际值由牵头单位（{c.lead_name}）或领导小组办公室报送")
     if c.element:
-        raise WorkplanError(f"承诺“{c.name}”取自“两山指数”数据（{c.element}）的审核通过值，无需另行报送")
+        raise WorkplanError(
+            f"承诺“{c.name}”取自“两山指数”{element_label(c.element)}的审核通过值，无需另行报送"
+        )
     if str(year) not in (c.years or {}):
         raise WorkplanError(f"承诺“{c.name}”没有 {year} 年（方案年度：{'、'.join(c.years or {})}）")
     if not evidence.strip():

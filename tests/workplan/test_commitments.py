@@ -283,7 +283,11 @@ def test_task_page_shows_commitments_and_linked_figure(site: tuple[FastAPI, dict
     t52 = plan["tasks"][4]["subtasks"][1]
     page = office.get(f"/workplan/tasks/{t52['id']}").text
     assert "量化承诺" in page and "农村饮用水水源地水质达标率" in page and "市生态环境局卢氏分局" in page
-    assert 'class="table-wrap"' in page and "≥100%" in page and "取自“两山指数”数据" in page
+    assert (
+        'class="table-wrap"' in page
+        and "≥100%" in page
+        and "取自“两山指数”指标2“集中式饮用水水源地水质达标率”" in page
+    )
     twin = office.get(f"/api/workplan/tasks/{t52['id']}").json()["task"]
     water = next(c for c in twin["commitments"] if c["code"] == "rural_drinking_water")
     assert [y["year"] for y in water["years"]] == [2023, 2024, 2025]
@@ -297,3 +301,30 @@ def test_task_page_shows_commitments_and_linked_figure(site: tuple[FastAPI, dict
     # a unit account sees the same commitments on a task it is not responsible for
     forest = _login(app, users["林业局"])
     assert "农村饮用水水源地水质达标率" in forest.get(f"/workplan/tasks/{t52['id']}").text
+
+
+def test_cli_report_and_review(plan_db: str) -> None:
+    """``workplan commitment-report`` as the lead unit's account, ``commitment-review`` as the office."""
+    with session_scope(plan_db) as s:
+        users = unit_accounts(s)
+    runner = CliRunner()
+    base = ["workplan", "commitment-report", "--region", REGION, "--db", plan_db, "--code", "third_wwtp"]
+    args = [*base, "--year", "2025", "--value", "是", "--evidence", "竣工验收报告"]
+    denied = runner.invoke(cli_app, [*args, "--user", users["城市管理局"]])
+    assert denied.exit_code == 2 and "住建局" in denied.output
+    res = runner.invoke(cli_app, [*args, "--user", users["住建局"], "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert (out["name"], out["version"], out["status"]) == ("第三污水处理厂建成投运", 1, "submitted")
+    review = ["workplan", "commitment-review", str(out["id"]), "--db", plan_db]
+    assert runner.invoke(cli_app, [*review, "--action", "approve", "--user", users["住建局"]]).exit_code == 2
+    ok = runner.invoke(cli_app, [*review, "--action", "approve", "--user", "office"])
+    assert ok.exit_code == 0 and "已审核" in ok.stdout
+    data = json.loads(
+        runner.invoke(cli_app, ["workplan", "show", "--region", REGION, "--db", plan_db, "--json"]).stdout
+    )
+    wwtp = next(c for c in data["tasks"][4]["subtasks"][0]["commitments"] if c["code"] == "third_wwtp")
+    assert (wwtp["years"][2]["actual"], wwtp["years"][2]["status"]) == (True, "met")
+    water = [*base[:-1], "rural_drinking_water", "--year", "2025", "--value", "100", "--evidence", "监测报告"]
+    linked = runner.invoke(cli_app, water)
+    assert linked.exit_code == 2 and "指标2“集中式饮用水水源地水质达标率”" in linked.output
