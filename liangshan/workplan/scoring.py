@@ -1,7 +1,7 @@
 """Annual unit assessment (年度工作目标考核, 五、(一)): a configurable scoring sheet and the ranking.
 
 The seed puts the base's construction into the units' annual target assessment but gives no rules;
-the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs five rates, each in [0, 1]:
+the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs seven rates, each in [0, 1]:
 
 ``timeliness``
     data items (data element × year of each round whose deadline falls in the year) the unit
