@@ -335,6 +335,8 @@ def _add_task(
             seen.add(u.id)
             role = "lead" if name == lead else "cooperating"
             session.add(WpTaskUnit(task_id=task.id, unit_id=u.id, role=role, seq=k, source_name=name))
+    if node.get("commitments") and not ctx.years:
+        raise PlanFileError("有承诺时须在文件顶层写 commitment_years（方案年度）", file=file, where=where)
     specs = parse_commitments(
         node.get("commitments"),
         task_text=task.text,
@@ -346,8 +348,6 @@ def _add_task(
         file=file,
         where=f"{where}.commitments",
     )
-    if specs and not ctx.years:
-        raise PlanFileError("有承诺时须在文件顶层写 commitment_years（方案年度）", file=file, where=where)
     for k, c in enumerate(specs, start=1):
         unit = _one_unit(session, region, c.lead, file, f"{where}.commitments[{k}].lead")
         session.add(

@@ -328,3 +328,14 @@ def test_cli_report_and_review(plan_db: str) -> None:
     water = [*base[:-1], "rural_drinking_water", "--year", "2025", "--value", "100", "--evidence", "监测报告"]
     linked = runner.invoke(cli_app, water)
     assert linked.exit_code == 2 and "指标2“集中式饮用水水源地水质达标率”" in linked.output
+
+
+def test_commitments_need_the_plan_years(sqlite_db: str, tmp_path: Path) -> None:
+    _profile_only(sqlite_db)
+    bad = tmp_path / "no_years.yaml"
+    bad.write_text(
+        LUSHI_PLAN.read_text(encoding="utf-8").replace("commitment_years: [2023, 2024, 2025]\n", ""),
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanFileError, match=r"tasks\[1\].*commitment_years"), session_scope(sqlite_db) as s:
+        load_plan(s, REGION, bad, at=T0)
