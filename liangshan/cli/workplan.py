@@ -26,6 +26,7 @@ DbOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本使用）")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]
 STATE_STYLE = {"overdue": "red", "due_soon": "yellow", "done": "green", "done_late": "magenta"}
+COMMITMENT_STYLE = {"met": "green", "not_met": "red", "not_reported": "yellow"}
 
 
 def _date(text: str | None) -> date:
@@ -69,7 +70,7 @@ def load(
 
 @app.command()
 def show(region: RegionOpt, date_: DateOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
-    """领导小组与办公室、实施步骤与节点、七项主要任务（牵头/配合单位、关联指标、进展）。"""
+    """领导小组与办公室、实施步骤与节点、七项主要任务（牵头/配合单位、关联指标、进展）及其量化承诺（逐年目标与实际）。"""
     from liangshan.store.db import session_scope
     from liangshan.workplan.plan import plan_dict
     from liangshan.workplan.tracking import STATE_LABELS
@@ -127,6 +128,110 @@ def show(region: RegionOpt, date_: DateOpt = None, db: DbOpt = None, json: JsonO
                 _pct(x["progress"]["percent"]),
             )
     console.print(t)
+    _print_commitments(data)
+
+
+def _print_commitments(data: dict[str, Any]) -> None:
+    """The tasks' commitments: lead unit, target and, per plan year, target / actual and state."""
+    overview = data.get("commitments") or {}
+    years: list[int] = overview.get("years") or []
+    if not years:
+        return
+    t = Table(title="任务量化承诺（目标／实际，只计审核通过的实际值）", show_lines=True)
+    for col in ("任务", "承诺", "牵头单位", "目标", *(f"{y}年" for y in years)):
+        t.add_column(col, overflow="fold")
+    for tk in data["tasks"]:
+        for x in [tk, *tk["subtasks"]]:
+            label = f"（{tk['code']}）" + (f"{x['code']}" if x is not tk else "")
+            for c in x["commitments"]:
+                cells = []
+                for y in c["years"]:
+                    style = COMMITMENT_STYLE.get(y["status"], "")
+                    state = f"[{style}]{y['status_label']}[/]" if style else y["status_label"]
+                    pending = f"（{y['pending_status']}）" if y["pending_status"] else ""
+                    cells.append(f"{y['target_text']}／{y['actual_text']} {state}{pending}")
+                t.add_row(label, c["name"], c["lead_unit"], c["target_text"], *cells)
+    console.print(t)
+    year = overview.get("count_year")
+    t = Table(title=f"{year}年承诺达成情况（按牵头单位）")
+    for col in ("牵头单位", "有目标", "已达到", "未达到", "未报送"):
+        t.add_column(col)
+    for u in overview["by_lead_unit"]:
+        t.add_row(u["unit"], *(str(u[k]) for k in ("total", "met", "not_met", "not_reported")))
+    console.print(t)
+
+
+UserOpt = Annotated[
+    str | None, typer.Option("--user", "--as", help="以哪个账号的名义（缺省：命令行操作员 system）")
+]
+
+
+@app.command("commitment-report")
+def commitment_report(
+    region: RegionOpt,
+    code: Annotated[str, typer.Option("--code", help="承诺编号（见 workplan show --json）")],
+    year: Annotated[int, typer.Option("--year", help="年度")],
+    value: Annotated[str, typer.Option("--value", help="实际值：数值，或 是/否")],
+    evidence: Annotated[str, typer.Option("--evidence", help="证明材料（如：2025年水质监测报告）")],
+    note: Annotated[str, typer.Option("--note", help="说明")] = "",
+    user: UserOpt = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """报送任务量化承诺某年的实际值（牵头单位或领导小组办公室；报送后待办公室审核）。"""
+    from liangshan.cli.common import workspace_actor
+    from liangshan.services.permissions import PermissionDenied
+    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, get_commitment, report_actual
+
+    ws, actor = workspace_actor(db, user)
+    try:
+        with ws.write() as s:
+            row = report_actual(s, actor, region, code, year, value, evidence=evidence, note=note)
+            out: dict[str, Any] = {
+                "id": row.id,
+                "code": code,
+                "name": get_commitment(s, region, code).name,
+                "year": year,
+                "version": row.version,
+                "status": row.status,
+            }
+    except PermissionDenied as e:
+        fail(e.message)
+    except StoreError as e:
+        fail(str(e))
+    if json:
+        emit_json(out)
+        return
+    console.print(
+        f"已报送承诺“{out['name']}”{year}年实际值（第 {out['version']} 版，记录号 {out['id']}，"
+        f"{VALUE_STATUS_LABELS[out['status']]}）",
+        highlight=False,
+    )
+
+
+@app.command("commitment-review")
+def commitment_review(
+    value_id: Annotated[int, typer.Argument(help="实际值记录号（报送时显示）")],
+    action: Annotated[str, typer.Option("--action", help="approve（通过）或 return（退回）")],
+    note: Annotated[str, typer.Option("--note", help="意见（退回时必填）")] = "",
+    user: UserOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """审核任务量化承诺的实际值（领导小组办公室）：通过后计入进展与考核，退回须写明理由。"""
+    from liangshan.cli.common import workspace_actor
+    from liangshan.services.permissions import PermissionDenied
+    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, review_actual
+
+    ws, actor = workspace_actor(db, user)
+    try:
+        with ws.write() as s:
+            row = review_actual(s, actor, value_id, action, note=note)
+            status = row.status
+    except PermissionDenied as e:
+        fail(e.message)
+    except StoreError as e:
+        fail(str(e))
+    console.print(f"实际值记录 {value_id}：{VALUE_STATUS_LABELS[status]}", highlight=False)
 
 
 @app.command()

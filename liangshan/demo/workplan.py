@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan.demo.commitments import seed_commitment_actuals
 from liangshan.store.models import Unit, User
 from liangshan.store.models_workplan import WpChecklistItem, WpMilestone, WpTask
 from liangshan.store.regions import find_unit
@@ -59,7 +60,7 @@ PROGRESS: tuple[tuple[str, str, date, float, str], ...] = (
         55,
         "国土空间生态修复规划已报批，矿山复绿项目完成 3 处（示例数据）",
     ),
-    ("六.1", "发改委", date(2026, 1, 15), 60, "香菇、连翘、核桃产业提质增效项目清单已汇总（示例数据）"),
+    ("六.1", "农业农村局", date(2026, 1, 15), 60, "香菇、连翘、核桃产业提质增效项目清单已汇总（示例数据）"),
     ("六.3", "文化广电和旅游局", date(2026, 2, 2), 45, "康养旅游示范村创建材料收集中（示例数据）"),
     ("七", "县委组织部", date(2026, 2, 5), 80, "生态文明建设指标已纳入党政领导干部考核（示例数据）"),
     ("二", "市生态环境局卢氏分局", date(2023, 6, 28), 100, "《实施方案》已经县政府发布实施（示例数据）"),
@@ -211,6 +212,7 @@ def seed_workplan(session: Session, at: datetime | Iterator[datetime], plan: str
             comment_progress(
                 session, rep.id, "请补充矿山复绿面积与验收材料（示例数据）", actor=OFFICE, at=next(clock)
             )
+    seed_commitment_actuals(session)
 
     def uid(name: str) -> int:
         u = find_unit(session, REGION, name)

@@ -326,3 +326,56 @@ class WpSetting(Base):
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(64), default="system")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WpCommitment(Base):
+    """A quantified commitment of a task (四、主要任务: 达标率达100%, 稳定3亿棒, 国家园林县城 …).
+
+    ``years`` maps each year of the plan (as text) to its target (number, true, or None: no target that
+    year); ``element`` links a 两山指数 data element or ``indicator:N`` whose approved value is the actual.
+    """
+
+    __tablename__ = "wp_commitment"
+    __table_args__ = (UniqueConstraint("region_code", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("wp_task.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))  # 计量单位
+    comparator: Mapped[str] = mapped_column(String(4))  # >= | <= | == | bool
+    target_num: Mapped[float | None] = mapped_column(Float, default=None)
+    target_bool: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    years: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    lead_name: Mapped[str] = mapped_column(String(100))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    element: Mapped[str] = mapped_column(String(64), default="")
+
+
+class WpCommitmentValue(Base):
+    """One version of a commitment's actual value for a year, reported by its lead unit. Append-only:
+    a change is a new version; the office approves or returns the newest (like a submission)."""
+
+    __tablename__ = "wp_commitment_value"
+    __table_args__ = (UniqueConstraint("commitment_id", "year", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("wp_commitment.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    value_num: Mapped[float | None] = mapped_column(Float, default=None)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    evidence: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(
+        String(20), default="submitted"
+    )  # submitted|approved|returned|superseded
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    review_note: Mapped[str] = mapped_column(Text, default="")

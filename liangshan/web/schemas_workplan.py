@@ -13,6 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "CommitmentCounts",
+    "CommitmentOut",
+    "CommitmentYearOut",
     "DigestOut",
     "DigestUnit",
     "ItemsPage",
@@ -40,7 +43,7 @@ class RegionRef(_Out):
 
 
 class PlanOut(_Out):
-    """工作方案：组织机构、阶段（节点与状态）、主要任务（牵头/配合单位、关联指标、进展）、保障措施。"""
+    """工作方案：组织机构、阶段（节点与状态）、主要任务（牵头/配合单位、关联指标、进展、量化承诺）、保障措施。"""
 
     region: RegionRef
     as_of: str = Field(description="状态计算日期 YYYY-MM-DD")
@@ -49,6 +52,10 @@ class PlanOut(_Out):
     phases: list[dict[str, Any]] = Field(description="阶段与节点（含状态）")
     tasks: list[dict[str, Any]] = Field(description="主要任务与子任务")
     safeguards: list[dict[str, Any]] = Field(description="保障措施")
+    commitments: dict[str, Any] | None = Field(
+        None,
+        description="承诺：方案年度（years）、计数年度（count_year）与各牵头单位的达成计数（by_lead_unit）",
+    )
 
 
 class TrackedItemOut(_Out):
@@ -109,6 +116,50 @@ class ProgressOut(_Out):
     commented_by: str | None
 
 
+class CommitmentYearOut(_Out):
+    """一项承诺某一年的目标、实际值与状态。"""
+
+    year: int
+    target: float | bool | None = Field(description="该年目标值（无目标为 null）")
+    target_text: str
+    actual: float | bool | None = Field(description="审核通过的实际值（无则 null）")
+    actual_text: str
+    origin: str = Field(description="reported（牵头单位报送）/ element（取自“两山指数”数据）/ none")
+    actual_evidence: str = Field(description="实际值的证明材料")
+    pending: float | bool | None = Field(description="待审核或已退回的最新报送值")
+    pending_status: str | None
+    status: str = Field(description="met / not_met / not_reported / no_target")
+    status_label: str
+
+
+class CommitmentOut(_Out):
+    """任务的量化承诺：计量单位、目标、比较方式、逐年目标、牵头单位、证明材料与方案原文。"""
+
+    code: str
+    name: str
+    unit: str = Field(description="计量单位")
+    comparator: str = Field(description=">= / <= / == / bool")
+    target: float | bool
+    target_text: str
+    lead_unit: str = Field(description="牵头单位")
+    evidence: str = Field(description="证明材料")
+    source: str = Field(description="方案原文")
+    basis: str = Field(description="逐年目标的取值依据")
+    element: str | None = Field(description="关联的“两山指数”数据元素或指标")
+    element_label: str | None = Field(None, description="关联数据的名称")
+    years: list[CommitmentYearOut]
+
+
+class CommitmentCounts(_Out):
+    """某年度承诺的达成情况计数。"""
+
+    year: int
+    total: int
+    met: int
+    not_met: int
+    not_reported: int
+
+
 class TaskOut(_Out):
     id: int
     code: str | None
@@ -118,6 +169,8 @@ class TaskOut(_Out):
     region: str
     units: list[TaskUnitOut]
     reports: list[ProgressOut]
+    commitments: list[CommitmentOut] = Field(default_factory=list)
+    commitment_counts: CommitmentCounts | None = None
 
 
 class TaskPage(_Out):

@@ -25,6 +25,7 @@ from liangshan.store.db import now
 from liangshan.store.models import GroupMember, Region, Unit
 from liangshan.store.models_workplan import (
     WpChecklistItem,
+    WpCommitment,
     WpMilestone,
     WpPhase,
     WpPlan,
@@ -35,6 +36,13 @@ from liangshan.store.models_workplan import (
 )
 from liangshan.store.regions import find_unit
 from liangshan.store.submissions import audit
+from liangshan.workplan.commitments import (
+    commitment_rows,
+    parse_commitments,
+    plan_years,
+    summarize,
+    summary_year,
+)
 from liangshan.workplan.errors import PlanExistsError, PlanFileError, WorkplanError
 from liangshan.workplan.tracking import item_state
 
@@ -219,14 +227,20 @@ def load_plan(
                     due=_date(ms.get("due"), file, w + ".due"),
                 )
             )
+    ctx = _CommitmentContext(
+        years=_years(doc.get("commitment_years"), file),
+        members=[str(m) for m in org.get("member_units") or []],
+        seen=set(),
+    )
     seq = 0
     for kind, key in (("task", "tasks"), ("safeguard", "safeguards")):
         for i, tk in enumerate(doc.get(key) or [], start=1):
             seq += 1
-            parent = _add_task(session, region, tk, kind, seq, None, cat, file, f"{key}[{i}]")
+            parent = _add_task(session, region, tk, kind, seq, None, cat, file, f"{key}[{i}]", ctx)
             for j, sub in enumerate(tk.get("subtasks") or [], start=1):
                 seq += 1
-                _add_task(session, region, sub, kind, seq, parent.id, cat, file, f"{key}[{i}].subtasks[{j}]")
+                w = f"{key}[{i}].subtasks[{j}]"
+                _add_task(session, region, sub, kind, seq, parent.id, cat, file, w, ctx)
     _add_checklist(session, region, doc.get("checklist") or [], cat, file)
     session.flush()
     audit(
@@ -242,6 +256,28 @@ def load_plan(
     return plan
 
 
+@dataclass
+class _CommitmentContext:
+    years: list[int]
+    members: list[str]
+    seen: set[str]
+
+
+def _years(value: Any, file: str) -> list[int]:
+    """``commitment_years``: the years of the plan the commitments give targets for."""
+    if value is None:
+        return []
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(y, int) and 1990 < y < 2100 for y in value)
+    ):
+        raise PlanFileError(
+            f"commitment_years 应为年份列表，如 [2023, 2024, 2025]，得到 {value!r}", file=file
+        )
+    return sorted(set(value))
+
+
 def _add_task(
     session: Session,
     region: str,
@@ -252,7 +288,10 @@ def _add_task(
     cat: Catalog,
     file: str,
     where: str,
+    ctx: _CommitmentContext,
 ) -> WpTask:
+    """A task with its units (``lead:`` names the 牵头单位, one of ``units:``; the others cooperate, in
+    the seed's order) and its commitments."""
     task = WpTask(
         region_code=region,
         parent_id=parent_id,
@@ -265,9 +304,25 @@ def _add_task(
     )
     session.add(task)
     session.flush()
+    names = [str(n) for n in node.get("units") or []]
+    lead = node.get("lead")
+    if lead is not None and not isinstance(lead, str):
+        raise PlanFileError(f"lead 应为单位名称，得到 {lead!r}", file=file, where=f"{where}.lead")
+    if names and not lead:
+        raise PlanFileError("缺少 lead（牵头单位须明确写出，不按责任单位的先后推断）", file=file, where=where)
+    if lead and lead not in names:
+        raise PlanFileError(
+            f"牵头单位“{lead}”不在本任务的责任单位（units）中", file=file, where=f"{where}.lead"
+        )
+    if lead and len(resolve_units(session, region, lead)) != 1:
+        raise PlanFileError(
+            f"牵头单位“{lead}”须是地区 {region} 的一个单位（“各乡镇”不能牵头）",
+            file=file,
+            where=f"{where}.lead",
+        )
     seen: set[int] = set()
-    for k, name in enumerate(node.get("units") or [], start=1):
-        units = resolve_units(session, region, str(name))
+    for k, name in enumerate(names, start=1):
+        units = resolve_units(session, region, name)
         if not units:
             raise PlanFileError(
                 f"责任单位“{name}”不是地区 {region} 的单位（请在地区档案中添加或设为别名）",
@@ -278,8 +333,43 @@ def _add_task(
             if u.id in seen:
                 continue
             seen.add(u.id)
-            role = "lead" if k == 1 and len(units) == 1 else "cooperating"
-            session.add(WpTaskUnit(task_id=task.id, unit_id=u.id, role=role, seq=k, source_name=str(name)))
+            role = "lead" if name == lead else "cooperating"
+            session.add(WpTaskUnit(task_id=task.id, unit_id=u.id, role=role, seq=k, source_name=name))
+    if node.get("commitments") and not ctx.years:
+        raise PlanFileError("有承诺时须在文件顶层写 commitment_years（方案年度）", file=file, where=where)
+    specs = parse_commitments(
+        node.get("commitments"),
+        task_text=task.text,
+        task_lead=lead,
+        leads=[*names, *ctx.members, OFFICE],
+        years=ctx.years,
+        catalog=cat,
+        seen=ctx.seen,
+        file=file,
+        where=f"{where}.commitments",
+    )
+    for k, c in enumerate(specs, start=1):
+        unit = _one_unit(session, region, c.lead, file, f"{where}.commitments[{k}].lead")
+        session.add(
+            WpCommitment(
+                region_code=region,
+                task_id=task.id,
+                seq=k,
+                code=c.code,
+                name=c.name,
+                unit=c.unit,
+                comparator=c.comparator,
+                target_num=None if isinstance(c.target, bool) else c.target,
+                target_bool=c.target if isinstance(c.target, bool) else None,
+                years={str(y): v for y, v in c.years.items()},
+                basis=c.basis,
+                lead_unit_id=unit.id,
+                lead_name=c.lead,
+                evidence=c.evidence,
+                source=c.source,
+                element=c.element,
+            )
+        )
     return task
 
 
@@ -494,6 +584,8 @@ def tasks_list(
     ids = [t.id for t in tasks]
     units = task_units(session, ids)
     latest = latest_progress(session, ids, as_of)
+    commitments = commitment_rows(session, region, task_ids=ids)
+    count_year = summary_year(plan_years(session, region), as_of or date.today())
     counts: dict[int, int] = {}
     for (tid, _), _p in latest.items():
         counts[tid] = counts.get(tid, 0) + 1
@@ -522,6 +614,10 @@ def tasks_list(
             "units": unit_label(rows, names),
             "indicators": list(t.indicators or []),
             "progress": {"percent": pct, "units_reported": counts.get(t.id, 0), "latest": reports},
+            "commitments": commitments.get(t.id, []),
+            "commitment_counts": None
+            if count_year is None or not commitments.get(t.id)
+            else summarize(commitments[t.id], count_year),
             "subtasks": children,
         }
 
@@ -540,6 +636,7 @@ def plan_dict(session: Session, region: str, as_of: date, horizon_days: int = 7)
     ``safeguards`` (progress and milestone states as of ``as_of``)."""
     plan = get_plan(session, region)
     region_row = session.get(Region, region)
+    tasks = tasks_list(session, region, as_of)
     return {
         "region": {"code": region, "name": region_row.name if region_row else ""},
         "as_of": as_of.isoformat(),
@@ -552,9 +649,34 @@ def plan_dict(session: Session, region: str, as_of: date, horizon_days: int = 7)
         },
         "organisation": organisation_dict(session, region),
         "phases": phases_list(session, region, as_of, horizon_days),
-        "tasks": tasks_list(session, region, as_of),
+        "tasks": tasks,
         "safeguards": tasks_list(session, region, as_of, kind="safeguard"),
+        "commitments": _commitment_overview(session, region, tasks, as_of),
     }
+
+
+def _commitment_overview(
+    session: Session, region: str, tasks: Sequence[dict[str, Any]], as_of: date
+) -> dict[str, Any]:
+    """The plan's years, the year the views count (:func:`summary_year`) and, for that year, the counts of
+    the commitments per lead unit (met / not met / not reported)."""
+    years = plan_years(session, region)
+    year = summary_year(years, as_of)
+    by_unit: dict[str, dict[str, Any]] = {}
+    stack = list(tasks)
+    while stack:
+        t = stack.pop(0)
+        stack.extend(t["subtasks"])
+        for c in t["commitments"]:
+            row = by_unit.setdefault(
+                c["lead_unit"],
+                {"unit": c["lead_unit"], "total": 0, "met": 0, "not_met": 0, "not_reported": 0},
+            )
+            if year is not None:
+                n = summarize([c], year)
+                for k in ("total", "met", "not_met", "not_reported"):
+                    row[k] += n[k]
+    return {"years": years, "count_year": year, "by_lead_unit": list(by_unit.values())}
 
 
 def unit_tasks(session: Session, region: str, unit_id: int) -> list[tuple[WpTask, str]]:

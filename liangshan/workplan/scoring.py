@@ -1,7 +1,7 @@
 """Annual unit assessment (年度工作目标考核, 五、(一)): a configurable scoring sheet and the ranking.
 
 The seed puts the base's construction into the units' annual target assessment but gives no rules;
-the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs five rates, each in [0, 1]:
+the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs seven rates, each in [0, 1]:
 
 ``timeliness``
     data items (data element × year of each round whose deadline falls in the year) the unit
@@ -29,7 +29,14 @@ the default sheet (``score_sheet.yaml``, labelled 参考，非官方) weighs fiv
     the year (up to the assessment date), those done on or before their due date. A follow-up action
     *about data* (its text contains “数据”) closes itself once every element-year its unit is expected to
     supply in the year's rounds is approved (:func:`liangshan.workplan.tracking.data_closure`, the rule
-    the item list applies too): it counts as done, on time.
+    the item list applies too): it counts as done, on time;
+``commitments_met``
+    of the task commitments the unit leads (``lushi_plan.yaml`` ``commitments:``, lead named explicitly)
+    that have a target in the year judged, those whose approved actual value (approved by the assessment
+    date; a commitment linked to a 两山指数 figure takes that figure's approved value) meets the target;
+    a commitment not reported counts as not met. The year judged is the assessment year minus
+    ``commitment_year_lag`` (default 1: a year's values are known and reported after it ends, so the
+    assessment of 2026 judges the commitments of 2025) — 本系统约定, see docs/workplan.md.
 
 A component with a denominator of 0 does not apply to the unit. A unit to which no component applies
 has nothing to assess: it gets no score and no rank and is shown as 无考核内容 (never 不合格).
@@ -58,6 +65,7 @@ from liangshan.services.assessment import unit_completeness
 from liangshan.services.contributions import first_contributions, is_cooperating
 from liangshan.store.models import AssessmentRound, Review, Submission, Unit
 from liangshan.store.models_workplan import WpAction, WpChecklistItem, WpMilestone, WpTask, WpTaskUnit
+from liangshan.workplan.commitments import unit_counts as commitment_counts
 from liangshan.workplan.errors import PlanFileError
 from liangshan.workplan.plan import latest_progress
 from liangshan.workplan.tracking import data_closure, is_data_action, item_state
@@ -70,6 +78,7 @@ COMPONENTS: tuple[str, ...] = (
     "first_review_approval",
     "task_progress",
     "milestones_met",
+    "commitments_met",
 )
 COMPONENT_LABELS = {
     "timeliness": "按时报送率",
@@ -78,6 +87,7 @@ COMPONENT_LABELS = {
     "first_review_approval": "一次审核通过率",
     "task_progress": "任务进展",
     "milestones_met": "节点按期完成率",
+    "commitments_met": "承诺目标达成率",
 }
 NOTHING_TO_ASSESS = "无考核内容"  # shown instead of a grade when no component applies to the unit
 
@@ -98,6 +108,7 @@ class ScoreSheet(BaseModel):
     grace_days: int = Field(0, ge=0)
     task_roles: tuple[Literal["lead", "cooperating"], ...] = ("lead", "cooperating")
     cooperating_progress: Literal["always", "reported"] = "always"
+    commitment_year_lag: int = Field(1, ge=0, le=5)
     grades: tuple[Grade, ...] = ()
 
     @field_validator("weights")
@@ -406,6 +417,12 @@ def gather_facts(
             )
             if closed_by_data or item_state(row.due, row.status, row.done_on, end) == "done":
                 met[0] += 1
+
+    # commitments met: the commitments the unit leads with a target in the judged year
+    judged = year - sh.commitment_year_lag
+    for uid, n in commitment_counts(session, region, judged, as_of=end, catalog=cat).items():
+        if uid in counts:
+            counts[uid]["commitments_met"] = [float(n["met"]), float(n["total"])]
 
     return [UnitFacts(u.id, u.name, {k: (v[0], v[1]) for k, v in counts[u.id].items()}) for u in units]
 

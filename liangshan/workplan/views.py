@@ -21,6 +21,7 @@ from liangshan.services.queries import current_round
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import WpMeeting, WpProgress, WpSurvey, WpTaskUnit
 from liangshan.workplan.access import can_report, check_reports_list, check_scores, own_unit, task_access
+from liangshan.workplan.commitments import commitment_rows, plan_years, summarize, summary_year
 from liangshan.workplan.plan import plan_dict
 from liangshan.workplan.public import get_settings
 from liangshan.workplan.scoring import COMPONENT_LABELS, assess_units
@@ -80,7 +81,8 @@ def overview(session: Session, catalog: Catalog, actor: Actor, region: str, day:
 
 
 def task_view(session: Session, actor: Actor, task_id: int, today: date) -> dict[str, Any]:
-    """One task with its units and progress reports, the actor's role in it and whether it may report."""
+    """One task with its units, progress reports and commitments (targets, actuals and states by year,
+    and the counts of the year the views count), the actor's role in it and whether it may report."""
     task, role = task_access(session, actor, task_id)
     names = {u["id"]: u["name"] for u in unit_options(session, task.region_code)}
     units = session.execute(
@@ -93,6 +95,8 @@ def task_view(session: Session, actor: Actor, task_id: int, today: date) -> dict
         .where(WpProgress.task_id == task_id)
         .order_by(WpProgress.reported_on.desc(), WpProgress.id.desc())
     ).all()
+    commitments = commitment_rows(session, task.region_code, task_ids=[task.id]).get(task.id, [])
+    count_year = summary_year(plan_years(session, task.region_code), today)
     view = {
         "id": task.id,
         "code": task.code,
@@ -114,6 +118,8 @@ def task_view(session: Session, actor: Actor, task_id: int, today: date) -> dict
             }
             for p in reports
         ],
+        "commitments": commitments,
+        "commitment_counts": summarize(commitments, count_year) if commitments and count_year else None,
     }
     return {"task": view, "role": role, "can_report": can_report(actor, role), "today": today.isoformat()}
 
