@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.imports import ImportRejected, Planned, import_file
 from liangshan.services.permissions import Actor, PermissionDenied, check_office, check_region
 from liangshan.services.queries import (
@@ -63,7 +64,8 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
             raise PermissionDenied(f"单位 {unit_id} 不属于地区 {region}")
         reg = s.get(Region, region)
         names = {unit.name, *(unit.aliases or [])}
-        els = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
+        cat = region_catalog(ctx, region, s)  # the region's indicator set
+        els = [e for e in cat.data_elements if names.intersection(e.suppliers)]
         rnd = current_round(s, region)
         years = round_years(rnd)
         latest = latest_map(s, region, years, [e.code for e in els])

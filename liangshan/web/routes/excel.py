@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.permissions import Actor, check_office
 from liangshan.services.queries import unit_elements
 from liangshan.services.uploads import check_upload
@@ -47,7 +48,7 @@ def excel_context(request: Request, actor: Actor, region: str | None) -> dict[st
     with ctx.read() as s:
         units = [
             {"id": u.id, "name": u.name, "elements": len(els)}
-            for u, els in unit_elements(s, ctx.catalog, code)
+            for u, els in unit_elements(s, region_catalog(ctx, code, s), code)
         ]
     return {"region": code, "units": units}
 
