@@ -13,7 +13,7 @@ numerator above its denominator against values already stored). Any problem: not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
+from liangshan.services.catalogs import catalog_for_region
 from liangshan.services.checks import EntryError, check_note, check_value, parse_value, range_problem
 from liangshan.services.permissions import Actor, check_review, edit_denial
 from liangshan.services.queries import current_round, fmt_value, latest_map, round_denial
@@ -103,11 +104,25 @@ def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | No
     return rows
 
 
+def _region_catalogs(session: Session, catalog: Catalog) -> Callable[[str], Catalog]:
+    """Region code → the catalog of the region's indicator set (``catalog`` when it is that set), read
+    once per region: a row of a region assessed by a variant may name the variant's own items."""
+    cats: dict[str, Catalog] = {}
+
+    def of(region: str) -> Catalog:
+        if region not in cats:
+            cats[region] = catalog_for_region(session, region, catalog)
+        return cats[region]
+
+    return of
+
+
 def _validate(
     session: Session, catalog: Catalog, path: Path, round_id: int | None, *, skip_blank: bool
 ) -> tuple[list[Row], list[str]]:
     """The valid rows of a file and the problems of the others (file-level problems raise). With
-    ``skip_blank`` a row whose value cell is empty (a template row the unit did not fill) is skipped."""
+    ``skip_blank`` a row whose value cell is empty (a template row the unit did not fill) is skipped.
+    Each row's item is checked against the indicator set of the row's region."""
     header, body = read_value_table(path)
     col = value_columns(path, header)
     errors: list[str] = []
@@ -115,6 +130,7 @@ def _validate(
     seen: dict[tuple[str, str, int], int] = {}
     regions = set(session.scalars(select(Region.code)))
     rounds: dict[str, AssessmentRound | None] = {}
+    catalog_of = _region_catalogs(session, catalog)
 
     def err(line: int, column: str, msg: str) -> None:
         errors.append(f"第 {line} 行，列“{column}”：{msg}")
@@ -136,10 +152,16 @@ def _validate(
             except StoreError as e:
                 err(line, "region", str(e))
                 continue
+        cat = catalog_of(region)
         try:
-            item, elem, ind = resolve_item(catalog, str(cell(r, "item")))
+            item, elem, ind = resolve_item(cat, str(cell(r, "item")))
         except KeyError:
-            err(line, "item", f"未知指标或数据元素“{cell(r, 'item')}”（应为数据元素代码或指标序号 1–20）")
+            err(
+                line,
+                "item",
+                f"未知指标或数据元素“{cell(r, 'item')}”"
+                f"（应为数据元素代码或指标序号 1–{len(cat.indicators)}）",
+            )
             continue
         raw_year = str(cell(r, "year")).strip()
         try:
@@ -181,7 +203,8 @@ def _validate(
             continue
         seen[key] = line
         rows.append(Row(line, region, item, year, value, expected, note))
-    errors.extend(_cross_checks(catalog, rows))
+    for region in sorted({r.region for r in rows}):
+        errors.extend(_cross_checks(catalog_of(region), [r for r in rows if r.region == region]))
     return rows, errors
 
 
@@ -214,6 +237,7 @@ def plan_rows(
     repeats any newest version) is skipped instead of refused."""
     errors: list[str] = []
     planned: list[Planned] = []
+    catalog_of = _region_catalogs(session, catalog)
     newest: dict[str, dict[tuple[str, int], Submission]] = {}
     for region in sorted({r.region for r in rows}):
         mine = [r for r in rows if r.region == region]
@@ -222,7 +246,7 @@ def plan_rows(
         if r.region not in actor.regions:
             errors.append(f"第 {r.line} 行，列“region”：无权导入地区 {r.region} 的数据")
             continue
-        denial = edit_denial(actor, catalog, r.region, r.item)
+        denial = edit_denial(actor, catalog_of(r.region), r.region, r.item)
         if denial:
             errors.append(f"第 {r.line} 行，列“item”：{denial}")
             continue
@@ -315,12 +339,14 @@ def import_file(
                 )
                 result.written.append(sub)
             problems = []
+            catalog_of = _region_catalogs(s, ws.catalog)
             for p in planned:
                 if p.change == "unchanged":
                     continue
                 r = p.row
-                el, ind = _element_of(ws.catalog, r.item)
-                checks = check_value(s, ws.catalog, r.region, r.item, r.year, r.value, el, ind)
+                cat = catalog_of(r.region)
+                el, ind = _element_of(cat, r.item)
+                checks = check_value(s, cat, r.region, r.item, r.year, r.value, el, ind)
                 problems += [f"第 {r.line} 行，列“value”：{c.message}" for c in checks if c.level == "error"]
             if problems:
                 raise ImportRejected(name, problems)

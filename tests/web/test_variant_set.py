@@ -18,6 +18,7 @@ from liangshan.store.models import Submission, Unit
 
 Clients = Callable[[str], tuple[TestClient, str]]
 R = "411224"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VARIANT_ELEMENTS = ("rural_sewage_villages_treated", "rural_villages_total")
 
 
@@ -58,7 +59,7 @@ def test_variant_region_enters_and_shows_its_special_indicator(site: Site, clien
 
 def test_excel_template_of_a_variant_region_has_the_special_elements(site: Site, client_for: Clients) -> None:
     assign(site, R)
-    o, _ = client_for("office")
+    o, token = client_for("office")
     with session_scope(site.url) as s:
         unit = s.scalars(select(Unit).where(Unit.region_code == R, Unit.name == "市生态环境局卢氏分局")).one()
         uid = unit.id
@@ -66,9 +67,20 @@ def test_excel_template_of_a_variant_region_has_the_special_elements(site: Site,
     assert f"/excel/template?region={R}&unit={uid}" in before
     r = o.get(f"/excel/template?unit={uid}&region={R}")
     assert r.status_code == 200
-    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    wb = load_workbook(io.BytesIO(r.content))
+    ws = wb.worksheets[0]
     codes = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert "rural_sewage_villages_treated" in codes
+    # the filled template imports: the variant's element is an item of the region's set
+    for row in ws.iter_rows(min_row=2):
+        if row[1].value == "rural_sewage_villages_treated" and row[3].value == 2024:
+            row[4].value = 301
+    out = io.BytesIO()
+    wb.save(out)
+    files = {"file": ("t.xlsx", out.getvalue(), XLSX)}
+    plan = o.post("/api/excel/preview", files=files, headers={"X-CSRF-Token": token})
+    assert plan.status_code == 200, plan.text[:400]
+    assert plan.json()["ok"] and plan.json()["to_write"] == 1
 
 
 def test_base_set_region_does_not_know_the_special_indicator(site: Site, client_for: Clients) -> None:
