@@ -157,7 +157,10 @@ def plots(
         )
     else:
         t = Table(title="污染地块安全利用率")
-        for h in ("年份", "再开发利用", "安全利用", "比率（%）", "状态"):
+        terms = (
+            ("重点建设用地", "符合名录要求") if params["definition"] == "14th" else ("再开发利用", "安全利用")
+        )
+        for h in ("年份", *terms, "比率（%）", "状态"):
             t.add_column(h)
         for r in rows:
             rate = "—" if r["rate_percent"] is None else f"{r['rate_percent']:.2f}"

@@ -1117,16 +1117,21 @@ def _set_label(c: ReportContent) -> str:
     return f"《{c.catalog_title}》{edition}"
 
 
+#: a bracketed note naming the catalog's parameters (``（目标参数 mode=ols_slope）``): for the catalog's
+#: readers, not the report's
+_CODE_NOTE = re.compile(r"（[^（）]*[a-z][a-z_=]{2,}[^（）]*）")
+
+
 def basis_text(basis: Mapping[str, Any]) -> str:
     """The rule's basis in one sentence: 官方规定 with its document and clause, or 本系统约定 with the
     reasoning and the other readings."""
-    text = str(basis.get("text", "")).rstrip("。")
+    text = _CODE_NOTE.sub("", str(basis.get("text", ""))).rstrip("。")
     out = f"{basis.get('label', '')}。{text}"
     clause = f"，{basis['clause']}" if basis.get("clause") else ""
     source = f"{basis.get('document') or ''}{clause}".lstrip("，")
     if source:
         out += f"（{source}）"
-    others = [str(a).rstrip("。") for a in basis.get("alternatives") or ()]
+    others = [_CODE_NOTE.sub("", str(a)).rstrip("。") for a in basis.get("alternatives") or ()]
     if others:
         out += f"。其他可选口径：{'；'.join(others)}"
     return out + "。"

@@ -32,7 +32,10 @@ def test_builtin_shrub_codes_follow_the_option(shrub: str, group: str) -> None:
 
 
 def test_special_shrub_only_refuses_the_unsplit_gbt_class() -> None:
-    with pytest.raises(ClassTableError, match="第 13 行 shrub 列：代码 0305 的灌木林地未区分") as e:
+    with pytest.raises(
+        ClassTableError,
+        match="内置地类对照表（gbt21010-2017）: 第 13 行 shrub 列：代码 0305 的灌木林地未区分",
+    ) as e:
         load_class_table(shrub="special-shrub-only")
     assert "GB/T 21010-2017 0305 不细分" in str(e.value)
 

@@ -189,16 +189,17 @@ def load_class_table(
         label = str(src)
         if not src.is_file():
             raise ClassTableError(f"{src}: 地类对照表文件不存在")
+    where = f"内置地类对照表（{scheme}）" if path is None else str(src)
     header, rows = _read_csv_rows(src)
     for col in ("code", "group"):
         if col not in header:
-            raise ClassTableError(f"{src}: 第 1 行（表头）缺少列 {col!r}，应为 code,group[,name]")
+            raise ClassTableError(f"{where}: 第 1 行（表头）缺少列 {col!r}，应为 code,group[,name]")
     i_code, i_group = header.index("code"), header.index("group")
     i_name = header.index("name") if "name" in header else None
     i_shrub = header.index("shrub") if "shrub" in header else None
     if i_shrub is None and shrub != DEFAULT_SHRUB:
         raise ClassTableError(
-            f"{src}: 第 1 行（表头）没有 shrub 列，无法按“{SHRUB_RULES[shrub]}”处理灌木林地；"
+            f"{where}: 第 1 行（表头）没有 shrub 列，无法按“{SHRUB_RULES[shrub]}”处理灌木林地；"
             "请在对照表中增加 shrub 列（灌木林地代码填 unsplit、special 或 other）"
         )
     shrub_codes: dict[int, str] = {}
@@ -212,33 +213,33 @@ def load_class_table(
         if i_scheme is not None and row[i_scheme].strip() != scheme:
             continue
         if len(row) <= max(i_code, i_group):
-            raise ClassTableError(f"{src}: 第 {n} 行列数不足，应有 code 与 group 两列")
+            raise ClassTableError(f"{where}: 第 {n} 行列数不足，应有 code 与 group 两列")
         code_s, group = row[i_code].strip(), row[i_group].strip().lower()
         try:
             code = int(code_s)
         except ValueError:
             raise ClassTableError(
-                f"{src}: 第 {n} 行 code 列的值 {code_s!r} 不是整数地类代码（如 0301 或 10）"
+                f"{where}: 第 {n} 行 code 列的值 {code_s!r} 不是整数地类代码（如 0301 或 10）"
             ) from None
         if group not in GROUPS:
             raise ClassTableError(
-                f"{src}: 第 {n} 行 group 列的值 {row[i_group].strip()!r} 无效，应为 forest、grass 或 other"
+                f"{where}: 第 {n} 行 group 列的值 {row[i_group].strip()!r} 无效，应为 forest、grass 或 other"
             )
         kind_s = row[i_shrub].strip() if i_shrub is not None and len(row) > i_shrub else ""
         kind = kind_s.lower()
         if kind and kind not in SHRUB_KINDS:
             raise ClassTableError(
-                f"{src}: 第 {n} 行 shrub 列的值 {kind_s!r} 无效，应为空、unsplit、special 或 other"
+                f"{where}: 第 {n} 行 shrub 列的值 {kind_s!r} 无效，应为空、unsplit、special 或 other"
             )
         if kind == "unsplit" and shrub == "special-shrub-only":
             raise ClassTableError(
-                f"{src}: 第 {n} 行 shrub 列：代码 {code_s} 的灌木林地未区分国家特别规定灌木林地与"
+                f"{where}: 第 {n} 行 shrub 列：代码 {code_s} 的灌木林地未区分国家特别规定灌木林地与"
                 "其他灌木林地（GB/T 21010-2017 0305 不细分），无法按“仅国家特别规定灌木林地”计；"
                 "请用林草湿综合监测细分后的地类对照表（shrub 列填 special 或 other），或改用其他灌木林地口径"
             )
         if code in groups:
             raise ClassTableError(
-                f"{src}: 第 {n} 行 code 列的代码 {code_s} 与第 {first_row[code]} 行重复"
+                f"{where}: 第 {n} 行 code 列的代码 {code_s} 与第 {first_row[code]} 行重复"
                 "（一个代码只能归入一个组，避免重复计算）"
             )
         groups[code] = _shrub_group(kind, group, shrub)
@@ -247,7 +248,7 @@ def load_class_table(
         first_row[code] = n
         names[code] = row[i_name].strip() if i_name is not None and len(row) > i_name else ""
     if not groups:
-        raise ClassTableError(f"{src}: 没有任何地类代码行")
+        raise ClassTableError(f"{where}: 没有任何地类代码行")
     if shrub != DEFAULT_SHRUB:
         label += f"（灌木林地：{SHRUB_RULES[shrub]}）"
     return ClassTable(groups=groups, names=names, source=label, shrub=shrub, shrub_codes=shrub_codes)
