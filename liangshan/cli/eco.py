@@ -43,9 +43,15 @@ def _check_indicator_opts(to_indicator: bool, region: str | None) -> None:
         fail("--to-indicator 需要 --region 地区代码")
 
 
-def _compute(spec: CalculatorSpec, csv: Path, params: dict[str, Any], region: str | None) -> Computation:
+def _compute(
+    spec: CalculatorSpec,
+    csv: Path,
+    params: dict[str, Any],
+    region: str | None,
+    extra: dict[str, Path | None] | None = None,
+) -> Computation:
     try:
-        return spec.compute({"csv": csv}, params, region)
+        return spec.compute({"csv": csv, **(extra or {})}, params, region)
     except ValueError as exc:
         fail(str(exc))
 
@@ -54,6 +60,12 @@ def _compute(spec: CalculatorSpec, csv: Path, params: dict[str, Any], region: st
 @spec_options(soil_calc.FARMLAND)
 def farmland(
     csv: Path = typer.Argument(..., help="CSV：year,b_area,c_area,d_area,e_area（亩）"),
+    c_from_sampling: Path | None = typer.Option(
+        None,
+        "--c-from-sampling",
+        help="农产品抽样结果（CSV 或 xlsx，每个样品一行：year,parcel,parcel_area,sample,compliant）："
+        "C 取所抽农产品达标地块的面积之和，替换面积表中的 C",
+    ),
     json_out: bool = typer.Option(False, "--json", help="输出 JSON"),
     to_indicator: bool = typer.Option(False, "--to-indicator", help="记录为指标5的数据元素"),
     region: str | None = typer.Option(None, "--region", help="地区代码（GB/T 2260）"),
@@ -65,13 +77,16 @@ def farmland(
     zero_rule = params["zero_rule"]
     if zero_rule not in ("not_applicable", "deemed_met"):
         fail(f"--zero-rule 应为 not_applicable 或 deemed_met，得到 {zero_rule}")
-    comp = _compute(soil_calc.FARMLAND, csv, params, region)
+    comp = _compute(soil_calc.FARMLAND, csv, params, region, {"sampling": c_from_sampling})
     records = comp.raw
     rows = [
         {"year": r.year, "b_area": r.b_area, "c_area": r.c_area, "d_area": r.d_area, "e_area": r.e_area}
         | soil_calc.result_dict(r.result)
         for r in records
     ]
+    if c_from_sampling is not None:
+        for r, cv in zip(rows, comp.results, strict=True):
+            r["c_from_sampling"] = cv.provenance.components["c_from_sampling"]
     if json_out:
         emit_json({"indicator": "受污染耕地安全利用率", "method": soil.METHOD_FARMLAND, "years": rows})
     else:
@@ -88,6 +103,20 @@ def farmland(
             )
         console.print(t)
         console.print(f"方法：{soil.METHOD_FARMLAND}", highlight=False)
+        if c_from_sampling is not None:
+            console.print(soil.METHOD_SAMPLING_C, highlight=False)
+            for r in rows:
+                got = r["c_from_sampling"]
+                console.print(
+                    f"{r['year']}年：C = {got['c_area']:g} 亩，计入地块 {len(got['parcels_counted'])} 个，"
+                    f"未计入 {len(got['parcels_excluded'])} 个"
+                    f"（达标样品占比下限 {got['min_share_percent']:g}%）",
+                    highlight=False,
+                )
+                for x in got["parcels_excluded"]:
+                    console.print(
+                        f"  未计入 {x['parcel']}（{x['area']:g} 亩）：{x['reason']}", highlight=False
+                    )
     if to_indicator:
         record_results(comp.results, region, db)
 
@@ -118,11 +147,20 @@ def plots(
     ]
     if json_out:
         emit_json(
-            {"indicator": "污染地块安全利用率", "method": soil.METHOD_PLOTS, "basis": basis, "years": rows}
+            {
+                "indicator": "污染地块安全利用率",
+                "method": soil.PLOT_DEFINITIONS[params["definition"]],
+                "definition": params["definition"],
+                "basis": basis,
+                "years": rows,
+            }
         )
     else:
         t = Table(title="污染地块安全利用率")
-        for h in ("年份", "再开发利用", "安全利用", "比率（%）", "状态"):
+        terms = (
+            ("重点建设用地", "符合名录要求") if params["definition"] == "14th" else ("再开发利用", "安全利用")
+        )
+        for h in ("年份", *terms, "比率（%）", "状态"):
             t.add_column(h)
         for r in rows:
             rate = "—" if r["rate_percent"] is None else f"{r['rate_percent']:.2f}"
@@ -130,7 +168,7 @@ def plots(
                 str(r["year"]), f"{r['plots_redeveloped']:g}", f"{r['plots_safe_use']:g}", rate, r["status"]
             )
         console.print(t)
-        console.print(f"方法：{soil.METHOD_PLOTS}", highlight=False)
+        console.print(f"方法：{soil.PLOT_DEFINITIONS[params['definition']]}", highlight=False)
     if to_indicator:
         record_results(comp.results, region, db)
 

@@ -68,6 +68,7 @@ def coverage(
                 layer=params["layer"],
                 max_missing_percent=params["max_missing_percent"],
                 max_cells=params["max_cells"],
+                shrub=params["shrub"],
             )
     except ValueError as exc:
         fail(str(exc))

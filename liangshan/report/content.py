@@ -323,6 +323,8 @@ class ReportContent:
     demo: bool = False
     workplan: WorkplanFacts = field(default_factory=WorkplanFacts)
     missing_explanations: tuple[tuple[int, str, str], ...] = ()  # (id, name, units) for the evaluation year
+    catalog_set: str = ""  # the indicator set's id (``framework``), to look its indicators up again
+    catalog_edition: str = ""  # the set's version as printed (``2024.1``)
 
     @property
     def evaluation_year(self) -> int:
@@ -947,6 +949,8 @@ def build_content(
         catalog_title=a.catalog.title,
         catalog_version=f"{a.catalog.framework} {a.catalog.version}",
         catalog_source=a.catalog.source,
+        catalog_set=a.catalog.framework,
+        catalog_edition=a.catalog.version,
         package_version=__version__,
         counts=a.counts(),
         goals=goals,

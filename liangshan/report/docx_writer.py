@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from liangshan.assess.rules import title_phrase
 from liangshan.report.charts import VERDICT_COLOURS, all_charts
 from liangshan.report.content import IndicatorSection, ReportContent
 from liangshan.report.fonts import FontSet
@@ -408,6 +409,7 @@ class _Writer:
         rows = [
             ("评估地区：", f"{c.region.full_name}（{c.region.code}）"),
             ("评估批次：", c.round.name),
+            ("指标体系：", _set_label(c)),
             ("编制单位：", c.compiler),
             *([("技术支持：", c.support_unit)] if c.support_unit else []),
             ("编制日期：", f"{c.report_date.year}年{c.report_date.month}月{c.report_date.day}日"),
@@ -540,7 +542,7 @@ class _Writer:
         self.heading("（二）评估范围与组织", 2)
         self.para(
             f"本次评估为“{c.round.name}”，评估期为 {c.period}，评估年为 {c.evaluation_year} 年，"
-            f"共评估“两山指数”3 个方面、8 类、{len(c.indicators)}"
+            f"共评估“两山指数”{len(c.goals)} 个方面、{len(c.categories)} 类、{len(c.indicators)}"
             " 项指标。评估所用数值均为经领导小组办公室审核通过的"
             f"填报值或计算值（数据截至 {c.report_date.isoformat()}），未审核的填报不参与评估。"
         )
@@ -552,10 +554,11 @@ class _Writer:
             self.para(text)
         self.heading("（三）评估依据", 2)
         self.para(
+            f"本次评估采用的指标体系为{_set_label(c)}。"
             f"评估指标及目标参考值依据{c.catalog_source}"
             "。数值按 GB/T 8170-2008 "
             "修约（四舍六入五成双）到各指标的报告精度后再与目标比较；“稳定提高”“不减少”“获得”“建立实施”等定性目标的判定规则"
-            "见各指标小节。有国家标准计算方法的指标（如环境空气质量优良天数比例）由系统按标准从原始监测数据计算，"
+            "及其依据（官方规定或本系统约定）见各指标小节。有国家标准计算方法的指标（如环境空气质量优良天数比例）由系统按标准从原始监测数据计算，"
             "并记录计算方法、标准版本与原始文件的 SHA-256 校验值。"
         )
         self.heading("（四）数据来源", 2)
@@ -619,6 +622,11 @@ class _Writer:
         self.heading(f"{i}．{s.name}", 3)
         self.para(s.definition, bold_lead="指标定义：")
         self.para(f"{s.target_text}。评价规则：{s.rule_text}。", bold_lead="目标值：")
+        if s.rule_basis:
+            self.para(basis_text(s.rule_basis), bold_lead="判定依据：")
+        if s.titles:
+            named = "；".join(title_phrase(t) for t in s.titles)
+            self.para(f"{named}（共 {len(s.titles)} 个）。", bold_lead="计入的称号：")
         self.para("、".join(s.responsible_units), bold_lead="责任单位：")
         if s.standards:
             self.para("；".join(s.standards), bold_lead="相关标准：")
@@ -818,7 +826,7 @@ class _Writer:
             rows = []
             for s, t in traj:
                 assert t is not None
-                ind = _ind(s)
+                ind = _ind(s, c)
                 rows.append(
                     (
                         f"{s.id}. {s.name}",
@@ -1093,10 +1101,40 @@ def _years(ys: Sequence[int]) -> str:
     return "、".join(str(y) for y in ys)
 
 
-def _ind(s: IndicatorSection):
-    from liangshan.catalog import load_catalog
+def _ind(s: IndicatorSection, c: ReportContent):
+    """The catalog indicator of a section, from the report's own indicator set."""
+    from liangshan.catalog import CatalogSetError, load_catalog, load_set
 
-    return load_catalog().indicator(s.id)
+    try:
+        return load_set(c.catalog_set or None).indicator(s.id)
+    except (CatalogSetError, KeyError):
+        return load_catalog().indicator(s.id)
+
+
+def _set_label(c: ReportContent) -> str:
+    """《指标体系名称》（版本 2024.1）."""
+    edition = f"（版本 {c.catalog_edition}）" if c.catalog_edition else ""
+    return f"《{c.catalog_title}》{edition}"
+
+
+#: a bracketed note naming the catalog's parameters (``（目标参数 mode=ols_slope）``): for the catalog's
+#: readers, not the report's
+_CODE_NOTE = re.compile(r"（[^（）]*[a-z][a-z_=]{2,}[^（）]*）")
+
+
+def basis_text(basis: Mapping[str, Any]) -> str:
+    """The rule's basis in one sentence: 官方规定 with its document and clause, or 本系统约定 with the
+    reasoning and the other readings."""
+    text = _CODE_NOTE.sub("", str(basis.get("text", ""))).rstrip("。")
+    out = f"{basis.get('label', '')}。{text}"
+    clause = f"，{basis['clause']}" if basis.get("clause") else ""
+    source = f"{basis.get('document') or ''}{clause}".lstrip("，")
+    if source:
+        out += f"（{source}）"
+    others = [_CODE_NOTE.sub("", str(a)).rstrip("。") for a in basis.get("alternatives") or ()]
+    if others:
+        out += f"。其他可选口径：{'；'.join(others)}"
+    return out + "。"
 
 
 def _merge_runs(t: Table, col: int, keys: Sequence[str]) -> None:

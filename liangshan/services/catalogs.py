@@ -3,7 +3,11 @@
 The bundled sets are the YAML files of :mod:`liangshan.catalog` (the base set of 附件2 and provincial
 variants that extend it). Each region's set is a row of ``region_catalog`` (none: the base set);
 :func:`catalog_for_region` is the one place that picks the catalog an assessment of a region uses, and
-:func:`set_region_catalog` (office) changes it, audited.
+:func:`set_region_catalog` (office) changes it, audited. :func:`region_catalog` is the same choice for a
+workspace: every region-specific view (entry list and page, saving and checking a value, the indicator
+list and page, the Excel template) takes its catalog from it, so a variant's own 特色指标 and data elements
+can be entered and shown for a region assigned that variant. :func:`known_item` tells whether a code
+exists in any bundled set (a route's first 404 check, before the region is known).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import BASE_SET, Catalog, CatalogSetError, catalog_sets, common_indicator_ids, load_set
 from liangshan.services.checks import EntryError
-from liangshan.services.permissions import Actor, check_office, check_region
+from liangshan.services.permissions import Actor, check_office, check_region, resolve_item
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
@@ -46,6 +50,27 @@ def catalog_for_region(session: Session, region_code: str, default: Catalog | No
     if default is not None and default.framework == set_id:
         return default
     return load_set(set_id)
+
+
+def region_catalog(ws: Workspace, region: str, session: Session | None = None) -> Catalog:
+    """The catalog of the set ``region`` is assessed by (``ws.catalog`` when it is that set); reads the
+    assignment in ``session`` when given, else in a read transaction of its own."""
+    if session is not None:
+        return catalog_for_region(session, region, ws.catalog)
+    with ws.read() as s:
+        return catalog_for_region(s, region, ws.catalog)
+
+
+def known_item(item: str, default: Catalog) -> bool:
+    """Whether ``item`` (a data element code or ``indicator:N``) exists in ``default`` or any bundled
+    set; which set a region uses is checked later, against :func:`region_catalog`."""
+    for cat in (default, *catalog_sets()):
+        try:
+            resolve_item(cat, item)
+        except KeyError:
+            continue
+        return True
+    return False
 
 
 def set_region_catalog(ws: Workspace, actor: Actor, region: str, set_id: str) -> dict[str, Any]:

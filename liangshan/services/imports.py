@@ -12,7 +12,7 @@ numerator above its denominator against values already stored). Any problem: not
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
+from liangshan.services.catalogs import catalog_for_region
 from liangshan.services.checks import EntryError, check_note, check_value, parse_value, range_problem
 from liangshan.services.permissions import Actor, check_review, edit_denial
 from liangshan.services.queries import current_round, fmt_value, latest_map, round_denial
@@ -140,6 +141,19 @@ def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | No
     return rows
 
 
+def _region_catalogs(session: Session, catalog: Catalog) -> Callable[[str], Catalog]:
+    """Region code → the catalog of the region's indicator set (``catalog`` when it is that set), read
+    once per region: a row of a region assessed by a variant may name the variant's own items."""
+    cats: dict[str, Catalog] = {}
+
+    def of(region: str) -> Catalog:
+        if region not in cats:
+            cats[region] = catalog_for_region(session, region, catalog)
+        return cats[region]
+
+    return of
+
+
 def _validate(
     session: Session,
     catalog: Catalog,
@@ -153,7 +167,8 @@ def _validate(
     (file-level problems raise). Every cell of a row is checked, so a row with several bad cells
     lists each of them; with ``actor`` a row of a region outside its scope or of an item it may not
     enter is reported too (:func:`liangshan.services.permissions.edit_denial`). With ``skip_blank`` a
-    row whose value cell is empty (a template row the unit did not fill) is skipped."""
+    row whose value cell is empty (a template row the unit did not fill) is skipped. Each row's item is
+    checked against the indicator set of the row's region."""
     header, body = read_value_table(path)
     col = value_columns(path, header)
     problems: list[Problem] = []
@@ -162,6 +177,7 @@ def _validate(
     regions = set(session.scalars(select(Region.code)))
     rounds: dict[str, AssessmentRound | None] = {}
     round_errors: dict[str, str] = {}
+    catalog_of = _region_catalogs(session, catalog)
 
     def cell(r: list[Any], key: str) -> Any:
         i = col.get(key)
@@ -191,16 +207,21 @@ def _validate(
                 region = None
             else:
                 rnd = rounds[region]
+        cat = catalog_of(region) if region is not None else catalog  # the region's indicator set
         item: str | None
         elem: DataElement | None = None
         ind: Indicator | None = None
         try:
-            item, elem, ind = resolve_item(catalog, str(cell(r, "item")))
+            item, elem, ind = resolve_item(cat, str(cell(r, "item")))
         except KeyError:
-            err("item", f"未知指标或数据元素“{cell(r, 'item')}”（应为数据元素代码或指标序号 1–20）")
+            err(
+                "item",
+                f"未知指标或数据元素“{cell(r, 'item')}”"
+                f"（应为数据元素代码或指标序号 1–{len(cat.indicators)}）",
+            )
             item = None
         if actor is not None and region is not None and item is not None:
-            denial = _denial(actor, catalog, region, item)
+            denial = _denial(actor, cat, region, item)
             if denial:
                 err(*denial)
         year: int | None
@@ -247,7 +268,8 @@ def _validate(
             continue
         assert region is not None and item is not None and year is not None and value is not None
         rows.append(Row(line, region, item, year, value, expected, note))
-    problems.extend(_cross_checks(catalog, rows))
+    for region in sorted({r.region for r in rows}):
+        problems.extend(_cross_checks(catalog_of(region), [r for r in rows if r.region == region]))
     return rows, problems, col
 
 
@@ -290,12 +312,13 @@ def plan_rows(
     repeats any newest version) is skipped instead of refused."""
     problems: list[Problem] = []
     planned: list[Planned] = []
+    catalog_of = _region_catalogs(session, catalog)
     newest: dict[str, dict[tuple[str, int], Submission]] = {}
     for region in sorted({r.region for r in rows}):
         mine = [r for r in rows if r.region == region]
         newest[region] = latest_map(session, region, sorted({r.year for r in mine}), {r.item for r in mine})
     for r in rows:
-        denial = _denial(actor, catalog, r.region, r.item)
+        denial = _denial(actor, catalog_of(r.region), r.region, r.item)
         if denial:
             problems.append(Problem((r.line,), *denial))
             continue
@@ -393,12 +416,14 @@ def import_file(
                     expected_version=p.version,
                 )
                 result.written.append(sub)
+            catalog_of = _region_catalogs(s, ws.catalog)
             for p in planned:
                 if p.change == "unchanged":
                     continue
                 r = p.row
-                el, ind = _element_of(ws.catalog, r.item)
-                checks = check_value(s, ws.catalog, r.region, r.item, r.year, r.value, el, ind)
+                cat = catalog_of(r.region)
+                el, ind = _element_of(cat, r.item)
+                checks = check_value(s, cat, r.region, r.item, r.year, r.value, el, ind)
                 problems += [Problem((r.line,), "value", c.message) for c in checks if c.level == "error"]
             if problems:  # every problem of the file at once, in row order; the transaction rolls back
                 raise ImportRejected.of(name, problems, columns)

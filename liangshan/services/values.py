@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.checks import Check, EntryError, check_note, check_value, parse_value
 from liangshan.services.permissions import (
     ACTION_LABELS,
@@ -118,11 +119,12 @@ def save_entry(
     """
     if action not in ("save", "submit"):
         raise EntryError(f"未知操作：{action}（应为 save 或 submit）")
+    cat = region_catalog(ctx, region)  # the region's indicator set
     try:
-        el, ind = resolve_item(ctx.catalog, item)
+        el, ind = resolve_item(cat, item)
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
-    check_edit(actor, ctx.catalog, region, item)
+    check_edit(actor, cat, region, item)
     value = parse_value(raw_value, el, ind)
     note = check_note(note)
     with ctx.write() as s:
@@ -136,7 +138,7 @@ def save_entry(
         current = prev.version if prev else 0
         if expected_version is not None and expected_version != current:
             raise ConflictError(_conflict_message(prev, year, expected_version))
-        checks = check_value(s, ctx.catalog, region, item, year, value, el, ind)
+        checks = check_value(s, cat, region, item, year, value, el, ind)
         errors = [c.message for c in checks if c.level == "error"]
         if errors:
             raise EntryError("；".join(errors))
@@ -242,13 +244,14 @@ def save_computed(
     if action not in ("save", "submit"):
         raise EntryError(f"未知操作：{action}（应为 save 或 submit）")
     note = check_note(note)
+    cat = region_catalog(ctx, region)  # the region's indicator set
     parsed = []
     for r in rows:
         try:
-            el, ind = resolve_item(ctx.catalog, r.item)
+            el, ind = resolve_item(cat, r.item)
         except KeyError:
             raise NotFoundError(f"未知数据元素或指标：{r.item}") from None
-        check_edit(actor, ctx.catalog, region, r.item)
+        check_edit(actor, cat, region, r.item)
         parsed.append((r, el, ind, parse_value(r.value, el, ind)))
     target = "draft" if action == "save" else "submitted"
     try:
@@ -321,7 +324,7 @@ def save_computed(
                 written.append((len(outcomes) - 1, r, el, ind, value))
             problems: list[str] = []
             for i, r, el, ind, value in written:  # every new version is in place: check them together
-                checks = check_value(s, ctx.catalog, region, r.item, r.year, value, el, ind)
+                checks = check_value(s, cat, region, r.item, r.year, value, el, ind)
                 outcomes[i].checks.extend(checks)
                 name = el.name if el else (ind.name if ind else r.item)
                 problems += [f"{r.year}年“{name}”：{c.message}" for c in checks if c.level == "error"]
@@ -404,7 +407,8 @@ def review(
         sub = s.get(Submission, submission_id)
         if sub is None:
             raise NotFoundError(f"填报记录不存在：{submission_id}")
-        check_view(actor, ctx.catalog, sub.region_code, sub.item_code)
+        cat = region_catalog(ctx, sub.region_code, s)
+        check_view(actor, cat, sub.region_code, sub.item_code)
         if action == "comment":
             check_comment(actor)
             if not reason:
@@ -412,7 +416,7 @@ def review(
             audit(s, actor.username, "comment", "submission", sub.id, detail=reason)
             return submission_dict(sub)
         if action == "submit":
-            check_edit(actor, ctx.catalog, sub.region_code, sub.item_code)
+            check_edit(actor, cat, sub.region_code, sub.item_code)
             closed = round_denial(current_round(s, sub.region_code), sub.region_code, sub.year)
             if closed:
                 raise ClosedError(closed)
@@ -461,7 +465,7 @@ def evidence_for_download(ctx: Workspace, actor: Actor, evidence_id: int) -> Evi
 
 def _may_view(ctx: Workspace, actor: Actor, region: str, item: str) -> bool:
     try:
-        check_view(actor, ctx.catalog, region, item)
+        check_view(actor, region_catalog(ctx, region), region, item)
     except (PermissionDenied, KeyError):
         return False
     return True
@@ -473,7 +477,7 @@ def review_latest(
     """:func:`review` of the newest version of a region-item-year (the command line names the item,
     not a submission id)."""
     try:
-        resolve_item(ctx.catalog, item)
+        resolve_item(region_catalog(ctx, region), item)
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
     check_region(actor, region)

@@ -217,12 +217,12 @@ def indicator_page(
 ) -> dict[str, Any]:
     """An indicator's definition, target, rule, values, verdict, and each element's values, evidence,
     provenance and history for the round's years."""
-    cat = ctx.catalog
     key = ("ind", indicator.id, region, pending, ctx.data_version())
     hit = ctx.cache.get(key)
     if hit is not None:
         return hit
     st = region_state(ctx, region, pending)
+    cat = st.assessment.catalog  # the region's indicator set
     rnd, years = st.round, st.years
     r = next(x for x in st.assessment.results if x.indicator.id == indicator.id)
     items = [*indicator.formula.element_codes(), indicator_key(indicator.id)]

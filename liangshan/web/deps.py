@@ -27,14 +27,13 @@ OptYearQuery = Annotated[int | None, Query(ge=1900, le=2100, description="年份
 
 
 def _known_item(request: Request, item: Annotated[str, Path(max_length=64)]) -> str:
-    """A data element code or ``indicator:N`` of the catalog; an unknown one answers 404."""
-    from liangshan.services.permissions import resolve_item
+    """A data element code or ``indicator:N`` of the catalog or of another bundled indicator set (the
+    route checks it against the region's set); an unknown one answers 404."""
+    from liangshan.services.catalogs import known_item
     from liangshan.store.errors import NotFoundError
 
-    try:
-        resolve_item(request.app.state.ctx.catalog, item)
-    except KeyError:
-        raise NotFoundError(f"未知数据项：{item}") from None
+    if not known_item(item, request.app.state.ctx.catalog):
+        raise NotFoundError(f"未知数据项：{item}")
     return item
 
 

@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangshan.catalog.models import DataElement
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.imports import ImportRejected, Planned, import_file
 from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.services.queries import (
@@ -86,9 +87,10 @@ def template(ctx: WebContext, actor: Actor, region: str, unit_id: int) -> tuple[
         check_own_unit(actor, unit.id, unit.name)
         reg = s.get(Region, region)
         names = {unit.name, *(unit.aliases or [])}
+        cat = region_catalog(ctx, region, s)  # the region's indicator set
         # the elements whose value this unit submits: its own and those it leads (a cooperating unit
         # of a shared element contributes parts on the entry page, not a value in the template)
-        els = [e for e in ctx.catalog.data_elements if e.lead in names]
+        els = [e for e in cat.data_elements if e.lead in names]
         rnd = current_round(s, region)
         years = round_years(rnd)
         latest = latest_map(s, region, years, [e.code for e in els])

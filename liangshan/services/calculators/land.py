@@ -3,6 +3,8 @@
 林草覆盖率 = (森林面积 + 草地面积) / 国土面积 × 100% (环生态〔2019〕76号 附件 指标解释), the areas from a
 categorical raster classified by GB/T 21010-2017 (or CLCD, ESA WorldCover, a user class table) with exact
 per-cell coverage fractions inside the boundary (:func:`liangshan.standards.land_cover.land_coverage`).
+灌木林地 is grouped by the ``shrub`` parameter (forest | grass | exclude | special-shrub-only, see
+:mod:`liangshan.standards.land_cover.classes`) through the class table's ``shrub`` column.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from liangshan.provenance import ComputedValues, InputFile, Provenance, sha256_file
 from liangshan.services.calculators import standards_cited as sc
-from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec
+from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
 
 CALCULATOR = "liangshan.standards.land_cover.land_coverage"
 _SIDE_CARS = (".shx", ".dbf", ".prj", ".cpg")
@@ -55,29 +57,44 @@ def coverage_result(
     layer: str | None = None,
     max_missing_percent: float = 1.0,
     max_cells: int = 1_000_000,
+    shrub: str = "forest",
 ) -> Any:
-    """林草覆盖率 of the region inside ``boundary``. Raises ValueError."""
-    from liangshan.standards.land_cover import land_coverage
+    """林草覆盖率 of the region inside ``boundary``, 灌木林地 grouped by ``shrub``. Raises ValueError."""
+    from liangshan.standards.land_cover import DEFAULT_SHRUB, land_coverage, load_class_table
 
-    return land_coverage(
+    table: Any = classes
+    if shrub != DEFAULT_SHRUB:
+        table = load_class_table(classes, scheme=scheme, shrub=shrub)
+    res = land_coverage(
         raster,
         boundary,
-        classes=classes,
+        classes=table,
         scheme=scheme,
         zone=parse_zone(zone),
         layer=layer,
         max_missing_percent=max_missing_percent,
         max_cells_in_memory=max_cells,
     )
+    if shrub != DEFAULT_SHRUB:  # the table was passed loaded: name it as the scheme and the rule it is
+        res.method["class_table"] = table.source
+    return res
 
 
 def coverage_parameters(
-    *, scheme: str, classes_name: str | None, zone: Any, max_missing_percent: float, max_cells: int
+    *,
+    scheme: str,
+    classes_name: str | None,
+    zone: Any,
+    max_missing_percent: float,
+    max_cells: int,
+    shrub: str = "forest",
 ) -> dict[str, Any]:
     """The provenance parameters of a coverage computation (shared with the batch jobs)."""
-    from liangshan.standards.land_cover import CLASS_SCHEMES
+    from liangshan.standards.land_cover import CLASS_SCHEMES, SHRUB_RULES
 
     return {
+        "shrub": shrub,
+        "shrub_rule": SHRUB_RULES[shrub],
         "scheme": scheme if classes_name is None else None,
         "classes": classes_name,
         "zone": zone,
@@ -97,6 +114,7 @@ def coverage_computed(
     max_cells: int,
     year: int,
     region: str | None,
+    shrub: str = "forest",
 ) -> ComputedValues:
     """Forest, grass and land area of ``year`` with provenance: the one builder behind the CLI, the
     web upload, the demo and the batch job (which hashes its own inputs, tiles included)."""
@@ -109,6 +127,7 @@ def coverage_computed(
             zone=res.zone,
             max_missing_percent=max_missing_percent,
             max_cells=max_cells,
+            shrub=shrub,
         ),
         inputs=inputs,
         components=res.to_dict(),
@@ -136,6 +155,7 @@ def coverage_values(
     max_cells: int,
     year: int,
     region: str | None,
+    shrub: str = "forest",
 ) -> ComputedValues:
     """Forest, grass and land area of ``year`` with provenance (the input files' sha256s)."""
     inputs = input_files(raster) + input_files(boundary) + (input_files(classes) if classes else [])
@@ -148,18 +168,27 @@ def coverage_values(
         max_cells=max_cells,
         year=year,
         region=region,
+        shrub=shrub,
     )
+
+
+def _shrub_rule(shrub: str) -> str:
+    from liangshan.standards.land_cover import SHRUB_RULES
+
+    return SHRUB_RULES[shrub]
 
 
 def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> Computation:
     if p["year"] is None:
         raise ValueError("记录林草覆盖率需要年份（--year）")
+    check_choice(SPEC, "shrub", p["shrub"])
     classes = files.get("classes")
     common: dict[str, Any] = {
         "classes": classes,
         "scheme": p["scheme"],
         "max_missing_percent": float(p["max_missing_percent"]),
         "max_cells": int(p["max_cells"]),
+        "shrub": p["shrub"],
     }
     res = coverage_result(files["raster"], files["boundary"], zone=p["zone"], layer=p.get("layer"), **common)
     cv = coverage_values(
@@ -173,6 +202,7 @@ def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> 
         "边界面积": f"{res.boundary_area_km2:.2f} km²",
         "缺测面积": f"{res.missing_area_km2:.4f} km²",
         "目标": f"> {res.target_percent:g}%（{'达标' if res.attained else '未达标'}）",
+        "灌木林地": _shrub_rule(p["shrub"]),
     }
     if res.missing_area_km2 > 0:
         out.warnings.append(
@@ -230,6 +260,21 @@ SPEC = CalculatorSpec(
             web=False,
         ),
         ParamSpec("layer", "边界图层", "text", None, help="边界文件的图层名", web=False),
+        ParamSpec(
+            "shrub",
+            "灌木林地口径",
+            "choice",
+            "forest",
+            (
+                ("forest", "全部计入森林（默认）"),
+                ("grass", "全部计入草地"),
+                ("exclude", "不计入森林和草地"),
+                ("special-shrub-only", "仅国家特别规定灌木林地计入森林（须细分的地类对照表）"),
+            ),
+            help="灌木林地如何计：forest（全部计入森林，默认）、grass（计入草地）、exclude（不计入）、"
+            "special-shrub-only（仅国家特别规定灌木林地计入森林，林草湿综合监测口径；GB/T 21010-2017 的 0305 "
+            "不细分，须用 shrub 列填 special/other 的地类对照表）",
+        ),
     ),
     standards=(sc.LAND_CLASSES_GBT21010, sc.FOREST_GRASS_COVER),
     run=run,

@@ -11,7 +11,9 @@ fixed order, canonical JSON: sorted keys, no spaces, UTF-8):
   ``records_sha256``, ``counts`` and ``files`` (``{member: {sha256, size}}``).
 - ``records.jsonl``: one ``{"type", "sha256", "data"}`` object a line, ``sha256`` being the hash of
   the canonical JSON of ``data``. Types in this order: ``region``, ``parent`` (the parent chain,
-  nearest first), ``round``, ``override`` (target overrides), ``evidence`` (metadata, one per
+  nearest first), ``catalog`` (the indicator set assigned to the region — ``region_catalog`` — with
+  its version; absent when none is assigned, and then not counted; the bundle's overrides and values
+  are checked against that set), ``round``, ``override`` (target overrides), ``evidence`` (metadata, one per
   sha256), ``submission`` (every approved version with its reviews and evidence sha256s).
 - ``files/<sha256>``: the evidence files themselves (only with ``include_files``).
 

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from liangshan.store.bundle.format import REGION_FIELDS, region_data
 from liangshan.store.bundle.read import Bundle
 from liangshan.store.bundle.summary import ImportSummary
-from liangshan.store.models import AssessmentRound, Evidence, Region, TargetOverride, TitleAward
+from liangshan.store.models import (
+    AssessmentRound,
+    Evidence,
+    Region,
+    RegionCatalog,
+    TargetOverride,
+    TitleAward,
+)
 from liangshan.store.submissions import audit
 
 IMPORT_ACTION = "import"  # Review.action of a version created by a bundle import
@@ -137,6 +144,22 @@ def import_rounds(
         )
         summary.created.append(f"round {rd['name']}")
     return round_ids
+
+
+def import_catalog_set(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """The region's indicator set: assigned here when it has none; a different local one is kept and
+    listed (as a target override is)."""
+    if b.catalog_set is None:
+        return
+    region, want = b.region["code"], b.catalog_set["catalog_set"]
+    have = s.get(RegionCatalog, region)
+    if have is None:
+        s.add(RegionCatalog(region_code=region, catalog_set=want, updated_by=actor, updated_at=ts))
+        s.flush()
+        audit(s, actor, IMPORT_ACTION, "region_catalog", region, after={"catalog_set": want}, at=ts)
+        summary.created.append(f"catalog {want}")
+    elif have.catalog_set != want:
+        summary.differences.append(f"catalog: 本地 local {have.catalog_set}，数据包 bundle {want}")
 
 
 def import_overrides(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.catalog import Catalog, load_catalog
+from liangshan.catalog import Catalog, CatalogSetError, load_catalog, load_set
 from liangshan.config import evidence_root
 from liangshan.store.bundle.database import alembic_revision, begin_transaction, instance_id
 from liangshan.store.bundle.format import BundleError, build_bundle, iso_utc, region_data
@@ -24,6 +24,7 @@ from liangshan.store.models import (
     AssessmentRound,
     Evidence,
     Region,
+    RegionCatalog,
     Review,
     Submission,
     SubmissionEvidence,
@@ -39,6 +40,14 @@ def _round_key(name: str, start: int, end: int) -> dict[str, Any]:
     return {"name": name, "start_year": start, "end_year": end}
 
 
+def _set_version(row: RegionCatalog) -> str:
+    """The version of the bundled set the region is assigned (empty when this software lacks it)."""
+    try:
+        return load_set(row.catalog_set).version
+    except CatalogSetError:
+        return ""
+
+
 def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]]]:
     """Every record of the bundle, in the bundle's order."""
     recs: list[tuple[str, dict[str, Any]]] = [("region", region_data(region))]
@@ -50,6 +59,9 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
             break
         recs.append(("parent", region_data(parent)))
         code = parent.parent_code
+    assigned = session.get(RegionCatalog, region.code)
+    if assigned is not None:
+        recs.append(("catalog", {"catalog_set": assigned.catalog_set, "version": _set_version(assigned)}))
     rounds = session.scalars(
         select(AssessmentRound)
         .where(AssessmentRound.region_code == region.code)

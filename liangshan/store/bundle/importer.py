@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liangshan.catalog import Catalog
 from liangshan.config import evidence_root
 from liangshan.store.bundle.context import (
+    import_catalog_set,
     import_evidence,
     import_overrides,
     import_regions,
@@ -34,6 +35,7 @@ from liangshan.store.submissions import audit
 def _apply(s: Session, b: Bundle, actor: str, summary: ImportSummary, local_inst: str | None) -> None:
     ts = now()
     import_regions(s, b, actor, ts, summary)
+    import_catalog_set(s, b, actor, ts, summary)
     round_ids = import_rounds(s, b, actor, ts, summary)
     import_overrides(s, b, actor, ts, summary)
     import_titles(s, b, actor, ts, summary)

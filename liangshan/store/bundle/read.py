@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liangshan.catalog import Catalog, load_catalog
+from liangshan.catalog import Catalog, CatalogSetError, load_catalog, load_set
 from liangshan.store.bundle.format import (
     FILES,
     FORMAT,
@@ -50,6 +50,8 @@ class Bundle:
     submissions: list[dict[str, Any]]
     files: dict[str, str]  # sha256 → member name
     titles: list[dict[str, Any]] = field(default_factory=list)  # the title register (称号登记簿)
+    #: the region's assigned indicator set ``{catalog_set, version}`` (None: none assigned)
+    catalog_set: dict[str, Any] | None = None
 
     @property
     def bundle_id(self) -> str:
@@ -220,6 +222,20 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             if child.get("parent_code") != data["code"]:
                 raise bundle_error(p, where, "上级地区链不连续", "parent chain is broken")
             out.parents.append(data)
+        elif kind == "catalog":
+            if out.catalog_set is not None:
+                raise bundle_error(p, where, "指标体系记录重复", "duplicate catalog record")
+            if cat.framework != data["catalog_set"]:
+                try:
+                    cat = load_set(data["catalog_set"])
+                except CatalogSetError:
+                    raise bundle_error(
+                        p,
+                        where,
+                        f"本系统没有指标体系 {data['catalog_set']}，无法按其核对数据",
+                        f"unknown indicator set {data['catalog_set']!r}",
+                    ) from None
+            out.catalog_set = data
         elif kind == "round":
             key = (data["name"], data["start_year"], data["end_year"])
             if key in rounds or data["start_year"] > data["end_year"]:
@@ -265,6 +281,8 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
         }
         if counts.get("title", 0) != len(out.titles):  # bundles made before the register have none
             actual["title"] = len(out.titles)
+        if counts.get("catalog", 0) != (out.catalog_set is not None):  # counted only when present
+            actual["catalog"] = int(out.catalog_set is not None)
         if any(counts.get(k) != v for k, v in actual.items()):
             raise bundle_error(
                 p, MANIFEST, f"counts 与记录数不符（实际 {actual}）", "counts do not match the records"

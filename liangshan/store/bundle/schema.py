@@ -68,6 +68,7 @@ _ROUND_SPEC = {
     "deadline": optional(_text(10)),
     "state": _text(20),
 }
+_CATALOG_SPEC = {"catalog_set": lambda v: isinstance(v, str) and 0 < len(v) <= 40, "version": _text(40)}
 _OVERRIDE_SPEC = {"indicator_id": is_int, "params": lambda v: isinstance(v, dict), "note": _is_str}
 _TITLE_SPEC = {  # a title of the register (称号登记簿, liangshan.services.titles)
     "name": _text(200),
@@ -115,6 +116,7 @@ _SUBMISSION_SPEC = {
 RECORD_SPECS = {
     "region": _REGION_SPEC,
     "parent": _REGION_SPEC,
+    "catalog": _CATALOG_SPEC,
     "round": _ROUND_SPEC,
     "override": _OVERRIDE_SPEC,
     "title": _TITLE_SPEC,
@@ -133,6 +135,8 @@ def describe_record(kind: str, data: Mapping[str, Any]) -> str:
         return f"{kind} {data.get('code')}"
     if kind == "round":
         return f"round {data.get('name')}"
+    if kind == "catalog":
+        return f"catalog {data.get('catalog_set')}"
     if kind == "title":
         return f"title {data.get('name')} {data.get('awarded_on')}"
     return f"{kind} {data.get('indicator_id')}"

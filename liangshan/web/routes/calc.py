@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_edit, edit_denial, item_name, resolve_item
 from liangshan.services.uploads import CheckedUpload, UploadRejected, check_data_upload
@@ -46,14 +47,15 @@ def _allowed(request: Request, actor: Actor, item: str, region: str | None) -> t
     """(region, calculators of the item) after the entry page's checks: known item, may enter it."""
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
+    cat = region_catalog(ctx, code)  # the region's indicator set
     try:
-        resolve_item(ctx.catalog, item)
+        resolve_item(cat, item)
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
-    check_edit(actor, ctx.catalog, code, item)
+    check_edit(actor, cat, code, item)
     calcs = calculators.for_item(item)
     if not calcs:
-        raise NotFoundError(f"“{item_name(ctx.catalog, item)}”没有可用的原始数据计算器，请直接填报数值")
+        raise NotFoundError(f"“{item_name(cat, item)}”没有可用的原始数据计算器，请直接填报数值")
     return code, calcs
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import DataElement
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.checks import EntryError, check_value, parse_value
 from liangshan.services.contributions import contribute_denial, contributions_in
 from liangshan.services.permissions import (
@@ -52,20 +53,21 @@ def list_context(request: Request, actor: Actor, region: str | None, unit: int |
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
     with ctx.read() as s:
-        units = [(u.id, u.name) for u, _ in unit_elements(s, ctx.catalog, code)]
+        cat = region_catalog(ctx, code, s)  # the region's indicator set (a variant adds elements)
+        units = [(u.id, u.name) for u, _ in unit_elements(s, cat, code)]
         if actor.is_unit:
-            elements = visible_elements(actor, ctx.catalog)
+            elements = visible_elements(actor, cat)
             chosen = actor.unit_id
         elif unit is not None:
             u = s.get(Unit, unit)
             if u is None or u.region_code != code:
                 raise PermissionDenied(f"单位 {unit} 不属于地区 {code}")
             names = {u.name, *(u.aliases or [])}
-            elements = [e for e in ctx.catalog.data_elements if names.intersection(e.suppliers)]
+            elements = [e for e in cat.data_elements if names.intersection(e.suppliers)]
             chosen = u.id
         else:
-            elements, chosen = list(ctx.catalog.data_elements), None
-        data = worklist(s, ctx.catalog, actor, code, elements)
+            elements, chosen = list(cat.data_elements), None
+        data = worklist(s, cat, actor, code, elements)
     data["units"] = [{"id": i, "name": n} for i, n in units]
     data["unit_filter"] = chosen
     return data
@@ -81,18 +83,19 @@ def entry_list(
 def item_context(request: Request, actor: Actor, item: str, region: str | None) -> dict[str, Any]:
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
+    cat = region_catalog(ctx, code)
     try:
-        resolve_item(ctx.catalog, item)
+        resolve_item(cat, item)
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
-    check_view(actor, ctx.catalog, code, item)
-    el, _ind = resolve_item(ctx.catalog, item)
+    check_view(actor, cat, code, item)
+    el, _ind = resolve_item(cat, item)
     with ctx.read() as s:
         years = round_years(current_round(s, code))
-        details = [item_detail(s, ctx.catalog, actor, code, item, y) for y in years]
+        details = [item_detail(s, cat, actor, code, item, y) for y in years]
         shared = shared_context(s, actor, el, code, years) if el is not None and el.shared else None
     # 上传原始数据计算: offered to those who may enter the item
-    calcs = [] if edit_denial(actor, ctx.catalog, code, item) else calculators.for_item(item)
+    calcs = [] if edit_denial(actor, cat, code, item) else calculators.for_item(item)
     return {
         "region": code,
         "item": item,
@@ -187,17 +190,18 @@ def check_context(
 ) -> list[dict[str, str]]:
     """The checks of a value being typed (range, change from last year, note required); writes nothing."""
     ctx = ctx_of(request)
+    cat = region_catalog(ctx, region)
     try:
-        el, ind = resolve_item(ctx.catalog, item)
+        el, ind = resolve_item(cat, item)
     except KeyError:
         raise NotFoundError(f"未知数据元素或指标：{item}") from None
-    check_view(actor, ctx.catalog, region, item)
+    check_view(actor, cat, region, item)
     checks: list[dict[str, str]] = []
     if value.strip():
         try:
             v = parse_value(value, el, ind)
             with ctx.read() as s:
-                found = check_value(s, ctx.catalog, region, item, year, v, el, ind)
+                found = check_value(s, cat, region, item, year, v, el, ind)
             checks = [{"level": c.level, "message": c.message} for c in found]
             if any(c.level == "warning" for c in found) and not note.strip():
                 checks.append({"level": "warning", "message": "有提示时，提交前须填写备注说明原因"})

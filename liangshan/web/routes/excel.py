@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.permissions import Actor
 from liangshan.services.queries import unit_elements
 from liangshan.services.uploads import check_upload
@@ -51,7 +52,7 @@ def excel_context(request: Request, actor: Actor, region: str | None) -> dict[st
     with ctx.read() as s:
         units = [
             {"id": u.id, "name": u.name, "elements": len(els)}
-            for u, els in unit_elements(s, ctx.catalog, code)
+            for u, els in unit_elements(s, region_catalog(ctx, code, s), code)
             if not actor.is_unit or u.id == actor.unit_id
         ]
     return {"region": code, "units": units}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from liangshan.catalog.models import Indicator
+from liangshan.services.catalogs import region_catalog
 from liangshan.services.permissions import Actor, check_indicator, visible_indicators
 from liangshan.store.errors import NotFoundError
 from liangshan.web import charts
@@ -30,10 +31,11 @@ def _checked(request: Request, actor: Actor, ind_id: int, region: str | None) ->
     """The indicator and region asked for, after the permission check."""
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
+    cat = region_catalog(ctx, code)  # the region's indicator set (a variant adds 特色指标)
     try:
-        ind = ctx.catalog.indicator(ind_id)
+        ind = cat.indicator(ind_id)
     except KeyError:
-        raise NotFoundError(f"未知指标：{ind_id}（指标序号为 1–{len(ctx.catalog.indicators)}）") from None
+        raise NotFoundError(f"未知指标：{ind_id}（指标序号为 1–{len(cat.indicators)}）") from None
     check_indicator(actor, ind, code)
     return ind, code
 
@@ -49,7 +51,7 @@ def indicator_list_context(request: Request, actor: Actor, region: str | None) -
     """The indicators the user sees (a unit user: those its unit is responsible for), catalog order."""
     ctx = ctx_of(request)
     code = pick_region(request, actor, region)
-    cat = ctx.catalog
+    cat = region_catalog(ctx, code)
     rows = [
         {
             "id": i.id,
