@@ -64,6 +64,8 @@ def random_county(
                 for c in f.element_codes():
                     el = catalog.element(c)
                     obs[(c, y)] = Observation(_value(rng, el.kind, y, bases[c]), rng.choice([0, 0, 1, 2]))
+            for cond in ind.conditions:  # indicator 1: 完成上级下达的改善目标 (true, false, no evidence)
+                obs[(cond.element, y)] = Observation(rng.random() < 0.85, rng.choice([0, 1, 1, 2]))
             if rng.random() < 0.04:  # a directly entered value
                 choices: list[float | bool] = [91.0, 89.95, 100.0, 2.0, 0.0]
                 direct = rng.choice([True, False] if f.kind == "all_true" else choices)
@@ -108,9 +110,34 @@ def test_vectorised_equals_assess_on_random_counties(catalog: Catalog, seed: int
         seen |= {VERDICTS[int(v)] for v in np.unique(vec.verdict)}
         for p, obs, ov in counties:
             compare(catalog, vec, p, obs, ov)
-        # most cells are computed by the vectorised path itself, not by the fallback
+        # most cells are computed by the vectorised path itself, not by the fallback: indicators with
+        # further conditions (indicator 1) included
         assert len(vec.fallback) < 0.25 * len(counties) * len(catalog.indicators)
+        assert len({c for c, _ in vec.fallback}) < 0.5 * len(counties)
     assert seen == set(VERDICTS)  # the random counties reach every verdict
+
+
+def test_conditions_are_vectorised(catalog: Catalog) -> None:
+    """Indicator 1's 完成上级下达的改善目标 (a condition with required evidence) is judged by the
+    vectorised path: met, false, without evidence and missing give 达标, 未达标, 未达标, 数据缺失."""
+    ind = catalog.indicator(1)
+    assert ind.conditions and covered(ind)
+    cond = ind.conditions[0].element
+    cases = {"910001": Observation(True, 1), "910002": Observation(False, 1), "910003": Observation(True, 0)}
+    counties = {}
+    for code in (*cases, "910004"):
+        obs = {("air_good_days", y): Observation(350.0) for y in YEARS}
+        obs |= {("air_valid_days", y): Observation(365.0) for y in YEARS}
+        if code in cases:
+            obs[(cond, 2025)] = cases[code]
+        counties[code] = obs
+    profiles = [RegionProfile(c, c, "山区") for c in counties]
+    vec = assess_counties_vectorised(catalog, profiles, observation_frame(counties), YEARS[1:])
+    got = [vec.verdict_of(c, 1) for c in counties]
+    assert got == ["达标", "未达标", "未达标", "数据缺失"]
+    assert not vec.fallback
+    for p in profiles:
+        compare(catalog, vec, p, counties[p.code], None)
 
 
 def test_fallback_for_what_the_vectorised_path_does_not_cover(catalog: Catalog) -> None:
