@@ -46,6 +46,12 @@ What is rolled up and how — where the issue is silent the choice is written he
   years; identical to ``assess()`` per county, which it falls back to for what it does not cover). A
   county's full :class:`~liangshan.assess.index.Assessment` (with the reasons) is computed by
   ``assess()`` only when it is looked at (:class:`LazyAssessments`).
+- **Comparable indicators only** (issue 18): counties may be assessed by different indicator sets
+  (``region_catalog``; a provincial variant adds 特色指标). A roll-up compares only the indicators
+  common to every county's set (:func:`liangshan.catalog.common_indicator_ids`, via
+  ``services.catalogs.comparable_indicators``): each county is judged by its own set, restricted to
+  those indicators, and :class:`Comparison` names the sets, the compared indicators and, for each
+  indicator left out, the sets that have it and why (shown by ``rollup show``, its JSON and the page).
 - **Year comparisons**: the change against the previous year (in 个百分点 for percentages, else in
   the indicator's unit), computed from the rounded values; for passes, the previous year means the
   same-length window ending one year earlier. The previous rank is the rank in that year.
@@ -621,6 +627,95 @@ def pass_stats(tree: RegionTree, assessments: Mapping[str, Assessment], region: 
     )
 
 
+# -- comparable indicators -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    """The indicator sets of a roll-up's counties and what it compares (issue 18: only comparable
+    indicators, and say so). ``sets``: (set id, set name, number of counties), most counties first;
+    ``compared``: the indicator ids common to every set; ``left_out``: per indicator not compared,
+    its id, name, the sets (id, name) that have it, and the reason in Chinese."""
+
+    sets: tuple[tuple[str, str, int], ...]
+    compared: tuple[int, ...]
+    left_out: tuple[tuple[int, str, tuple[tuple[str, str], ...], str], ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        return len(self.sets) > 1
+
+    def note(self) -> str | None:
+        """One Chinese sentence for the page and the command (None when every county uses one set)."""
+        if not self.mixed:
+            return None
+        used = "；".join(f"{name} {n} 个县" for _, name, n in self.sets)
+        out = (
+            f"本汇总范围内的县分别按 {len(self.sets)} 套指标体系评估（{used}），"
+            f"只比较共有的 {len(self.compared)} 项指标"
+        )
+        if self.left_out:
+            items = "；".join(f"指标 {i} {name}（{why}）" for i, name, _, why in self.left_out)
+            out += f"；未参与比较：{items}"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mixed": self.mixed,
+            "sets": [{"id": k, "name": name, "counties": n} for k, name, n in self.sets],
+            "compared": list(self.compared),
+            "left_out": [
+                {"id": i, "name": name, "sets": [{"id": k, "name": sn} for k, sn in sets], "reason": why}
+                for i, name, sets, why in self.left_out
+            ],
+            "note": self.note(),
+        }
+
+
+def single_set(catalog: Catalog, counties: int) -> Comparison:
+    """Every county uses ``catalog``: every indicator is compared."""
+    return Comparison(
+        ((catalog.framework, catalog.title, counties),), tuple(i.id for i in catalog.indicators)
+    )
+
+
+def comparison_of(
+    catalogs: Mapping[str, Catalog],
+    county_sets: Mapping[str, str],
+    common: Sequence[int],
+    left_out: Mapping[str, Sequence[int]],
+) -> Comparison:
+    """The :class:`Comparison` of counties assessed by several sets: ``catalogs`` set id → set,
+    ``county_sets`` county → set id, ``common``/``left_out`` as ``comparable_indicators`` gives them
+    (the common ids, and per set the ids it has that are not compared)."""
+    n = Counter(county_sets.values())
+    order = sorted(n, key=lambda k: (-n[k], k))
+    sets = tuple((k, catalogs[k].title, n[k]) for k in order)
+    having: dict[int, list[str]] = {}
+    for k in order:
+        for i in left_out.get(k, ()):
+            having.setdefault(int(i), []).append(k)
+    rows = []
+    for i, ks in sorted(having.items()):
+        name = catalogs[ks[0]].indicator(i).name
+        named = tuple((k, catalogs[k].title) for k in ks)
+        if len(ks) == len(order):
+            why = "各指标体系中该指标的名称或评价规则不同，不可比较"
+        else:
+            have = "、".join(catalogs[k].title for k in ks)
+            counties = sum(n[k] for k in ks)
+            why = f"只有{have}（{counties} 个县）有此指标，其他县的指标体系没有"
+        rows.append((i, name, named, why))
+    return Comparison(sets, tuple(int(i) for i in common), tuple(rows))
+
+
+def restrict(catalog: Catalog, ids: Sequence[int]) -> Catalog:
+    """``catalog`` with only the indicators ``ids``, in that order (the catalog itself when it has
+    exactly those)."""
+    if tuple(i.id for i in catalog.indicators) == tuple(ids):
+        return catalog
+    by_id = {i.id: i for i in catalog.indicators}
+    return catalog.model_copy(update={"indicators": tuple(by_id[i] for i in ids)})
+
+
 # -- the roll-up of one window ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rollup:
@@ -642,6 +737,7 @@ class Rollup:
     counts: Mapping[str, Mapping[int, Mapping[str, int]]]
     current_verdicts: CountyVerdicts
     previous_verdicts: CountyVerdicts
+    comparison: Comparison | None = None
 
     @property
     def year(self) -> int:
@@ -885,6 +981,11 @@ class Rollup:
             "rows": rows,
         }
 
+    def comparison_dict(self) -> dict[str, Any]:
+        """Which indicator sets the counties use and what is compared (:class:`Comparison`)."""
+        comp = self.comparison or single_set(self.catalog, len(self.tree.counties(self.root)))
+        return comp.to_dict()
+
     def summary(self, region: str | None = None, indicator: int | None = None) -> dict[str, Any]:
         """The roll-up of one region: indicators, verdict totals, passes, and its children ranked."""
         code = region or self.root
@@ -902,6 +1003,9 @@ class Rollup:
             "indicators": self.indicator_rows(code),
             "children": self.children_rows(code, indicator),
             "rank_by": self.rank_basis(code, indicator),
+            "comparison": (
+                self.comparison or single_set(self.catalog, len(self.tree.counties(self.root)))
+            ).to_dict(),
         }
 
 
@@ -928,9 +1032,15 @@ def build_rollup_frame(
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
     root: str = NATION,
     observations_of: Callable[[str], Mapping[tuple[str, int], Observation]] | None = None,
+    comparison: Comparison | None = None,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> Rollup:
     """:func:`build_rollup` from the long observation frame
-    (:func:`~liangshan.assess.vectorised.observation_frame`): the verdicts of all counties at once."""
+    (:func:`~liangshan.assess.vectorised.observation_frame`): the verdicts of all counties at once.
+
+    ``catalogs``: county → the set it is assessed by, restricted to the compared indicators (same
+    ids, same order as ``catalog``'s), for counties not assessed by ``catalog`` itself; a county whose
+    restricted set differs from ``catalog`` in any compared indicator is judged by ``assess()``."""
     ys = tuple(sorted(set(years)))
     if not ys:
         raise ValueError("评估年份不能为空")
@@ -940,23 +1050,31 @@ def build_rollup_frame(
     obs_of = observations_of or ObservationSource(frame).get
     prev_ys = tuple(y - 1 for y in ys)
 
+    own = catalogs or {}
+    force = {c for c, cat in own.items() if cat.indicators != catalog.indicators}
+
     def reference(window: Sequence[int]) -> Callable[[str], Assessment]:
-        return lambda c: assess(catalog, tree.node(c).profile(), window, obs_of(c), ov.get(c))
+        return lambda c: assess(own.get(c, catalog), tree.node(c).profile(), window, obs_of(c), ov.get(c))
 
     arrays = ItemArrays(catalog, frame, counties, sorted({*ys, *prev_ys}))  # one pass over the frame
-    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays)
-    prev_table = assess_counties_vectorised(catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays)
+    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays, force)
+    prev_table = assess_counties_vectorised(
+        catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays, force
+    )
     current = LazyAssessments(counties, reference(ys))
     previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed
     values = rollup_values(catalog, tree, frame, [ys[0] - 1, *ys], root, counties_too=is_county)
     counts = VerdictCounts(tree, cur_table, root)
-    return Rollup(catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table)
+    return Rollup(
+        catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table, comparison
+    )
 
 
 __all__ = [
     "NATION",
     "PASSES",
+    "Comparison",
     "PassStats",
     "RegionNode",
     "RegionTree",
@@ -967,10 +1085,13 @@ __all__ = [
     "assess_counties",
     "build_rollup",
     "build_rollup_frame",
+    "comparison_of",
     "competition_rank",
     "direction_of",
     "is_rolled_up",
     "pass_stats",
+    "restrict",
     "rollup_values",
+    "single_set",
     "verdict_counts",
 ]

@@ -37,7 +37,7 @@ the reference function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -430,6 +430,7 @@ def assess_counties_vectorised(
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
     reference: Callable[[str], Assessment] | None = None,
     items_of: ItemArrays | None = None,
+    force: Collection[str] = (),
 ) -> CountyVerdicts:
     """Verdicts and values of every county in ``profiles`` over the window ``years``.
 
@@ -437,6 +438,7 @@ def assess_counties_vectorised(
     ``num``, ``flag``, ``evidence``; :func:`observation_frame`). ``reference(code)`` assesses one
     county with :func:`assess` for the fallback (default: built from ``frame``). ``items_of``: the
     frame already spread into arrays (:class:`ItemArrays`, to assess several windows from one pass).
+    ``force``: counties judged by ``reference`` whatever the catalog (e.g. assessed by another set).
     """
     ys = tuple(sorted(set(years)))
     if not ys:
@@ -477,6 +479,9 @@ def assess_counties_vectorised(
             fall[row, :] = True
         else:
             fall[row, col] = True
+    if force:
+        forced = set(force)
+        fall[[c in forced for c in counties], :] = True
     rows = np.flatnonzero(fall.any(axis=1))
     if rows.size:
         ref = reference or _reference_from(catalog, profiles, frame, ys, ov)

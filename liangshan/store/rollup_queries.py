@@ -1,5 +1,7 @@
 """Loading a region and everything below it for roll-ups, in a fixed number of queries.
 
+:func:`county_sets` reads which indicator set each county below a root is assessed by (one query).
+
 :func:`load_subtree` runs four statements whatever the number of regions: the region tree (a
 recursive CTE from the root down), the chosen submission of every item-year of every region in the
 tree (a window function picks the newest approved version — the same choice as
@@ -21,11 +23,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup_frame
+from liangshan.assess.rollup import NATION, Comparison, RegionNode, RegionTree, Rollup, build_rollup_frame
 from liangshan.assess.values import Observation
+from liangshan.catalog.loader import BASE_SET
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import NotFoundError, StoreError
-from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
+from liangshan.store.models import (
+    AssessmentRound,
+    Region,
+    RegionCatalog,
+    Submission,
+    SubmissionEvidence,
+    TargetOverride,
+)
 from liangshan.store.submissions import PREVIEW_RANK, STANDING
 
 if TYPE_CHECKING:
@@ -220,6 +230,18 @@ def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[s
     return out
 
 
+def county_sets(session: Session, root: str, tree: RegionTree) -> dict[str, str]:
+    """county → the id of the indicator set it is assessed by (``region_catalog``; none: the base
+    set, as ``services.catalogs.catalog_for_region``), for every county below ``root`` (one query)."""
+    rows = session.execute(
+        select(RegionCatalog.region_code, RegionCatalog.catalog_set).where(
+            RegionCatalog.region_code.in_(_codes_below(root))
+        )
+    ).all()
+    assigned = {str(code): str(set_id) for code, set_id in rows}
+    return {c: assigned.get(c) or BASE_SET for c in tree.counties(root)}
+
+
 def default_window(session: Session, root: str = NATION) -> tuple[int, int] | None:
     """The years of the newest assessment round of ``root`` or any region below it (one query)."""
     row = session.execute(
@@ -272,10 +294,14 @@ def rollup_of(
     years: Sequence[int],
     include_pending: bool = False,
     tree: RegionTree | None = None,
+    comparison: Comparison | None = None,
+    catalogs: dict[str, Catalog] | None = None,
 ) -> Rollup:
     """Load ``root``'s subtree (observations from one year before the window) and roll it up
-    (``tree``: the region tree of ``root`` when the caller has already read it)."""
+    (``tree``: the region tree of ``root`` when the caller has already read it; ``comparison`` and
+    ``catalogs``: counties assessed by several indicator sets, see ``services.rollup``)."""
     ys = sorted(set(years))
     tree = tree if tree is not None else region_tree(session, root)
     frame = observation_frame(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
-    return build_rollup_frame(catalog, tree, frame, ys, subtree_overrides(session, root), root)
+    ov = subtree_overrides(session, root)
+    return build_rollup_frame(catalog, tree, frame, ys, ov, root, comparison=comparison, catalogs=catalogs)
