@@ -151,7 +151,9 @@ def observation_frame(
     """The chosen observation of every region, item and year below ``root`` as one long frame
     (columns of :func:`liangshan.assess.vectorised.frame_schema`), the same choice as
     :func:`subtree_observations` (newest approved version; with ``include_pending`` the newest
-    submitted/reopened one where none is approved). Two statements, read with the driver's cursor."""
+    submitted/reopened one where none is approved). One statement (the evidence count a correlated
+    sub-query), read with the driver's cursor; only the item-years with more than one candidate
+    version (one of them has ``version > 1``: versions are unique per item-year) are sorted."""
     import polars as pl
 
     from liangshan.assess.vectorised import frame_schema
@@ -160,40 +162,40 @@ def observation_frame(
     ys = sorted(set(years))
     schema = frame_schema()
     s = Submission
-    where = (s.region_code.in_(_codes_below(root)), s.year.in_(ys), s.status.in_(statuses))
-    pending = _preference(include_pending)
+    where = [s.year.in_(ys), s.status.in_(statuses)]
+    if root != NATION:  # every submission's region is a region: the nation needs no filter
+        where.append(s.region_code.in_(_codes_below(root)))
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
-    stmt = select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, pending)
-    raw = _fetch_frame(
-        session,
-        stmt.where(*where),
-        {
-            "id": pl.Int64,
-            "region": pl.String,
-            "item": pl.String,
-            "year": pl.Int64,
-            "version": pl.Int64,
-            "num": pl.Float64,
-            "flag": pl.Int64,
-            "pending": pl.Int64,
-        },
-    ).with_columns(pl.col("flag").cast(pl.Boolean))
-    chosen = raw.sort(["pending", "version"], descending=[False, True]).unique(
-        ["region", "item", "year"], keep="first", maintain_order=True
+    evidence = (
+        select(func.count())
+        .select_from(SubmissionEvidence)
+        .where(SubmissionEvidence.submission_id == s.id)
+        .scalar_subquery()
     )
-    ev_stmt = (
-        select(SubmissionEvidence.submission_id, func.count())
-        .join(s, s.id == SubmissionEvidence.submission_id)
-        .where(*where)
-        .group_by(SubmissionEvidence.submission_id)
-    )
-    evidence = _fetch_frame(session, ev_stmt, {"id": pl.Int64, "evidence": pl.Int64})
-    return (
-        chosen.join(evidence, on="id", how="left")
-        .with_columns(pl.col("evidence").fill_null(0))
-        .select(list(schema))
-        .cast(schema)  # type: ignore[arg-type]
-    )
+    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, evidence]
+    types: dict[str, Any] = {
+        "id": pl.Int64,
+        "region": pl.String,
+        "item": pl.String,
+        "year": pl.Int64,
+        "version": pl.Int64,
+        "num": pl.Float64,
+        "flag": pl.Int64,
+        "evidence": pl.Int64,
+    }
+    if include_pending:
+        cols.append(_preference(include_pending))
+        types["pending"] = pl.Int64
+    raw = _fetch_frame(session, select(*cols).where(*where), types)
+    keys = ["region", "item", "year"]
+    again = raw.filter(pl.col("version") > 1).select(keys).unique()
+    if again.height:  # item-years with several candidate versions: the preferred, then the newest
+        order = ["pending", "version"] if include_pending else ["version"]
+        several = raw.join(again, on=keys, how="semi").sort(order, descending=[c == "version" for c in order])
+        raw = pl.concat(
+            [raw.join(again, on=keys, how="anti"), several.unique(keys, keep="first", maintain_order=True)]
+        )
+    return raw.with_columns(pl.col("flag").cast(pl.Boolean)).select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
 def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
