@@ -59,6 +59,7 @@ What is rolled up and how — where the issue is silent the choice is written he
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -412,6 +413,134 @@ def rollup_values(
     agg = agg.join(excl, on=keys, how="left")
     scale = {i.id: i.formula.scale for i in inds}
     return RolledValues(agg, scale)
+
+
+REASON_CODES = (None, "direct", "elements", "population")
+
+
+def rollup_values_arrays(
+    catalog: Catalog,
+    tree: RegionTree,
+    arrays: ItemArrays,
+    years: Sequence[int],
+    root: str = NATION,
+    counties_too: bool = True,
+) -> Mapping[tuple[str, int, int], RolledValue]:
+    """:func:`rollup_values` from the counties × years arrays the verdicts use (:class:`ItemArrays`,
+    counties of ``root`` in code order): the same sums, counts and exclusions, with no group-by —
+    per ratio indicator one numerator and one denominator array, summed into every ancestor with
+    ``np.add.at`` in county order. ``years`` must be among the arrays' years."""
+    inds = [i for i in catalog.indicators if is_rolled_up(i)]
+    counties = list(arrays.counties)
+    ys = sorted(set(years))
+    if not inds or not counties or not ys:
+        return {}
+    items = arrays.window(ys)
+    n, m, k = len(counties), len(ys), len(inds)
+    pops = np.array([float(tree.node(c).population or 0) for c in counties])
+    has_pop = pops > 0
+    num = np.zeros((n, k, m))
+    den = np.zeros((n, k, m))
+    reason = np.zeros((n, k, m), dtype=np.int8)
+    for j, ind in enumerate(inds):
+        f = ind.formula
+
+        def numeric(code: str) -> tuple[np.ndarray, np.ndarray]:
+            it = items.get(code)
+            if it is None:
+                return np.zeros((n, m), dtype=bool), np.full((n, m), np.nan)
+            ok = it.present & ~it.boolean
+            v = np.where(ok, it.value, np.nan)
+            if code.endswith(PER_CAPITA_SUFFIX):
+                v = v * np.where(has_pop, pops, np.nan)[:, None]
+            return ok, v
+
+        codes = f.element_codes()
+        got = {c: numeric(c) for c in codes}
+        complete = np.logical_and.reduce([got[c][0] for c in codes])
+        direct, _ = numeric(indicator_key(ind.id))
+        per_capita = any(c.endswith(PER_CAPITA_SUFFIX) for c in codes)
+        r = np.zeros((n, m), dtype=np.int8)
+        if per_capita:
+            r[complete & ~has_pop[:, None]] = 3
+        r[~complete] = 2
+        r[~complete & direct] = 1
+        ok = r == 0
+        nsum = got[f.numerator[0]][1].copy()
+        for c in f.numerator[1:]:
+            nsum = nsum + got[c][1]
+        dsum = got[f.denominator[0]][1].copy()
+        for c in f.denominator[1:]:
+            dsum = dsum + got[c][1]
+        num[:, j, :] = np.where(ok, nsum, 0.0)
+        den[:, j, :] = np.where(ok, dsum, 0.0)
+        reason[:, j, :] = r
+    pair_c: list[int] = []
+    pair_a: list[int] = []
+    anc_index: dict[str, int] = {}
+    for i, c in enumerate(counties):
+        for a in [c, *tree.ancestors(c)] if counties_too or c == root else tree.ancestors(c):
+            pair_c.append(i)
+            pair_a.append(anc_index.setdefault(a, len(anc_index)))
+            if a == root:
+                break
+    members: list[list[int]] = [[] for _ in anc_index]
+    for c_i, a_i in zip(pair_c, pair_a, strict=True):
+        members[a_i].append(c_i)
+    return ArrayRolledValues(
+        list(anc_index), [i.id for i in inds], ys, counties, num, den, members, reason,
+        {i.id: i.formula.scale for i in inds},
+    )  # fmt: skip
+
+
+class ArrayRolledValues(Mapping[tuple[str, int, int], RolledValue]):
+    """``(region, indicator id, year)`` → :class:`RolledValue` from the counties' numerators and
+    denominators of :func:`rollup_values_arrays`, summed when looked at (``math.fsum``: the correctly
+    rounded sum, whatever the order of the counties)."""
+
+    def __init__(
+        self,
+        ancestors: list[str],
+        indicators: list[int],
+        years: list[int],
+        counties: list[str],
+        num: np.ndarray,
+        den: np.ndarray,
+        members: list[list[int]],
+        reason: np.ndarray,
+        scale: Mapping[int, float],
+    ) -> None:
+        self._anc = {a: i for i, a in enumerate(ancestors)}
+        self._ind = {x: i for i, x in enumerate(indicators)}
+        self._year = {y: i for i, y in enumerate(years)}
+        self._keys = [(a, x, y) for a in ancestors for x in indicators for y in years]
+        self._counties, self._reason = counties, reason
+        self._members = [np.array(m, dtype=np.int64) for m in members]
+        self._num, self._den, self._scale = num, den, scale
+
+    def __getitem__(self, key: tuple[str, int, int]) -> RolledValue:
+        a, x, y = key
+        try:
+            i, j, t = self._anc[a], self._ind[x], self._year[y]
+        except KeyError:
+            raise KeyError(key) from None
+        members = self._members[i]
+        why = self._reason[members, j, t]
+        num, den = math.fsum(self._num[members, j, t]), math.fsum(self._den[members, j, t])
+        value = None if den == 0 else num / den * self._scale[x]
+        covered = int((why == 0).sum())
+        excluded = tuple(
+            (self._counties[int(c)], str(REASON_CODES[int(r)]))
+            for c, r in zip(members, why, strict=True)
+            if r
+        )
+        return RolledValue(a, x, y, value if covered else None, num, den, len(members), covered, excluded)
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class RolledValues(Mapping[tuple[str, int, int], RolledValue]):
@@ -1064,7 +1193,7 @@ def build_rollup_frame(
     current = LazyAssessments(counties, reference(ys))
     previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed
-    values = rollup_values(catalog, tree, frame, [ys[0] - 1, *ys], root, counties_too=is_county)
+    values = rollup_values_arrays(catalog, tree, arrays, [ys[0] - 1, *ys], root, counties_too=is_county)
     counts = VerdictCounts(tree, cur_table, root)
     return Rollup(
         catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table, comparison
@@ -1092,6 +1221,7 @@ __all__ = [
     "pass_stats",
     "restrict",
     "rollup_values",
+    "rollup_values_arrays",
     "single_set",
     "verdict_counts",
 ]
