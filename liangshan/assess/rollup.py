@@ -776,7 +776,7 @@ class Comparison:
         """One Chinese sentence for the page and the command (None when every county uses one set)."""
         if not self.mixed:
             return None
-        used = "；".join(f"{name} {n} 个县" for _, name, n in self.sets)
+        used = "；".join(f"“{name}”{n} 个县" for _, name, n in self.sets)
         out = (
             f"本汇总范围内的县分别按 {len(self.sets)} 套指标体系评估（{used}），"
             f"只比较共有的 {len(self.compared)} 项指标"
@@ -829,9 +829,9 @@ def comparison_of(
         if len(ks) == len(order):
             why = "各指标体系中该指标的名称或评价规则不同，不可比较"
         else:
-            have = "、".join(catalogs[k].title for k in ks)
+            have = "、".join(f"“{catalogs[k].title}”" for k in ks)
             counties = sum(n[k] for k in ks)
-            why = f"只有{have}（{counties} 个县）有此指标，其他县的指标体系没有"
+            why = f"只有按{have}评估的 {counties} 个县有此指标，其他县所用的指标体系没有"
         rows.append((i, name, named, why))
     return Comparison(sets, tuple(int(i) for i in common), tuple(rows))
 
