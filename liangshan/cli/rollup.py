@@ -178,6 +178,9 @@ def rank(
         fail(f"--level 应为 county、city 或 province，收到：{level}")
     try:
         r = _rollup(db_url(db), region, years, year, include_pending)
+        left = {x["id"]: x["reason"] for x in r.comparison_dict()["left_out"]}
+        if indicator in left:
+            fail(f"指标 {indicator} 不参与本汇总的比较：{left[indicator]}")
         data = r.ranking(level, indicator)
     except (StoreError, ValueError) as e:
         fail(str(e))
