@@ -45,7 +45,10 @@ What is rolled up and how — where the issue is silent the choice is written he
   :func:`~liangshan.assess.vectorised.assess_counties_vectorised` (one array per indicator, counties ×
   years; identical to ``assess()`` per county, which it falls back to for what it does not cover). A
   county's full :class:`~liangshan.assess.index.Assessment` (with the reasons) is computed by
-  ``assess()`` only when it is looked at (:class:`LazyAssessments`).
+  ``assess()`` only when it is looked at (:class:`LazyAssessments`). The Σ/Σ values of a roll-up come from
+  the same arrays (:func:`rollup_values_arrays`: per county its numerator and denominator, summed with
+  ``math.fsum`` for each region looked at); :func:`rollup_values` (a polars group-by) gives the same from
+  a frame or a mapping of observations.
 - **Comparable indicators only** (issue 18): counties may be assessed by different indicator sets
   (``region_catalog``; a provincial variant adds 特色指标). A roll-up compares only the indicators
   common to every county's set (:func:`liangshan.catalog.common_indicator_ids`, via
