@@ -110,6 +110,8 @@ def build(url: str, n_counties: int, seed: int = 7) -> None:
                 else:
                     for c in f.elements:
                         vals[c] = bool(rng.random() < 0.9)
+                for cond in ind.conditions:  # indicator 1: 完成上级下达的改善目标
+                    vals[cond.element] = bool(rng.random() < 0.95)
                 year_vals = {**vals, **year_vals}  # an element shared by two indicators is given once
             for item, v in year_vals.items():
                 if True:

@@ -524,3 +524,78 @@ def test_demo_builder_variants_share_the_county_rule(sqlite_db: str, demo_db: st
     shares = [(own(r), own(h)) for r, h in zip(other.results, home.results, strict=True)
               if r.indicator.formula.kind == "ratio" and r.indicator.max_value == 100]  # fmt: skip
     assert len(shares) >= 10 and all(a == b for a, b in shares)
+
+
+# -- comparable indicators only (issue 18 item 5) --------------------------------------------------
+def _assign_set(url: str, region: str, set_id: str) -> None:
+    from datetime import UTC, datetime
+
+    from liangshan.store.models import RegionCatalog
+
+    with session_scope(url) as s:
+        s.add(RegionCatalog(region_code=region, catalog_set=set_id, updated_by="office",
+                            updated_at=datetime(2026, 12, 1, tzinfo=UTC)))  # fmt: skip
+
+
+def test_rollup_compares_only_the_indicators_common_to_every_set(
+    demo_db: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """卢氏县 assessed by the 21-indicator henan_variant, its neighbours by the base set: the province's
+    roll-up compares indicators 1–20, judges 卢氏县 by its own set, and says indicator 21 was left out."""
+    from liangshan.catalog import load_set
+    from liangshan.demo.counties import add_sample_counties
+    from liangshan.services.rollup import rollup_view
+
+    add_sample_counties(demo_db, tmp_path / "files")
+    _assign_set(demo_db, "411224", "henan_variant")
+    henan = load_set("henan_variant")
+    with session_scope(demo_db) as s:
+        ys = window(s, "410000")
+        r = rollup_view(s, catalog, "410000", ys)
+        own = rollup_view(s, catalog, "411224", ys)  # one county: its own set, all 21 indicators
+        obs = approved_observations(s, "411224", range(ys[0], ys[-1] + 1))
+        region = profile(get_region(s, "411224"))
+    assert [i.id for i in r.catalog.indicators] == list(range(1, 21))
+    comp = r.summary()["comparison"]
+    assert comp["mixed"] and comp["compared"] == list(range(1, 21))
+    assert {x["id"]: x["counties"] for x in comp["sets"]} == {"two_mountains": 9, "henan_variant": 1}
+    [left] = comp["left_out"]
+    assert (left["id"], left["name"], [x["id"] for x in left["sets"]]) == (
+        21,
+        "农村生活污水治理率",
+        ["henan_variant"],
+    )
+    assert "只有" in left["reason"] and "指标 21 农村生活污水治理率" in comp["note"]
+    assert all(row["id"] != 21 for row in r.summary()["indicators"])
+    # 卢氏县 is judged by its own set (the reference, assess() with henan_variant), not by the base set
+    ref = {x.indicator.id: x.verdict for x in assess(henan, region, ys, obs, None).results}
+    assert all(r.current_verdicts.verdict_of("411224", i) == ref[i] for i in range(1, 21))
+    assert r.current["411224"].catalog.framework == "henan_variant"
+    assert [i.id for i in own.catalog.indicators] == list(range(1, 22))
+    assert not own.summary()["comparison"]["mixed"] and own.summary()["comparison"]["note"] is None
+    # the command says so, in text and in JSON; ranking by the left-out indicator is refused
+    res = CliRunner().invoke(app, ["rollup", "show", "410000", "--db", demo_db, "--json"])
+    assert res.exit_code == 0, res.output
+    assert [x["id"] for x in json.loads(res.output)["comparison"]["left_out"]] == [21]
+    res = CliRunner().invoke(app, ["rollup", "show", "410000", "--db", demo_db])
+    assert res.exit_code == 0, res.output
+    assert "指标体系不同" in res.output and "未参与比较：指标 21 农村生活污水治理率" in res.output.replace(
+        "\n", ""
+    )
+    res = CliRunner().invoke(
+        app, ["rollup", "rank", "--region", "410000", "--indicator", "21", "--db", demo_db]
+    )
+    assert res.exit_code != 0 and "指标 21 不参与本汇总的比较：只有按" in res.output.replace("\n", "")
+
+
+def test_rollup_without_mixed_sets_says_nothing(demo_db: str, tmp_path: Path, catalog: Catalog) -> None:
+    from liangshan.demo.counties import add_sample_counties
+    from liangshan.services.rollup import rollup_view
+
+    add_sample_counties(demo_db, tmp_path / "files")
+    with session_scope(demo_db) as s:
+        r = rollup_view(s, catalog, "410000", window(s, "410000"))
+    comp = r.summary()["comparison"]
+    assert r.catalog is catalog and comp["compared"] == list(range(1, 21))
+    assert comp["sets"] == [{"id": "two_mountains", "name": catalog.title, "counties": 10}]
+    assert (comp["mixed"], comp["left_out"], comp["note"]) == (False, [], None)

@@ -64,6 +64,8 @@ def random_county(
                 for c in f.element_codes():
                     el = catalog.element(c)
                     obs[(c, y)] = Observation(_value(rng, el.kind, y, bases[c]), rng.choice([0, 0, 1, 2]))
+            for cond in ind.conditions:  # indicator 1: 完成上级下达的改善目标 (true, false, no evidence)
+                obs[(cond.element, y)] = Observation(rng.random() < 0.85, rng.choice([0, 1, 1, 2]))
             if rng.random() < 0.04:  # a directly entered value
                 choices: list[float | bool] = [91.0, 89.95, 100.0, 2.0, 0.0]
                 direct = rng.choice([True, False] if f.kind == "all_true" else choices)
@@ -108,9 +110,34 @@ def test_vectorised_equals_assess_on_random_counties(catalog: Catalog, seed: int
         seen |= {VERDICTS[int(v)] for v in np.unique(vec.verdict)}
         for p, obs, ov in counties:
             compare(catalog, vec, p, obs, ov)
-        # most cells are computed by the vectorised path itself, not by the fallback
+        # most cells are computed by the vectorised path itself, not by the fallback: indicators with
+        # further conditions (indicator 1) included
         assert len(vec.fallback) < 0.25 * len(counties) * len(catalog.indicators)
+        assert len({c for c, _ in vec.fallback}) < 0.5 * len(counties)
     assert seen == set(VERDICTS)  # the random counties reach every verdict
+
+
+def test_conditions_are_vectorised(catalog: Catalog) -> None:
+    """Indicator 1's 完成上级下达的改善目标 (a condition with required evidence) is judged by the
+    vectorised path: met, false, without evidence and missing give 达标, 未达标, 未达标, 数据缺失."""
+    ind = catalog.indicator(1)
+    assert ind.conditions and covered(ind)
+    cond = ind.conditions[0].element
+    cases = {"910001": Observation(True, 1), "910002": Observation(False, 1), "910003": Observation(True, 0)}
+    counties = {}
+    for code in (*cases, "910004"):
+        obs = {("air_good_days", y): Observation(350.0) for y in YEARS}
+        obs |= {("air_valid_days", y): Observation(365.0) for y in YEARS}
+        if code in cases:
+            obs[(cond, 2025)] = cases[code]
+        counties[code] = obs
+    profiles = [RegionProfile(c, c, "山区") for c in counties]
+    vec = assess_counties_vectorised(catalog, profiles, observation_frame(counties), YEARS[1:])
+    got = [vec.verdict_of(c, 1) for c in counties]
+    assert got == ["达标", "未达标", "未达标", "数据缺失"]
+    assert not vec.fallback
+    for p in profiles:
+        compare(catalog, vec, p, counties[p.code], None)
 
 
 def test_fallback_for_what_the_vectorised_path_does_not_cover(catalog: Catalog) -> None:
@@ -139,3 +166,44 @@ def test_rounding_matches_gbt8170_reference() -> None:
         got = round_half_even_array(xs, d)
         want = [np.nan if np.isnan(x) else round_half_even(float(x), d) for x in xs]
         np.testing.assert_array_equal(got, np.array(want))
+
+
+def test_rolled_values_from_arrays_equal_the_grouped_sums(catalog: Catalog) -> None:
+    """Σ/Σ from the verdicts' arrays (``rollup_values_arrays``) = the polars group-by
+    (``rollup_values``): sums, counts, coverage and the excluded counties with their reasons, for
+    every region of a random tree (counties with and without population, direct values, gaps)."""
+    from liangshan.assess.rollup import RegionNode, RegionTree, rollup_values, rollup_values_arrays
+    from liangshan.assess.vectorised import ItemArrays
+
+    rng = random.Random(11)
+    nodes = [RegionNode("910000", "省", "province"), RegionNode("910100", "市", "city", "910000")]
+    nodes.append(RegionNode("910200", "市二", "city", "910000"))
+    counties = [random_county(catalog, rng, f"910{c}{i:02d}") for c in (1, 2) for i in range(1, 61)]
+    for p, _, _ in counties:
+        pop = rng.choice([None, 0, 120_000, 350_000, 801_234])
+        nodes.append(RegionNode(p.code, p.name, "county", p.code[:4] + "00", p.terrain_zone, population=pop))
+    nodes.append(RegionNode("919999", "直辖县", "county", "910000", "山区", population=50_000))
+    tree = RegionTree(nodes)
+    obs = {p.code: o for p, o, _ in counties} | {"919999": counties[0][1]}
+    frame = observation_frame(obs)
+    for root, with_self in (("910000", False), ("910100", False), ("100000", False), ("910101", True)):
+        ys = [2022, 2023, 2024, 2025]
+        arrays = ItemArrays(catalog, frame, tree.counties(root), ys)
+        want = rollup_values(catalog, tree, frame, ys, root, counties_too=with_self)
+        got = rollup_values_arrays(catalog, tree, arrays, ys, root, counties_too=with_self)
+        assert set(got) == set(want) and len(got) == len(want) > 0
+        for key, w in want.items():
+            g = got[key]
+            assert (g.counties, g.covered, g.excluded, g.status) == (
+                w.counties,
+                w.covered,
+                w.excluded,
+                w.status,
+            )
+            assert g.numerator == pytest.approx(w.numerator, rel=1e-12)
+            assert g.denominator == pytest.approx(w.denominator, rel=1e-12)
+            assert (g.value is None) == (w.value is None)
+            if w.value is not None:
+                assert g.value == pytest.approx(w.value, rel=1e-12)
+        reasons = {r for v in want.values() for _, r in v.excluded}
+        assert root == "910101" or reasons == {"direct", "elements", "population"}

@@ -45,7 +45,16 @@ What is rolled up and how — where the issue is silent the choice is written he
   :func:`~liangshan.assess.vectorised.assess_counties_vectorised` (one array per indicator, counties ×
   years; identical to ``assess()`` per county, which it falls back to for what it does not cover). A
   county's full :class:`~liangshan.assess.index.Assessment` (with the reasons) is computed by
-  ``assess()`` only when it is looked at (:class:`LazyAssessments`).
+  ``assess()`` only when it is looked at (:class:`LazyAssessments`). The Σ/Σ values of a roll-up come from
+  the same arrays (:func:`rollup_values_arrays`: per county its numerator and denominator, summed with
+  ``math.fsum`` for each region looked at); :func:`rollup_values` (a polars group-by) gives the same from
+  a frame or a mapping of observations.
+- **Comparable indicators only** (issue 18): counties may be assessed by different indicator sets
+  (``region_catalog``; a provincial variant adds 特色指标). A roll-up compares only the indicators
+  common to every county's set (:func:`liangshan.catalog.common_indicator_ids`, via
+  ``services.catalogs.comparable_indicators``): each county is judged by its own set, restricted to
+  those indicators, and :class:`Comparison` names the sets, the compared indicators and, for each
+  indicator left out, the sets that have it and why (shown by ``rollup show``, its JSON and the page).
 - **Year comparisons**: the change against the previous year (in 个百分点 for percentages, else in
   the indicator's unit), computed from the rounded values; for passes, the previous year means the
   same-length window ending one year earlier. The previous rank is the rank in that year.
@@ -53,6 +62,7 @@ What is rolled up and how — where the issue is silent the choice is written he
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -408,6 +418,134 @@ def rollup_values(
     return RolledValues(agg, scale)
 
 
+REASON_CODES = (None, "direct", "elements", "population")
+
+
+def rollup_values_arrays(
+    catalog: Catalog,
+    tree: RegionTree,
+    arrays: ItemArrays,
+    years: Sequence[int],
+    root: str = NATION,
+    counties_too: bool = True,
+) -> Mapping[tuple[str, int, int], RolledValue]:
+    """:func:`rollup_values` from the counties × years arrays the verdicts use (:class:`ItemArrays`,
+    counties of ``root`` in code order): the same sums, counts and exclusions, with no group-by —
+    per ratio indicator one numerator and one denominator array, summed into every ancestor with
+    ``np.add.at`` in county order. ``years`` must be among the arrays' years."""
+    inds = [i for i in catalog.indicators if is_rolled_up(i)]
+    counties = list(arrays.counties)
+    ys = sorted(set(years))
+    if not inds or not counties or not ys:
+        return {}
+    items = arrays.window(ys)
+    n, m, k = len(counties), len(ys), len(inds)
+    pops = np.array([float(tree.node(c).population or 0) for c in counties])
+    has_pop = pops > 0
+    num = np.zeros((n, k, m))
+    den = np.zeros((n, k, m))
+    reason = np.zeros((n, k, m), dtype=np.int8)
+    for j, ind in enumerate(inds):
+        f = ind.formula
+
+        def numeric(code: str) -> tuple[np.ndarray, np.ndarray]:
+            it = items.get(code)
+            if it is None:
+                return np.zeros((n, m), dtype=bool), np.full((n, m), np.nan)
+            ok = it.present & ~it.boolean
+            v = np.where(ok, it.value, np.nan)
+            if code.endswith(PER_CAPITA_SUFFIX):
+                v = v * np.where(has_pop, pops, np.nan)[:, None]
+            return ok, v
+
+        codes = f.element_codes()
+        got = {c: numeric(c) for c in codes}
+        complete = np.logical_and.reduce([got[c][0] for c in codes])
+        direct, _ = numeric(indicator_key(ind.id))
+        per_capita = any(c.endswith(PER_CAPITA_SUFFIX) for c in codes)
+        r = np.zeros((n, m), dtype=np.int8)
+        if per_capita:
+            r[complete & ~has_pop[:, None]] = 3
+        r[~complete] = 2
+        r[~complete & direct] = 1
+        ok = r == 0
+        nsum = got[f.numerator[0]][1].copy()
+        for c in f.numerator[1:]:
+            nsum = nsum + got[c][1]
+        dsum = got[f.denominator[0]][1].copy()
+        for c in f.denominator[1:]:
+            dsum = dsum + got[c][1]
+        num[:, j, :] = np.where(ok, nsum, 0.0)
+        den[:, j, :] = np.where(ok, dsum, 0.0)
+        reason[:, j, :] = r
+    pair_c: list[int] = []
+    pair_a: list[int] = []
+    anc_index: dict[str, int] = {}
+    for i, c in enumerate(counties):
+        for a in [c, *tree.ancestors(c)] if counties_too or c == root else tree.ancestors(c):
+            pair_c.append(i)
+            pair_a.append(anc_index.setdefault(a, len(anc_index)))
+            if a == root:
+                break
+    members: list[list[int]] = [[] for _ in anc_index]
+    for c_i, a_i in zip(pair_c, pair_a, strict=True):
+        members[a_i].append(c_i)
+    return ArrayRolledValues(
+        list(anc_index), [i.id for i in inds], ys, counties, num, den, members, reason,
+        {i.id: i.formula.scale for i in inds},
+    )  # fmt: skip
+
+
+class ArrayRolledValues(Mapping[tuple[str, int, int], RolledValue]):
+    """``(region, indicator id, year)`` → :class:`RolledValue` from the counties' numerators and
+    denominators of :func:`rollup_values_arrays`, summed when looked at (``math.fsum``: the correctly
+    rounded sum, whatever the order of the counties)."""
+
+    def __init__(
+        self,
+        ancestors: list[str],
+        indicators: list[int],
+        years: list[int],
+        counties: list[str],
+        num: np.ndarray,
+        den: np.ndarray,
+        members: list[list[int]],
+        reason: np.ndarray,
+        scale: Mapping[int, float],
+    ) -> None:
+        self._anc = {a: i for i, a in enumerate(ancestors)}
+        self._ind = {x: i for i, x in enumerate(indicators)}
+        self._year = {y: i for i, y in enumerate(years)}
+        self._keys = [(a, x, y) for a in ancestors for x in indicators for y in years]
+        self._counties, self._reason = counties, reason
+        self._members = [np.array(m, dtype=np.int64) for m in members]
+        self._num, self._den, self._scale = num, den, scale
+
+    def __getitem__(self, key: tuple[str, int, int]) -> RolledValue:
+        a, x, y = key
+        try:
+            i, j, t = self._anc[a], self._ind[x], self._year[y]
+        except KeyError:
+            raise KeyError(key) from None
+        members = self._members[i]
+        why = self._reason[members, j, t]
+        num, den = math.fsum(self._num[members, j, t]), math.fsum(self._den[members, j, t])
+        value = None if den == 0 else num / den * self._scale[x]
+        covered = int((why == 0).sum())
+        excluded = tuple(
+            (self._counties[int(c)], str(REASON_CODES[int(r)]))
+            for c, r in zip(members, why, strict=True)
+            if r
+        )
+        return RolledValue(a, x, y, value if covered else None, num, den, len(members), covered, excluded)
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class RolledValues(Mapping[tuple[str, int, int], RolledValue]):
     """``(region, indicator id, year)`` → :class:`RolledValue`, from the grouped sums; a value is made
     when it is looked at (a national roll-up has ≈ 20,000 and a page shows a few hundred)."""
@@ -621,6 +759,95 @@ def pass_stats(tree: RegionTree, assessments: Mapping[str, Assessment], region: 
     )
 
 
+# -- comparable indicators -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Comparison:
+    """The indicator sets of a roll-up's counties and what it compares (issue 18: only comparable
+    indicators, and say so). ``sets``: (set id, set name, number of counties), most counties first;
+    ``compared``: the indicator ids common to every set; ``left_out``: per indicator not compared,
+    its id, name, the sets (id, name) that have it, and the reason in Chinese."""
+
+    sets: tuple[tuple[str, str, int], ...]
+    compared: tuple[int, ...]
+    left_out: tuple[tuple[int, str, tuple[tuple[str, str], ...], str], ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        return len(self.sets) > 1
+
+    def note(self) -> str | None:
+        """One Chinese sentence for the page and the command (None when every county uses one set)."""
+        if not self.mixed:
+            return None
+        used = "；".join(f"“{name}”{n} 个县" for _, name, n in self.sets)
+        out = (
+            f"本汇总范围内的县分别按 {len(self.sets)} 套指标体系评估（{used}），"
+            f"只比较共有的 {len(self.compared)} 项指标"
+        )
+        if self.left_out:
+            items = "；".join(f"指标 {i} {name}（{why}）" for i, name, _, why in self.left_out)
+            out += f"；未参与比较：{items}"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mixed": self.mixed,
+            "sets": [{"id": k, "name": name, "counties": n} for k, name, n in self.sets],
+            "compared": list(self.compared),
+            "left_out": [
+                {"id": i, "name": name, "sets": [{"id": k, "name": sn} for k, sn in sets], "reason": why}
+                for i, name, sets, why in self.left_out
+            ],
+            "note": self.note(),
+        }
+
+
+def single_set(catalog: Catalog, counties: int) -> Comparison:
+    """Every county uses ``catalog``: every indicator is compared."""
+    return Comparison(
+        ((catalog.framework, catalog.title, counties),), tuple(i.id for i in catalog.indicators)
+    )
+
+
+def comparison_of(
+    catalogs: Mapping[str, Catalog],
+    county_sets: Mapping[str, str],
+    common: Sequence[int],
+    left_out: Mapping[str, Sequence[int]],
+) -> Comparison:
+    """The :class:`Comparison` of counties assessed by several sets: ``catalogs`` set id → set,
+    ``county_sets`` county → set id, ``common``/``left_out`` as ``comparable_indicators`` gives them
+    (the common ids, and per set the ids it has that are not compared)."""
+    n = Counter(county_sets.values())
+    order = sorted(n, key=lambda k: (-n[k], k))
+    sets = tuple((k, catalogs[k].title, n[k]) for k in order)
+    having: dict[int, list[str]] = {}
+    for k in order:
+        for i in left_out.get(k, ()):
+            having.setdefault(int(i), []).append(k)
+    rows = []
+    for i, ks in sorted(having.items()):
+        name = catalogs[ks[0]].indicator(i).name
+        named = tuple((k, catalogs[k].title) for k in ks)
+        if len(ks) == len(order):
+            why = "各指标体系中该指标的名称或评价规则不同，不可比较"
+        else:
+            have = "、".join(f"“{catalogs[k].title}”" for k in ks)
+            counties = sum(n[k] for k in ks)
+            why = f"只有按{have}评估的 {counties} 个县有此指标，其他县所用的指标体系没有"
+        rows.append((i, name, named, why))
+    return Comparison(sets, tuple(int(i) for i in common), tuple(rows))
+
+
+def restrict(catalog: Catalog, ids: Sequence[int]) -> Catalog:
+    """``catalog`` with only the indicators ``ids``, in that order (the catalog itself when it has
+    exactly those)."""
+    if tuple(i.id for i in catalog.indicators) == tuple(ids):
+        return catalog
+    by_id = {i.id: i for i in catalog.indicators}
+    return catalog.model_copy(update={"indicators": tuple(by_id[i] for i in ids)})
+
+
 # -- the roll-up of one window ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rollup:
@@ -642,6 +869,7 @@ class Rollup:
     counts: Mapping[str, Mapping[int, Mapping[str, int]]]
     current_verdicts: CountyVerdicts
     previous_verdicts: CountyVerdicts
+    comparison: Comparison | None = None
 
     @property
     def year(self) -> int:
@@ -885,6 +1113,11 @@ class Rollup:
             "rows": rows,
         }
 
+    def comparison_dict(self) -> dict[str, Any]:
+        """Which indicator sets the counties use and what is compared (:class:`Comparison`)."""
+        comp = self.comparison or single_set(self.catalog, len(self.tree.counties(self.root)))
+        return comp.to_dict()
+
     def summary(self, region: str | None = None, indicator: int | None = None) -> dict[str, Any]:
         """The roll-up of one region: indicators, verdict totals, passes, and its children ranked."""
         code = region or self.root
@@ -902,6 +1135,9 @@ class Rollup:
             "indicators": self.indicator_rows(code),
             "children": self.children_rows(code, indicator),
             "rank_by": self.rank_basis(code, indicator),
+            "comparison": (
+                self.comparison or single_set(self.catalog, len(self.tree.counties(self.root)))
+            ).to_dict(),
         }
 
 
@@ -928,9 +1164,15 @@ def build_rollup_frame(
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
     root: str = NATION,
     observations_of: Callable[[str], Mapping[tuple[str, int], Observation]] | None = None,
+    comparison: Comparison | None = None,
+    catalogs: Mapping[str, Catalog] | None = None,
 ) -> Rollup:
     """:func:`build_rollup` from the long observation frame
-    (:func:`~liangshan.assess.vectorised.observation_frame`): the verdicts of all counties at once."""
+    (:func:`~liangshan.assess.vectorised.observation_frame`): the verdicts of all counties at once.
+
+    ``catalogs``: county → the set it is assessed by, restricted to the compared indicators (same
+    ids, same order as ``catalog``'s), for counties not assessed by ``catalog`` itself; a county whose
+    restricted set differs from ``catalog`` in any compared indicator is judged by ``assess()``."""
     ys = tuple(sorted(set(years)))
     if not ys:
         raise ValueError("评估年份不能为空")
@@ -940,23 +1182,31 @@ def build_rollup_frame(
     obs_of = observations_of or ObservationSource(frame).get
     prev_ys = tuple(y - 1 for y in ys)
 
+    own = catalogs or {}
+    force = {c for c, cat in own.items() if cat.indicators != catalog.indicators}
+
     def reference(window: Sequence[int]) -> Callable[[str], Assessment]:
-        return lambda c: assess(catalog, tree.node(c).profile(), window, obs_of(c), ov.get(c))
+        return lambda c: assess(own.get(c, catalog), tree.node(c).profile(), window, obs_of(c), ov.get(c))
 
     arrays = ItemArrays(catalog, frame, counties, sorted({*ys, *prev_ys}))  # one pass over the frame
-    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays)
-    prev_table = assess_counties_vectorised(catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays)
+    cur_table = assess_counties_vectorised(catalog, profiles, frame, ys, ov, reference(ys), arrays, force)
+    prev_table = assess_counties_vectorised(
+        catalog, profiles, frame, prev_ys, ov, reference(prev_ys), arrays, force
+    )
     current = LazyAssessments(counties, reference(ys))
     previous = LazyAssessments(counties, reference(prev_ys))
     is_county = tree.node(root).level == ASSESSED_LEVEL  # above a county, its own ratio is not needed
-    values = rollup_values(catalog, tree, frame, [ys[0] - 1, *ys], root, counties_too=is_county)
+    values = rollup_values_arrays(catalog, tree, arrays, [ys[0] - 1, *ys], root, counties_too=is_county)
     counts = VerdictCounts(tree, cur_table, root)
-    return Rollup(catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table)
+    return Rollup(
+        catalog, tree, root, ys, values, current, previous, counts, cur_table, prev_table, comparison
+    )
 
 
 __all__ = [
     "NATION",
     "PASSES",
+    "Comparison",
     "PassStats",
     "RegionNode",
     "RegionTree",
@@ -967,10 +1217,14 @@ __all__ = [
     "assess_counties",
     "build_rollup",
     "build_rollup_frame",
+    "comparison_of",
     "competition_rank",
     "direction_of",
     "is_rolled_up",
     "pass_stats",
+    "restrict",
     "rollup_values",
+    "rollup_values_arrays",
+    "single_set",
     "verdict_counts",
 ]

@@ -11,7 +11,11 @@ that county — :func:`assess` stays the reference, and this module applies the 
 - rules: ``threshold`` (``>``/``>=`` on the rounded latest value), ``equals``, ``zoned_threshold`` by
   the county's terrain zone, ``steady_improvement`` in modes ``no_decline`` and ``latest_vs_base``
   (tolerance, ceiling, at most one dip for 基本达标), ``not_decrease`` (approved baseline or first
-  year), ``obtained`` and ``established`` (with evidence), and ``na_counts_as_pass``.
+  year), ``obtained`` and ``established`` (with evidence), and ``na_counts_as_pass``;
+- further ``conditions`` of a verdict (indicator 1: 完成上级下达的改善目标, as
+  :func:`~liangshan.assess.index.with_conditions`): a 达标/基本达标 becomes 数据缺失 when a condition is
+  missing in the evaluation year, 未达标 when it is false or lacks required evidence (first condition
+  that does not hold decides).
 
 **Fallback** — a county-indicator is assessed by :func:`assess` itself (the whole county, once) when the
 vectorised path does not cover it, so a change to the reference can never make it wrong silently:
@@ -33,7 +37,7 @@ the reference function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +74,7 @@ FORMULA_FIELDS = {
 # here; ``rule_basis`` describes the rule and never changes a verdict.
 INDICATOR_FIELDS = frozenset(
     {"id", "name", "category", "unit", "precision", "max_value", "target", "responsible_units", "formula",
-     "definition", "standards", "value_source", "rule_basis"}
+     "definition", "standards", "value_source", "rule_basis", "conditions"}
 )  # fmt: skip
 RULES = frozenset(
     {"threshold", "equals", "zoned_threshold", "steady_improvement", "not_decrease", "obtained"}
@@ -218,6 +222,7 @@ class ItemArrays:
     def __init__(self, catalog: Catalog, frame: pl.DataFrame, counties: Sequence[str], years: Sequence[int]):
         inds = catalog.indicators
         wanted = {c for i in inds for c in i.formula.element_codes()} | {indicator_key(i.id) for i in inds}
+        wanted |= {c.element for i in inds for c in i.conditions}
         self.counties = tuple(counties)
         self.years = tuple(sorted(set(years)))
         self.items = _items(frame, self.counties, self.years, wanted)
@@ -345,7 +350,26 @@ def _judge(
     verdict = verdict.astype(np.int8)
     if tgt.na_counts_as_pass:
         verdict[verdict == V_NA] = V_PASS
-    return verdict, bad
+    return _with_conditions(ind, verdict, items, s.value.shape[1]), bad
+
+
+def _with_conditions(ind: Indicator, verdict: np.ndarray, items: Mapping[str, _Item], m: int) -> np.ndarray:
+    """:func:`~liangshan.assess.index.with_conditions` for every county: only a 达标/基本达标 changes —
+    to 数据缺失 when a condition's element is missing in the evaluation year, to 未达标 when it is
+    false or true without the required evidence; the first condition that does not hold decides."""
+    if not ind.conditions:
+        return verdict
+    n = verdict.shape[0]
+    open_ = (verdict == V_PASS) | (verdict == V_PARTIAL)
+    out = verdict.copy()
+    for c in ind.conditions:
+        it = items.get(c.element) or _empty(n, m)
+        present, value, evid = it.present[:, -1], np.nan_to_num(it.value[:, -1]) != 0, it.evidence[:, -1]
+        met = present & value & (evid > 0 if c.require_evidence else True)
+        out = np.where(open_ & ~present, V_MISSING, out)
+        out = np.where(open_ & present & ~met, V_FAIL, out)
+        open_ &= met
+    return out.astype(np.int8)
 
 
 def _steady(tgt: Target, s: _Series, rounded: np.ndarray) -> np.ndarray:
@@ -406,6 +430,7 @@ def assess_counties_vectorised(
     overrides: Mapping[str, Mapping[int, Mapping[str, Any]]] | None = None,
     reference: Callable[[str], Assessment] | None = None,
     items_of: ItemArrays | None = None,
+    force: Collection[str] = (),
 ) -> CountyVerdicts:
     """Verdicts and values of every county in ``profiles`` over the window ``years``.
 
@@ -413,6 +438,7 @@ def assess_counties_vectorised(
     ``num``, ``flag``, ``evidence``; :func:`observation_frame`). ``reference(code)`` assesses one
     county with :func:`assess` for the fallback (default: built from ``frame``). ``items_of``: the
     frame already spread into arrays (:class:`ItemArrays`, to assess several windows from one pass).
+    ``force``: counties judged by ``reference`` whatever the catalog (e.g. assessed by another set).
     """
     ys = tuple(sorted(set(years)))
     if not ys:
@@ -453,6 +479,9 @@ def assess_counties_vectorised(
             fall[row, :] = True
         else:
             fall[row, col] = True
+    if force:
+        forced = set(force)
+        fall[[c in forced for c in counties], :] = True
     rows = np.flatnonzero(fall.any(axis=1))
     if rows.size:
         ref = reference or _reference_from(catalog, profiles, frame, ys, ov)

@@ -38,15 +38,16 @@ MAX_LISTED = 6
 
 def _rollup(url: str, root: str, years: str | None, year: int | None, pending: bool) -> Rollup:
     from liangshan.catalog import load_catalog
+    from liangshan.services.rollup import rollup_view
     from liangshan.store.db import session_scope
-    from liangshan.store.rollup_queries import region_tree, rollup_of, window
+    from liangshan.store.rollup_queries import region_tree, window
     from liangshan.store.service import ensure_db
 
     ensure_db(url)
     with session_scope(url) as s:
         tree = region_tree(s, root)  # an unknown root fails here, before anything is computed
         ys = window(s, root, years, year)
-        return rollup_of(s, load_catalog(), root, ys, pending, tree)
+        return rollup_view(s, load_catalog(), root, ys, pending, tree)
 
 
 def _num(v: float | None, digits: int) -> str:
@@ -97,6 +98,9 @@ def print_summary(data: dict[str, Any], precision: dict[int, int]) -> None:
     tot = data["totals"]
     t.add_row("", "合计（县 × 指标）", "", *[""] * (len(shown_years) + 2), *[str(tot[k]) for k in VERDICTS])
     console.print(t)
+    note = data["comparison"]["note"]
+    if note:
+        console.print(f"指标体系不同：{note}", highlight=False)
     if notes:
         console.print(f"未计入 {y} 年汇总的县（覆盖不足）：\n  " + "\n  ".join(notes), highlight=False)
     if data["children"]:
@@ -174,6 +178,9 @@ def rank(
         fail(f"--level 应为 county、city 或 province，收到：{level}")
     try:
         r = _rollup(db_url(db), region, years, year, include_pending)
+        left = {x["id"]: x["reason"] for x in r.comparison_dict()["left_out"]}
+        if indicator in left:
+            fail(f"指标 {indicator} 不参与本汇总的比较：{left[indicator]}")
         data = r.ranking(level, indicator)
     except (StoreError, ValueError) as e:
         fail(str(e))

@@ -1,5 +1,7 @@
 """Loading a region and everything below it for roll-ups, in a fixed number of queries.
 
+:func:`county_sets` reads which indicator set each county below a root is assessed by (one query).
+
 :func:`load_subtree` runs four statements whatever the number of regions: the region tree (a
 recursive CTE from the root down), the chosen submission of every item-year of every region in the
 tree (a window function picks the newest approved version — the same choice as
@@ -21,11 +23,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from liangshan.assess.rollup import NATION, RegionNode, RegionTree, Rollup, build_rollup_frame
+from liangshan.assess.rollup import NATION, Comparison, RegionNode, RegionTree, Rollup, build_rollup_frame
 from liangshan.assess.values import Observation
+from liangshan.catalog.loader import BASE_SET
 from liangshan.catalog.models import Catalog
 from liangshan.store.errors import NotFoundError, StoreError
-from liangshan.store.models import AssessmentRound, Region, Submission, SubmissionEvidence, TargetOverride
+from liangshan.store.models import (
+    AssessmentRound,
+    Region,
+    RegionCatalog,
+    Submission,
+    SubmissionEvidence,
+    TargetOverride,
+)
 from liangshan.store.submissions import PREVIEW_RANK, STANDING
 
 if TYPE_CHECKING:
@@ -141,7 +151,9 @@ def observation_frame(
     """The chosen observation of every region, item and year below ``root`` as one long frame
     (columns of :func:`liangshan.assess.vectorised.frame_schema`), the same choice as
     :func:`subtree_observations` (newest approved version; with ``include_pending`` the newest
-    submitted/reopened one where none is approved). Two statements, read with the driver's cursor."""
+    submitted/reopened one where none is approved). One statement (the evidence count a correlated
+    sub-query), read with the driver's cursor; only the item-years with more than one candidate
+    version (one of them has ``version > 1``: versions are unique per item-year) are sorted."""
     import polars as pl
 
     from liangshan.assess.vectorised import frame_schema
@@ -150,40 +162,40 @@ def observation_frame(
     ys = sorted(set(years))
     schema = frame_schema()
     s = Submission
-    where = (s.region_code.in_(_codes_below(root)), s.year.in_(ys), s.status.in_(statuses))
-    pending = _preference(include_pending)
+    where = [s.year.in_(ys), s.status.in_(statuses)]
+    if root != NATION:  # every submission's region is a region: the nation needs no filter
+        where.append(s.region_code.in_(_codes_below(root)))
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
-    stmt = select(s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, pending)
-    raw = _fetch_frame(
-        session,
-        stmt.where(*where),
-        {
-            "id": pl.Int64,
-            "region": pl.String,
-            "item": pl.String,
-            "year": pl.Int64,
-            "version": pl.Int64,
-            "num": pl.Float64,
-            "flag": pl.Int64,
-            "pending": pl.Int64,
-        },
-    ).with_columns(pl.col("flag").cast(pl.Boolean))
-    chosen = raw.sort(["pending", "version"], descending=[False, True]).unique(
-        ["region", "item", "year"], keep="first", maintain_order=True
+    evidence = (
+        select(func.count())
+        .select_from(SubmissionEvidence)
+        .where(SubmissionEvidence.submission_id == s.id)
+        .scalar_subquery()
     )
-    ev_stmt = (
-        select(SubmissionEvidence.submission_id, func.count())
-        .join(s, s.id == SubmissionEvidence.submission_id)
-        .where(*where)
-        .group_by(SubmissionEvidence.submission_id)
-    )
-    evidence = _fetch_frame(session, ev_stmt, {"id": pl.Int64, "evidence": pl.Int64})
-    return (
-        chosen.join(evidence, on="id", how="left")
-        .with_columns(pl.col("evidence").fill_null(0))
-        .select(list(schema))
-        .cast(schema)  # type: ignore[arg-type]
-    )
+    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, evidence]
+    types: dict[str, Any] = {
+        "id": pl.Int64,
+        "region": pl.String,
+        "item": pl.String,
+        "year": pl.Int64,
+        "version": pl.Int64,
+        "num": pl.Float64,
+        "flag": pl.Int64,
+        "evidence": pl.Int64,
+    }
+    if include_pending:
+        cols.append(_preference(include_pending))
+        types["pending"] = pl.Int64
+    raw = _fetch_frame(session, select(*cols).where(*where), types)
+    keys = ["region", "item", "year"]
+    again = raw.filter(pl.col("version") > 1).select(keys).unique()
+    if again.height:  # item-years with several candidate versions: the preferred, then the newest
+        order = ["pending", "version"] if include_pending else ["version"]
+        several = raw.join(again, on=keys, how="semi").sort(order, descending=[c == "version" for c in order])
+        raw = pl.concat(
+            [raw.join(again, on=keys, how="anti"), several.unique(keys, keep="first", maintain_order=True)]
+        )
+    return raw.with_columns(pl.col("flag").cast(pl.Boolean)).select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
 def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
@@ -218,6 +230,18 @@ def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[s
     for region, ind, params in rows:
         out.setdefault(region, {})[int(ind)] = dict(params)
     return out
+
+
+def county_sets(session: Session, root: str, tree: RegionTree) -> dict[str, str]:
+    """county → the id of the indicator set it is assessed by (``region_catalog``; none: the base
+    set, as ``services.catalogs.catalog_for_region``), for every county below ``root`` (one query)."""
+    rows = session.execute(
+        select(RegionCatalog.region_code, RegionCatalog.catalog_set).where(
+            RegionCatalog.region_code.in_(_codes_below(root))
+        )
+    ).all()
+    assigned = {str(code): str(set_id) for code, set_id in rows}
+    return {c: assigned.get(c) or BASE_SET for c in tree.counties(root)}
 
 
 def default_window(session: Session, root: str = NATION) -> tuple[int, int] | None:
@@ -272,10 +296,14 @@ def rollup_of(
     years: Sequence[int],
     include_pending: bool = False,
     tree: RegionTree | None = None,
+    comparison: Comparison | None = None,
+    catalogs: dict[str, Catalog] | None = None,
 ) -> Rollup:
     """Load ``root``'s subtree (observations from one year before the window) and roll it up
-    (``tree``: the region tree of ``root`` when the caller has already read it)."""
+    (``tree``: the region tree of ``root`` when the caller has already read it; ``comparison`` and
+    ``catalogs``: counties assessed by several indicator sets, see ``services.rollup``)."""
     ys = sorted(set(years))
     tree = tree if tree is not None else region_tree(session, root)
     frame = observation_frame(session, root, range(ys[0] - 1, ys[-1] + 1), include_pending)
-    return build_rollup_frame(catalog, tree, frame, ys, subtree_overrides(session, root), root)
+    ov = subtree_overrides(session, root)
+    return build_rollup_frame(catalog, tree, frame, ys, ov, root, comparison=comparison, catalogs=catalogs)

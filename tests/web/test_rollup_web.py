@@ -130,3 +130,35 @@ def test_province_reviewer_and_scope(site: tuple[TestClient, TestClient, TestCli
     assert office.get(f"/api/rollup/{CITY}/boundaries").status_code == 403
     own = office.get("/regions")  # a county office sees its own county, with no children to roll up
     assert own.status_code == 200 and "没有下级县级地区可汇总" in own.text
+
+
+def test_mixed_indicator_sets_compare_common_indicators_only(
+    site: tuple[TestClient, TestClient, TestClient, Path],
+) -> None:
+    """卢氏县 assessed by the 21-indicator henan_variant: the page and its JSON compare indicators
+    1–20 only and say that indicator 21 was left out (issue 18 item 5)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+
+    from liangshan.store.models import RegionCatalog
+
+    _, prov, _, _ = site
+    url = str(prov.app.state.ctx.db_url)  # type: ignore[attr-defined]
+    with session_scope(url) as s:
+        s.add(RegionCatalog(region_code=HOME, catalog_set="henan_variant", updated_by="office",
+                            updated_at=datetime(2026, 12, 1, tzinfo=UTC)))  # fmt: skip
+    try:
+        params = {"region": CITY, "year": "2025"}  # a new cache key: the assignment is not a data version
+        page = prov.get("/regions", params=params).text
+        assert 'id="rollup-comparison"' in page and "只比较共有的 20 项指标" in page
+        assert "未参与比较：指标 21 农村生活污水治理率" in page
+        assert 'id="ind-21"' not in page and '<option value="21"' not in page
+        api = prov.get(f"/api/rollup/{CITY}", params={"year": "2025"}).json()
+        comp = api["comparison"]
+        assert comp["mixed"] and [x["id"] for x in comp["left_out"]] == [21]
+        assert {x["id"]: x["counties"] for x in comp["sets"]} == {"two_mountains": 3, "henan_variant": 1}
+        assert prov.get("/regions", params={**params, "indicator": "21"}).status_code == 404
+    finally:
+        with session_scope(url) as s:
+            s.execute(delete(RegionCatalog).where(RegionCatalog.region_code == HOME))

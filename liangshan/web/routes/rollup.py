@@ -18,10 +18,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from liangshan.assess.rollup import ASSESSED_LEVEL, PASSES_PRECISION
+from liangshan.catalog.models import Catalog
 from liangshan.services.permissions import Actor, PermissionDenied, check_region
+from liangshan.services.rollup import rollup_view
 from liangshan.store.boundaries import BoundaryError, boundaries_path, read_boundaries
 from liangshan.store.errors import NotFoundError, StoreError
-from liangshan.store.rollup_queries import data_years, default_window, rollup_of
+from liangshan.store.rollup_queries import data_years, default_window
 from liangshan.web import schemas as sc
 from liangshan.web.dashboard import VERDICT_CLASS
 from liangshan.web.deps import ActorDep, csrf_protect, ctx_of, render
@@ -42,14 +44,15 @@ def check_rollup(actor: Actor, region: str) -> None:
     check_region(actor, region)
 
 
-def _indicator(request: Request, text: str | None) -> int | None:
+def _indicator(catalog: Catalog, text: str | None) -> int | None:
+    """The indicator to rank by, among those the roll-up compares (``catalog``: the roll-up's)."""
     if text is None or not text.strip():
         return None
-    ctx = ctx_of(request)
     try:
-        return ctx.catalog.indicator(text.strip()).id
+        return catalog.indicator(text.strip()).id
     except (KeyError, ValueError):
-        raise NotFoundError(f"未知指标：{text}（指标序号为 1–{len(ctx.catalog.indicators)}）") from None
+        ids = "、".join(str(i.id) for i in catalog.indicators)
+        raise NotFoundError(f"未知指标或本汇总不比较的指标：{text}（可选指标序号：{ids}）") from None
 
 
 def _window(span: tuple[int, int] | None, year: int | None, available: list[int]) -> tuple[int, ...]:
@@ -96,20 +99,22 @@ def rollup_data(
     if not code:
         raise PermissionDenied("您的账号没有指定地区，请联系管理员")
     check_rollup(actor, code)
-    ind = _indicator(request, indicator)
-    key = ("rollup", code, year, ind, ctx.data_version())
+    text = (indicator or "").strip()
+    key = ("rollup", code, year, text, ctx.data_version())
     hit = ctx.cache.get(key)
     if hit is not None:
         return dict(hit)
     with ctx.read() as s:
         available = data_years(s, code)
         ys = _window(default_window(s, code), year, available)
-        r = rollup_of(s, ctx.catalog, code, ys)
+        r = rollup_view(s, ctx.catalog, code, ys)
+    ind = _indicator(r.catalog, text)
     data = r.summary(code, ind)
     data["available_years"] = sorted(set(available) | {ys[-1]}, reverse=True)
     data["indicator"] = (
-        None if ind is None else ctx.catalog.indicator(ind).model_dump(include={"id", "name", "unit"})
+        None if ind is None else r.catalog.indicator(ind).model_dump(include={"id", "name", "unit"})
     )
+    data["precision"] = {str(i.id): i.precision for i in r.catalog.indicators}
     data["map"] = map_data(data, ind)
     data["has_boundaries"] = boundaries_path(ctx.files_dir, code).is_file()
     ctx.cache.put(key, data)
@@ -125,15 +130,14 @@ def regions_page(
     indicator: IndicatorQ = None,
 ) -> Response:
     data = rollup_data(request, actor, region, year, indicator)
-    ctx = ctx_of(request)
     return render(
         request,
         "rollup.html",
         {
             "data": data,
             "chart": json.dumps(data["map"], ensure_ascii=False),
-            "indicators": ctx.catalog.indicators,
-            "precision": {i.id: i.precision for i in ctx.catalog.indicators},
+            "indicators": data["indicators"],  # the compared indicators only
+            "precision": {int(k): v for k, v in data["precision"].items()},
             "passes_precision": PASSES_PRECISION,
             "verdict_class": VERDICT_CLASS,
         },
