@@ -87,7 +87,7 @@ def test_cooperating_unit_may_not_save_or_submit_lead_and_office_may(ws: Workspa
     save(ws, actor(ws, "office"), "4800", year=2024)
     with ws.read() as s:
         rows = s.execute(select(Submission.year, Submission.created_by).where(Submission.item_code == EL))
-        assert sorted(rows.tuples()) == [(2024, "office"), (2025, "u19")]
+        assert sorted(tuple(r) for r in rows) == [(2024, "office"), (2025, "u19")]
     # an unshared element of a unit is unchanged: 林业局 alone supplies 森林面积
     save_entry(ws, actor(ws, "林业局"), region=R, item="forest_area_km2", year=2025, raw_value="2800",
                note="", action="save", expected_version=None)  # fmt: skip

@@ -258,7 +258,7 @@ def contributions_in(
     if years is not None:
         q = q.where(Contribution.year.in_(list(years)))
     q = q.order_by(Contribution.year, Contribution.created_at, Contribution.id)
-    return [_as_dict(c, ev) for c, ev in session.execute(q).tuples()]
+    return [_as_dict(c, ev) for c, ev in session.execute(q)]
 
 
 def contributions_for(
@@ -307,4 +307,4 @@ def first_contributions(
         )
         .group_by(Contribution.item_code, Contribution.year, Contribution.unit_id)
     )
-    return {(i, y, u): at for i, y, u, at in session.execute(q).tuples() if u is not None}
+    return {(i, y, u): at for i, y, u, at in session.execute(q) if u is not None}

@@ -191,7 +191,7 @@ def _read_one(
         try:
             # Only the columns the layout uses are read (the header is matched first).
             schema = pl.read_parquet_schema(p)
-            wanted = _long_columns(list(schema), columns, name)
+            wanted = long_columns(list(schema), columns, name)
             raw = _scan_long(p, schema, wanted)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise AirInputError("无法读取 Parquet 文件（文件已损坏或不是 Parquet 格式）", file=name) from exc
@@ -229,12 +229,12 @@ def _scan_long(p: Path, schema: Mapping[str, pl.DataType], wanted: Mapping[str, 
 
 
 def _long(raw: pl.DataFrame, columns: Mapping[str, str] | None, name: str) -> pl.DataFrame:
-    found = _long_columns(raw.columns, columns, name)
+    found = long_columns(raw.columns, columns, name)
     df = raw.select([pl.col(found[c]).alias(c) for c in REQUIRED])
     return validate(df, file=name)
 
 
-def _long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name: str) -> dict[str, str]:
+def long_columns(header: Sequence[str], columns: Mapping[str, str] | None, name: str) -> dict[str, str]:
     """Our column name → the file's, for the long layout (raises when a required column is missing)."""
     if not columns and sorted(header) == sorted(REQUIRED):
         # Exactly the contract's own names: each matches itself and nothing else (tested against

@@ -34,8 +34,8 @@ from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.io import (
     REQUIRED,
     UNIT_CHECKED,
-    _long_columns,
     implausible_unit,
+    long_columns,
     sample_step,
     validate_columns,
 )
@@ -111,7 +111,7 @@ def area_hourly_parquet(
     name = path.name
     try:
         schema = pl.read_parquet_schema(path)
-        found = _long_columns(list(schema), columns, name)
+        found = long_columns(list(schema), columns, name)
         if not all(schema[found[p]].is_numeric() for p in POLLUTANTS):
             return None
         if not isinstance(schema[found["time"]], pl.Datetime | pl.Date):
