@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, cast
 
 from liangshan.provenance import ComputedValues, InputFile, sha256_file
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
+
+if TYPE_CHECKING:
+    import polars as pl  # the calculators import it when they run, not when the CLI lists its options
 
 KINDS = ("sections", "sources", "groundwater")
 
