@@ -183,33 +183,62 @@ def evaluate_sections(
     rounding : round annual means to reporting digits before comparing (default True).
     decimals : per-item reporting digits overriding ``GB3838_2002.decimals``.
     """
+    (res,) = evaluate_sections_years(
+        results, [year], items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals
+    )
+    return res
+
+
+def evaluate_sections_years(
+    results: pl.DataFrame,
+    years: Sequence[int] | None = None,
+    *,
+    items: Sequence[str] = EVALUATION_ITEMS_2011,
+    nd_factor: float = 0.5,
+    rounding: bool = True,
+    decimals: Mapping[str, int] | None = None,
+) -> list[SectionsResult]:
+    """:func:`evaluate_sections` of several ``years`` (default: every year of the surface-water rows) in
+    one pass: annual means, classes and the single-factor class (环办〔2011〕22号) are computed for every
+    (year, section) of the table at once, then split into one :class:`SitesResult` per year.
+    """
     scope = results.filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
-    yr = scope.filter(pl.col("year") == year)
+    if years is None:
+        years = scope["year"].unique().drop_nulls().sort().to_list()
+    present = set(scope["year"].unique().to_list())
+    ev = scope if present <= set(years) else scope.filter(pl.col("year").is_in(list(years)))
+    by = ("year", "site")
     classified, worst = classify_sites(
-        yr, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals
+        ev, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals, by=by
     )
     meta = scope.group_by("site", maintain_order=True).agg(
         pl.col("site_type").first(), pl.col("river").drop_nulls().first()
     )
     info = {r["site"]: r for r in meta.to_dicts()}
-    extra = _lake_extras(yr, nd_factor)
-    sites = [
-        site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {}))
-        for r in worst.sort("site").to_dicts()
-    ]
-    done = {s.site for s in sites}
-    dry = set(yr.filter(pl.col("dry"))["site"].to_list())
-    excluded = [
-        {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
-        for s in sorted(info)
-        if s not in done
-    ]
-    good = sum(s.cls <= 3 for s in sites)
+    worst_years = {k[0]: v for k, v in worst.sort(by).partition_by("year", as_dict=True).items()}
+    classified_years = {k[0]: v for k, v in classified.partition_by("year", as_dict=True).items()}
+    dry_rows = ev.filter(pl.col("dry")).select("year", "site").unique()
+    lakes = ev.filter(pl.col("site_type").is_in(["lake", "reservoir"]))
     opts: dict[str, Any] = {"rounding": rounding, "decimals": decimals}
-    rivers = _rivers(classified, sites, info, opts)
-    params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
-    params["decimals"] = dict(decimals or {})
-    return SectionsResult(year, sites, excluded, good, len(sites), rivers, params)
+    out = []
+    for year in years:
+        extra = _lake_extras(lakes.filter(pl.col("year") == year), nd_factor)
+        rows = worst_years[year].to_dicts() if year in worst_years else []
+        sites = [site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {})) for r in rows]
+        done = {s.site for s in sites}
+        dry = set(dry_rows.filter(pl.col("year") == year)["site"].to_list())
+        excluded = [
+            {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
+            for s in sorted(info)
+            if s not in done
+        ]
+        good = sum(s.cls <= 3 for s in sites)
+        cl = classified_years.get(year, classified.clear())
+        rivers = _rivers(cl, sites, info, opts)
+        params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
+        params["decimals"] = dict(decimals or {})
+        out.append(SectionsResult(year, sites, excluded, good, len(sites), rivers, params))
+    return out
 
 
 def site_class(r: dict[str, Any], site_type: str, extra: dict[str, Any]) -> SiteClass:
