@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from liangshan.config import db_url
-from liangshan.provenance import ComputedValues
 
 if TYPE_CHECKING:
+    from liangshan.provenance import ComputedValues
     from liangshan.services.permissions import Actor
     from liangshan.services.workspace import Workspace
 
