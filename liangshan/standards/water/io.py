@@ -95,22 +95,25 @@ class _Text:
     """
 
     def __init__(self, col: pl.Series) -> None:
-        col = col.cast(pl.String)
-        if col.null_count() == col.len():  # an optional column the file does not have
-            self.codes = pl.repeat(None, col.len(), dtype=pl.UInt32, eager=True)
-            self.values = pl.Series([], dtype=pl.String)
+        self.col = col.cast(pl.String)
+        if self.col.null_count() == self.col.len():  # an optional column the file does not have
+            self.codes = pl.repeat(None, self.col.len(), dtype=pl.UInt32, eager=True)
+            self.distinct = self.values = pl.Series([], dtype=pl.String)
             return
-        distinct = col.unique().drop_nulls()
-        index = pl.int_range(0, distinct.len(), dtype=pl.UInt32, eager=True)
-        self.codes = col.replace_strict(distinct, index, default=None, return_dtype=pl.UInt32)
-        self.values = distinct.str.strip_chars()
+        self.distinct = self.col.unique().drop_nulls()
+        index = pl.int_range(0, self.distinct.len(), dtype=pl.UInt32, eager=True)
+        self.codes = self.col.replace_strict(self.distinct, index, default=None, return_dtype=pl.UInt32)
+        self.values = self.distinct.str.strip_chars()
 
     def map(self, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
         """``fn`` of each distinct (stripped) value, per row; null for an empty cell."""
-        return pl.Series([fn(u) for u in self.values.to_list()], dtype=dtype).gather(self.codes)
+        return self.per_row(pl.Series([fn(u) for u in self.values.to_list()], dtype=dtype))
 
     def per_row(self, derived: pl.Series) -> pl.Series:
-        """A series aligned with ``values`` spread to the rows."""
+        """A series aligned with ``values`` spread to the rows (the column itself, no copy, when ``derived``
+        equals the distinct cells as written: text already clean and canonical)."""
+        if derived.dtype == pl.String and derived.null_count() == 0 and derived.equals(self.distinct):
+            return self.col
         return derived.gather(self.codes)
 
     def dense(self) -> pl.Series:
@@ -161,24 +164,10 @@ def _value_text(v: pl.Series, item: pl.Series) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def _values(col: pl.Series, item: pl.Series) -> pl.DataFrame:
-    """``num``, ``lt``, ``lsuf``, ``nd``, ``dry`` of every value cell: polars' cast for the plain numbers;
-    the string work of :func:`_value_text` only on the cells that fail it (markers, words, padding)."""
-    col = col.cast(pl.String)
-    n = col.len()
-    num = col.cast(pl.Float64, strict=False)
-    idx = num.is_null().arg_true()
-    out = {
-        "num": num,
-        "lt": pl.repeat(None, n, dtype=pl.Float64, eager=True),
-        "lsuf": pl.repeat(None, n, dtype=pl.Float64, eager=True),
-        "nd": pl.repeat(False, n, dtype=pl.Boolean, eager=True),
-        "dry": pl.repeat(False, n, dtype=pl.Boolean, eager=True),
-    }
-    if idx.len():
-        sub = _value_text(col.gather(idx).str.strip_chars(), item.gather(idx))
-        out = {k: v.scatter(idx, sub[k]) for k, v in out.items()}
-    return pl.DataFrame(out)
+def _spread(idx: pl.Series, sub: pl.Series, n: int, empty: Any = False) -> pl.Series:
+    """A full-length series equal to ``empty`` except ``sub`` at the rows ``idx``."""
+    full = pl.repeat(empty, n, dtype=sub.dtype, eager=True)
+    return full.scatter(idx, sub) if idx.len() else full
 
 
 def _duplicated(site: pl.Series, day: pl.Series, item: pl.Series) -> pl.Series:
@@ -259,19 +248,31 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     factors = [UNIT_FACTORS.get(ITEMS[codes[p // k_unit]].unit, {}).get(units[p % k_unit]) for p in pairs]
     factor = pair.replace_strict(pairs, pl.Series(factors, dtype=pl.Float64), default=None)
     f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
-    w = _values(df["value"], item)
-    ok = w.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
-    f(~ok, "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
+    # values: polars' cast for the plain numbers; markers, words and padding only on the cells it fails
+    value_col = df["value"]
+    num = value_col.cast(pl.Float64, strict=False)
+    idx = num.is_null().arg_true()
+    sub = _value_text(value_col.gather(idx).str.strip_chars(), item.gather(idx))
+    if idx.len():
+        num = num.scatter(idx, sub["num"])
+    ok = sub.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
+    f(_spread(idx, ~ok, n), "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
     dl, dl_bad = _numbers(df["detection_limit"])
     f(dl_bad, "detection_limit", "检出限应为数值")
     f(dl < 0, "detection_limit", "检出限不能为负")
-    f((w["num"] < 0) & (item != "water_temp"), "value", "监测值不能为负")
-    w = w.with_columns(dl=pl.coalesce(pl.col("lt"), pl.col("lsuf"), pl.lit(dl)), factor=factor)
-    w = w.with_columns(
+    f((num < 0) & (item != "water_temp"), "value", "监测值不能为负")
+    marked = sub.with_columns(dl=pl.coalesce(pl.col("lt"), pl.col("lsuf"), pl.lit(dl.gather(idx)))).select(
+        "dl",
         below=(pl.col("lt").is_not_null() | pl.col("lsuf").is_not_null() | pl.col("nd")
-               | (pl.col("num") < pl.col("dl"))).fill_null(False)
+               | (pl.col("num") < pl.col("dl"))).fill_null(False),
     )  # fmt: skip
-    f(w["below"] & w["dl"].is_null(), "detection_limit", "未检出结果须给出检出限（<0.01、0.01L 或检出限列）")
+    below = (num < dl).fill_null(False)
+    if idx.len():
+        dl, below = dl.scatter(idx, marked["dl"]), below.scatter(idx, marked["below"])
+    f(below & dl.is_null(), "detection_limit", "未检出结果须给出检出限（<0.01、0.01L 或检出限列）")
+    dry = _spread(idx, sub["dry"], n)
+    w = pl.DataFrame({"num": num, "dl": dl, "below": below, "dry": dry, "factor": factor})
+    del num, dl, below, dry, factor, sub, marked
     w = w.select(
         "below",
         "dry",
