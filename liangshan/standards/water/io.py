@@ -64,7 +64,12 @@ def read_results(path: str | Path) -> pl.DataFrame:
     """Read and validate a long-form CSV/TXT (UTF-8 or GB18030), Excel or Parquet file (:func:`normalize`)."""
     p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
-        raw = pl.read_parquet(p)
+        try:  # read only the columns the layout uses; a bad header or file is reported as before
+            columns: list[str] | None = list(match_columns(list(pl.read_parquet_schema(p)), "water").values())
+        except (TableError, pl.exceptions.PolarsError, OSError):
+            columns = None
+        columns = columns or None
+        raw = pl.read_parquet(p, columns=columns)
         raw = raw.with_columns(pl.all().cast(pl.String))
         return normalize(raw, file=p.name, first_row=1)
     try:
