@@ -11,6 +11,12 @@
    benchmarks/README.md was measured with ``--big-cells 1000000000``) written block by block to a temporary
    directory, and a 2,000-vertex polygon covering most of it; 林草覆盖率 is computed in a child process whose
    peak memory (max RSS) is reported. Target: peak < 2 GB for 1 billion cells.
+
+``--compare`` instead runs ``liangshan land coverage RASTER BOUNDARY --json`` (a subprocess: start-up,
+boundary reading and reprojection, exact coverage fractions, JSON output) alternately with the plain
+rasterstats script a user would write (``benchmarks/land_rasterstats.py``, also a subprocess) on the 卢氏县
+demo raster of 2025 and its GeoJSON boundary (4,004 km²), ``--repeat`` runs each: medians, min–max, ratio
+(rasterstats ÷ liangshan, above 1: liangshan faster), peak RSS, and the areas of both. Target: ratio ≥ 1.0.
 """
 
 from __future__ import annotations
@@ -214,16 +220,50 @@ def big(tmp: Path, n_cells: int, max_cells: int) -> None:
     )
 
 
+def compare_cli(tmp: Path, repeat: int) -> None:
+    """The CLI against the rasterstats script, each a subprocess, alternating (benchmarks/clivs.py)."""
+    import os
+
+    from clivs import compare, liangshan_cmd, load  # benchmarks/clivs.py (the script's folder is on sys.path)
+
+    compute_demo(tmp)
+    tif = str(tmp / RASTER_NAME.format(year=2025))
+    boundary = str(tmp / "示例数据_卢氏县边界.geojson")
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "land_rasterstats.py")
+    ours_cmd = liangshan_cmd("land", "coverage", tif, boundary, "--json")
+    peer_cmd = [sys.executable, "-W", "ignore", peer, tif, boundary]
+    print(f"load average before: {load()} (2 cores, shared with other jobs)")
+    ours = json.loads(subprocess.run(ours_cmd, capture_output=True, text=True, check=True).stdout)
+    theirs = json.loads(subprocess.run(peer_cmd, capture_output=True, text=True, check=True).stdout)
+    print(
+        f"liangshan (exact fractions): forest {ours['forest_area_km2']:.3f} km², "
+        f"land {ours['land_area_km2']:.4f} km², coverage {ours['coverage_percent']:.4f} %\n"
+        f"rasterstats (cell centres): forest {theirs['forest_area_km2']:.3f} km², "
+        f"land {theirs['land_area_km2']:.4f} km², coverage {theirs['coverage_percent']:.4f} %"
+    )
+    with rasterio.open(tif) as ds:
+        size = f"{ds.width:,} × {ds.height:,} cells, 30 m"
+    compare(
+        f"land coverage, 卢氏县 2025 ({size})", ours_cmd, peer_cmd, repeat, names=("liangshan", "rasterstats")
+    )
+    print(f"load average now: {load()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--big-cells", type=int, default=100_000_000)
     ap.add_argument("--max-cells", type=int, default=1_000_000)
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--compare", action="store_true", help="CLI subprocess against a rasterstats script")
     ap.add_argument("--child", nargs=2, metavar=("RASTER", "BOUNDARY"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         extract_child(a.child[0], a.child[1], a.max_cells)
+        return
+    if a.compare:
+        with tempfile.TemporaryDirectory(prefix="liangshan-bench-land-") as d:
+            compare_cli(Path(d), a.repeat)
         return
     with tempfile.TemporaryDirectory(prefix="liangshan-bench-land-") as d:
         county(Path(d), a.repeat)

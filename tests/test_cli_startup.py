@@ -82,6 +82,39 @@ def test_group_help_loads_only_its_module() -> None:
     assert out["heavy"] == []
 
 
+CALCULATOR_HEAVY = ("polars", "numpy", "rasterio")
+
+
+@pytest.mark.parametrize("args", [("water", "--help"), ("land", "--help"), ("water", "sections", "--help")])
+def test_calculator_group_help_imports_no_numeric_library(args: tuple[str, ...]) -> None:
+    """The spec registry loads its modules on demand and no spec module imports polars or numpy."""
+    out = _probe(*args)
+    assert out["exit"] == 0, out["output"]
+    assert "--help" in str(out["output"]) or "Usage" in str(out["output"])
+    assert [m for m in CALCULATOR_HEAVY if m in out["heavy"]] == []
+
+
+def test_lazy_spec_registry_still_lists_every_calculator() -> None:
+    code = (
+        "import sys, json\n"
+        "import liangshan.services.calculators as c\n"
+        "before = sorted(m for m in ('polars', 'numpy') if m in sys.modules)\n"
+        "from liangshan.services.calculators import SPECS, water\n"
+        "print(json.dumps({'before': before, 'keys': list(SPECS), 'water': water.SECTIONS.key,"
+        " 'got': c.get_spec('land').key, 'item': [s.key for s in c.for_item('sw_sections_good')]}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["before"] == []
+    assert out["keys"][:4] == ["air", "water-sections", "water-sources", "water-groundwater"]
+    assert len(out["keys"]) == 11
+    assert out["water"] == "water-sections"
+    assert out["got"] == "land"
+    assert out["item"] == ["water-sections"]
+
+
 def test_table_matches_the_modules() -> None:
     """Every command a CLI module provides is in ``COMMANDS`` with the help it shows when loaded."""
     provided: dict[str, str] = {}

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from liangshan.config import db_url
-from liangshan.provenance import ComputedValues
 
 if TYPE_CHECKING:
+    from liangshan.provenance import ComputedValues
     from liangshan.services.permissions import Actor
     from liangshan.services.workspace import Workspace
 
@@ -24,8 +24,18 @@ err_console = Console(stderr=True)
 
 
 def emit_json(data: Any) -> None:
-    """Print ``data`` as UTF-8 JSON on stdout (Chinese kept readable, keys in insertion order)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print ``data`` as UTF-8 JSON on stdout (Chinese kept readable, keys in insertion order).
+
+    Indented for a terminal; compact (no spaces, one line) when stdout is a pipe or a file, which lets
+    ``json`` use its C encoder — the indenting encoder is pure Python and took about a quarter of the CPU
+    of ``liangshan water sections --json`` on a million results. Both forms parse to the same value.
+    """
+    out = sys.stdout
+    if out.isatty():
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    else:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    out.write(text + "\n")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -496,3 +496,39 @@ def test_cli_coverage_to_indicator(tmp_path: Path) -> None:
 def test_geod_oracle_sanity() -> None:
     # the oracle of the geographic tests: 0.1° × 0.1° at the equator ≈ 11.132 km × 11.057 km
     assert math.isclose(_zone_area_geod(0, 0.1, 0, 0.1) / 1e6, 11.132 * 11.057, rel_tol=1e-3)
+
+
+_FRESH_READ = """
+import json, sys
+from liangshan.standards.land_cover import read_polygons
+p = read_polygons(sys.argv[1])
+skipped = sorted(m for m in ("pandas", "pyarrow") if m in sys.modules)
+import pandas  # another importer still gets it
+print(json.dumps({"n": len(p.geoms), "skipped": skipped, "pandas": pandas.__name__}))
+"""
+
+
+def test_boundary_reading_does_not_import_pandas_or_pyarrow(tmp_path: Path) -> None:
+    """pyogrio's start-up probe for pandas/pyarrow costs ≈ 0.45 s of CPU; ``read_polygons`` needs neither."""
+    import subprocess
+    import sys
+
+    square = [[[111.0, 34.0], [111.1, 34.0], [111.1, 34.1], [111.0, 34.1], [111.0, 34.0]]]
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": square}}
+        ],
+    }
+    path = tmp_path / "边界.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_READ, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"n": 1, "skipped": [], "pandas": "pandas"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -101,3 +102,22 @@ def test_to_indicator_records_with_provenance(data: Path, sqlite_db: str) -> Non
             cmd, str(data), "--year", "2024", "--to-indicator", "--region", "411224", "--db", sqlite_db
         )
         assert len(out["submission_ids"]) == 2, cmd
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_json_is_compact_on_a_pipe_and_indented_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from liangshan.cli.common import emit_json
+
+    data = {"site": "断面一", "values": [1, 2.5, None], "nested": {"ok": True}}
+    pipe, tty = io.StringIO(), _Terminal()
+    monkeypatch.setattr("sys.stdout", pipe)
+    emit_json(data)
+    monkeypatch.setattr("sys.stdout", tty)
+    emit_json(data)
+    assert pipe.getvalue() == '{"site":"断面一","values":[1,2.5,null],"nested":{"ok":true}}\n'
+    assert tty.getvalue().startswith('{\n  "site": "断面一",\n  "values": [\n    1,')
+    assert json.loads(pipe.getvalue()) == json.loads(tty.getvalue()) == data

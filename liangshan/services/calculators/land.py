@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from liangshan.provenance import ComputedValues, InputFile, Provenance, sha256_file
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
+
+if TYPE_CHECKING:  # pydantic models, imported when a result is recorded (not by `land coverage`)
+    from liangshan.provenance import ComputedValues, InputFile
 
 CALCULATOR = "liangshan.standards.land_cover.land_coverage"
 _SIDE_CARS = (".shx", ".dbf", ".prj", ".cpg")
@@ -23,6 +25,8 @@ _SIDE_CARS = (".shx", ".dbf", ".prj", ".cpg")
 
 def input_files(path: Path) -> list[InputFile]:
     """sha256 of an input file, plus the side-car files of a Shapefile."""
+    from liangshan.provenance import sha256_file
+
     files = [sha256_file(path)]
     if path.suffix.lower() == ".shp":
         files += [sha256_file(p) for ext in _SIDE_CARS if (p := path.with_suffix(ext)).is_file()]
@@ -118,6 +122,8 @@ def coverage_computed(
 ) -> ComputedValues:
     """Forest, grass and land area of ``year`` with provenance: the one builder behind the CLI, the
     web upload, the demo and the batch job (which hashes its own inputs, tiles included)."""
+    from liangshan.provenance import ComputedValues, Provenance
+
     prov = Provenance(
         calculator=CALCULATOR,
         standard=sc.land_standard(scheme, classes_name),

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from liangshan.provenance import ComputedValues, Provenance
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.services.calculators.land import input_files
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec
+
+if TYPE_CHECKING:  # pydantic models, imported when the calculator runs
+    from liangshan.provenance import ComputedValues
 
 CALCULATOR = "liangshan.standards.redline.redline_area"
 
 
 def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> Computation:
+    from liangshan.provenance import ComputedValues, Provenance
     from liangshan.standards.redline import judge_not_decrease, redline_area, redline_changes
 
     polygons, boundary = files["polygons"], files["boundary"]

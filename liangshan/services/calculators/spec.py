@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from liangshan.provenance import ComputedValues
 from liangshan.services.uploads import DATA_KINDS
+
+if TYPE_CHECKING:  # pydantic models: imported by the calculators that build them, not by every CLI start
+    from liangshan.provenance import ComputedValues
 
 __all__ = ["CalculatorSpec", "Computation", "FileSpec", "ParamSpec", "Runner", "SpecError", "parse_params"]
 

@@ -7,12 +7,15 @@ and the feature; invalid geometries are repaired with ``shapely.make_valid`` and
 
 from __future__ import annotations
 
+import importlib.abc
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pyogrio
 import pyproj
 import shapely
 from numpy.typing import NDArray
@@ -20,6 +23,41 @@ from numpy.typing import NDArray
 from liangshan.standards.land_cover.errors import BoundaryError, MissingCRSError
 
 __all__ = ["Polygons", "read_polygons"]
+
+_OPTIONAL = frozenset({"pandas", "pyarrow", "geopandas"})
+_IMPORT_LOCK = threading.Lock()
+
+
+class _SkipPyogrioOptionals(importlib.abc.MetaPathFinder):
+    """Makes pyogrio's optional-dependency probe (``pyogrio._compat``) find no pandas, pyarrow or geopandas.
+
+    pyogrio imports them at start-up only to enable its GeoDataFrame and Arrow readers (≈ 0.5 s of CPU for
+    pandas and pyarrow); :func:`read_polygons` uses ``pyogrio.raw.read`` (WKB and NumPy arrays) alone. Any
+    other importer of those packages is not affected, nor is a process that has already imported them.
+    """
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name in _OPTIONAL and path is None:
+            frame = sys._getframe(1)
+            while frame is not None:
+                if frame.f_globals.get("__name__") == "pyogrio._compat":
+                    raise ImportError(f"{name} is not needed by pyogrio.raw")
+                frame = frame.f_back  # type: ignore[assignment]
+        return None
+
+
+def _pyogrio_raw() -> ModuleType:
+    """``pyogrio.raw``, imported without pyogrio's optional pandas/pyarrow/geopandas (see above)."""
+    if "pyogrio.raw" in sys.modules:
+        return sys.modules["pyogrio.raw"]
+    with _IMPORT_LOCK:
+        finder = _SkipPyogrioOptionals()
+        sys.meta_path.insert(0, finder)
+        try:
+            import pyogrio.raw
+        finally:
+            sys.meta_path.remove(finder)
+    return pyogrio.raw
 
 
 @dataclass(frozen=True)
@@ -79,7 +117,7 @@ def read_polygons(path: str | Path, *, layer: str | int | None = None, role: str
     if not p.exists():
         raise BoundaryError(f"{p}: {role}文件不存在")
     try:
-        meta, _fids, geometry, field_data = pyogrio.raw.read(p, layer=layer)
+        meta, _fids, geometry, field_data = _pyogrio_raw().read(p, layer=layer)
     except Exception as exc:  # pyogrio raises its own DataSourceError/DataLayerError
         raise BoundaryError(f"{p}: 无法读取{role}文件（{exc}）") from exc
     if meta.get("crs") is None:

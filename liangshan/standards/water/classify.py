@@ -121,7 +121,7 @@ def exceedance_over_iii(standard: Standard, key_index: np.ndarray, values: np.nd
 
 
 def annual_means(
-    results: pl.DataFrame, *, nd_factor: float = 0.5, by: Sequence[str] = ("site",)
+    results: pl.DataFrame | pl.LazyFrame, *, nd_factor: float = 0.5, by: Sequence[str] = ("site",)
 ) -> pl.DataFrame:
     """Mean of each item's valid results per group (by default per site), results below the detection
     limit counted as ``nd_factor`` × detection limit (UNVERIFIED common practice, see docs/water.md).
@@ -129,7 +129,9 @@ def annual_means(
     Parameters
     ----------
     results : normalized long-form frame from :func:`liangshan.standards.water.io.normalize`
-        (columns site, item, value, below_dl, detection_limit, …; value in the canonical unit).
+        (columns site, item, value, below_dl, detection_limit, …; value in the canonical unit), or a lazy
+        query of one: evaluated as one query, so only the columns used are read and no filtered copy of
+        the table is made.
     nd_factor : float, multiple of the detection limit used for a result below it (default 0.5).
     by : grouping columns besides ``item``.
 
@@ -143,11 +145,13 @@ def annual_means(
         .otherwise(pl.col("value"))
         .alias("_v")
     )
-    return (
-        results.filter(pl.col("value").is_not_null())
+    return (  # in-memory engine, as the eager methods: the streaming engine sums the means in another order
+        results.lazy()
+        .filter(pl.col("value").is_not_null())
         .with_columns(eff)
         .group_by([*by, "item"], maintain_order=True)
         .agg(pl.col("_v").mean().alias("mean"), pl.len().alias("n"), pl.col("below_dl").all().alias("all_nd"))
+        .collect(engine="in-memory")
     )
 
 

@@ -45,6 +45,7 @@ SITE_TYPES = {
 SOURCE_KINDS = {
     "surface": "surface", "地表水": "surface", "groundwater": "groundwater", "地下水": "groundwater",
 }  # fmt: skip
+_TYPES = ("river", "lake", "reservoir", "groundwater")
 _ND_WORDS = ["ND", "N.D.", "未检出", "低于检出限", "<DL"]
 _DRY_WORDS = ["断流", "干涸", "DRY"]
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
@@ -63,7 +64,12 @@ def read_results(path: str | Path) -> pl.DataFrame:
     """Read and validate a long-form CSV/TXT (UTF-8 or GB18030), Excel or Parquet file (:func:`normalize`)."""
     p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
-        raw = pl.read_parquet(p)
+        try:  # read only the columns the layout uses; a bad header or file is reported as before
+            columns: list[str] | None = list(match_columns(list(pl.read_parquet_schema(p)), "water").values())
+        except (TableError, pl.exceptions.PolarsError, OSError):
+            columns = None
+        columns = columns or None
+        raw = pl.read_parquet(p, columns=columns)
         raw = raw.with_columns(pl.all().cast(pl.String))
         return normalize(raw, file=p.name, first_row=1)
     try:
@@ -79,23 +85,62 @@ def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: s
         return
     i = int(idx[0])
     value = df[column][i] if column in df.columns else None
+    value = value.strip() if isinstance(value, str) else value  # as the reader shows it: stripped
     more = f"（另有 {idx.len() - 1} 行同类问题）" if idx.len() > 1 else ""
     shown = f"'{value}'" if value is not None else "空值"
     raise WaterInputError(file, i + first_row, column, f"{shown}: {message}{more}")
 
 
-def _map_unique(col: pl.Series, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
-    """Apply ``fn`` to the distinct values of ``col`` only (a few dozen), then map back per row."""
-    table = {u: fn(u) for u in col.unique().drop_nulls().to_list()}
-    return col.replace_strict(table, default=None, return_dtype=dtype)
+class _Text:
+    """A text column as dense codes into its distinct values, so that stripping, look-ups and parsing run
+    once per distinct value (a few dozen sites, items, units or dates against a million rows).
+
+    ``codes`` is UInt32 per row (null for an empty cell) indexing ``values``, the distinct cells with
+    surrounding whitespace stripped (two cells differing only by whitespace keep separate codes).
+    """
+
+    def __init__(self, col: pl.Series) -> None:
+        self.col = col.cast(pl.String)
+        if self.col.null_count() == self.col.len():  # an optional column the file does not have
+            self.codes = pl.repeat(None, self.col.len(), dtype=pl.UInt32, eager=True)
+            self.distinct = self.values = pl.Series([], dtype=pl.String)
+            return
+        self.distinct = self.col.unique().drop_nulls()
+        index = pl.int_range(0, self.distinct.len(), dtype=pl.UInt32, eager=True)
+        self.codes = self.col.replace_strict(self.distinct, index, default=None, return_dtype=pl.UInt32)
+        self.values = self.distinct.str.strip_chars()
+
+    def map(self, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
+        """``fn`` of each distinct (stripped) value, per row; null for an empty cell."""
+        return self.per_row(pl.Series([fn(u) for u in self.values.to_list()], dtype=dtype))
+
+    def per_row(self, derived: pl.Series) -> pl.Series:
+        """A series aligned with ``values`` spread to the rows (the column itself, no copy, when ``derived``
+        equals the distinct cells as written: text already clean and canonical)."""
+        if derived.dtype == pl.String and derived.null_count() == 0 and derived.equals(self.distinct):
+            return self.col
+        return derived.gather(self.codes)
+
+    def dense(self) -> pl.Series:
+        """Int64 per row numbering the distinct *stripped* values (null for an empty cell)."""
+        stripped = _Text(self.values)
+        return stripped.codes.cast(pl.Int64).gather(self.codes)
 
 
-def _map_distinct(
-    col: pl.Series, parse: Callable[[pl.Series], pl.Series], dtype: pl.DataType | type[pl.DataType]
-) -> pl.Series:
-    """Apply a vectorised ``parse`` to the distinct values of ``col`` only, then map back per row."""
-    distinct = col.unique().drop_nulls()
-    return col.replace_strict(distinct, parse(distinct), default=None, return_dtype=dtype)
+def _numbers(col: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Numbers of a text column by polars' cast; only the cells that fail it are stripped and cast again.
+
+    Returns (Float64, null for empty or non-numeric; Boolean, True where a non-empty cell is not a number).
+    """
+    col = col.cast(pl.String)
+    num = col.cast(pl.Float64, strict=False)
+    retry = (num.is_null() & col.is_not_null()).arg_true()
+    bad = pl.repeat(False, col.len(), dtype=pl.Boolean, eager=True)
+    if retry.len() == 0:
+        return num, bad
+    text = col.gather(retry).str.strip_chars()
+    again = text.cast(pl.Float64, strict=False)
+    return num.scatter(retry, again), bad.scatter(retry, (text != "") & again.is_null())
 
 
 def _parse_dates(s: pl.Series) -> pl.Series:
@@ -109,39 +154,49 @@ def _parse_dates(s: pl.Series) -> pl.Series:
     )  # fmt: skip
 
 
-def _markers(v: pl.Series, text: pl.Series) -> list[pl.Series]:
-    """``lt`` (``<DL``), ``lsuf`` (``DL L``), ``nd`` and ``dry`` of each value; only the rows that are not
-    plain numbers (``text``) can carry a marker, so the string work runs on those rows alone."""
-    idx = text.arg_true()
-    sub = pl.DataFrame({"v": v.gather(idx)}).select(
+def _value_text(v: pl.Series, item: pl.Series) -> pl.DataFrame:
+    """``num``, ``lt`` (``<DL``), ``lsuf`` (``DL L``), ``nd`` and ``dry`` of value cells that are not plain
+    numbers (stripped text ``v``; ``item`` codes): 无/有 of 嗅和味 and 肉眼可见物 as 0/1, else a number
+    after stripping, else a marker."""
+    word = pl.col("item").is_in(["odor", "visible"]) & pl.col("v").is_in(["无", "有"])
+    return pl.DataFrame({"v": v.fill_null(""), "item": item}).select(
+        num=pl.when(word).then((pl.col("v") == "有").cast(pl.Float64))
+        .otherwise(pl.col("v").cast(pl.Float64, strict=False)),
         lt=pl.col("v").str.extract(r"^[<＜]\s*([0-9.eE+-]+)$").cast(pl.Float64, strict=False),
         lsuf=pl.col("v").str.extract(r"^([0-9.]+)[Ll]$").cast(pl.Float64, strict=False),
         nd=pl.col("v").str.to_uppercase().is_in(_ND_WORDS),
         dry=pl.col("v").str.to_uppercase().is_in(_DRY_WORDS),
-    )
-    n = v.len()
-    out = []
-    for name, empty in (("lt", None), ("lsuf", None), ("nd", False), ("dry", False)):
-        full = pl.repeat(empty, n, dtype=sub[name].dtype, eager=True).alias(name)
-        out.append(full.scatter(idx, sub[name]) if idx.len() else full)
-    return out
+    )  # fmt: skip
 
 
-def _duplicated(out: pl.DataFrame) -> pl.Series:
-    """Rows whose (site, date, item) occurs more than once: one integer key per row (site and item codes,
-    day number), which polars checks far faster than a struct of strings."""
-    keys = out.select(
-        site=pl.col("site").cast(pl.Categorical).to_physical().cast(pl.Int64),
-        day=pl.col("date").to_physical().cast(pl.Int64),
-        item=pl.col("item").cast(pl.Categorical).to_physical().cast(pl.Int64),
-    )
-    n_items = int(keys["item"].max() or 0) + 1  # type: ignore[arg-type]
-    lo, hi = keys["day"].min(), keys["day"].max()
+def _spread(idx: pl.Series, sub: pl.Series, n: int, empty: Any = False) -> pl.Series:
+    """A full-length series equal to ``empty`` except ``sub`` at the rows ``idx``."""
+    full = pl.repeat(empty, n, dtype=sub.dtype, eager=True)
+    return full.scatter(idx, sub) if idx.len() else full
+
+
+def _duplicated(site: pl.Series, day: pl.Series, item: pl.Series) -> pl.Series:
+    """Rows whose (site, date, item) occurs more than once: one integer key per row (dense site and item
+    numbers, day number), which polars checks far faster than a struct of strings."""
+    n_items = int(item.max() or 0) + 1  # type: ignore[arg-type]
+    lo, hi = day.min(), day.max()
     span = int(hi) - int(lo) + 1 if lo is not None and hi is not None else 1  # type: ignore[arg-type]
-    key = keys.select(
-        (pl.col("site") * span + (pl.col("day") - (lo or 0))) * n_items + pl.col("item")
-    ).to_series()
+    key = (site * span + (day - (lo or 0))) * n_items + item
+    ordered = key.sort()
+    if not (ordered.head(-1) == ordered.tail(-1)).any():  # the usual case: a sort, no hash table
+        return pl.repeat(False, key.len(), dtype=pl.Boolean, eager=True)
     return key.is_duplicated()
+
+
+def _mixed_types(site: pl.Series, kind: pl.Series) -> pl.Series:
+    """Rows of sites that appear with more than one water type (dense site and type numbers)."""
+    n_kinds = int(kind.max() or 0) + 1  # type: ignore[arg-type]
+    pairs = (site * n_kinds + kind).unique()
+    sites = pairs // n_kinds
+    mixed = sites.filter(sites.is_duplicated())
+    if mixed.len() == 0:
+        return pl.repeat(False, site.len(), dtype=pl.Boolean, eager=True)
+    return site.is_in(mixed.unique())
 
 
 def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
@@ -167,66 +222,87 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     for c in REQUIRED:
         if c not in df.columns:
             raise WaterInputError(file, None, c, f"缺少必需列 {c}（必需列: {', '.join(REQUIRED)}）")
+    n = df.height
     df = df.select(
-        pl.col(c).cast(pl.String).str.strip_chars() if c in df.columns else pl.lit(None, pl.String).alias(c)
+        pl.col(c).cast(pl.String) if c in df.columns else pl.lit(None, pl.String).alias(c)
         for c in (*REQUIRED, *OPTIONAL)
     )
     f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg)  # noqa: E731
-    f(df["site"].fill_null("") == "", "site", "站点名称不能为空")
-    site_type = _map_unique(df["site_type"], lambda s: SITE_TYPES.get(s.lower()))
+    site_t = _Text(df["site"])
+    site = site_t.per_row(site_t.values)
+    f(site.fill_null("") == "", "site", "站点名称不能为空")
+    type_t = _Text(df["site_type"])
+    site_type = type_t.map(lambda s: SITE_TYPES.get(s.lower()))
     f(site_type.is_null(), "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
-    dates = _map_distinct(df["date"], _parse_dates, pl.Date)
+    date_t = _Text(df["date"])
+    dates = date_t.per_row(_parse_dates(date_t.values))
     f(dates.is_null(), "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
-    item = _map_unique(df["item"], item_code)
+    item_t = _Text(df["item"])
+    item_codes = [item_code(u) for u in item_t.values.to_list()]
+    item = item_t.per_row(pl.Series(item_codes, dtype=pl.String))
     f(item.is_null(), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
-    canon = item.replace_strict({k: v.unit for k, v in ITEMS.items()}, default=None)
-    pairs = pl.DataFrame({"canon": canon, "unit": _map_unique(df["unit"].fill_null(""), normalize_token)})
-    table = pairs.unique().drop_nulls()  # the distinct (item unit, file unit) pairs: a few dozen
-    table = table.with_columns(
-        factor=pl.Series([UNIT_FACTORS.get(c, {}).get(u) for c, u in table.iter_rows()], dtype=pl.Float64)
-    )
-    factor = pairs.join(table, on=["canon", "unit"], how="left", maintain_order="left")["factor"]
+    codes = list(ITEMS)
+    numbers = {code: i for i, code in enumerate(codes)}
+    item_no = item_t.per_row(pl.Series([numbers.get(c or "") for c in item_codes], dtype=pl.Int64))
+    unit_t = _Text(df["unit"].fill_null(""))
+    units = [normalize_token(u) for u in unit_t.values.to_list()]
+    # the factor of each distinct (item, file unit) pair: a few dozen, looked up in Python, then mapped back
+    k_unit = max(unit_t.values.len(), 1)
+    pair = item_no * k_unit + unit_t.codes.cast(pl.Int64)
+    pairs = pair.unique().drop_nulls()
+    factors = [UNIT_FACTORS.get(ITEMS[codes[p // k_unit]].unit, {}).get(units[p % k_unit]) for p in pairs]
+    factor = pair.replace_strict(pairs, pl.Series(factors, dtype=pl.Float64), default=None)
     f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
-    v = df["value"].fill_null("")
-    w = pl.DataFrame({"v": v, "item": item, "dl_s": df["detection_limit"].fill_null(""), "factor": factor})
-    w = w.with_columns(
-        num=pl.when(pl.col("item").is_in(["odor", "visible"]) & pl.col("v").is_in(["无", "有"]))
-        .then((pl.col("v") == "有").cast(pl.Float64))
-        .otherwise(pl.col("v").cast(pl.Float64, strict=False)),
-        dl=pl.col("dl_s").cast(pl.Float64, strict=False),
-    )
-    w = w.with_columns(_markers(w["v"], w["num"].is_null()))
-    ok = w.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
-    f(~ok, "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
-    f((w["dl_s"] != "") & w["dl"].is_null(), "detection_limit", "检出限应为数值")
-    f(w["dl"] < 0, "detection_limit", "检出限不能为负")
-    f((w["num"] < 0) & (item != "water_temp"), "value", "监测值不能为负")
-    w = w.with_columns(dl=pl.coalesce("lt", "lsuf", "dl"))
-    w = w.with_columns(
+    # values: polars' cast for the plain numbers; markers, words and padding only on the cells it fails
+    value_col = df["value"]
+    num = value_col.cast(pl.Float64, strict=False)
+    idx = num.is_null().arg_true()
+    sub = _value_text(value_col.gather(idx).str.strip_chars(), item.gather(idx))
+    if idx.len():
+        num = num.scatter(idx, sub["num"])
+    ok = sub.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
+    f(_spread(idx, ~ok, n), "value", "监测值应为数值、未检出标记（ND、<检出限、检出限L）或 断流")
+    dl, dl_bad = _numbers(df["detection_limit"])
+    f(dl_bad, "detection_limit", "检出限应为数值")
+    f(dl < 0, "detection_limit", "检出限不能为负")
+    f((num < 0) & (item != "water_temp"), "value", "监测值不能为负")
+    marked = sub.with_columns(dl=pl.coalesce(pl.col("lt"), pl.col("lsuf"), pl.lit(dl.gather(idx)))).select(
+        "dl",
         below=(pl.col("lt").is_not_null() | pl.col("lsuf").is_not_null() | pl.col("nd")
-               | (pl.col("num") < pl.col("dl"))).fill_null(False)
+               | (pl.col("num") < pl.col("dl"))).fill_null(False),
     )  # fmt: skip
-    f(w["below"] & w["dl"].is_null(), "detection_limit", "未检出结果须给出检出限（<0.01、0.01L 或检出限列）")
-    w = w.with_columns(
+    below = (num < dl).fill_null(False)
+    if idx.len():
+        dl, below = dl.scatter(idx, marked["dl"]), below.scatter(idx, marked["below"])
+    f(below & dl.is_null(), "detection_limit", "未检出结果须给出检出限（<0.01、0.01L 或检出限列）")
+    dry = _spread(idx, sub["dry"], n)
+    w = pl.DataFrame({"num": num, "dl": dl, "below": below, "dry": dry, "factor": factor})
+    del num, dl, below, dry, factor, sub, marked
+    w = w.select(
+        "below",
+        "dry",
         value=pl.when("below").then("dl").when("dry").then(None).otherwise("num") * pl.col("factor"),
         detection_limit=pl.col("dl") * pl.col("factor"),
     )
-    kind = _map_unique(df["source_kind"], lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
+    kind_t = _Text(df["source_kind"])
+    kind = kind_t.map(lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
     f(kind == "?", "source_kind", "水源类型应为 surface 或 groundwater")
     f((kind == "surface") & (site_type == "groundwater"), "source_kind", "地下水点位不能标为地表水水源")
     f((kind == "groundwater") & (site_type != "groundwater"), "source_kind", "地表水体不能标为地下水水源")
-    vol_col = df["volume"].fill_null("")
-    volume = vol_col.cast(pl.Float64, strict=False)
-    f(((vol_col != "") & volume.is_null()) | (volume < 0), "volume", "供水量应为非负数值")
+    volume, vol_bad = _numbers(df["volume"])
+    f(vol_bad | (volume < 0), "volume", "供水量应为非负数值")
+    river_t = _Text(df["river"])
+    river = river_t.per_row(river_t.values.replace("", None))
     out = pl.DataFrame({
-        "row": pl.int_range(first_row, first_row + df.height, eager=True), "site": df["site"],
+        "row": pl.int_range(first_row, first_row + n, eager=True), "site": site,
         "site_type": site_type, "date": dates, "item": item, "value": w["value"], "below_dl": w["below"],
         "detection_limit": w["detection_limit"], "dry": w["dry"], "source_kind": kind, "volume": volume,
-        "river": df["river"].replace("", None),
+        "river": river,
     }).with_columns(pl.col("date").dt.year().alias("year"))  # fmt: skip
-    types = out.select(pl.col("site_type").n_unique().over("site") > 1).to_series()
-    f(types, "site_type", "同一站点出现多种水体类型")
-    dup = _duplicated(out)
+    site_no = site_t.dense()
+    type_no = type_t.map(lambda s: _TYPES.index(SITE_TYPES[s.lower()]), pl.Int64)
+    f(_mixed_types(site_no, type_no), "site_type", "同一站点出现多种水体类型")
+    dup = _duplicated(site_no, dates.to_physical().cast(pl.Int64), item_no)
     if dup.any():
         rows = out.filter(dup)["row"].head(2).to_list()
         raise WaterInputError(file, rows[1], "item", f"与第 {rows[0]} 行重复（同一站点、日期、项目）")

@@ -139,7 +139,7 @@ def _key() -> pl.Expr:
 
 
 def classify_sites(
-    results: pl.DataFrame,
+    results: pl.DataFrame | pl.LazyFrame,
     *,
     items: Sequence[str] = EVALUATION_ITEMS_2011,
     nd_factor: float = 0.5,
@@ -149,14 +149,20 @@ def classify_sites(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Item classes (site, item, value, class, exceedance…) and site classes of surface-water results.
 
-    ``results`` holds one year of normalized rows (see :mod:`.io`); parameters as in
+    ``results`` holds one year of normalized rows (see :mod:`.io`; a frame or a lazy query of one: only
+    the columns used are read); parameters as in
     :func:`evaluate_sections`; ``by`` groups the results (per site, or per site and date).
     Returns (item frame, site frame from :func:`.classify.worst_factor` with ``n`` sampling dates).
     """
-    ev = results.filter(pl.col("item").is_in(list(items)))
+    ev = results.lazy().filter(pl.col("item").is_in(list(items)))
     means = annual_means(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key())
     classified = classify_means(means, GB3838_2002, key_col="key", rounding=rounding, decimals=decimals)
-    samples = ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n"))
+    samples = (
+        ev.filter(pl.col("value").is_not_null())
+        .group_by(by)
+        .agg(pl.col("date").n_unique().alias("n"))
+        .collect()
+    )
     worst = worst_factor(classified, by=by).join(samples, on=list(by), how="left")
     return classified, worst
 
@@ -183,33 +189,64 @@ def evaluate_sections(
     rounding : round annual means to reporting digits before comparing (default True).
     decimals : per-item reporting digits overriding ``GB3838_2002.decimals``.
     """
-    scope = results.filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
-    yr = scope.filter(pl.col("year") == year)
-    classified, worst = classify_sites(
-        yr, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals
+    (res,) = evaluate_sections_years(
+        results, [year], items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals
     )
-    meta = scope.group_by("site", maintain_order=True).agg(
-        pl.col("site_type").first(), pl.col("river").drop_nulls().first()
+    return res
+
+
+def evaluate_sections_years(
+    results: pl.DataFrame,
+    years: Sequence[int] | None = None,
+    *,
+    items: Sequence[str] = EVALUATION_ITEMS_2011,
+    nd_factor: float = 0.5,
+    rounding: bool = True,
+    decimals: Mapping[str, int] | None = None,
+) -> list[SectionsResult]:
+    """:func:`evaluate_sections` of several ``years`` (default: every year of the surface-water rows) in
+    one pass: annual means, classes and the single-factor class (环办〔2011〕22号) are computed for every
+    (year, section) of the table at once, then split into one :class:`SitesResult` per year.
+    """
+    # lazy queries over the table: each reads only its columns, none copies the filtered table
+    scope = results.lazy().filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
+    present = scope.select(pl.col("year").unique().drop_nulls().sort()).collect().to_series().to_list()
+    years = present if years is None else list(years)
+    ev = scope if set(present) <= set(years) else scope.filter(pl.col("year").is_in(years))
+    by = ("year", "site")
+    classified, worst = classify_sites(
+        ev, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals, by=by
+    )
+    meta = (
+        scope.group_by("site", maintain_order=True)
+        .agg(pl.col("site_type").first(), pl.col("river").drop_nulls().first())
+        .collect()
     )
     info = {r["site"]: r for r in meta.to_dicts()}
-    extra = _lake_extras(yr, nd_factor)
-    sites = [
-        site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {}))
-        for r in worst.sort("site").to_dicts()
-    ]
-    done = {s.site for s in sites}
-    dry = set(yr.filter(pl.col("dry"))["site"].to_list())
-    excluded = [
-        {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
-        for s in sorted(info)
-        if s not in done
-    ]
-    good = sum(s.cls <= 3 for s in sites)
+    worst_years = {k[0]: v for k, v in worst.sort(by).partition_by("year", as_dict=True).items()}
+    classified_years = {k[0]: v for k, v in classified.partition_by("year", as_dict=True).items()}
+    dry_rows = ev.filter(pl.col("dry")).select("year", "site").unique().collect()
+    lakes = ev.filter(pl.col("site_type").is_in(["lake", "reservoir"])).collect()
     opts: dict[str, Any] = {"rounding": rounding, "decimals": decimals}
-    rivers = _rivers(classified, sites, info, opts)
-    params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
-    params["decimals"] = dict(decimals or {})
-    return SectionsResult(year, sites, excluded, good, len(sites), rivers, params)
+    out = []
+    for year in years:
+        extra = _lake_extras(lakes.filter(pl.col("year") == year), nd_factor)
+        rows = worst_years[year].to_dicts() if year in worst_years else []
+        sites = [site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {})) for r in rows]
+        done = {s.site for s in sites}
+        dry = set(dry_rows.filter(pl.col("year") == year)["site"].to_list())
+        excluded = [
+            {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
+            for s in sorted(info)
+            if s not in done
+        ]
+        good = sum(s.cls <= 3 for s in sites)
+        cl = classified_years.get(year, classified.clear())
+        rivers = _rivers(cl, sites, info, opts)
+        params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
+        params["decimals"] = dict(decimals or {})
+        out.append(SectionsResult(year, sites, excluded, good, len(sites), rivers, params))
+    return out
 
 
 def site_class(r: dict[str, Any], site_type: str, extra: dict[str, Any]) -> SiteClass:
