@@ -237,3 +237,4 @@ class RegionCatalog(Base):
 
 
 from liangshan.store import models_workplan  # noqa: E402,F401
+from liangshan.store import models_after  # noqa: E402,F401
