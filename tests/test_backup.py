@@ -168,7 +168,14 @@ def test_staged_restore_from_an_older_revision(demo: dict[str, Any], tmp_path: P
         man = json.loads(src.read("manifest.json"))
         # what revision 0001 lacks: the work-plan tables (0003), user_session and the
         # user_account.must_change_password column (0004), the title register and catalog sets (0005)
-        newer = ("user_session", "title_award", "region_catalog")
+        newer = (
+            "user_session",
+            "title_award",
+            "region_catalog",
+            "base_status",
+            "incident",
+            "incident_update",
+        )
         keep = [t for t in man["tables"] if not t["name"].startswith("wp_") and t["name"] not in newer]
         keep_members = {t["member"] for t in keep} | {m for m in man["members"] if m.startswith("evidence/")}
         man["tables"], man["alembic_revision"] = keep, ["0001"]
@@ -519,6 +526,8 @@ def test_nonfinite_audit_json_fails_check_and_migration_repairs_it(tmp_path: Pat
 
     with get_engine(url).begin() as c:  # as if the database had not yet run 0006
         c.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        for table in ("incident_update", "incident", "base_status"):  # created by 0009, after 0006
+            c.execute(text(f"DROP TABLE {table}"))
     upgrade_schema(url, "head")  # 0006 repairs the stored entries
     with get_engine(url).connect() as c:
         got = {
