@@ -290,3 +290,21 @@ def test_demo_status_and_write_status_refuses_unknown_fields(demo_db: str) -> No
         assert st["status"] == "创建中" and st["started_on"] == "2023-06-06" and st["baseline_year"] == 2023
         with pytest.raises(EntryError, match="未知的基地状态字段"):
             write_status(s, "office", R, at=datetime(2026, 1, 1, tzinfo=UTC), stage="x")
+
+
+def test_progress_report_as_pdf(demo_db: str, tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    from pypdf import PdfReader
+
+    from liangshan.report.pdf import find_soffice
+    from liangshan.report.progress import generate_progress
+
+    if find_soffice() is None or shutil.which("pdftoppm") is None:
+        pytest.skip("未安装 LibreOffice")
+    pdf = generate_progress(demo_db, R, "pdf", tmp_path / "p.pdf", year=2025)
+    text = re.sub(r"\s+", "", "\n".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages))
+    for heading in ("2025年度建设进展报告", "一、基地建设基本情况", "五、存在问题", "六、下一年度工作计划"):
+        assert heading in text, heading
+    assert "连续两年下降" in text and not (tmp_path / "p.docx").exists()
