@@ -308,3 +308,36 @@ def test_progress_report_as_pdf(demo_db: str, tmp_path: Path) -> None:
     for heading in ("2025年度建设进展报告", "一、基地建设基本情况", "五、存在问题", "六、下一年度工作计划"):
         assert heading in text, heading
     assert "连续两年下降" in text and not (tmp_path / "p.docx").exists()
+
+
+def test_base_cli_round_trip(demo_db: str) -> None:
+    import json
+
+    run = CliRunner().invoke
+    db = ["--db", demo_db]
+    res = run(app, ["base", "set", "--region", R, "--status", "已申报", "--applied", "2026-03-01", *db])
+    assert res.exit_code == 0 and "已更新基地状态：已申报（基准年 2023）" in res.output, res.output
+    st = json.loads(run(app, ["base", "status", "--region", R, "--json", *db]).output)
+    assert st["status"] == "已申报" and st["applied_on"] == "2026-03-01" and st["started_on"] == "2023-06-06"
+    res = run(app, ["base", "set", "--region", R, "--applied", "2022-01-01", *db])
+    assert res.exit_code == 2 and "申报日期 2022-01-01 早于启动创建日期 2023-06-06" in res.output
+    add = ["base", "incident-add", "--region", R, "--kind", "重特大突发环境事件", "--date", "2025-07-01"]
+    add += ["--title", "尾矿库泄漏", "--unit", "应急管理局", "--due", "2030-06-30"]
+    res = run(app, [*add, "--json", *db])
+    assert res.exit_code == 0, res.output
+    new = json.loads(res.output)
+    assert new["serious"] and new["state"] == "整改中"
+    res = run(app, ["base", "incident-update", str(new["id"]), "--status", "已整改", "--note", "完成",
+                    "--done", "2026-05-01", *db])  # fmt: skip
+    assert res.exit_code == 0 and "已整改" in res.output
+    reg = json.loads(run(app, ["base", "incidents", "--region", R, "--json", *db]).output)
+    assert len(reg["items"]) == 3 and len(reg["risks"]) == 1
+    res = run(app, ["base", "incident-update", "999", "--status", "整改中", "--note", "x", *db])
+    assert res.exit_code == 2 and "没有编号为 999 的问题" in res.output
+    warned = json.loads(run(app, ["base", "warnings", "--region", R, "--year", "2025", "--json", *db]).output)
+    kinds = {(w["indicator_id"], w["kind"]) for w in warned["warnings"]}
+    assert (20, "below_target") in kinds and (15, "consecutive_fall") in kinds
+    res = run(app, ["base", "status", "--region", R, "--user", "u01", *db])
+    assert res.exit_code == 0
+    res = run(app, ["base", "set", "--region", R, "--status", "创建中", "--user", "u01", *db])
+    assert res.exit_code == 2 and "只有领导小组办公室可以修改基地状态" in res.output
