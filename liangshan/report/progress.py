@@ -16,7 +16,7 @@ expects a base to report its construction each year and to be reviewed (复核/�
 6. 下一年度工作计划 — the measures of the failing indicators, unfinished tasks, open rectifications.
 
 It reuses the technical report's model (:func:`liangshan.report.content.build_content`) and Word
-layout (:class:`liangshan.report.docx_writer._Writer`, GB/T 9704 styles); the technical report is
+layout (:class:`liangshan.report.docx_writer.ReportWriter`, GB/T 9704 styles); the technical report is
 unchanged. The state of the register is read on ``as_of`` (default today).
 """
 
@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
 from liangshan.assess.values import display_value, round_half_even
 from liangshan.report.content import EmptyReportError, ReportContent, build_content, collect
-from liangshan.report.docx_writer import _run_font, _Writer, cn_number, normalise_zip
+from liangshan.report.docx_writer import ReportWriter, cn_number, normalise_zip
 from liangshan.report.fonts import FontSet
 from liangshan.report.gaps import fmt_delta, fmt_value
 
@@ -175,7 +175,7 @@ def _cn_date(text: str | None) -> str:
     return out
 
 
-class _ProgressWriter(_Writer):
+class _ProgressWriter(ReportWriter):
     """The technical report's Word layout with the progress report's chapters."""
 
     def __init__(self, pc: ProgressContent, fonts: FontSet) -> None:
@@ -203,19 +203,14 @@ class _ProgressWriter(_Writer):
         for _ in range(2):
             self.para("", indent=False)
         sub = self.doc.add_paragraph(style="Subtitle")
-        r = sub.add_run(f"{c.region.name}“绿水青山就是金山银山”实践创新基地")
-        _run_font(r, self.f.heading2, self.f.latin)
+        sub.add_run(f"{c.region.name}“绿水青山就是金山银山”实践创新基地")  # the style carries the font
         sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
         t = self.doc.add_paragraph(style="Title")
-        r = t.add_run(f"{p.year}年度建设进展报告")
-        _run_font(r, self.f.title, self.f.latin)
-        r.bold = True
+        t.add_run(f"{p.year}年度建设进展报告").bold = True
         if c.demo:
-            para = self.para(indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-            r = para.add_run("示例数据　仅供演示，不作为正式报送材料")
-            r.bold = True
-            r.font.size = Pt(16)
-            _run_font(r, self.f.heading1, self.f.latin)
+            text = "示例数据　仅供演示，不作为正式报送材料"
+            mark = self.para(text, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
+            mark.runs[-1].bold = True
         for _ in range(4):
             self.para("", indent=False)
         for k, v in (
@@ -225,11 +220,8 @@ class _ProgressWriter(_Writer):
             ("编制单位：", c.compiler),
             ("编制日期：", f"{p.as_of.year}年{p.as_of.month}月{p.as_of.day}日"),
         ):
-            para = self.para(bold_lead=k, indent=False, size=14)
+            para = self.para(v, bold_lead=k, indent=False, size=14)
             para.paragraph_format.left_indent = Cm(2.5)
-            r = para.add_run(v)
-            r.font.size = Pt(14)
-            _run_font(r, self.f.body, self.f.latin)
         self.page_break()
 
     def status_part(self) -> None:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
-from liangshan.services.titles import _end, _parse_date, _start
+from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
@@ -134,7 +134,7 @@ def check_status(fields: dict[str, Any]) -> dict[str, Any]:
         raise EntryError(f"基地状态应为 {'、'.join(STATUSES)} 之一，收到：{status or '（空）'}")
     clean: dict[str, Any] = {"status": status}
     for f, label in DATE_FIELDS.items():
-        clean[f] = _parse_date(fields.get(f), label, required=False)
+        clean[f] = parse_date(fields.get(f), label, required=False)
     for f, label in DOC_FIELDS.items():
         text = str(fields.get(f) or "").strip()
         if len(text) > 300:
@@ -150,7 +150,7 @@ def check_status(fields: dict[str, Any]) -> dict[str, Any]:
         raise EntryError("状态为“复核通过”时须填写复核日期")
     order = [(f, clean[f]) for f in DATE_FIELDS if clean[f] is not None]
     for (f0, d0), (f1, d1) in itertools.pairwise(order):
-        if _end(d1) < _start(d0):
+        if last_day(d1) < first_day(d0):
             raise EntryError(f"{DATE_FIELDS[f1]} {d1} 早于{DATE_FIELDS[f0]} {d0}")
     return clean
 

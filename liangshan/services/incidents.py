@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
-from liangshan.services.titles import _end, _parse_date, _start
+from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
@@ -48,7 +48,7 @@ HEADER = ("编号", "类别", "发生/交办日期", "问题", "情况说明", "
 
 def effective_state(status: str, due_on: str | None, today: date) -> str:
     """整改中 past its due date reads 逾期 (see the module docstring)."""
-    if status == "整改中" and due_on is not None and _end(due_on) < today.isoformat():
+    if status == "整改中" and due_on is not None and last_day(due_on) < today.isoformat():
         return "逾期"
     return status
 
@@ -153,14 +153,14 @@ def _text(value: Any, label: str, limit: int, *, required: bool = False) -> str:
 def _check_step(status: str, due_on: str | None, done_on: str | None, since: str) -> dict[str, Any]:
     if status not in STATES:
         raise EntryError(f"整改状态应为 {'、'.join(STATES)} 之一，收到：{status or '（空）'}")
-    due = _parse_date(due_on, "整改期限", required=False)
-    done = _parse_date(done_on, "完成日期", required=False)
+    due = parse_date(due_on, "整改期限", required=False)
+    done = parse_date(done_on, "完成日期", required=False)
     if status == DONE and done is None:
         raise EntryError("状态为“已整改”时须填写完成日期")
     if status != DONE and done is not None:
         raise EntryError(f"状态为“{status}”时不应填写完成日期")
     for d, label in ((due, "整改期限"), (done, "完成日期")):
-        if d is not None and _end(d) < _start(since):
+        if d is not None and last_day(d) < first_day(since):
             raise EntryError(f"{label} {d} 早于问题发生/交办日期 {since}")
     return {"status": status, "due_on": due, "done_on": done}
 
@@ -173,7 +173,7 @@ def new_incident(
     kind = str(fields.get("kind") or "").strip()
     if kind not in KINDS:
         raise EntryError(f"问题类别应为 {'、'.join(KINDS)} 之一，收到：{kind or '（空）'}")
-    occurred = _parse_date(fields.get("occurred_on"), "发生/交办日期", required=True)
+    occurred = parse_date(fields.get("occurred_on"), "发生/交办日期", required=True)
     assert occurred is not None
     title = _text(fields.get("title"), "问题", 200, required=True)
     description = _text(fields.get("description"), "情况说明", 4000)
