@@ -168,8 +168,17 @@ def test_staged_restore_from_an_older_revision(demo: dict[str, Any], tmp_path: P
         man = json.loads(src.read("manifest.json"))
         # what revision 0001 lacks: the work-plan tables (0003), user_session and the
         # user_account.must_change_password column (0004), the title register and catalog sets (0005),
-        # the contributions to shared elements (0007), the task commitments (0008, wp_)
-        newer = ("user_session", "title_award", "region_catalog", "contribution")
+        # the contributions to shared elements (0007), the task commitments (0008, wp_), the base status
+        # and the incident register (0009)
+        newer = (
+            "user_session",
+            "title_award",
+            "region_catalog",
+            "contribution",
+            "base_status",
+            "incident",
+            "incident_update",
+        )
         keep = [t for t in man["tables"] if not t["name"].startswith("wp_") and t["name"] not in newer]
         keep_members = {t["member"] for t in keep} | {m for m in man["members"] if m.startswith("evidence/")}
         man["tables"], man["alembic_revision"] = keep, ["0001"]
@@ -518,11 +527,13 @@ def test_nonfinite_audit_json_fails_check_and_migration_repairs_it(tmp_path: Pat
         restore(archive, target, tmp_path / "new.files")
     assert "audit_log" not in table_names(target) or row_count(target) == 0
 
-    with get_engine(url).begin() as c:  # as if the database had not yet run 0006 (nor 0007, 0008)
+    with get_engine(url).begin() as c:  # as if the database had not yet run 0006 (nor 0007–0009)
         c.execute(text("DROP TABLE contribution"))  # 0007
         c.execute(text("DROP TABLE wp_commitment_value"))  # 0008
         c.execute(text("DROP TABLE wp_commitment"))
         c.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        for table in ("incident_update", "incident", "base_status"):  # 0009
+            c.execute(text(f"DROP TABLE {table}"))
     upgrade_schema(url, "head")  # 0006 repairs the stored entries
     with get_engine(url).connect() as c:
         got = {

@@ -1,4 +1,6 @@
-"""``liangshan report``: the 情况说明技术报告 (docx/pdf), its 附表 (xlsx) or the briefing deck (pptx)."""
+"""``liangshan report``: the 情况说明技术报告 (docx/pdf), its 附表 (xlsx) or the briefing deck (pptx);
+with ``--kind progress`` the 年度建设进展报告 of ``--year`` (docx/pdf), with ``--kind review`` the 复核资料包
+(zip). See docs/report.md and docs/after-naming.md."""
 
 from __future__ import annotations
 
@@ -20,6 +22,16 @@ def register(app: typer.Typer) -> None:
     def report(
         region: Annotated[str, typer.Option(help="地区代码（GB/T 2260），如 411224")],
         out: Annotated[Path, typer.Option("--out", help="输出文件，如 报告.docx")],
+        report_kind: Annotated[
+            str,
+            typer.Option(
+                "--kind",
+                help="technical 情况说明技术报告（默认）、progress 年度建设进展报告、review 复核资料包",
+            ),
+        ] = "technical",
+        year: Annotated[
+            int | None, typer.Option("--year", help="年度建设进展报告的年度，如 2025（--kind progress 必填）")
+        ] = None,
         fmt: Annotated[
             str | None, typer.Option("--format", help="docx、pdf、xlsx 或 pptx（默认取 --out 的扩展名）")
         ] = None,
@@ -63,6 +75,13 @@ def register(app: typer.Typer) -> None:
         from liangshan.store.errors import StoreError
         from liangshan.store.service import parse_years
 
+        if report_kind not in KINDS:
+            fail(f"--kind 只能是 {'、'.join(KINDS)}（收到：{report_kind}）")
+        if report_kind != "technical":
+            _after_naming(report_kind, region, out, fmt, year, db, json)
+            return
+        if year is not None:
+            fail("--year 只用于 --kind progress；技术报告的年份用 --years 或 --round")
         kind = (fmt or out.suffix.lstrip(".")).lower()
         if kind not in FORMATS:
             fail(f"--format 只能是 {'、'.join(FORMATS)}（收到：{fmt or out.suffix or '无扩展名'}）")
@@ -136,6 +155,69 @@ def register(app: typer.Typer) -> None:
             emit_json({"region": region, "format": kind, "out": str(path), "bytes": size})
         else:
             console.print(f"已生成{_LABEL[kind]}：{path}（{size / 1024:,.0f} KB）")
+
+
+KINDS = ("technical", "progress", "review")
+
+
+def _after_naming(
+    report_kind: str, region: str, out: Path, fmt: str | None, year: int | None, db: str | None, json: bool
+) -> None:
+    """``--kind progress`` (年度建设进展报告, docx/pdf) and ``--kind review`` (复核资料包, zip)."""
+    from liangshan.report.pdf import PdfConversionError
+    from liangshan.store.errors import StoreError
+
+    kind = (fmt or out.suffix.lstrip(".")).lower()
+    allowed = ("docx", "pdf") if report_kind == "progress" else ("zip",)
+    if kind not in allowed:
+        what = "年度建设进展报告" if report_kind == "progress" else "复核资料包"
+        fail(f"{what}的格式只能是 {'、'.join(allowed)}（收到：{fmt or out.suffix or '无扩展名'}）")
+    if out.suffix.lstrip(".").lower() != kind:
+        fail(
+            f"输出文件 {out} 的扩展名（{out.suffix or '无'}）与格式 {kind} 不一致，"
+            f"请改为 {out.with_suffix('.' + kind).name}"
+        )
+    if report_kind == "progress" and year is None:
+        fail("--kind progress 须给出 --year（报告年度，如 2025）")
+    problem = _unwritable(out)
+    if problem:
+        fail(problem)
+    url = db_url(db)
+    with tempfile.TemporaryDirectory(prefix="liangshan-report-") as tmp:
+        try:
+            if report_kind == "progress":
+                from liangshan.report.progress import generate_progress
+
+                assert year is not None
+                made = generate_progress(url, region, kind, Path(tmp) / f"progress.{kind}", year=year)
+                extra: dict[str, object] = {"year": year}
+            else:
+                from liangshan.report.review_package import build_review_package
+
+                made = Path(tmp) / "review.zip"
+                extra = build_review_package(url, region, made)
+                extra.pop("out", None)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            path = Path(shutil.move(str(made), str(out)))
+        except (StoreError, PdfConversionError, ValueError) as e:
+            fail(str(e))
+        except OSError as e:
+            fail(f"无法写入 {out}（{_os_reason(e)}），请换一个输出目录或文件名")
+    size = path.stat().st_size
+    if json:
+        emit_json(
+            {"region": region, "kind": report_kind, "format": kind, "out": str(path), "bytes": size, **extra}
+        )
+        return
+    if report_kind == "progress":
+        console.print(f"已生成{year}年度建设进展报告：{path}（{size / 1024:,.0f} KB）")
+    else:
+        ys = extra.get("years") or []
+        years_text = "、".join(str(y) for y in ys) if isinstance(ys, list) else ""
+        console.print(
+            f"已生成复核资料包：{path}（{size / 1024:,.0f} KB；年度建设进展报告 {years_text or '无'}；"
+            f"问题整改台账 {extra.get('incidents', 0)} 项；文件 {extra.get('files', 0)} 个）"
+        )
 
 
 def _os_reason(e: OSError) -> str:

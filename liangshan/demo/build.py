@@ -40,6 +40,7 @@ from liangshan.config import evidence_root
 from liangshan.demo import contributions as contrib
 from liangshan.demo import counties as county_mod
 from liangshan.demo import manual, official
+from liangshan.demo.after_naming import seed_after_naming
 from liangshan.demo.explanations import seed_explanations
 from liangshan.demo.titles import seed_titles
 from liangshan.demo.workplan import seed_workplan
@@ -306,6 +307,7 @@ def build_demo(
         county_mod.add_counties(
             s, catalog, extra, base, root, password_hash=accounts, clock=clock, evidence=evidence
         )
+        seed_after_naming(s, clock, REGION)  # base status and 督察 findings (示例)
     if computed and evidence:  # the county map's layers (示例坐标), beside the database like the evidence
         from liangshan.demo.map_layers import seed_map_layers
 

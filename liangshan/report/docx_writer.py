@@ -172,7 +172,7 @@ def _field(paragraph: Paragraph, instr: str, placeholder: str = "") -> None:
             run._r.append(el)
 
 
-class _Writer:
+class ReportWriter:
     def __init__(
         self,
         content: ReportContent,
@@ -1156,7 +1156,7 @@ def _merge_runs(t: Table, col: int, keys: Sequence[str]) -> None:
 
 def contents_entries(content: ReportContent) -> list[str]:
     """The texts of the contents page's entries, in order (to find their pages in a rendered PDF)."""
-    w = _Writer.__new__(_Writer)
+    w = ReportWriter.__new__(ReportWriter)
     w.c = content
     return [text for _, text in w.headings()]
 
@@ -1204,7 +1204,7 @@ def write_docx(
     """
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    w = _Writer(
+    w = ReportWriter(
         content, fonts or FontSet.official(), charts if charts is not None else all_charts(content), toc_pages
     )
     doc = w.build(progress)

@@ -48,7 +48,7 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 EDIT_WHAT = "登记或撤销称号"
 
 
-def _parse_date(text: str | None, field: str, *, required: bool) -> str | None:
+def parse_date(text: str | None, field: str, *, required: bool) -> str | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (checked to be a real date), or None when empty."""
     t = (text or "").strip().replace("/", "-").replace(".", "-")
     if not t:
@@ -68,13 +68,13 @@ def _parse_date(text: str | None, field: str, *, required: bool) -> str | None:
     return t
 
 
-def _start(text: str) -> str:
+def first_day(text: str) -> str:
     """The first day a partial date can mean (``2019`` → ``2019-01-01``)."""
     parts = text.split("-")
     return "-".join([parts[0], *[*parts[1:], "01", "01"][:2]])
 
 
-def _end(text: str) -> str:
+def last_day(text: str) -> str:
     """The last day a partial date can mean (``2030`` → ``2030-12-31``; months end at 31, a bound)."""
     parts = text.split("-")
     return "-".join([parts[0], *[*parts[1:], "12", "31"][:2]])
@@ -83,9 +83,9 @@ def _end(text: str) -> str:
 def held_in(t: TitleAward, year: int) -> bool:
     """Whether ``t`` is valid at the end of ``year`` (see the module docstring)."""
     day = f"{year:04d}-12-31"
-    if _start(t.awarded_on) > day:
+    if first_day(t.awarded_on) > day:
         return False
-    return t.valid_until is None or _end(t.valid_until) >= day
+    return t.valid_until is None or last_day(t.valid_until) >= day
 
 
 def title_dict(t: TitleAward) -> dict[str, Any]:
@@ -206,10 +206,10 @@ def _check_fields(
         raise EntryError("授予机关不能为空")
     if not document:
         raise EntryError("授予文件（文号或公告名称）不能为空：称号须有授予文件为据")
-    start = _parse_date(awarded_on, "授予日期", required=True)
-    until = _parse_date(valid_until, "有效期至", required=False)
+    start = parse_date(awarded_on, "授予日期", required=True)
+    until = parse_date(valid_until, "有效期至", required=False)
     assert start is not None
-    if until is not None and _end(until) < _start(start):
+    if until is not None and last_day(until) < first_day(start):
         raise EntryError(f"有效期至 {until} 早于授予日期 {start}")
     return {
         "name": name,

@@ -217,6 +217,23 @@ def _summary(session: Session, catalog: Catalog, region: str) -> dict[str, Any]:
     return {"counts": result.counts(), "risks": risks}
 
 
+def _after_naming(
+    session: Session, catalog: Catalog, actor: Actor, region: str, today: date
+) -> dict[str, Any]:
+    """预警 of the current round's last year (:mod:`liangshan.services.warnings`: a unit sees those of the
+    indicators it leads) and the serious open incidents, risks to the title (every role but a unit)."""
+    from liangshan.services.incidents import register_rows, title_risks
+    from liangshan.services.warnings import for_unit, region_warnings
+
+    years = round_years(current_round(session, region))
+    found = region_warnings(session, catalog, region, years[-1]) if years else []
+    if actor.is_unit:
+        return {"warnings": for_unit(found, [*actor.unit_names, actor.unit_name or ""]), "title_risks": []}
+    risks = [{k: r[k] for k in ("id", "kind", "title", "responsible_unit", "state", "due_on")}
+             for r in title_risks(register_rows(session, region, today))]  # fmt: skip
+    return {"warnings": found, "title_risks": risks}
+
+
 def todo(
     session: Session, catalog: Catalog, actor: Actor, region: str, today: date | None = None
 ) -> dict[str, Any]:
@@ -224,7 +241,8 @@ def todo(
 
     Every list is empty rather than missing, so the page and its JSON twin have one shape:
     ``due``, ``returned``, ``cases`` (unit), ``waiting`` (office), ``counts`` and ``risks`` (leader,
-    reviewer, analyst), ``overdue_units`` (every role but a unit), ``meetings`` (everyone).
+    reviewer, analyst), ``overdue_units`` (every role but a unit), ``meetings`` (everyone),
+    ``warnings`` (everyone; a unit only its own) and ``title_risks`` (every role but a unit).
     """
     check_region(actor, region)
     day = today or date.today()
@@ -247,7 +265,10 @@ def todo(
         "counts": {},
         "risks": [],
         "meetings": _meetings(session, region, day),
+        "warnings": [],
+        "title_risks": [],
     }
+    out.update(_after_naming(session, catalog, actor, region, day))
     if actor.is_unit:
         out.update(_unit_part(session, catalog, actor, region, day))
         return out

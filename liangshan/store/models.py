@@ -236,4 +236,4 @@ class RegionCatalog(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-from liangshan.store import models_contributions, models_workplan  # noqa: E402,F401
+from liangshan.store import models_after, models_contributions, models_workplan  # noqa: E402,F401

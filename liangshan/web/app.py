@@ -255,6 +255,9 @@ def create_app(
     app.include_router(reconcile.router)  # /reconcile, /api/reconcile: 官方发布值与复算值对账
     app.include_router(todo.router)  # /todo, /api/todo: 待办, where every user lands after login
     app.include_router(titles.router)  # /titles, /api/titles: 称号登记簿
+    from liangshan.web.routes import after_naming
+
+    app.include_router(after_naming.router)  # /base, /api/base, /api/incidents: 基地状态与问题整改台账
     app.include_router(explain.router)  # /explain/{id}, /api/explain/{id}: 情况说明
     from liangshan.web.routes import contributions
 

@@ -69,6 +69,28 @@ class RiskOut(Model):
     reason: str
 
 
+class WarningOut(Model):
+    kind: str = Field(description="below_target 低于目标 / trend_turn 由升转降 / consecutive_fall 连续下降")
+    kind_label: str
+    indicator_id: int
+    indicator_name: str
+    years: list[int]
+    values: list[str]
+    target: str
+    lead_unit: str = Field(description="牵头单位（指标的第一责任单位）")
+    units: list[str]
+    text: str
+
+
+class TitleRiskOut(Model):
+    id: int
+    kind: str
+    title: str
+    responsible_unit: str
+    state: str = Field(description="整改中 / 逾期")
+    due_on: str | None
+
+
 class TodoOut(Model):
     """待办：按角色列出下一步要做的事。"""
 
@@ -90,3 +112,9 @@ class TodoOut(Model):
     counts: dict[str, int] = Field(description="领导、专家、技术支持单位：各判定的指标数")
     risks: list[RiskOut] = Field(description="未达标或数据缺失的指标")
     meetings: list[TodoMeeting] = Field(description="30 天内的调度会议")
+    warnings: list[WarningOut] = Field(
+        description="评估批次末年的指标预警（责任单位只看本单位牵头的指标）", default_factory=list
+    )
+    title_risks: list[TitleRiskOut] = Field(
+        description="对称号构成风险的未整改严重问题（责任单位不显示）", default_factory=list
+    )

@@ -63,6 +63,7 @@ def page_twins(round_id: int) -> dict[str, tuple[str, str, str]]:
         "/reconcile": (f"/reconcile{q}", f"/api/reconcile{q}", "/api/reconcile"),
         "/map": (f"/map{q}", f"/api/map{q}", "/api/map"),
         "/titles": (f"/titles{q}", f"/api/titles{q}", "/api/titles"),
+        "/base": (f"/base{q}", f"/api/base{q}", "/api/base"),
         "/explain/{indicator_id}": (f"/explain/20{q}", f"/api/explain/20{q}", "/api/explain/{indicator_id}"),
         "/account": ("/account", "/api/account/sessions", "/api/account/sessions"),
     }

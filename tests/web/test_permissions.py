@@ -947,6 +947,64 @@ CASES += [
     ),
 ]
 
+# 基地状态与问题整改台账 (/base): every signed-in user of the region reads them; the office of the region
+# changes the status and records findings and rectification steps.
+_incident_titles = itertools.count(1)
+
+
+def status_fields(region: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"region": region, "status": "创建中", "started_on": "2023-06-06"}
+
+
+def incident_fields(region: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"region": region, "kind": "其他", "occurred_on": "2024-01-01",
+                      "title": f"测试问题{next(_incident_titles)}", "responsible_unit": "林业局"}  # fmt: skip
+
+
+def fresh_incident(w: World, region: str) -> int:
+    c, tok = w.clients["office" if region == HOME else "office_other"]
+    r = c.post("/api/incidents", json=incident_fields(region)(w), headers={"X-CSRF-Token": tok})
+    assert r.status_code == 201, r.text[:300]
+    return int(r.json()["id"])
+
+
+STEP = {"status": "整改中", "note": "推进整改"}
+CASES += [
+    Case(("GET", "/base"), "own", html_get("/base"), exp(ALL, **anon_html)),
+    Case(("GET", "/base"), "region", html_get(f"/base?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/base"), "own", form_post("/base", status_fields(HOME)), DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/base"), "region", form_post("/base", status_fields(OTHER)),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/base/incidents"), "own", form_post("/base/incidents", incident_fields(HOME)),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/base/incidents"), "region", form_post("/base/incidents", incident_fields(OTHER)),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/base/incidents/{incident_id}/update"), "own",
+         post_to(lambda w: f"/base/incidents/{fresh_incident(w, HOME)}/update", STEP),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/base/incidents/{incident_id}/update"), "region",
+         post_to(lambda w: f"/base/incidents/{fresh_incident(w, OTHER)}/update", STEP),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/api/base"), "own", api_get("/api/base"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/base"), "region", api_get(f"/api/base?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/api/base"), "own", json_post("/api/base", status_fields(HOME)),
+         DENY_ALL_BUT(["office"], 200, **anon_api)),
+    Case(("POST", "/api/base"), "region", json_post("/api/base", status_fields(OTHER)),
+         DENY_ALL_BUT(["office_other"], 200, **anon_api)),
+    Case(("GET", "/api/incidents"), "own", api_get("/api/incidents"), exp(ALL, **anon_api)),
+    Case(("GET", "/api/incidents"), "region", api_get(f"/api/incidents?region={OTHER}"), ONLY_OTHER_API),
+    Case(("POST", "/api/incidents"), "own", json_post("/api/incidents", incident_fields(HOME)),
+         DENY_ALL_BUT(["office"], 201, **anon_api)),
+    Case(("POST", "/api/incidents"), "region", json_post("/api/incidents", incident_fields(OTHER)),
+         DENY_ALL_BUT(["office_other"], 201, **anon_api)),
+    Case(("POST", "/api/incidents/{incident_id}/update"), "own",
+         lambda w: {"method": "POST", "url": f"/api/incidents/{fresh_incident(w, HOME)}/update", "json": STEP},
+         DENY_ALL_BUT(["office"], 200, **anon_api)),
+    Case(("POST", "/api/incidents/{incident_id}/update"), "region",
+         lambda w: {"method": "POST", "url": f"/api/incidents/{fresh_incident(w, OTHER)}/update", "json": STEP},
+         DENY_ALL_BUT(["office_other"], 200, **anon_api)),
+]  # fmt: skip
+
 # 情况说明 (/explain/N): read like the indicator; written by its responsible unit, the office or the
 # analyst (like any value of the indicator), then reviewed on the review page.
 EXPLAIN = {
