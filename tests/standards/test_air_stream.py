@@ -187,12 +187,12 @@ def test_beijing_stations_bit_identical(tmp_path: Path) -> None:
 
 def test_contract_header_shortcut_equals_synonym_matching() -> None:
     """The contract's own header skips the synonym table; matching it through the table gives the same."""
-    from liangshan.standards.air.io import REQUIRED, _long_columns
+    from liangshan.standards.air.io import REQUIRED, long_columns
     from liangshan.standards.tabular import match_columns
 
     header = list(reversed(REQUIRED))
-    assert _long_columns(header, None, "x.parquet") == match_columns(header, "air", file="x.parquet")
-    assert _long_columns(header, None, "x.parquet") == {c: c for c in REQUIRED}
+    assert long_columns(header, None, "x.parquet") == match_columns(header, "air", file="x.parquet")
+    assert long_columns(header, None, "x.parquet") == {c: c for c in REQUIRED}
 
 
 def test_unit_check_median_is_numpy_median() -> None:

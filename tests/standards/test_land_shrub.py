@@ -3,6 +3,7 @@ preferred over the recomputation (value_source official_first)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,7 @@ def test_cli_shrub_option(tmp_path: Path) -> None:
     b = write_polys(tmp_path / "b.gpkg", [box(0, 0, 20, 20)])
     res = runner.invoke(app, ["land", "coverage", str(r), str(b), "--shrub", "grass", "--json"])
     assert res.exit_code == 0, res.output
-    assert '"grass_percent": 50.0' in res.output
+    assert json.loads(res.output)["grass_percent"] == 50.0
     res = runner.invoke(app, ["land", "coverage", str(r), str(b), "--shrub", "special-shrub-only"])
     assert res.exit_code != 0 and "0305" in res.output
 

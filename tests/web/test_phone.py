@@ -132,7 +132,8 @@ def _pages(page: Any, role: str, prepared: Prepared) -> list[str]:
     page.goto("/workplan")
     links += page.eval_on_selector_all("nav.tabs a", "els => els.map(e => e.getAttribute('href'))")
     extra = ["/todo", "/entry", "/entry/eco_env_investment", "/indicators", "/indicator/20", "/dashboard",
-             f"/workplan/meetings/{prepared.meeting_id}"]  # fmt: skip
+             f"/workplan/meetings/{prepared.meeting_id}",
+             "/entry/market_issued"]  # fmt: skip  # shared: 发改委 leads, 财政局 (the unit here) contributes
     if role != "unit":
         extra += ["/entry/gdp", "/review"]
     if role == "office":
