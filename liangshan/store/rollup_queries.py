@@ -166,13 +166,7 @@ def observation_frame(
     if root != NATION:  # every submission's region is a region: the nation needs no filter
         where.append(s.region_code.in_(_codes_below(root)))
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
-    evidence = (
-        select(func.count())
-        .select_from(SubmissionEvidence)
-        .where(SubmissionEvidence.submission_id == s.id)
-        .scalar_subquery()
-    )
-    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, evidence]
+    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag]
     types: dict[str, Any] = {
         "id": pl.Int64,
         "region": pl.String,
@@ -181,12 +175,24 @@ def observation_frame(
         "version": pl.Int64,
         "num": pl.Float64,
         "flag": pl.Int64,
-        "evidence": pl.Int64,
     }
     if include_pending:
         cols.append(_preference(include_pending))
         types["pending"] = pl.Int64
     raw = _fetch_frame(session, select(*cols).where(*where), types)
+    # evidence counts of the same rows, grouped (for 475,000 rows a third of the time of a correlated
+    # sub-query per row), joined by submission id
+    ev = SubmissionEvidence
+    counted = (
+        select(ev.submission_id, func.count())
+        .join(s, s.id == ev.submission_id)
+        .where(*where)
+        .group_by(ev.submission_id)
+    )
+    counts = _fetch_frame(session, counted, {"id": pl.Int64, "evidence": pl.Int64})
+    raw = raw.join(counts, on="id", how="left", maintain_order="left").with_columns(
+        pl.col("evidence").fill_null(0)
+    )
     keys = ["region", "item", "year"]
     again = raw.filter(pl.col("version") > 1).select(keys).unique()
     if again.height:  # item-years with several candidate versions: the preferred, then the newest
@@ -199,8 +205,12 @@ def observation_frame(
 
 
 def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    """All rows of ``stmt`` as a polars frame, read in chunks from the DB-API cursor (no SQLAlchemy
-    row objects: for 460,000 rows this is several times faster)."""
+    """All rows of ``stmt`` as a polars frame, read in chunks from the DB-API cursor and turned into
+    columns (no SQLAlchemy row objects; the garbage collector paused meanwhile, since the row tuples
+    it would scan again and again are freed at once: for 475,000 rows this is twice as fast as
+    polars' row-wise constructor)."""
+    import gc
+
     import polars as pl
 
     conn = session.connection()
@@ -208,15 +218,22 @@ def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[
     params = compiled.construct_params()
     positional = compiled.positiontup
     args: Any = tuple(params[k] for k in positional) if positional is not None else params
+    columns: list[list[Any]] = [[] for _ in schema]
     cursor = conn.connection.cursor()
-    chunks = [pl.DataFrame(schema=schema)]
+    paused = gc.isenabled()
+    gc.disable()
     try:
         cursor.execute(str(compiled), args)
         while batch := cursor.fetchmany(50_000):
-            chunks.append(pl.DataFrame(batch, schema=schema, orient="row"))
+            for out, col in zip(columns, zip(*batch, strict=True), strict=True):
+                out.extend(col)
+            del batch
     finally:
         cursor.close()
-    return pl.concat(chunks)
+        if paused:
+            gc.enable()
+    pairs = zip(schema.items(), columns, strict=True)
+    return pl.DataFrame([pl.Series(name, col, dtype=dtype) for (name, dtype), col in pairs])
 
 
 def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[str, Any]]]:
