@@ -10,8 +10,8 @@ sub-query), the target overrides, and the newest assessment round (the default w
 
 :func:`observation_frame` is the bulk load the roll-ups use: the same choice of submission, but the
 candidate rows are read with the database driver's cursor straight into a polars frame (no ORM row
-objects; 460,000 rows for 3,000 counties × 4 years) and the newest version is picked in polars; the
-evidence counts come from a second grouped query.
+objects; 475,000 rows for 3,000 counties × 4 years) and the newest version is picked in polars; the
+evidence counts of the same rows come from a second, grouped query (a join, not a sub-query per row).
 """
 
 from __future__ import annotations
@@ -151,8 +151,9 @@ def observation_frame(
     """The chosen observation of every region, item and year below ``root`` as one long frame
     (columns of :func:`liangshan.assess.vectorised.frame_schema`), the same choice as
     :func:`subtree_observations` (newest approved version; with ``include_pending`` the newest
-    submitted/reopened one where none is approved). One statement (the evidence count a correlated
-    sub-query), read with the driver's cursor; only the item-years with more than one candidate
+    submitted/reopened one where none is approved). Two statements — the candidate rows, and their
+    evidence counts grouped by submission — read column-wise with the driver's cursor
+    (:func:`_fetch_frame`) and joined by submission id; only the item-years with more than one candidate
     version (one of them has ``version > 1``: versions are unique per item-year) are sorted."""
     import polars as pl
 
