@@ -12,9 +12,11 @@ Then, in the same run, each ``--repeat`` times:
   ``air_good_days``/``air_valid_days`` values of 2025 into pandas, the ratio per county, the
   ``> 90`` threshold, counts of 达标/未达标 per province — in a new Python process as well.
 
-Prints medians, spreads (min–max) and the ratio, and the peak RSS of the CLI process.
+Prints medians, spreads (min–max) and the ratio, the peak RSS of the CLI process and the load average;
+``--save-json FILE`` keeps the CLI's output (to compare two versions byte for byte with ``cmp``).
 
     .venv/bin/python benchmarks/rollup.py [--db sqlite:///out/bench_rollup.db] [--counties 3000] [--repeat 5]
+                                          [--save-json out/rollup.json]
 """
 
 from __future__ import annotations
@@ -163,11 +165,13 @@ print(w.groupby(["province", "verdict"]).size().unstack(fill_value=0).to_string(
 '''
 
 
-def timed(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system, all threads) and peak RSS (KiB) of a child process."""
+def timed(cmd: list[str], save: Path | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, all threads) and peak RSS (KiB) of a child process
+    (its output written to ``save`` when given)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(save or os.devnull, "wb") as out:
+        subprocess.run(cmd, check=True, stdout=out)
     dt = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -179,6 +183,7 @@ def main() -> None:
     ap.add_argument("--db", default=None)
     ap.add_argument("--counties", type=int, default=3000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--save-json", type=Path, default=None, help="keep the first CLI output")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="liangshan-bench-rollup-"))
     url = a.db or f"sqlite:///{tmp / 'bench.db'}"
@@ -191,8 +196,9 @@ def main() -> None:
     plain: list[float] = []
     plain_cpu: list[float] = []
     rss = 0
-    for _ in range(a.repeat):  # interleaved, so both see the same machine load
-        dt, cpu, peak = timed(ours_cmd)
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for i in range(a.repeat):  # interleaved, so both see the same machine load
+        dt, cpu, peak = timed(ours_cmd, a.save_json if i == 0 else None)
         ours.append(dt)
         ours_cpu.append(cpu)
         rss = max(rss, peak)

@@ -32,6 +32,7 @@ from liangshan.store.regions import get_region, overrides, profile
 from liangshan.store.rollup_queries import (
     default_window,
     load_subtree,
+    observation_frame,
     region_tree,
     rollup_of,
     subtree_observations,
@@ -599,3 +600,60 @@ def test_rollup_without_mixed_sets_says_nothing(demo_db: str, tmp_path: Path, ca
     assert r.catalog is catalog and comp["compared"] == list(range(1, 21))
     assert comp["sets"] == [{"id": "two_mountains", "name": catalog.title, "counties": 10}]
     assert (comp["mixed"], comp["left_out"], comp["note"]) == (False, [], None)
+
+
+def test_observation_frame_equals_approved_observations_with_evidence(db: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from liangshan.assess.vectorised import ObservationSource
+    from liangshan.store.models import Evidence, Submission, SubmissionEvidence
+
+    codes = seed(db)
+    years = range(2022, 2026)
+    with session_scope(db) as s:
+        at = datetime(2026, 4, 1, tzinfo=UTC)
+        docs = [
+            Evidence(
+                sha256=f"{i}" * 64,
+                filename=f"证明{i}.txt",
+                content_type="text/plain",
+                size=1,
+                region_code=codes[0],
+                uploaded_by="t",
+                uploaded_at=at,
+            )
+            for i in range(2)
+        ]
+        s.add_all(docs)
+        s.flush()
+        ids = list(s.scalars(select(Submission.id).order_by(Submission.id)))
+        links = [(ids[0], docs[0].id), (ids[0], docs[1].id), (ids[3], docs[1].id), (ids[-1], docs[0].id)]
+        s.execute(insert(SubmissionEvidence), [{"submission_id": a, "evidence_id": b} for a, b in links])
+    with session_scope(db) as s:
+        for pending in (False, True):
+            source = ObservationSource(observation_frame(s, "410000", years, include_pending=pending))
+            counted = 0
+            for code in codes:
+                want = approved_observations(s, code, years, include_pending=pending)
+                assert source.get(code) == want
+                counted += sum(ob.evidence_count for ob in want.values())
+            assert counted >= 2  # the links of the chosen versions were read (two on one value)
+        frame = observation_frame(s, "411200", years)
+        assert set(frame["region"].to_list()) == {c for i, c in enumerate(codes) if i % 2 == 0}
+
+
+def test_cli_rollup_enables_the_cycle_collector_again(seeded: tuple[str, list[str]]) -> None:
+    import gc
+
+    url, _ = seeded
+    runner = CliRunner()
+    assert gc.isenabled()
+    res = runner.invoke(app, ["rollup", "show", "410000", "--years", "2024-2025", "--db", url, "--json"])
+    assert res.exit_code == 0 and gc.isenabled()
+    res = runner.invoke(app, ["rollup", "show", "999999", "--years", "2025", "--db", url])
+    assert res.exit_code == 2 and gc.isenabled()
+    res = runner.invoke(app, ["rollup", "rank", "--level", "city", "--indicator", "18", "--years", "2025",
+                              "--db", url])  # fmt: skip
+    assert res.exit_code == 2 and gc.isenabled()

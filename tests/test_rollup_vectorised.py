@@ -207,3 +207,33 @@ def test_rolled_values_from_arrays_equal_the_grouped_sums(catalog: Catalog) -> N
                 assert g.value == pytest.approx(w.value, rel=1e-12)
         reasons = {r for v in want.values() for _, r in v.excluded}
         assert root == "910101" or reasons == {"direct", "elements", "population"}
+
+
+def test_item_arrays_place_each_row_and_skip_the_rest(catalog: Catalog) -> None:
+    from liangshan.assess.vectorised import ItemArrays
+
+    obs = {
+        "410001": {
+            ("air_good_days", 2024): Observation(300.0, 0, 1, 1),
+            ("air_valid_days", 2025): Observation(None, 2, 2, 3),  # a row without a value
+            ("eco_brands_obtained", 2023): Observation(True, 3, 3, 1),
+            ("not_in_catalog", 2024): Observation(1.0, 0, 4, 1),
+            ("air_good_days", 2019): Observation(9.0, 0, 5, 1),  # a year not asked for
+        },
+        "499999": {("air_good_days", 2024): Observation(7.0, 0, 6, 1)},  # not a county asked for
+        "410002": {("air_good_days", 2025): Observation(0.0, 1, 7, 1)},
+    }
+    arrays = ItemArrays(catalog, observation_frame(obs), ["410002", "410001"], [2023, 2024, 2025])
+    assert set(arrays.items) == {"air_good_days", "air_valid_days", "eco_brands_obtained"}
+    good = arrays.items["air_good_days"]
+    assert good.value.shape == (2, 3)
+    assert good.present.tolist() == [[False, False, True], [False, True, False]]
+    assert np.array_equal(good.value, [[np.nan, np.nan, 0.0], [np.nan, 300.0, np.nan]], equal_nan=True)
+    assert good.evidence.tolist() == [[0, 0, 1], [0, 0, 0]]
+    valid = arrays.items["air_valid_days"]
+    assert not valid.present.any() and valid.evidence[1, 2] == 2
+    brand = arrays.items["eco_brands_obtained"]
+    assert brand.boolean.tolist() == [[False, False, False], [True, False, False]]
+    assert brand.value[1, 0] == 1.0 and brand.present[1, 0] and brand.evidence[1, 0] == 3
+    window = arrays.window([2024, 2025])["air_good_days"]
+    assert window.present.tolist() == [[False, True], [True, False]]

@@ -181,39 +181,44 @@ class CountyVerdicts:
 def _items(
     frame: pl.DataFrame, counties: Sequence[str], years: Sequence[int], wanted: set[str]
 ) -> dict[str, _Item]:
-    """Per item, counties × years arrays from the long frame (region, item, year, num, flag, evidence)."""
+    """Per item, counties × years arrays from the long frame (region, item, year, num, flag, evidence):
+    the rows' item, county and year become indices (polars ``replace_strict``), and one numpy
+    assignment fills items × counties × years arrays for every item at once; an item gets arrays
+    when it has a row of a county and year asked for."""
     import polars as pl
 
-    n, m = len(counties), len(years)
-    rows = pl.DataFrame(
-        {"region": list(counties), "_r": np.arange(n)}, schema={"region": pl.String, "_r": pl.Int64}
-    )
-    cols = pl.DataFrame({"year": list(years), "_y": np.arange(m)}, schema={"year": pl.Int64, "_y": pl.Int64})
-    sub = (
-        frame.lazy()
-        .filter(pl.col("item").is_in(sorted(wanted)) & pl.col("year").is_in(list(years)))
-        .join(rows.lazy(), on="region")
-        .join(cols.lazy(), on="year")
-        .collect()
-    )
-    out: dict[str, _Item] = {}
-    for (item,), part in sub.partition_by("item", as_dict=True).items():
-        r, y = part["_r"].to_numpy(), part["_y"].to_numpy()
-        flag, num = part["flag"], part["num"]
-        is_bool = flag.is_not_null().to_numpy()
-        v = np.where(
-            is_bool, flag.fill_null(False).cast(pl.Float64).to_numpy(), num.fill_null(np.nan).to_numpy()
-        )
-        value = np.full((n, m), np.nan)
-        present = np.zeros((n, m), dtype=bool)
-        boolean = np.zeros((n, m), dtype=bool)
-        evidence = np.zeros((n, m), dtype=np.int64)
-        value[r, y] = v
-        present[r, y] = is_bool | num.is_not_null().to_numpy()
-        boolean[r, y] = is_bool
-        evidence[r, y] = part["evidence"].to_numpy()
-        out[str(item)] = _Item(value, present, boolean, evidence)
-    return out
+    codes = sorted(wanted)
+    n, m, k = len(counties), len(years), len(codes)
+
+    def index(col: str, keys: Sequence[Any]) -> pl.Expr:
+        return pl.col(col).replace_strict(keys, list(range(len(keys))), default=-1, return_dtype=pl.Int64)
+
+    flag, num = pl.col("flag"), pl.col("num")
+    sub = frame.select(
+        index("item", codes).alias("k"),
+        index("region", list(counties)).alias("r"),
+        index("year", list(years)).alias("y"),
+        flag.is_not_null().alias("boolean"),
+        (flag.is_not_null() | num.is_not_null()).alias("present"),
+        pl.when(flag.is_not_null())
+        .then(flag.cast(pl.Float64))
+        .otherwise(num.fill_null(np.nan))
+        .alias("value"),
+        pl.col("evidence").fill_null(0).alias("evidence"),
+    ).filter((pl.col("k") >= 0) & (pl.col("r") >= 0) & (pl.col("y") >= 0))
+    at = (sub["k"].to_numpy(), sub["r"].to_numpy(), sub["y"].to_numpy())
+    value = np.full((k, n, m), np.nan)
+    present = np.zeros((k, n, m), dtype=bool)
+    boolean = np.zeros((k, n, m), dtype=bool)
+    evidence = np.zeros((k, n, m), dtype=np.int64)
+    value[at] = sub["value"].to_numpy()
+    present[at] = sub["present"].to_numpy()
+    boolean[at] = sub["boolean"].to_numpy()
+    evidence[at] = sub["evidence"].to_numpy()
+    seen = np.bincount(at[0], minlength=k) > 0
+    return {
+        code: _Item(value[i], present[i], boolean[i], evidence[i]) for i, code in enumerate(codes) if seen[i]
+    }
 
 
 class ItemArrays:

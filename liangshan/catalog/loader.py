@@ -29,7 +29,7 @@ class CatalogSetError(ValueError):
 
 def _read(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10× faster
     if not isinstance(raw, dict):
         raise CatalogSetError(f"指标体系文件 {Path(path).name} 不是有效的 YAML 映射")
     return raw

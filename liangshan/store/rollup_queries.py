@@ -10,8 +10,8 @@ sub-query), the target overrides, and the newest assessment round (the default w
 
 :func:`observation_frame` is the bulk load the roll-ups use: the same choice of submission, but the
 candidate rows are read with the database driver's cursor straight into a polars frame (no ORM row
-objects; 460,000 rows for 3,000 counties × 4 years) and the newest version is picked in polars; the
-evidence counts come from a second grouped query.
+objects; 475,000 rows for 3,000 counties × 4 years) and the newest version is picked in polars; the
+evidence counts of the same rows come from a second, grouped query (a join, not a sub-query per row).
 """
 
 from __future__ import annotations
@@ -151,8 +151,9 @@ def observation_frame(
     """The chosen observation of every region, item and year below ``root`` as one long frame
     (columns of :func:`liangshan.assess.vectorised.frame_schema`), the same choice as
     :func:`subtree_observations` (newest approved version; with ``include_pending`` the newest
-    submitted/reopened one where none is approved). One statement (the evidence count a correlated
-    sub-query), read with the driver's cursor; only the item-years with more than one candidate
+    submitted/reopened one where none is approved). Two statements — the candidate rows, and their
+    evidence counts grouped by submission — read column-wise with the driver's cursor
+    (:func:`_fetch_frame`) and joined by submission id; only the item-years with more than one candidate
     version (one of them has ``version > 1``: versions are unique per item-year) are sorted."""
     import polars as pl
 
@@ -166,13 +167,7 @@ def observation_frame(
     if root != NATION:  # every submission's region is a region: the nation needs no filter
         where.append(s.region_code.in_(_codes_below(root)))
     flag = cast(s.value_bool, Integer)  # 0/1 from every driver
-    evidence = (
-        select(func.count())
-        .select_from(SubmissionEvidence)
-        .where(SubmissionEvidence.submission_id == s.id)
-        .scalar_subquery()
-    )
-    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag, evidence]
+    cols: list[Any] = [s.id, s.region_code, s.item_code, s.year, s.version, s.value_num, flag]
     types: dict[str, Any] = {
         "id": pl.Int64,
         "region": pl.String,
@@ -181,12 +176,24 @@ def observation_frame(
         "version": pl.Int64,
         "num": pl.Float64,
         "flag": pl.Int64,
-        "evidence": pl.Int64,
     }
     if include_pending:
         cols.append(_preference(include_pending))
         types["pending"] = pl.Int64
     raw = _fetch_frame(session, select(*cols).where(*where), types)
+    # evidence counts of the same rows, grouped (for 475,000 rows a third of the time of a correlated
+    # sub-query per row), joined by submission id
+    ev = SubmissionEvidence
+    counted = (
+        select(ev.submission_id, func.count())
+        .join(s, s.id == ev.submission_id)
+        .where(*where)
+        .group_by(ev.submission_id)
+    )
+    counts = _fetch_frame(session, counted, {"id": pl.Int64, "evidence": pl.Int64})
+    raw = raw.join(counts, on="id", how="left", maintain_order="left").with_columns(
+        pl.col("evidence").fill_null(0)
+    )
     keys = ["region", "item", "year"]
     again = raw.filter(pl.col("version") > 1).select(keys).unique()
     if again.height:  # item-years with several candidate versions: the preferred, then the newest
@@ -199,8 +206,12 @@ def observation_frame(
 
 
 def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
-    """All rows of ``stmt`` as a polars frame, read in chunks from the DB-API cursor (no SQLAlchemy
-    row objects: for 460,000 rows this is several times faster)."""
+    """All rows of ``stmt`` as a polars frame, read in chunks from the DB-API cursor and turned into
+    columns (no SQLAlchemy row objects; the garbage collector paused meanwhile, since the row tuples
+    it would scan again and again are freed at once: for 475,000 rows this is twice as fast as
+    polars' row-wise constructor)."""
+    import gc
+
     import polars as pl
 
     conn = session.connection()
@@ -208,15 +219,22 @@ def _fetch_frame(session: Session, stmt: Select[*tuple[Any, ...]], schema: dict[
     params = compiled.construct_params()
     positional = compiled.positiontup
     args: Any = tuple(params[k] for k in positional) if positional is not None else params
+    columns: list[list[Any]] = [[] for _ in schema]
     cursor = conn.connection.cursor()
-    chunks = [pl.DataFrame(schema=schema)]
+    paused = gc.isenabled()
+    gc.disable()
     try:
         cursor.execute(str(compiled), args)
         while batch := cursor.fetchmany(50_000):
-            chunks.append(pl.DataFrame(batch, schema=schema, orient="row"))
+            for out, col in zip(columns, zip(*batch, strict=True), strict=True):
+                out.extend(col)
+            del batch
     finally:
         cursor.close()
-    return pl.concat(chunks)
+        if paused:
+            gc.enable()
+    pairs = zip(schema.items(), columns, strict=True)
+    return pl.DataFrame([pl.Series(name, col, dtype=dtype) for (name, dtype), col in pairs])
 
 
 def subtree_overrides(session: Session, root: str) -> dict[str, dict[int, dict[str, Any]]]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from liangshan.store.db import migrate
+from liangshan.store.db import at_head, migrate
 from liangshan.store.errors import StoreError
 
 _migrated: set[str] = set()
 
 
 def ensure_db(url: str) -> str:
-    """Migrate the database once per process; returns the URL."""
+    """Migrate the database once per process; returns the URL. A database already at the head
+    revision (:func:`~liangshan.store.db.at_head`, one query) is left as it is without importing
+    Alembic — the same outcome as ``alembic upgrade heads``, which would do nothing."""
     if url not in _migrated:
-        migrate(url)
+        if not at_head(url):
+            migrate(url)
         _migrated.add(url)
     return url
 
