@@ -396,81 +396,6 @@ def _duplicate_error(part: pl.DataFrame, files: dict[int, InputFile], dataset: s
     )
 
 
-def _region_year(
-    part: pl.DataFrame,
-    region: str,
-    year: int,
-    info: _RegionYear,
-    opts: AirOptions,
-    files: dict[int, InputFile],
-    extra_inputs: list[InputFile],
-    dataset: str,
-) -> dict[str, Any]:
-    """The ``liangshan air good-days`` chain for one region's rows of one year."""
-    from liangshan.standards.air.annual import good_days_report
-    from liangshan.standards.air.cube import to_cube
-    from liangshan.standards.air.daily import daily_stats
-
-    body = part.filter(~pl.col("_tail"))
-    if part.select(pl.struct("station", "time").is_duplicated().any()).item():
-        raise _duplicate_error(part, files, dataset)
-    stations = list(info.stations)
-    frame = part.select("station", "time", *POLLUTANTS)
-    t0, t1 = part["time"].min(), part["time"].max()
-    assert isinstance(t0, datetime) and isinstance(t1, datetime)
-    pad = []
-    if info.before and t0 >= datetime(year, 1, 2):
-        pad.append(datetime(year, 1, 1, 0))
-    if info.after and t1 < datetime(year, 12, 31):
-        pad.append(datetime(year, 12, 31, 23))
-    if pad:  # empty hours, so that the cube spans the days a single-region run sees for this year
-        filler = pl.DataFrame(
-            {"station": [body["station"][0]] * len(pad), "time": pad},
-            schema_overrides={"time": frame["time"].dtype},
-        ).with_columns(pl.lit(float("nan")).alias(p) for p in POLLUTANTS)
-        frame = pl.concat([frame, filler.select(frame.columns)]).sort("station", "time")
-    res = daily_stats(
-        to_cube(frame, file=dataset),
-        edition=opts.edition,
-        area=True,
-        area_method=opts.area_method,
-        o3_first_window_start=opts.o3_first_window_start,
-    )
-    report = [r for r in good_days_report(res) if r["year"] == year]
-    params = air_calc.good_days_parameters(
-        edition=opts.edition,
-        area_method=opts.area_method,
-        o3_start=opts.o3_first_window_start,
-        required=res.required,
-        columns=opts.columns,
-        stations=stations,
-    )
-    used = [files[i] for i in sorted(set(part["_src"].to_list()))] + list(extra_inputs)
-    (cv,) = air_calc.good_days_values(report, used, params, region)
-    (y,) = report
-    return {
-        "region": region,
-        "region_name": info.name,
-        "year": year,
-        "good_days": y["good_days"],
-        "valid_days": y["valid_days"],
-        "ratio": y["ratio"],
-        "days": y["days"],
-        **{c: y["categories"][c] for c in CATEGORIES},
-        "heavy_days": y["heavy_days"],
-        "invalid_day_count": y["invalid_day_count"],
-        "editions": list(y["editions"]),
-        "limits": y["limits"],
-        "attained": y["attained"],
-        "n_stations": len(stations),
-        "station_hours": body.height,
-        "stations": stations,
-        "inputs": used,
-        "computed": computed_to_json(cv),
-        "error": None,
-    }
-
-
 def compute_group(
     pieces: list[tuple[str, int]],
     year: int,
@@ -481,9 +406,17 @@ def compute_group(
     dataset: str,
 ) -> list[dict[str, Any]]:
     """Stage 2 task: every region of one task group in one year (one result row per region), from the
-    record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it."""
+    record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it.
+
+    All regions at once (:mod:`liangshan.standards.air.regions`): one pass over the rows for the area hourly
+    means, the daily statistics and AQI and the annual summary with the regions as rows; the figures equal
+    the single-region chain's on each region's rows (its period: 1 January when the region has data in an
+    earlier year, else its first day; 31 December when it has data in a later year, else its last day)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.ipc as ipc
+
+    from liangshan.standards.air.regions import region_daily, regions_good_days_report
 
     batches = []
     for f, i in pieces:  # one per shuffle task
@@ -491,14 +424,85 @@ def compute_group(
             batches.append(ipc.open_file(source).get_batch(i))
     df = pl.from_arrow(pa.Table.from_batches(batches))
     assert isinstance(df, pl.DataFrame)
-    rows = df.with_row_index("_i").group_by("region").agg("_i").sort("region")
+    del batches
+    names = sorted(regions)  # a region with only 31 December hours of the year before has no result
+    df = df.filter(pl.col("region").is_in(names))
+    dup = df.select(pl.struct("station", "time").is_duplicated()).to_series()
+    if dup.any():  # the first region in code order with a repeated station-hour, as region by region
+        first = df.filter(dup)["region"].min()
+        raise _duplicate_error(df.filter(pl.col("region") == first), files, dataset)
+    jan1 = np.datetime64(f"{year}-01-01", "D")
+    t_min = df["time"].min()
+    assert isinstance(t_min, datetime)
+    start = min(jan1, np.datetime64(t_min.date(), "D"))
+    n_days = int((np.datetime64(f"{year}-12-31", "D") - start).astype(np.int64)) + 1
+    per = (
+        df.group_by("region")
+        .agg(
+            pl.col("time").filter(~pl.col("_tail")).min().alias("t0"),
+            pl.col("time").max().alias("t1"),
+            (~pl.col("_tail")).sum().alias("hours"),
+            pl.col("_src").unique().sort().alias("src"),
+        )
+        .sort("region")
+    )
+    first = np.empty(len(names), dtype=np.int64)
+    last = np.empty(len(names), dtype=np.int64)
+    day = (pl.col("t0").dt.date(), pl.col("t1").dt.date())
+    dates = per.select(*day).to_numpy().astype("datetime64[D]")
+    for i, region in enumerate(names):  # a few integers per region
+        info = regions[region]
+        first[i] = ((jan1 if info.before else dates[i, 0]) - start).astype(np.int64)
+        last[i] = n_days - 1 if info.after else (dates[i, 1] - start).astype(np.int64)
+    res = region_daily(
+        df.select("region", "station", "time", *POLLUTANTS),
+        names,
+        start,
+        n_days,
+        edition=opts.edition,
+        area_method=opts.area_method,
+        o3_first_window_start=opts.o3_first_window_start,
+    )
+    reports = regions_good_days_report(res, first, last)
     out = []
-    for region, idx in rows.iter_rows():  # one iteration per region; copies one region's rows at a time
-        info = regions.get(str(region))
-        if info is None:  # only 31 December hours copied from the year before
-            continue
-        part = df[idx].sort("station", "time")
-        out.append(_region_year(part, str(region), year, info, opts, files, extra_inputs, dataset))
+    for region, hours, src in per.select("region", "hours", "src").iter_rows():  # one row per region-year
+        info = regions[region]
+        stations = list(info.stations)
+        params = air_calc.good_days_parameters(
+            edition=opts.edition,
+            area_method=opts.area_method,
+            o3_start=opts.o3_first_window_start,
+            required=res.required,
+            columns=opts.columns,
+            stations=stations,
+        )
+        used = [files[i] for i in src] + list(extra_inputs)
+        report = reports[region]
+        (cv,) = air_calc.good_days_values(report, used, params, region)
+        (y,) = report
+        out.append(
+            {
+                "region": region,
+                "region_name": info.name,
+                "year": year,
+                "good_days": y["good_days"],
+                "valid_days": y["valid_days"],
+                "ratio": y["ratio"],
+                "days": y["days"],
+                **{c: y["categories"][c] for c in CATEGORIES},
+                "heavy_days": y["heavy_days"],
+                "invalid_day_count": y["invalid_day_count"],
+                "editions": list(y["editions"]),
+                "limits": y["limits"],
+                "attained": y["attained"],
+                "n_stations": len(stations),
+                "station_hours": hours,
+                "stations": stations,
+                "inputs": used,
+                "computed": computed_to_json(cv),
+                "error": None,
+            }
+        )
     return out
 
 
