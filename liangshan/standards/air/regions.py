@@ -79,10 +79,11 @@ def region_daily(
     Parameters
     ----------
     df : polars.DataFrame
-        Validated hourly rows (``region``, ``station``, ``time`` and the pollutants), one row per
-        station-hour, every region listed in ``regions``, times within the ``n_days`` days from ``start``.
+        Validated hourly rows (``region``, ``station``, ``time`` and the pollutants), at most one row per
+        station-hour, each station in one region, every region listed in ``regions``, times within the
+        ``n_days`` days from ``start``. Rows in any order.
     regions : sequence of str
-        Region codes; row ``i`` of the result is ``regions[i]``.
+        Region codes, sorted; row ``i`` of the result is ``regions[i]``.
     start : numpy.datetime64
         First day of the common date axis.
     area_method : {"hourly", "daily"}
@@ -90,34 +91,46 @@ def region_daily(
         hourly concentrations; ``daily`` averages the stations' valid daily statistics.
     edition, o3_first_window_start
         See :func:`~liangshan.standards.air.daily.daily_statistics`.
+
+    Raises
+    ------
+    AirInputError
+        A station in two regions, a station-hour twice or an hour outside the period.
     """
     if area_method not in ("hourly", "daily"):
         raise ValueError("area_method 应为 hourly 或 daily")
     start = start.astype("datetime64[D]")
     n_r, n_h = len(regions), n_days * 24
-    df = df.sort("region", "station", "time")  # the order the single-region chain adds stations in
-    region = df["region"].cast(pl.Enum(list(regions))).to_physical().cast(pl.Int64).to_numpy()
+    # Stations ordered by region, then name: the order the single-region chain adds them in.
+    keys = df.select("region", "station").unique().sort("region", "station")
+    twice = keys.filter(pl.col("station").is_duplicated())
+    if twice.height:
+        raise AirInputError(f"站点 {twice['station'][0]} 属于多个区域", column="station")
+    n_s = keys.height
+    code = df["station"].cast(pl.Enum(keys["station"])).to_physical().cast(pl.Int64).to_numpy()
+    of_station = keys["region"].cast(pl.Enum(list(regions))).to_physical().cast(pl.Int64).to_numpy()
     hours = _hours(df, start)
     if hours.size and (hours.min() < 0 or hours.max() >= n_h):
         raise AirInputError("小时数据超出统计期")
-    if area_method == "hourly":
-        lin = region * n_h + hours
-        data = {p: _mean_by(lin, _values(df, p), n_r * n_h)[0].reshape(n_r, n_h) for p in POLLUTANTS}
-        area = HourlyCube(tuple(regions), start, n_days, data)
-        return area_hourly_daily(area, edition=edition, o3_first_window_start=o3_first_window_start)
-    names = df.select(pl.struct("region", "station").rle_id()).to_series().to_numpy()
-    n_s = int(names[-1]) + 1 if names.size else 0
-    of_station = np.zeros(n_s, dtype=np.int64)
-    of_station[names] = region
-    lin = names.astype(np.int64) * n_h + hours
-    cube_data = {}
-    for p in POLLUTANTS:
+    lin = code * n_h + hours
+    if hours.size and int(np.bincount(lin, minlength=n_s * n_h).max()) > 1:
+        raise AirInputError("同一站点同一小时有多行", column="station,time")
+    del code, hours
+
+    def cube(p: str) -> np.ndarray:
         a = np.full(n_s * n_h, np.nan)
         a[lin] = _values(df, p)
-        cube_data[p] = a.reshape(n_s, n_h)
-    station_names = tuple(str(i) for i in range(n_s))
-    cube = HourlyCube(station_names, start, n_days, cube_data)
-    ds = daily_statistics(cube, edition, o3_first_window_start=o3_first_window_start)
+        return a.reshape(n_s, n_h)
+
+    if area_method == "hourly":
+        # Cell (station s, hour h) of the cube adds into (region of s, h), stations in order.
+        index = (of_station[:, None] * n_h + np.arange(n_h)[None, :]).reshape(-1)
+        data = {p: _mean_by(index, cube(p).reshape(-1), n_r * n_h)[0].reshape(n_r, n_h) for p in POLLUTANTS}
+        area = HourlyCube(tuple(regions), start, n_days, data)
+        return area_hourly_daily(area, edition=edition, o3_first_window_start=o3_first_window_start)
+    names = tuple(keys["station"].to_list())
+    station_cube = HourlyCube(names, start, n_days, {p: cube(p) for p in POLLUTANTS})
+    ds = daily_statistics(station_cube, edition, o3_first_window_start=o3_first_window_start)
     return daily_aqi(_area_daily(ds, of_station, tuple(regions)))
 
 
