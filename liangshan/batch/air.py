@@ -361,14 +361,18 @@ def _write_pieces(df: pl.DataFrame, path: Path) -> list[tuple[int, int, str, int
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    df = df.sort("_group", "year")
-    runs = df.select(pl.struct("_group", "year").rle()).unnest("_group").unnest("value")
+    key = df["_group"].cast(pl.UInt64) * 65536 + df["year"].cast(pl.UInt64)  # one integer sort key
+    if not key.is_sorted():
+        order = key.arg_sort()
+        df, key = df[order], key.gather(order)
+    runs = key.rle().struct.unnest()
     table = df.drop("_group", "year").to_arrow().combine_chunks()
     pieces = []
     start = 0
     options = ipc.IpcWriteOptions(compression="lz4")
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema, options=options) as writer:
-        for i, (n, group, year) in enumerate(runs.select("len", "_group", "year").iter_rows()):
+        for i, (n, value) in enumerate(runs.select("len", "value").iter_rows()):
+            group, year = divmod(value, 65536)
             (batch,) = table.slice(start, n).to_batches()
             writer.write_batch(batch)
             pieces.append((int(group), int(year), str(path), i))
@@ -416,7 +420,7 @@ def compute_group(
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    from liangshan.standards.air.regions import region_daily, regions_good_days_report
+    from liangshan.standards.air.regions import DuplicateHourError, region_daily, regions_good_days_report
 
     batches = []
     for f, i in pieces:  # one per shuffle task
@@ -427,10 +431,6 @@ def compute_group(
     del batches
     names = sorted(regions)  # a region with only 31 December hours of the year before has no result
     df = df.filter(pl.col("region").is_in(names))
-    dup = df.select(pl.struct("station", "time").is_duplicated()).to_series()
-    if dup.any():  # the first region in code order with a repeated station-hour, as region by region
-        first = df.filter(dup)["region"].min()
-        raise _duplicate_error(df.filter(pl.col("region") == first), files, dataset)
     jan1 = np.datetime64(f"{year}-01-01", "D")
     t_min = df["time"].min()
     assert isinstance(t_min, datetime)
@@ -454,15 +454,20 @@ def compute_group(
         info = regions[region]
         first[i] = ((jan1 if info.before else dates[i, 0]) - start).astype(np.int64)
         last[i] = n_days - 1 if info.after else (dates[i, 1] - start).astype(np.int64)
-    res = region_daily(
-        df.select("region", "station", "time", *POLLUTANTS),
-        names,
-        start,
-        n_days,
-        edition=opts.edition,
-        area_method=opts.area_method,
-        o3_first_window_start=opts.o3_first_window_start,
-    )
+    try:
+        res = region_daily(
+            df.select("region", "station", "time", *POLLUTANTS),
+            names,
+            start,
+            n_days,
+            edition=opts.edition,
+            area_method=opts.area_method,
+            o3_first_window_start=opts.o3_first_window_start,
+        )
+    except DuplicateHourError:  # name the rows: the first region in code order with a repeated station-hour
+        dup = df.select(pl.struct("station", "time").is_duplicated()).to_series()
+        first_region = df.filter(dup)["region"].min()
+        raise _duplicate_error(df.filter(pl.col("region") == first_region), files, dataset) from None
     reports = regions_good_days_report(res, first, last)
     out = []
     for region, hours, src in per.select("region", "hours", "src").iter_rows():  # one row per region-year

@@ -43,9 +43,13 @@ from liangshan.standards.air.daily import (
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.tables import POLLUTANTS
 
-__all__ = ["region_daily", "regions_good_days_report"]
+__all__ = ["DuplicateHourError", "region_daily", "regions_good_days_report"]
 
 _HOUR_US = 3_600_000_000
+
+
+class DuplicateHourError(AirInputError):
+    """A station-hour given twice (the caller names the rows; :func:`region_daily` only finds it)."""
 
 
 def _mean_by(index: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +99,8 @@ def region_daily(
     Raises
     ------
     AirInputError
-        A station in two regions, a station-hour twice or an hour outside the period.
+        A station in two regions or an hour outside the period; :class:`DuplicateHourError` for a
+        station-hour given twice.
     """
     if area_method not in ("hourly", "daily"):
         raise ValueError("area_method 应为 hourly 或 daily")
@@ -114,7 +119,7 @@ def region_daily(
         raise AirInputError("小时数据超出统计期")
     lin = code * n_h + hours
     if hours.size and int(np.bincount(lin, minlength=n_s * n_h).max()) > 1:
-        raise AirInputError("同一站点同一小时有多行", column="station,time")
+        raise DuplicateHourError("同一站点同一小时有多行，每个站点每小时只能有一行", column="station,time")
     del code, hours
 
     def cube(p: str) -> np.ndarray:
