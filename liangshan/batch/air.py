@@ -10,12 +10,14 @@ Two stages of Dask tasks:
    validate (:func:`liangshan.standards.air.io.validate`, error rows counted from the file's first row as
    ``liangshan air`` does), attach the region, and write the rows to one scratch Arrow file with one record
    batch per *task group* (whole regions, about ``stations_per_task`` stations) and year. Memory: one chunk.
-2. **Compute** — one task per task group and year: read its record batches and, region by region, run the
-   chain of ``liangshan air good-days`` — :func:`~liangshan.standards.air.cube.to_cube` →
-   :func:`~liangshan.standards.air.daily.daily_stats` (``area=True``) →
-   :func:`~liangshan.standards.air.annual.good_days_report` →
-   :func:`~liangshan.standards.air.indicator.indicator_values`. Daily statistics need whole days per
-   station and area means all stations of the region; both are inside one task. Memory: one partition.
+2. **Compute** — one task per task group and year: read its record batches and compute every region of the
+   task at once (:mod:`liangshan.standards.air.regions`: the regions' area hourly series stacked as the rows
+   of one array, then :func:`~liangshan.standards.air.daily.daily_statistics`, the daily AQI and
+   :func:`~liangshan.standards.air.annual.good_days_report` with each region's own period), then
+   :func:`~liangshan.standards.air.indicator.indicator_values` per region-year. The figures are bit-identical
+   to the chain of ``liangshan air good-days`` run region by region (``to_cube`` → ``daily_stats(area=True)``
+   → ``good_days_report``). Daily statistics need whole days per station and area means all stations of the
+   region; both are inside one task. Memory: one partition.
 
 Equality with the single-region calculator run on one region's rows (all years): the cube of a region-year
 spans the same days the single run sees for that year (NaN rows are added at 1 January / 31 December when the
