@@ -316,13 +316,14 @@ def shuffle_chunk(
         raise _shifted(exc, chunk.first_row) from None
     start = chunk.first_row + 2  # spreadsheet row of the chunk's first row (header = row 1)
     known = station_map["station"]
+    index = pl.Series(range(known.len()), dtype=pl.UInt32)
+    code = df["station"].replace_strict(known, index, default=None, return_dtype=pl.UInt32)  # one lookup
     df = df.with_columns(  # new columns only (a join would copy the whole chunk)
         pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
         pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
-        pl.col("station").replace_strict(known, station_map["region"], default=None).alias("region"),
-        pl.col("station")
-        .replace_strict(known, station_map["_group"], default=None, return_dtype=pl.UInt32)
-        .alias("_group"),
+        station_map["region"].gather(code).alias("region"),
+        station_map["_group"].cast(pl.UInt32).gather(code).alias("_group"),
+        code.alias("_st"),
     )
     unknown = df.filter(pl.col("region").is_null())
     if unknown.height:
@@ -341,13 +342,18 @@ def shuffle_chunk(
             (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + o3_first_window_start)
         ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
         df = pl.concat([df, tail])
-    counts = (
-        df.filter(~pl.col("_tail"))
-        .group_by("region", "year", "station")
-        .agg(pl.len().alias("n"), pl.col("_group").first())
-        .rows()
-    )
-    pieces = _write_pieces(df, Path(scratch) / f"c{chunk_id:06d}.arrow")
+    per = df.filter(~pl.col("_tail")).group_by("_st", "year").agg(pl.len().alias("n"))  # integer keys
+    code = per["_st"]
+    counts = pl.DataFrame(
+        [
+            station_map["region"].gather(code),
+            per["year"],
+            known.gather(code),
+            per["n"],
+            station_map["_group"].cast(pl.UInt32).gather(code),
+        ]
+    ).rows()
+    pieces = _write_pieces(df.drop("_st"), Path(scratch) / f"c{chunk_id:06d}.arrow")
     entry = None
     if chunk.hash_file:
         h = sha256_file(chunk.path)
