@@ -114,5 +114,7 @@ def test_regions_input_errors() -> None:
     moved = pl.concat([df, elsewhere])
     with pytest.raises(AirInputError, match="属于多个区域"):
         region_daily(moved, regions, start, 120)
+    with pytest.raises(AirInputError, match="不在所列区域中"):
+        region_daily(df, regions[1:], start, 120)
     with pytest.raises(AirInputError, match="超出统计期"):
         region_daily(df, regions, start, 30)

@@ -99,7 +99,8 @@ def region_daily(
     Raises
     ------
     AirInputError
-        A station in two regions or an hour outside the period; :class:`DuplicateHourError` for a
+        A station in two regions, a region not listed or an hour outside the period;
+        :class:`DuplicateHourError` for a
         station-hour given twice.
     """
     if area_method not in ("hourly", "daily"):
@@ -111,6 +112,9 @@ def region_daily(
     twice = keys.filter(pl.col("station").is_duplicated())
     if twice.height:
         raise AirInputError(f"站点 {twice['station'][0]} 属于多个区域", column="station")
+    other = keys.filter(~pl.col("region").is_in(pl.Series(list(regions), dtype=pl.String).implode()))
+    if other.height:
+        raise AirInputError(f"区域 {other['region'][0]} 不在所列区域中", column="region")
     n_s = keys.height
     code = df["station"].cast(pl.Enum(keys["station"])).to_physical().cast(pl.Int64).to_numpy()
     of_station = keys["region"].cast(pl.Enum(list(regions))).to_physical().cast(pl.Int64).to_numpy()
