@@ -6,7 +6,7 @@ Generated data, written to a temporary directory and removed at the end:
    as a hive-partitioned Parquet dataset (``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows),
    stations assigned at random to ``--regions`` (2,800) county codes. Job: ``liangshan.batch.air.run_air``
    (validate + shuffle by region group and year, then the ``liangshan air good-days`` chain per region-year)
-   with read tasks of one row group and compute tasks of 16 stations.
+   with read tasks of one row group and compute tasks of 32 stations.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
    cells, uint16) at 250 m in the China Albers equal-area projection (34.6 M km²; the cell size does not
    change the work) as 132 tiles of 2,048 × 2,048 cells, and ``--regions`` Voronoi "county" polygons over it
@@ -39,7 +39,7 @@ import numpy as np
 
 TILE = 2048
 ROW_GROUP = 100_000  # rows per Parquet row group = rows per read task (chunk_rows)
-STATIONS_PER_TASK = 16
+STATIONS_PER_TASK = 32  # whole regions of ≈ 32 stations per compute task (≈ 280,000 station-hours)
 CODES = np.array([301, 305, 401, 404, 103, 1101, 702, 307, 1003], dtype=np.uint16)
 SHARES = np.array([0.30, 0.08, 0.12, 0.06, 0.25, 0.05, 0.06, 0.04, 0.04])
 

@@ -10,12 +10,14 @@ Two stages of Dask tasks:
    validate (:func:`liangshan.standards.air.io.validate`, error rows counted from the file's first row as
    ``liangshan air`` does), attach the region, and write the rows to one scratch Arrow file with one record
    batch per *task group* (whole regions, about ``stations_per_task`` stations) and year. Memory: one chunk.
-2. **Compute** — one task per task group and year: read its record batches and, region by region, run the
-   chain of ``liangshan air good-days`` — :func:`~liangshan.standards.air.cube.to_cube` →
-   :func:`~liangshan.standards.air.daily.daily_stats` (``area=True``) →
-   :func:`~liangshan.standards.air.annual.good_days_report` →
-   :func:`~liangshan.standards.air.indicator.indicator_values`. Daily statistics need whole days per
-   station and area means all stations of the region; both are inside one task. Memory: one partition.
+2. **Compute** — one task per task group and year: read its record batches and compute every region of the
+   task at once (:mod:`liangshan.standards.air.regions`: the regions' area hourly series stacked as the rows
+   of one array, then :func:`~liangshan.standards.air.daily.daily_statistics`, the daily AQI and
+   :func:`~liangshan.standards.air.annual.good_days_report` with each region's own period), then
+   :func:`~liangshan.standards.air.indicator.indicator_values` per region-year. The figures are bit-identical
+   to the chain of ``liangshan air good-days`` run region by region (``to_cube`` → ``daily_stats(area=True)``
+   → ``good_days_report``). Daily statistics need whole days per station and area means all stations of the
+   region; both are inside one task. Memory: one partition.
 
 Equality with the single-region calculator run on one region's rows (all years): the cube of a region-year
 spans the same days the single run sees for that year (NaN rows are added at 1 January / 31 December when the
@@ -314,13 +316,14 @@ def shuffle_chunk(
         raise _shifted(exc, chunk.first_row) from None
     start = chunk.first_row + 2  # spreadsheet row of the chunk's first row (header = row 1)
     known = station_map["station"]
+    index = pl.Series(range(known.len()), dtype=pl.UInt32)
+    code = df["station"].replace_strict(known, index, default=None, return_dtype=pl.UInt32)  # one lookup
     df = df.with_columns(  # new columns only (a join would copy the whole chunk)
         pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
         pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
-        pl.col("station").replace_strict(known, station_map["region"], default=None).alias("region"),
-        pl.col("station")
-        .replace_strict(known, station_map["_group"], default=None, return_dtype=pl.UInt32)
-        .alias("_group"),
+        station_map["region"].gather(code).alias("region"),
+        station_map["_group"].cast(pl.UInt32).gather(code).alias("_group"),
+        code.alias("_st"),
     )
     unknown = df.filter(pl.col("region").is_null())
     if unknown.height:
@@ -339,13 +342,18 @@ def shuffle_chunk(
             (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + o3_first_window_start)
         ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
         df = pl.concat([df, tail])
-    counts = (
-        df.filter(~pl.col("_tail"))
-        .group_by("region", "year", "station")
-        .agg(pl.len().alias("n"), pl.col("_group").first())
-        .rows()
-    )
-    pieces = _write_pieces(df, Path(scratch) / f"c{chunk_id:06d}.arrow")
+    per = df.filter(~pl.col("_tail")).group_by("_st", "year").agg(pl.len().alias("n"))  # integer keys
+    code = per["_st"]
+    counts = pl.DataFrame(
+        [
+            station_map["region"].gather(code),
+            per["year"],
+            known.gather(code),
+            per["n"],
+            station_map["_group"].cast(pl.UInt32).gather(code),
+        ]
+    ).rows()
+    pieces = _write_pieces(df.drop("_st"), Path(scratch) / f"c{chunk_id:06d}.arrow")
     entry = None
     if chunk.hash_file:
         h = sha256_file(chunk.path)
@@ -361,14 +369,18 @@ def _write_pieces(df: pl.DataFrame, path: Path) -> list[tuple[int, int, str, int
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    df = df.sort("_group", "year")
-    runs = df.select(pl.struct("_group", "year").rle()).unnest("_group").unnest("value")
+    key = df["_group"].cast(pl.UInt64) * 65536 + df["year"].cast(pl.UInt64)  # one integer sort key
+    if not key.is_sorted():
+        order = key.arg_sort()
+        df, key = df[order], key.gather(order)
+    runs = key.rle().struct.unnest()
     table = df.drop("_group", "year").to_arrow().combine_chunks()
     pieces = []
     start = 0
-    options = ipc.IpcWriteOptions(compression="lz4")
+    options = ipc.IpcWriteOptions(compression=None)  # CPU, not disk, limits the job
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema, options=options) as writer:
-        for i, (n, group, year) in enumerate(runs.select("len", "_group", "year").iter_rows()):
+        for i, (n, value) in enumerate(runs.select("len", "value").iter_rows()):
+            group, year = divmod(value, 65536)
             (batch,) = table.slice(start, n).to_batches()
             writer.write_batch(batch)
             pieces.append((int(group), int(year), str(path), i))
@@ -396,81 +408,6 @@ def _duplicate_error(part: pl.DataFrame, files: dict[int, InputFile], dataset: s
     )
 
 
-def _region_year(
-    part: pl.DataFrame,
-    region: str,
-    year: int,
-    info: _RegionYear,
-    opts: AirOptions,
-    files: dict[int, InputFile],
-    extra_inputs: list[InputFile],
-    dataset: str,
-) -> dict[str, Any]:
-    """The ``liangshan air good-days`` chain for one region's rows of one year."""
-    from liangshan.standards.air.annual import good_days_report
-    from liangshan.standards.air.cube import to_cube
-    from liangshan.standards.air.daily import daily_stats
-
-    body = part.filter(~pl.col("_tail"))
-    if part.select(pl.struct("station", "time").is_duplicated().any()).item():
-        raise _duplicate_error(part, files, dataset)
-    stations = list(info.stations)
-    frame = part.select("station", "time", *POLLUTANTS)
-    t0, t1 = part["time"].min(), part["time"].max()
-    assert isinstance(t0, datetime) and isinstance(t1, datetime)
-    pad = []
-    if info.before and t0 >= datetime(year, 1, 2):
-        pad.append(datetime(year, 1, 1, 0))
-    if info.after and t1 < datetime(year, 12, 31):
-        pad.append(datetime(year, 12, 31, 23))
-    if pad:  # empty hours, so that the cube spans the days a single-region run sees for this year
-        filler = pl.DataFrame(
-            {"station": [body["station"][0]] * len(pad), "time": pad},
-            schema_overrides={"time": frame["time"].dtype},
-        ).with_columns(pl.lit(float("nan")).alias(p) for p in POLLUTANTS)
-        frame = pl.concat([frame, filler.select(frame.columns)]).sort("station", "time")
-    res = daily_stats(
-        to_cube(frame, file=dataset),
-        edition=opts.edition,
-        area=True,
-        area_method=opts.area_method,
-        o3_first_window_start=opts.o3_first_window_start,
-    )
-    report = [r for r in good_days_report(res) if r["year"] == year]
-    params = air_calc.good_days_parameters(
-        edition=opts.edition,
-        area_method=opts.area_method,
-        o3_start=opts.o3_first_window_start,
-        required=res.required,
-        columns=opts.columns,
-        stations=stations,
-    )
-    used = [files[i] for i in sorted(set(part["_src"].to_list()))] + list(extra_inputs)
-    (cv,) = air_calc.good_days_values(report, used, params, region)
-    (y,) = report
-    return {
-        "region": region,
-        "region_name": info.name,
-        "year": year,
-        "good_days": y["good_days"],
-        "valid_days": y["valid_days"],
-        "ratio": y["ratio"],
-        "days": y["days"],
-        **{c: y["categories"][c] for c in CATEGORIES},
-        "heavy_days": y["heavy_days"],
-        "invalid_day_count": y["invalid_day_count"],
-        "editions": list(y["editions"]),
-        "limits": y["limits"],
-        "attained": y["attained"],
-        "n_stations": len(stations),
-        "station_hours": body.height,
-        "stations": stations,
-        "inputs": used,
-        "computed": computed_to_json(cv),
-        "error": None,
-    }
-
-
 def compute_group(
     pieces: list[tuple[str, int]],
     year: int,
@@ -481,9 +418,17 @@ def compute_group(
     dataset: str,
 ) -> list[dict[str, Any]]:
     """Stage 2 task: every region of one task group in one year (one result row per region), from the
-    record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it."""
+    record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it.
+
+    All regions at once (:mod:`liangshan.standards.air.regions`): one pass over the rows for the area hourly
+    means, the daily statistics and AQI and the annual summary with the regions as rows; the figures equal
+    the single-region chain's on each region's rows (its period: 1 January when the region has data in an
+    earlier year, else its first day; 31 December when it has data in a later year, else its last day)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.ipc as ipc
+
+    from liangshan.standards.air.regions import DuplicateHourError, region_daily, regions_good_days_report
 
     batches = []
     for f, i in pieces:  # one per shuffle task
@@ -491,14 +436,88 @@ def compute_group(
             batches.append(ipc.open_file(source).get_batch(i))
     df = pl.from_arrow(pa.Table.from_batches(batches))
     assert isinstance(df, pl.DataFrame)
-    rows = df.with_row_index("_i").group_by("region").agg("_i").sort("region")
+    del batches
+    names = sorted(regions)  # a region with only 31 December hours of the year before has no result
+    keep = df["region"].is_in(pl.Series(names).implode())
+    if not keep.all():
+        df = df.filter(keep)
+    jan1 = np.datetime64(f"{year}-01-01", "D")
+    t_min = df["time"].min()
+    assert isinstance(t_min, datetime)
+    start = min(jan1, np.datetime64(t_min.date(), "D"))
+    n_days = int((np.datetime64(f"{year}-12-31", "D") - start).astype(np.int64)) + 1
+    per = (
+        df.group_by("region")
+        .agg(
+            pl.col("time").filter(~pl.col("_tail")).min().alias("t0"),
+            pl.col("time").max().alias("t1"),
+            (~pl.col("_tail")).sum().alias("hours"),
+            pl.col("_src").unique().sort().alias("src"),
+        )
+        .sort("region")
+    )
+    first = np.empty(len(names), dtype=np.int64)
+    last = np.empty(len(names), dtype=np.int64)
+    day = (pl.col("t0").dt.date(), pl.col("t1").dt.date())
+    dates = per.select(*day).to_numpy().astype("datetime64[D]")
+    for i, region in enumerate(names):  # a few integers per region
+        info = regions[region]
+        first[i] = ((jan1 if info.before else dates[i, 0]) - start).astype(np.int64)
+        last[i] = n_days - 1 if info.after else (dates[i, 1] - start).astype(np.int64)
+    try:
+        res = region_daily(
+            df.select("region", "station", "time", *POLLUTANTS),
+            names,
+            start,
+            n_days,
+            edition=opts.edition,
+            area_method=opts.area_method,
+            o3_first_window_start=opts.o3_first_window_start,
+        )
+    except DuplicateHourError:  # name the rows: the first region in code order with a repeated station-hour
+        dup = df.select(pl.struct("station", "time").is_duplicated()).to_series()
+        first_region = df.filter(dup)["region"].min()
+        raise _duplicate_error(df.filter(pl.col("region") == first_region), files, dataset) from None
+    reports = regions_good_days_report(res, first, last)
     out = []
-    for region, idx in rows.iter_rows():  # one iteration per region; copies one region's rows at a time
-        info = regions.get(str(region))
-        if info is None:  # only 31 December hours copied from the year before
-            continue
-        part = df[idx].sort("station", "time")
-        out.append(_region_year(part, str(region), year, info, opts, files, extra_inputs, dataset))
+    for region, hours, src in per.select("region", "hours", "src").iter_rows():  # one row per region-year
+        info = regions[region]
+        stations = list(info.stations)
+        params = air_calc.good_days_parameters(
+            edition=opts.edition,
+            area_method=opts.area_method,
+            o3_start=opts.o3_first_window_start,
+            required=res.required,
+            columns=opts.columns,
+            stations=stations,
+        )
+        used = [files[i] for i in src] + list(extra_inputs)
+        report = reports[region]
+        (cv,) = air_calc.good_days_values(report, used, params, region)
+        (y,) = report
+        out.append(
+            {
+                "region": region,
+                "region_name": info.name,
+                "year": year,
+                "good_days": y["good_days"],
+                "valid_days": y["valid_days"],
+                "ratio": y["ratio"],
+                "days": y["days"],
+                **{c: y["categories"][c] for c in CATEGORIES},
+                "heavy_days": y["heavy_days"],
+                "invalid_day_count": y["invalid_day_count"],
+                "editions": list(y["editions"]),
+                "limits": y["limits"],
+                "attained": y["attained"],
+                "n_stations": len(stations),
+                "station_hours": hours,
+                "stations": stations,
+                "inputs": used,
+                "computed": computed_to_json(cv),
+                "error": None,
+            }
+        )
     return out
 
 

@@ -92,9 +92,15 @@ def _dust_mask(res: DailyResult, dust: DustDays | None) -> np.ndarray:
     return np.tile(np.isin(res.stats.dates.astype("datetime64[D]"), days), n_s)
 
 
-def _long(res: DailyResult, dust: DustDays | None = None, rule: DustRule | None = None) -> pl.DataFrame:
+def _long(
+    res: DailyResult,
+    dust: DustDays | None = None,
+    rule: DustRule | None = None,
+    period: np.ndarray | None = None,
+) -> pl.DataFrame:
     """Per station-day (numeric only): year, month, counted/good flags, level index, status code, and each
-    statistic as reported (null unless valid).
+    statistic as reported (null unless valid). With ``period`` (bool, shape (stations, days)) only those
+    station-days.
 
     With ``dust`` and ``rule`` (扣沙): ``valid``/``good`` are False on dust days when the rule leaves them out
     of the ratio, and ``v_<stat>`` (the values used for annual means and percentiles) is null for the dust
@@ -123,7 +129,8 @@ def _long(res: DailyResult, dust: DustDays | None = None, rule: DustRule | None 
         cols.append(pl.Series(s, values).fill_nan(None))
         used = np.where(is_dust, np.nan, values) if drop_pm and s in DUST_POLLUTANTS else values
         cols.append(pl.Series(f"v_{s}", used).fill_nan(None))
-    return pl.DataFrame(cols)
+    frame = pl.DataFrame(cols)
+    return frame if period is None else frame.filter(pl.Series(np.asarray(period, dtype=bool).reshape(-1)))
 
 
 def _aggregate(stat: str, how: str, p: float | None) -> pl.Expr:
@@ -166,6 +173,7 @@ def annual_stats(
     min_days_february: int = 25,
     dust: DustDays | None = None,
     dust_rule: DustRule | None = None,
+    period: np.ndarray | None = None,
 ) -> pl.DataFrame:
     r"""One row per station (or area) and calendar year.
 
@@ -181,6 +189,9 @@ def annual_stats(
         扣沙: declared dust days and the rule applied to them (:mod:`liangshan.standards.air.dust`; default
         rule :class:`DustRule`\ ()). Without ``dust`` the figures are 不扣沙. Annual validity
         (``complete_<stat>``) always counts every valid daily value, dust days included.
+    period : ndarray of bool, shape (stations, days), optional
+        Only these station-days count (default: all). Used when the rows of ``res`` are regions stacked on
+        one date axis (:mod:`liangshan.standards.air.regions`), each with its own period.
 
     Returns
     -------
@@ -192,7 +203,7 @@ def annual_stats(
     ``dust_days`` (declared dust days with data in the year).
     """
     rule = (dust_rule or DustRule()) if dust is not None else None
-    long = _long(res, dust, rule)
+    long = _long(res, dust, rule, period)
     aggs: list[pl.Expr] = [
         pl.len().alias("days"),
         pl.col("valid").sum().alias("valid_days"),
@@ -258,6 +269,7 @@ def good_days_report(
     *,
     dust_days: DustDays | None = None,
     dust_rule: DustRule | None = None,
+    period: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Per station/area and year: indicator-1 figures, annual statistics and the days not counted with their
     reasons (JSON-ready).
@@ -273,12 +285,14 @@ def good_days_report(
         PM10/PM2.5 of dust days out of the annual statistics, dust days kept in the ratio): ``valid_days``,
         ``good_days``, ``ratio``, ``categories``, ``annual``, ``attained`` and ``rule`` (in Chinese). The
         top-level figures stay 不扣沙.
+    period : ndarray of bool, shape (stations, days), optional
+        Only these station-days count (see :func:`annual_stats`; ``annual``, when given, must use the same).
     """
-    annual = annual_stats(res) if annual is None else annual
+    annual = annual_stats(res, period=period) if annual is None else annual
     excluded: dict[tuple[str, int], dict[str, Any]] = {}
     if dust_days is not None:
         rule = dust_rule or DustRule()
-        for r in annual_stats(res, dust=dust_days, dust_rule=rule).iter_rows(named=True):
+        for r in annual_stats(res, dust=dust_days, dust_rule=rule, period=period).iter_rows(named=True):
             excluded[(r["station"], r["year"])] = {
                 "valid_days": r["valid_days"],
                 "good_days": r["good_days"],
@@ -290,6 +304,8 @@ def good_days_report(
                 "rule": rule.describe(),
             }
     frame = daily_frame(res).with_columns(pl.col("date").dt.year().alias("year"))
+    if period is not None:
+        frame = frame.filter(pl.Series(np.asarray(period, dtype=bool).reshape(-1)))
     bad = frame.filter(pl.col("status") != "有效").select("station", "year", "date", "status", "reason")
     groups = bad.partition_by(["station", "year"], as_dict=True)
     editions = frame.group_by("station", "year").agg(pl.col("edition").unique().sort())
