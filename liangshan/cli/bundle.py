@@ -83,7 +83,8 @@ def import_(
         f"  来源 from {res.instance}，地区 region {res.region}，exported_at {res.exported_at}\n"
         f"  新增版本 added {c['added']}，无变化 unchanged {c['unchanged']}，冲突 conflicts {c['conflicts']}，"
         f"过期 stale {c['stale']}\n"
-        f"  新增佐证 evidence added {c['evidence_added']}，写入文件 files written {c['files_written']}",
+        f"  新增佐证 evidence added {c['evidence_added']}，写入文件 files written {c['files_written']}\n"
+        f"  新增分项数据 contributions added {res.contributions_added}",
         highlight=False,
     )
     for line in res.created:
