@@ -69,6 +69,19 @@ class RiskOut(Model):
     reason: str
 
 
+class TodoCommitment(Model):
+    code: str = Field(description="承诺编号（链接用）")
+    name: str = Field(description="承诺名称")
+    year: int = Field(description="考核年度（已结束的最近一个方案年度）")
+    target_text: str = Field(description="该年目标")
+    status: str = Field(description="not_reported 未报送 / returned 已退回")
+    status_label: str
+    version: int | None = Field(description="被退回的版本号")
+    reason: str | None = Field(description="办公室的退回理由")
+    returned_by: str | None = Field(description="退回人（单位与角色）")
+    returned_on: str | None = Field(description="退回日期")
+
+
 class TodoOut(Model):
     """待办：按角色列出下一步要做的事。"""
 
@@ -90,3 +103,6 @@ class TodoOut(Model):
     counts: dict[str, int] = Field(description="领导、专家、技术支持单位：各判定的指标数")
     risks: list[RiskOut] = Field(description="未达标或数据缺失的指标")
     meetings: list[TodoMeeting] = Field(description="30 天内的调度会议")
+    commitments: list[TodoCommitment] = Field(
+        default_factory=list, description="责任单位：本单位牵头、考核年度未报送或被退回的任务量化承诺"
+    )
