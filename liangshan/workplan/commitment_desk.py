@@ -240,7 +240,9 @@ def evidence_file(
         raise WorkplanNotFound(f"承诺实际值记录不存在：{value_id}")
     check_region(actor, c.region_code)
     if actor.is_unit and actor.unit_id != c.lead_unit_id:
-        raise PermissionDenied(f"承诺“{c.name}”的证明材料只对牵头单位（{c.lead_name}）和领导小组办公室开放")
+        raise PermissionDenied(
+            f"无权查看：承诺“{c.name}”的证明材料只对牵头单位（{c.lead_name}）、领导小组办公室和领导、专家开放"
+        )
     linked = session.scalars(
         select(WpAttachment.id).where(
             WpAttachment.entity == ENTITY,

@@ -563,7 +563,9 @@ def report_actual(
     check_region(actor, region)
     c = get_commitment(session, region, code)
     if not may_report(actor, c):
-        raise PermissionDenied(f"承诺“{c.name}”的实际值由牵头单位（{c.lead_name}）或领导小组办公室报送")
+        raise PermissionDenied(
+            f"无权报送：承诺“{c.name}”的实际值只有牵头单位（{c.lead_name}）或领导小组办公室可以报送"
+        )
     if c.element:
         raise WorkplanError(
             f"承诺“{c.name}”取自“两山指数”{element_label(c.element)}的审核通过值，无需另行报送"
