@@ -47,7 +47,8 @@ def export_(
     console.print(
         f"已导出数据包 / bundle written：{res.path}（{res.size} 字节 bytes）\n"
         f"  地区 region {res.region}，数值 values {c['submission']} 条，佐证 evidence {c['evidence']} 份"
-        f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}\n"
+        f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}，"
+        f"分项数据 contributions {c.get('contribution', 0)} 条\n"
         f"  bundle_id {res.bundle_id}\n  instance  {res.instance}\n  exported_at {res.exported_at}",
         highlight=False,
     )

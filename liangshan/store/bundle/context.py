@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan.catalog import CatalogSetError, load_catalog, load_set
 from liangshan.store.bundle.format import RECORDS, REGION_FIELDS, bundle_error, iso_utc, region_data
 from liangshan.store.bundle.read import Bundle, contribution_key
 from liangshan.store.bundle.summary import ImportSummary
@@ -279,12 +280,13 @@ def import_contributions(
             mine = (have.value_num, have.value_unit, have.comment, sha_of.get(have.evidence_id or 0))
             theirs = (cd["value_num"], cd["value_unit"], cd["comment"], cd["evidence"])
             if mine != theirs:
+                name = _element_name(b, cd["item"])
                 raise bundle_error(
                     b.path,
-                    f"{RECORDS} contribution {cd['item']} {cd['year']} {cd['unit_name']}",
+                    f"{RECORDS} 分项数据 {name} {cd['year']}年 {cd['unit_name']}",
                     f"与本地已有的分项数据冲突：{cd['unit_name']} 于 {cd['created_at']} 由 {cd['created_by']}"
-                    f" 记录的“{cd['item']}”{cd['year']}年分项数据，本地内容与数据包不同（分项数据只增不改，"
-                    "请核对两边记录后再导入）",
+                    f" 记录的“{name}”{cd['year']}年分项数据，本地内容与数据包不同"
+                    "（分项数据只增不改，请核对两边记录后再导入）",
                     "conflicts with a local contribution of the same unit, recorder and time",
                 )
             summary.contributions_unchanged += 1
@@ -310,3 +312,12 @@ def import_contributions(
             s, actor, IMPORT_ACTION, "contribution", row.id,
             after={**cd, "instance": b.instance}, detail=f"bundle {b.bundle_id}", at=ts,
         )  # fmt: skip
+
+
+def _element_name(b: Bundle, item: str) -> str:
+    """The data element's name in the bundle's indicator set (the code when the set lacks it)."""
+    try:
+        cat = load_set(b.catalog_set["catalog_set"]) if b.catalog_set else load_catalog()
+        return cat.element(item).name
+    except (CatalogSetError, KeyError, ValueError):
+        return item
