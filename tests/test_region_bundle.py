@@ -114,12 +114,14 @@ def test_import_reproduces_the_county_assessment(
 ) -> None:
     out = tmp_path / "lushi.zip"
     exp = export_bundle(county, REGION, out, include_files=True, actor="office")
-    # the demo: 233 values + 9 official figures + 6 improvement-target yes/no (15 more evidence files)
-    assert exp.counts["submission"] == SUBMISSIONS and exp.counts["evidence"] == 26 and exp.files == 26
+    # the demo: 233 values + 9 official figures + 6 improvement-target yes/no (15 more evidence files),
+    # and 3 contributions to a shared element, one with its 分项测算表 (1 more evidence file)
+    assert exp.counts["submission"] == SUBMISSIONS and exp.counts["evidence"] == 27 and exp.files == 27
+    assert exp.counts["contribution"] == 3
     folder = province_files()
     res = import_bundle(db, out, "province")
     assert len(res.added) == SUBMISSIONS and res.unchanged == 0 and not res.conflicts
-    assert res.evidence_added == 26 and res.files_written == 26
+    assert res.evidence_added == 27 and res.files_written == 27 and res.contributions_added == 3
     assert res.created[:3] == ["region 410000 河南省", "region 411200 三门峡市", "region 411224 卢氏县"]
     assert assessment(db) == assessment(county)
     assert len(list(folder.rglob("*"))) > 26  # the blobs, under ab/cd/<sha256>

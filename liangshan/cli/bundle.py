@@ -47,7 +47,8 @@ def export_(
     console.print(
         f"已导出数据包 / bundle written：{res.path}（{res.size} 字节 bytes）\n"
         f"  地区 region {res.region}，数值 values {c['submission']} 条，佐证 evidence {c['evidence']} 份"
-        f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}\n"
+        f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}，"
+        f"分项数据 contributions {c.get('contribution', 0)} 条\n"
         f"  bundle_id {res.bundle_id}\n  instance  {res.instance}\n  exported_at {res.exported_at}",
         highlight=False,
     )
@@ -83,7 +84,8 @@ def import_(
         f"  来源 from {res.instance}，地区 region {res.region}，exported_at {res.exported_at}\n"
         f"  新增版本 added {c['added']}，无变化 unchanged {c['unchanged']}，冲突 conflicts {c['conflicts']}，"
         f"过期 stale {c['stale']}\n"
-        f"  新增佐证 evidence added {c['evidence_added']}，写入文件 files written {c['files_written']}",
+        f"  新增佐证 evidence added {c['evidence_added']}，写入文件 files written {c['files_written']}\n"
+        f"  新增分项数据 contributions added {res.contributions_added}",
         highlight=False,
     )
     for line in res.created:

@@ -7,7 +7,9 @@ One function, :func:`todo`, builds the list from the services every other page u
   deadline (the work plan's 四（三） "落实“两山指数”指标评估": each unit reports its data for every year of
   the round); the items the office returned, each with the office's reason; what is overdue; its
   supervision cases (督办事项: follow-up actions, milestones, checklist items and 群众监督 reports routed
-  to it, 五、(一)(三)); upcoming dispatch meetings (调度会议, 五、(一) 定期召开调度会议);
+  to it, 五、(一)(三)); upcoming dispatch meetings (调度会议, 五、(一) 定期召开调度会议); the quantified
+  commitments it leads (四、主要任务) whose actual value of the judged year is not reported yet or was
+  returned, with the office's reason (:func:`liangshan.workplan.commitment_desk.todo_items`);
 - the office (领导小组办公室): the submissions waiting for its review, grouped by unit with the days
   the oldest has waited; the units with overdue items;
 - a leader, reviewer or analyst: the verdict counts of the 两山指数 self-assessment (approved values
@@ -39,6 +41,7 @@ from liangshan.services.queries import (
 )
 from liangshan.store.models import Region, Review, Unit, User
 from liangshan.store.models_workplan import WpMeeting
+from liangshan.workplan.commitment_desk import todo_items as commitment_todo
 from liangshan.workplan.tracking import tracked_items
 
 RISK_VERDICTS = ("未达标", "数据缺失")
@@ -240,9 +243,9 @@ def todo(
     """What ``actor`` should do next in ``region`` (see the module docstring for each role's list).
 
     Every list is empty rather than missing, so the page and its JSON twin have one shape:
-    ``due``, ``returned``, ``cases`` (unit), ``waiting`` (office), ``counts`` and ``risks`` (leader,
-    reviewer, analyst), ``overdue_units`` (every role but a unit), ``meetings`` (everyone),
-    ``warnings`` (everyone; a unit only its own) and ``title_risks`` (every role but a unit).
+    ``due``, ``returned``, ``cases``, ``commitments`` (unit), ``waiting`` (office), ``counts`` and
+    ``risks`` (leader, reviewer, analyst), ``overdue_units`` (every role but a unit), ``meetings``
+    (everyone), ``warnings`` (everyone; a unit only its own) and ``title_risks`` (every role but a unit).
     """
     check_region(actor, region)
     day = today or date.today()
@@ -267,10 +270,12 @@ def todo(
         "meetings": _meetings(session, region, day),
         "warnings": [],
         "title_risks": [],
+        "commitments": [],
     }
     out.update(_after_naming(session, catalog, actor, region, day))
     if actor.is_unit:
         out.update(_unit_part(session, catalog, actor, region, day))
+        out["commitments"] = commitment_todo(session, actor, region, day)
         return out
     out["overdue_units"] = _overdue_units(session, catalog, region, day)
     out["overdue"] = sum(u["overdue"] for u in out["overdue_units"])

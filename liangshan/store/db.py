@@ -20,7 +20,7 @@ from liangshan.store.models_contributions import Contribution
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The head revision(s) of migrations/versions, known without importing Alembic (a read-only command
 # then starts ~0.2 s sooner); tests/test_migration_heads.py checks it against Alembic's script directory.
-HEADS = ("0008",)
+HEADS = ("0009",)
 IMMUTABLE_SUBMISSION = (
     "region_code", "item_code", "year", "version", "value_num", "value_bool", "value_unit",
     "note", "provenance", "created_by", "created_at",

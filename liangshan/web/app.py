@@ -265,6 +265,9 @@ def create_app(
     from liangshan.web.routes import survey_codes
 
     app.include_router(survey_codes.router)  # /workplan/survey-codes/…: invitation codes, bursts (office)
+    from liangshan.web.routes import commitments
+
+    app.include_router(commitments.router)  # /workplan/commitments, /api/workplan/…/commitments: 量化承诺
     inner = AssetCache(SessionHeaders(app.build_middleware_stack(), ctx))
     zipped = GZipMiddleware(inner, minimum_size=500, compresslevel=6, exclude_content_types=NO_GZIP)
     wrapped: Any = BodyLimit(zipped, max_upload + 1024 * 1024)

@@ -61,22 +61,31 @@ class WebContext(Workspace):
     _version: tuple[float, Any] = (0.0, None)
 
     def data_version(self, max_age: float = 0.5) -> tuple[Any, ...]:
-        """A key that changes when values or reviews change: this process's write count at once,
-        other processes' writes (newest submission and review ids) within ``max_age`` seconds."""
+        """A key that changes when values, reviews or a region's indicator set change: this process's
+        write count at once, other processes' writes (newest submission and review ids, the target
+        overrides, every region's assigned set) within ``max_age`` seconds.
+
+        The assigned sets (``region_catalog``, a handful of rows) are part of the key themselves, so a
+        set assigned by any entry point — ``liangshan region set-catalog``, a bundle import, the
+        service :func:`liangshan.services.catalogs.set_region_catalog` — shows on the next request
+        after ``max_age``, without waiting for the next save."""
         now = time.monotonic()
         at, ver = self._version
         if ver is None or now - at > max_age:
             from sqlalchemy import func
 
-            from liangshan.store.models import Review, Submission, TargetOverride
+            from liangshan.store.models import RegionCatalog, Review, Submission, TargetOverride
 
             q = select(
                 select(func.max(Submission.id)).scalar_subquery(),
                 select(func.max(Review.id)).scalar_subquery(),
                 select(func.count(TargetOverride.id)).scalar_subquery(),
             )
+            sets = select(RegionCatalog.region_code, RegionCatalog.catalog_set).order_by(
+                RegionCatalog.region_code
+            )
             with get_engine(self.db_url).connect() as conn:
-                ver = tuple(conn.execute(q).one())
+                ver = (*conn.execute(q).one(), tuple(tuple(r) for r in conn.execute(sets)))
             self._version = (now, ver)
         return (self.generation, *ver)
 

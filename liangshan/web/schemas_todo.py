@@ -91,6 +91,19 @@ class TitleRiskOut(Model):
     due_on: str | None
 
 
+class TodoCommitment(Model):
+    code: str = Field(description="承诺编号（链接用）")
+    name: str = Field(description="承诺名称")
+    year: int = Field(description="考核年度（已结束的最近一个方案年度）")
+    target_text: str = Field(description="该年目标")
+    status: str = Field(description="not_reported 未报送 / returned 已退回")
+    status_label: str
+    version: int | None = Field(description="被退回的版本号")
+    reason: str | None = Field(description="办公室的退回理由")
+    returned_by: str | None = Field(description="退回人（单位与角色）")
+    returned_on: str | None = Field(description="退回日期")
+
+
 class TodoOut(Model):
     """待办：按角色列出下一步要做的事。"""
 
@@ -117,4 +130,7 @@ class TodoOut(Model):
     )
     title_risks: list[TitleRiskOut] = Field(
         description="对称号构成风险的未整改严重问题（责任单位不显示）", default_factory=list
+    )
+    commitments: list[TodoCommitment] = Field(
+        default_factory=list, description="责任单位：本单位牵头、考核年度未报送或被退回的任务量化承诺"
     )

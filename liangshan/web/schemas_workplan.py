@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "CommitmentCounts",
+    "CommitmentDeskPage",
     "CommitmentOut",
+    "CommitmentReportIn",
+    "CommitmentReviewIn",
+    "CommitmentValueOut",
     "CommitmentYearOut",
     "DigestOut",
     "DigestUnit",
@@ -286,3 +290,95 @@ class PublicSummary(_Out):
     survey_id: int | None
     supervision: bool
     as_of: str
+
+
+# ------------------------------------------------------------------ commitments: reporting and review
+class CommitmentFileOut(_Out):
+    evidence_id: int = Field(
+        description="证明材料文件编号（下载：/workplan/commitment-values/{id}/files/{evidence_id}）"
+    )
+    filename: str
+    sha256: str
+    size: int
+
+
+class CommitmentVersionOut(_Out):
+    id: int = Field(description="实际值记录号（审核用）")
+    version: int
+    value_text: str = Field(description="实际值（带计量单位）")
+    evidence: str = Field(description="证明材料说明")
+    note: str
+    status: str = Field(
+        description="submitted 待审核 / approved 已审核 / returned 已退回 / superseded 已取代"
+    )
+    status_label: str
+    reported_by: str = Field(description="报送人（单位与角色）")
+    reported_on: str
+    review_note: str = Field(description="办公室意见；退回时为退回理由")
+    reviewed_by: str | None
+    reviewed_on: str | None
+    files: list[CommitmentFileOut]
+
+
+class CommitmentDeskItem(_Out):
+    code: str = Field(description="承诺编号（报送用）")
+    name: str
+    task: str = Field(description="所属任务")
+    task_id: int
+    lead_unit: str
+    unit: str = Field(description="计量单位")
+    is_bool: bool = Field(description="实际值为 是/否")
+    target_text: str = Field(description="该年目标")
+    actual_text: str = Field(description="审核通过的实际值")
+    status: str = Field(
+        description="met 已达到 / not_met 未达到 / not_reported 未报送 / no_target 本年无目标"
+    )
+    status_label: str
+    evidence_hint: str = Field(description="方案要求的证明材料")
+    linked: str | None = Field(description="取自“两山指数”的数据（无需报送）")
+    can_report: bool = Field(description="本账号现在能否报送该年实际值")
+    review_id: int | None = Field(description="办公室：待审核的实际值记录号")
+    versions: list[CommitmentVersionOut] = Field(description="该年各版本，最新在前")
+
+
+class CommitmentDeskPage(_Out):
+    """任务量化承诺实际值的报送与审核（页面 /workplan/commitments）。"""
+
+    region: str
+    region_name: str
+    year: int | None = Field(description="所看的方案年度（缺省为最近结束的方案年度）")
+    years: list[int]
+    role: str
+    items: list[CommitmentDeskItem] = Field(description="责任单位只列本单位牵头的承诺")
+    counts: dict[str, int] = Field(description="total 承诺数 / to_report 可报送 / to_review 待审核")
+
+
+class CommitmentReportIn(BaseModel):
+    """报送某承诺某年的实际值（牵头单位或领导小组办公室）。证明材料文件请用网页表单上传。"""
+
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=1900, le=2100)
+    value: str = Field(min_length=1, max_length=200, description="实际值：数值，或 是/否")
+    evidence: str = Field(max_length=2000, description="证明材料（如：2025年水质监测报告）")
+    note: str = Field("", max_length=5000)
+
+
+class CommitmentReviewIn(BaseModel):
+    """审核实际值（领导小组办公室）：approve 通过 / return 退回（须写明理由）。"""
+
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(pattern="^(approve|return)$", description="approve 通过 / return 退回")
+    note: str = Field("", max_length=5000, description="意见；退回时必填")
+
+
+class CommitmentValueOut(_Out):
+    """报送或审核后的实际值记录。"""
+
+    id: int
+    code: str
+    name: str
+    year: int
+    version: int
+    status: str
+    status_label: str
+    files: int = Field(0, description="随本版上传的证明材料文件数")

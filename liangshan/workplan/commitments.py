@@ -43,6 +43,7 @@ __all__ = [
     "UNITS",
     "CommitmentSpec",
     "commitment_rows",
+    "may_report",
     "meets",
     "parse_commitments",
     "report_actual",
@@ -515,6 +516,11 @@ def get_commitment(session: Session, region: str, code: str) -> WpCommitment:
     return c
 
 
+def may_report(actor: Actor, c: WpCommitment) -> bool:
+    """Whether ``actor`` may report ``c``'s actual values: its lead unit, or the office for it."""
+    return actor.role == "office" or (actor.is_unit and actor.unit_id == c.lead_unit_id)
+
+
 def _parse_value(c: WpCommitment, value: float | bool | str) -> float | bool:
     if c.comparator == "bool":
         if isinstance(value, bool):
@@ -556,8 +562,10 @@ def report_actual(
     """
     check_region(actor, region)
     c = get_commitment(session, region, code)
-    if actor.role != "office" and not (actor.is_unit and actor.unit_id == c.lead_unit_id):
-        raise PermissionDenied(f"承诺“{c.name}”的实际值由牵头单位（{c.lead_name}）或领导小组办公室报送")
+    if not may_report(actor, c):
+        raise PermissionDenied(
+            f"无权报送：承诺“{c.name}”的实际值只有牵头单位（{c.lead_name}）或领导小组办公室可以报送"
+        )
     if c.element:
         raise WorkplanError(
             f"承诺“{c.name}”取自“两山指数”{element_label(c.element)}的审核通过值，无需另行报送"

@@ -35,13 +35,23 @@ from PIL import Image
 from sqlalchemy import func, select
 from websupport import login, make_site
 
+from liangshan.services.permissions import actor_for_user
+from liangshan.services.uploads import CheckedUpload
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Unit, User
-from liangshan.store.models_workplan import WpMilestone, WpReport, WpSurveyResponse, WpTask, WpTaskUnit
+from liangshan.store.models_workplan import (
+    WpAttachment,
+    WpMilestone,
+    WpReport,
+    WpSurveyResponse,
+    WpTask,
+    WpTaskUnit,
+)
 from liangshan.store.submissions import submit_value
 from liangshan.web.app import create_app
 from liangshan.web.routes.workplan_common import SURVEY_COOKIE
+from liangshan.workplan.commitment_desk import report_with_files
 from liangshan.workplan.plan import load_plan, office_unit
 from liangshan.workplan.public import set_settings
 from liangshan.workplan.supervision import Photo, route_report, submit_report
@@ -59,6 +69,7 @@ USERS = {
     "analyst": "analyst",
 }
 PDF = b"%PDF-1.4\n%%EOF\n"
+COMMITMENT = "rural_waste_coverage"  # a task commitment led by 城市管理局 (not the unit's 财政局)
 _years = itertools.count(1900)
 _fixture_clients = itertools.count(1)
 _survey_years = itertools.count(2100)  # a survey of its own year each (one open survey per region-year)
@@ -106,6 +117,29 @@ class World:
             if routed_to:
                 route_report(s, rep.id, self.ids[routed_to], actor="office")
             return rep.id
+
+    def commitment_value(
+        self, region: str = HOME, year: int = 2024, with_file: bool = False
+    ) -> tuple[int, int]:
+        """A fresh submitted actual value of 城市管理局's commitment (reported by the office of ``region``),
+        and the evidence file attached to it (0 without ``with_file``)."""
+        with session_scope(self.url) as s:
+            office = actor_for_user(s, "office" if region == HOME else "office001")
+            ups = (
+                [
+                    CheckedUpload(
+                        "台账.pdf", "pdf", "application/pdf", PDF + str(next(_fixture_clients)).encode()
+                    )
+                ]
+                if with_file
+                else []
+            )
+            row = report_with_files(
+                s, office, self.files, region, COMMITMENT, year, 99.0, evidence="覆盖村庄台账", uploads=ups
+            )
+            ev = s.scalars(select(WpAttachment.evidence_id).where(WpAttachment.entity == "commitment_value",
+                                                                  WpAttachment.entity_id == row.id)).first()  # fmt: skip
+            return row.id, int(ev or 0)
 
     def survey(self, region: str = HOME, answers: int = 1) -> int:
         """A new open survey (its own year) with ``answers`` responses."""
@@ -709,6 +743,48 @@ WP_CASES: list[Case] = [
     Case(("POST", "/api/public/receipt"), "own", post_to(lambda w: "/api/public/receipt", lambda w: {"code": w.ids["receipt_region"]}),
          public(200)),
     Case(("POST", "/api/public/receipt"), "unknown", post_to(lambda w: "/api/public/receipt", {"code": UNKNOWN_RECEIPT}), public(404)),
+]  # fmt: skip
+
+# Task commitments (量化承诺): the lead unit (城市管理局, not the matrix's 财政局) or the office reports,
+# only the office reviews; the evidence files for the office, the read roles and the lead unit.
+COMMIT_BODY = {"year": 2024, "value": "99", "evidence": "覆盖村庄台账"}
+WP_CASES += [
+    Case(("GET", "/workplan/commitments"), "own", html_get(f"/workplan/commitments?region={HOME}"), HOME_READ),
+    Case(("GET", "/workplan/commitments"), "region", html_get(f"/workplan/commitments?region={OTHER}"), ONLY_OTHER),
+    Case(("POST", "/workplan/commitments/{code}/report"), "other",
+         form_post(f"/workplan/commitments/{COMMITMENT}/report", lambda w: {**COMMIT_BODY, "region": HOME}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/commitments/{code}/report"), "region",
+         form_post(f"/workplan/commitments/{COMMITMENT}/report", lambda w: {**COMMIT_BODY, "region": OTHER}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("POST", "/workplan/commitment-values/{value_id}/review"), "other",
+         post_to(lambda w: f"/workplan/commitment-values/{w.commitment_value(HOME)[0]}/review", {"action": "return", "note": "请补充台账"}),
+         DENY_ALL_BUT(["office"], 303, **anon_html)),
+    Case(("POST", "/workplan/commitment-values/{value_id}/review"), "region",
+         post_to(lambda w: f"/workplan/commitment-values/{w.commitment_value(OTHER)[0]}/review", {"action": "return", "note": "请补充台账"}),
+         DENY_ALL_BUT(["office_other"], 303, **anon_html)),
+    Case(("GET", "/workplan/commitment-values/{value_id}/files/{evidence_id}"), "other",
+         lambda w: {"method": "GET", "url": "/workplan/commitment-values/{}/files/{}".format(*w.commitment_value(HOME, 2023, True))},
+         exp(HOME_READ, unit=403)),
+    Case(("GET", "/workplan/commitment-values/{value_id}/files/{evidence_id}"), "region",
+         lambda w: {"method": "GET", "url": "/workplan/commitment-values/{}/files/{}".format(*w.commitment_value(OTHER, 2023, True))},
+         ONLY_OTHER),
+    Case(("GET", "/api/workplan/{region}/commitments"), "own", api_get(f"/api/workplan/{HOME}/commitments"), HOME_API),
+    Case(("GET", "/api/workplan/{region}/commitments"), "region", api_get(f"/api/workplan/{OTHER}/commitments"), ONLY_OTHER_API),
+    Case(("POST", "/api/workplan/{region}/commitments/{code}/values"), "other",
+         json_post(f"/api/workplan/{HOME}/commitments/{COMMITMENT}/values", lambda w: COMMIT_BODY),
+         DENY_ALL_BUT(["office"], 201, **anon_api)),
+    Case(("POST", "/api/workplan/{region}/commitments/{code}/values"), "region",
+         json_post(f"/api/workplan/{OTHER}/commitments/{COMMITMENT}/values", lambda w: COMMIT_BODY),
+         DENY_ALL_BUT(["office_other"], 201, **anon_api)),
+    Case(("POST", "/api/workplan/commitment-values/{value_id}/review"), "other",
+         lambda w: {"method": "POST", "url": f"/api/workplan/commitment-values/{w.commitment_value(HOME)[0]}/review",
+                    "json": {"action": "return", "note": "请补充台账"}},
+         DENY_ALL_BUT(["office"], 200, **anon_api)),
+    Case(("POST", "/api/workplan/commitment-values/{value_id}/review"), "region",
+         lambda w: {"method": "POST", "url": f"/api/workplan/commitment-values/{w.commitment_value(OTHER)[0]}/review",
+                    "json": {"action": "return", "note": "请补充台账"}},
+         DENY_ALL_BUT(["office_other"], 200, **anon_api)),
 ]  # fmt: skip
 CASES += WP_CASES
 

@@ -14,7 +14,9 @@ fixed order, canonical JSON: sorted keys, no spaces, UTF-8):
   nearest first), ``catalog`` (the indicator set assigned to the region — ``region_catalog`` — with
   its version; absent when none is assigned, and then not counted; the bundle's overrides and values
   are checked against that set), ``round``, ``override`` (target overrides), ``evidence`` (metadata, one per
-  sha256), ``submission`` (every approved version with its reviews and evidence sha256s).
+  sha256), ``submission`` (every approved version with its reviews and evidence sha256s),
+  ``contribution`` (every contribution to a shared element — 共同填报的分项数据 — with its unit, part,
+  comment, evidence sha256, recorder and time; absent when there is none, and then not counted).
 - ``files/<sha256>``: the evidence files themselves (only with ``include_files``).
 
 ``bundle_id`` is the sha256 of the canonical JSON of ``{format_version, instance, region,

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.store.bundle.format import REGION_FIELDS, region_data
-from liangshan.store.bundle.read import Bundle
+from liangshan.catalog import CatalogSetError, load_catalog, load_set
+from liangshan.store.bundle.format import RECORDS, REGION_FIELDS, bundle_error, iso_utc, region_data
+from liangshan.store.bundle.read import Bundle, contribution_key
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.models import (
     AssessmentRound,
@@ -20,7 +21,9 @@ from liangshan.store.models import (
     RegionCatalog,
     TargetOverride,
     TitleAward,
+    Unit,
 )
+from liangshan.store.models_contributions import Contribution
 from liangshan.store.submissions import audit
 
 IMPORT_ACTION = "import"  # Review.action of a version created by a bundle import
@@ -243,3 +246,78 @@ def import_evidence(
             at=ts,
         )
     return ev_ids
+
+
+def import_contributions(
+    s: Session, b: Bundle, ev_ids: Mapping[str, int], actor: str, ts: datetime, summary: ImportSummary
+) -> None:
+    """Contributions to shared elements, append-only: one already here (same element, year, unit,
+    recorder and time) with the same content is skipped, one missing here is added (its unit matched by
+    name in the region), and nothing is ever changed or deleted. A contribution here with the same
+    identity but a different content is a conflict: the import is refused (nothing written), since an
+    append-only record cannot be corrected by overwriting it."""
+    region = b.region["code"]
+    if not b.contributions:
+        return
+    sha_of = {ev.id: ev.sha256 for ev in s.scalars(select(Evidence).where(Evidence.region_code == region))}
+    local: dict[tuple[Any, ...], Contribution] = {}
+    for c in s.scalars(select(Contribution).where(Contribution.region_code == region)):
+        local[
+            contribution_key(
+                {
+                    "item": c.item_code,
+                    "year": c.year,
+                    "unit_name": c.unit_name,
+                    "created_by": c.created_by,
+                    "created_at": iso_utc(c.created_at),
+                }
+            )
+        ] = c
+    units = {u.name: u.id for u in s.scalars(select(Unit).where(Unit.region_code == region))}
+    for cd in b.contributions:
+        have = local.get(contribution_key(cd))
+        if have is not None:
+            mine = (have.value_num, have.value_unit, have.comment, sha_of.get(have.evidence_id or 0))
+            theirs = (cd["value_num"], cd["value_unit"], cd["comment"], cd["evidence"])
+            if mine != theirs:
+                name = _element_name(b, cd["item"])
+                raise bundle_error(
+                    b.path,
+                    f"{RECORDS} 分项数据 {name} {cd['year']}年 {cd['unit_name']}",
+                    f"与本地已有的分项数据冲突：{cd['unit_name']} 于 {cd['created_at']} 由 {cd['created_by']}"
+                    f" 记录的“{name}”{cd['year']}年分项数据，本地内容与数据包不同"
+                    "（分项数据只增不改，请核对两边记录后再导入）",
+                    "conflicts with a local contribution of the same unit, recorder and time",
+                )
+            summary.contributions_unchanged += 1
+            continue
+        row = Contribution(
+            region_code=region,
+            item_code=cd["item"],
+            year=cd["year"],
+            unit_id=units.get(cd["unit_name"]),
+            unit_name=cd["unit_name"],
+            value_num=cd["value_num"],
+            value_unit=cd["value_unit"],
+            comment=cd["comment"],
+            evidence_id=ev_ids[cd["evidence"]] if cd["evidence"] is not None else None,
+            created_by=cd["created_by"],
+            created_at=datetime.fromisoformat(cd["created_at"]),
+        )
+        s.add(row)
+        s.flush()
+        local[contribution_key(cd)] = row
+        summary.contributions_added += 1
+        audit(
+            s, actor, IMPORT_ACTION, "contribution", row.id,
+            after={**cd, "instance": b.instance}, detail=f"bundle {b.bundle_id}", at=ts,
+        )  # fmt: skip
+
+
+def _element_name(b: Bundle, item: str) -> str:
+    """The data element's name in the bundle's indicator set (the code when the set lacks it)."""
+    try:
+        cat = load_set(b.catalog_set["catalog_set"]) if b.catalog_set else load_catalog()
+        return cat.element(item).name
+    except (CatalogSetError, KeyError, ValueError):
+        return item

@@ -31,6 +31,7 @@ from liangshan.store.models import (
     TargetOverride,
     TitleAward,
 )
+from liangshan.store.models_contributions import Contribution
 from liangshan.store.regions import get_region
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import audit
@@ -114,6 +115,16 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
     ).all():
         links[sid].add(ev.sha256)
         evidence.setdefault(ev.sha256, ev)
+    contributions: list[tuple[Contribution, str | None]] = []
+    for c, ev in session.execute(  # every contribution to a shared element (append-only)
+        select(Contribution, Evidence)
+        .outerjoin(Evidence, Evidence.id == Contribution.evidence_id)
+        .where(Contribution.region_code == region.code)
+        .order_by(Contribution.created_at, Contribution.id)
+    ).all():
+        contributions.append((c, ev.sha256 if ev is not None else None))
+        if ev is not None:
+            evidence.setdefault(ev.sha256, ev)
     reviews: dict[int, list[Review]] = defaultdict(list)
     for rv in session.scalars(
         select(Review).join(Submission, Submission.id == Review.submission_id).where(approved)
@@ -161,6 +172,23 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
                     ],
                     "approved_by": approvals[-1].actor if approvals else None,
                     "approved_at": iso_utc(approvals[-1].at) if approvals else None,
+                },
+            )
+        )
+    for c, ev_sha in contributions:
+        recs.append(
+            (
+                "contribution",
+                {
+                    "item": c.item_code,
+                    "year": c.year,
+                    "unit_name": c.unit_name,
+                    "value_num": c.value_num,
+                    "value_unit": c.value_unit,
+                    "comment": c.comment,
+                    "evidence": ev_sha,
+                    "created_by": c.created_by,
+                    "created_at": iso_utc(c.created_at),
                 },
             )
         )

@@ -22,7 +22,9 @@ MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
 FILES = "files/"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-RECORD_TYPES = ("region", "parent", "catalog", "round", "override", "title", "evidence", "submission")
+RECORD_TYPES = (
+    "region", "parent", "catalog", "round", "override", "title", "evidence", "submission", "contribution",
+)  # fmt: skip
 REGION_FIELDS = (
     "code", "name", "level", "parent_code", "terrain_zone", "zone_shares", "land_area_km2", "population",
     "note",
@@ -118,8 +120,9 @@ def build_bundle(
     stamps = [d["created_at"] for t, d in recs if t == "submission"]
     stamps += [r["at"] for t, d in recs if t == "submission" for r in d["reviews"]]
     counts = {t: sum(1 for tt, _ in recs if tt == t) for t in RECORD_TYPES}
-    if not counts["catalog"]:  # a region without an assigned set: manifests as before the record existed
-        del counts["catalog"]
+    for optional_type in ("catalog", "contribution"):  # absent: manifests as before the record existed
+        if not counts[optional_type]:
+            del counts[optional_type]
     members = {f"{FILES}{sha}": data for sha, data in sorted((files or {}).items())}
     manifest = {
         "format": FORMAT,

@@ -15,6 +15,7 @@ from liangshan.catalog import Catalog
 from liangshan.config import evidence_root
 from liangshan.store.bundle.context import (
     import_catalog_set,
+    import_contributions,
     import_evidence,
     import_overrides,
     import_regions,
@@ -41,6 +42,7 @@ def _apply(s: Session, b: Bundle, actor: str, summary: ImportSummary, local_inst
     import_titles(s, b, actor, ts, summary)
     ev_ids = import_evidence(s, b, actor, ts, summary)
     merge_values(s, b, round_ids, ev_ids, actor, ts, summary, local_inst)
+    import_contributions(s, b, ev_ids, actor, ts, summary)
     audit(
         s,
         actor,
@@ -67,8 +69,10 @@ def import_bundle(
     version was made elsewhere (at the province) it is a conflict: the imported version is added as
     ``submitted`` for the office to approve or return, the local approved value stays in force, and
     the conflict is listed in the summary. Evidence rows and files are content-addressed (one per
-    sha256 and region). One ``bundle_import`` audit entry is written per import, even when nothing
-    changed; with ``dry_run`` nothing is written at all.
+    sha256 and region). Contributions to shared elements are append-only: those missing here are
+    added, those here already are kept, and one here with the same unit, recorder and time but another
+    content refuses the whole import. One ``bundle_import`` audit entry is written per import, even
+    when nothing changed; with ``dry_run`` nothing is written at all.
     """
     b = read_bundle(path, catalog)
     ensure_db(url)

@@ -9,6 +9,7 @@ import math
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class Bundle:
     titles: list[dict[str, Any]] = field(default_factory=list)  # the title register (称号登记簿)
     #: the region's assigned indicator set ``{catalog_set, version}`` (None: none assigned)
     catalog_set: dict[str, Any] | None = None
+    #: the contributions to shared elements (共同填报的分项数据), oldest first
+    contributions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def bundle_id(self) -> str:
@@ -176,6 +179,7 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
     seen_keys: set[tuple[str, int, int]] = set()
     rounds: set[tuple[str, int, int]] = set()
     overrides: set[int] = set()
+    seen_contributions: set[tuple[Any, ...]] = set()
     order = 0
     lines = text_.split("\n")
     if lines and lines[-1] == "":
@@ -259,6 +263,9 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             if data["sha256"] in out.evidence:
                 raise bundle_error(p, where, "佐证记录重复", "duplicate evidence record")
             out.evidence[data["sha256"]] = data
+        elif kind == "contribution":
+            _check_contribution(p, where, data, cat, out, seen_contributions)
+            out.contributions.append(data)
         else:
             _check_submission(p, where, data, cat, out, rounds)
             key = (data["item"], data["year"], data["version"])
@@ -281,6 +288,8 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
         }
         if counts.get("title", 0) != len(out.titles):  # bundles made before the register have none
             actual["title"] = len(out.titles)
+        if counts.get("contribution", 0) != len(out.contributions):  # counted only when present
+            actual["contribution"] = len(out.contributions)
         if counts.get("catalog", 0) != (out.catalog_set is not None):  # counted only when present
             actual["catalog"] = int(out.catalog_set is not None)
         if any(counts.get(k) != v for k, v in actual.items()):
@@ -323,3 +332,37 @@ def _check_submission(
             raise bundle_error(
                 p, where, f"审核记录字段 {bad} 缺失或类型错误", f"review field {bad} missing or wrong"
             )
+
+
+def contribution_key(data: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies a contribution across instances: element, year, unit, who recorded it and when
+    (to the microsecond, in UTC)."""
+    at = datetime.fromisoformat(data["created_at"])
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return (data["item"], data["year"], data["unit_name"], data["created_by"], at)
+
+
+def _check_contribution(
+    p: Path, where: str, data: dict[str, Any], cat: Catalog, out: Bundle, seen: set[tuple[Any, ...]]
+) -> None:
+    try:
+        check_item(cat, data["item"])
+    except (KeyError, ValueError):
+        raise bundle_error(
+            p, where, f"未知数据元素 {data['item']!r}", f"unknown data element {data['item']!r}"
+        ) from None
+    if data["value_num"] is not None:
+        data["value_num"] = float(data["value_num"])
+        if not math.isfinite(data["value_num"]):
+            raise bundle_error(p, where, "分项数值无效", "invalid number")
+    if data["evidence"] is not None and data["evidence"] not in out.evidence:
+        raise bundle_error(
+            p,
+            where,
+            f"引用了数据包中没有的佐证 {data['evidence'][:12]}",
+            "refers to evidence not in the bundle",
+        )
+    key = contribution_key(data)
+    if key in seen:
+        raise bundle_error(p, where, "分项数据记录重复", "duplicate contribution")
+    seen.add(key)

@@ -113,6 +113,17 @@ _SUBMISSION_SPEC = {
     "approved_by": optional(_is_str),
     "approved_at": optional(is_iso),
 }
+_CONTRIBUTION_SPEC = {  # a cooperating unit's part of a shared element (liangshan.services.contributions)
+    "item": _text(64),
+    "year": is_int,
+    "unit_name": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
+    "value_num": optional(_is_num),
+    "value_unit": _text(20),
+    "comment": _is_str,
+    "evidence": optional(lambda v: isinstance(v, str) and bool(SHA256_RE.match(v))),
+    "created_by": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+    "created_at": is_iso,
+}
 RECORD_SPECS = {
     "region": _REGION_SPEC,
     "parent": _REGION_SPEC,
@@ -122,6 +133,7 @@ RECORD_SPECS = {
     "title": _TITLE_SPEC,
     "evidence": _EVIDENCE_SPEC,
     "submission": _SUBMISSION_SPEC,
+    "contribution": _CONTRIBUTION_SPEC,
 }
 
 
@@ -137,6 +149,9 @@ def describe_record(kind: str, data: Mapping[str, Any]) -> str:
         return f"round {data.get('name')}"
     if kind == "catalog":
         return f"catalog {data.get('catalog_set')}"
+    if kind == "contribution":
+        d = data
+        return f"contribution {d.get('item')} {d.get('year')} {d.get('unit_name')} {d.get('created_at')}"
     if kind == "title":
         return f"title {data.get('name')} {data.get('awarded_on')}"
     return f"{kind} {data.get('indicator_id')}"

@@ -43,12 +43,21 @@ class ImportSummary:
     stale: list[dict[str, Any]] = field(default_factory=list)
     evidence_added: int = 0
     files_written: int = 0
+    contributions_added: int = 0
+    contributions_unchanged: int = 0
     created: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.conflicts or self.evidence_added or self.files_written or self.created)
+        return bool(
+            self.added
+            or self.conflicts
+            or self.evidence_added
+            or self.files_written
+            or self.created
+            or self.contributions_added
+        )
 
     def counts(self) -> dict[str, int]:
         return {
