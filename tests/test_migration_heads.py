@@ -26,17 +26,17 @@ def test_at_head_of_new_migrated_and_older_databases(tmp_path: Path, monkeypatch
     assert not at_head(url)  # no alembic_version table yet
     ensure_db(url)
     assert at_head(url)
-    with get_engine(url).begin() as c:  # as if 0008 had not run yet
-        c.execute(text("DROP TABLE wp_commitment_value"))
-        c.execute(text("DROP TABLE wp_commitment"))
-        c.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    with get_engine(url).begin() as c:  # as if the newest revision (0009) had not run yet
+        for table in ("incident_update", "incident", "base_status"):
+            c.execute(text(f"DROP TABLE {table}"))
+        c.execute(text("UPDATE alembic_version SET version_num = '0008'"))
     assert not at_head(url)
     ensure_db(url)  # once per process: nothing happens
-    assert "wp_commitment" not in inspect(get_engine(url)).get_table_names()
+    assert "base_status" not in inspect(get_engine(url)).get_table_names()
     monkeypatch.setattr(service, "_migrated", set())
     ensure_db(url)  # a new process: the upgrade runs
     assert at_head(url)
-    assert "wp_commitment" in inspect(get_engine(url)).get_table_names()
+    assert "base_status" in inspect(get_engine(url)).get_table_names()
     dispose_engines()
 
 
