@@ -123,6 +123,12 @@ class WebContext(Workspace):
             self.actors.put(key, loaded)
         return loaded
 
+    def cached_login(self, data: SessionData | None) -> tuple[Actor, bool] | None:
+        """The session check of :meth:`load_login` when it is cached (no database access), else None."""
+        if data is None or data.uid is None or not data.sid:
+            return None
+        return self.actors.get((data.uid, data.fp, data.sid, data.csrf))
+
     def forget_sessions(self) -> None:
         """Drop cached session checks (after a logout, a password change or a revocation)."""
         self.actors.clear()

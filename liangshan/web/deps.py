@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -88,10 +89,7 @@ def _login(request: Request) -> tuple[Actor, bool] | None:
     return hit
 
 
-def current_actor(request: Request) -> Actor:
-    """The signed-in user (dependency); raises :class:`NotAuthenticated`, or
-    :class:`PasswordChangeRequired` while the user still has to replace an initial password."""
-    hit = _login(request)
+def _actor_of(request: Request, hit: tuple[Actor, bool] | None) -> Actor:
     if hit is None:
         raise NotAuthenticated()
     actor, must_change = hit
@@ -101,8 +99,26 @@ def current_actor(request: Request) -> Actor:
     return actor
 
 
+def current_actor(request: Request) -> Actor:
+    """The signed-in user; raises :class:`NotAuthenticated`, or :class:`PasswordChangeRequired` while
+    the user still has to replace an initial password."""
+    return _actor_of(request, _login(request))
+
+
+async def actor_dependency(request: Request) -> Actor:
+    """:func:`current_actor` as a route dependency. A session checked in the last seconds is answered
+    from the context's cache on the event loop; only a check that reads the database goes to the
+    thread pool. (A sync dependency would cost every request a thread hand-off — futex wake-ups and
+    GIL transfers that a second worker process would otherwise turn into throughput.)"""
+    hit = getattr(request.state, "login", None) or ctx_of(request).cached_login(session_of(request))
+    if hit is not None:
+        request.state.login = hit
+        return _actor_of(request, hit)
+    return await run_in_threadpool(current_actor, request)
+
+
 #: The signed-in user of a route (every route that needs a login declares ``actor: ActorDep``).
-ActorDep = Annotated[Actor, Depends(current_actor)]
+ActorDep = Annotated[Actor, Depends(actor_dependency)]
 
 
 def optional_actor(request: Request) -> Actor | None:

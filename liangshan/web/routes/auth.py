@@ -25,9 +25,9 @@ from liangshan.store.submissions import audit
 from liangshan.web import schemas as sc
 from liangshan.web.context import WebContext
 from liangshan.web.deps import (
+    ActorDep,
     csrf_protect,
     ctx_of,
-    current_actor,
     optional_actor,
     redirect,
     render,
@@ -160,7 +160,7 @@ def api_logout(request: Request) -> dict[str, Any]:
 
 
 @router.get("/api/me", tags=["账号"], summary="当前用户、角色、单位、可访问地区", response_model=sc.Me)
-def api_me(actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+def api_me(actor: ActorDep) -> dict[str, Any]:
     return {
         "username": actor.username,
         "display_name": actor.display_name,
@@ -230,14 +230,14 @@ def change_password(request: Request, actor: Actor, old: str, new: str, again: s
 
 
 @router.get("/account", include_in_schema=False)
-def account(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+def account(request: Request, actor: ActorDep) -> Response:
     return _account_page(request, actor)
 
 
 @router.post("/account/password", include_in_schema=False)
 def account_password(
     request: Request,
-    actor: Annotated[Actor, Depends(current_actor)],
+    actor: ActorDep,
     old_password: Annotated[str, Form(max_length=500)] = "",
     new_password: Annotated[str, Form(max_length=500)] = "",
     new_password2: Annotated[str, Form(max_length=500)] = "",
@@ -250,7 +250,7 @@ def account_password(
 
 
 @router.post("/account/sessions/end-others", include_in_schema=False)
-def account_end_others(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+def account_end_others(request: Request, actor: ActorDep) -> Response:
     ctx = ctx_of(request)
     with ctx.write(values=False) as s:
         n = revoke_sessions(s, actor.id, keep_token=session_of(request).sid or None)
@@ -271,9 +271,7 @@ class PasswordBody(BaseModel):
     response_model=sc.LoginOut,
     responses={422: {"model": sc.ErrorBody}},
 )
-def api_account_password(
-    request: Request, body: PasswordBody, actor: Annotated[Actor, Depends(current_actor)]
-) -> Response:
+def api_account_password(request: Request, body: PasswordBody, actor: ActorDep) -> Response:
     try:
         change_password(request, actor, body.old_password, body.new_password, None)
     except PasswordPolicyError as e:
@@ -311,7 +309,7 @@ class EndedOut(BaseModel):
     summary="自己的有效登录会话（页面 /account）",
     response_model=SessionsOut,
 )
-def api_account_sessions(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> dict[str, Any]:
+def api_account_sessions(request: Request, actor: ActorDep) -> dict[str, Any]:
     return {"sessions": _sessions_view(request, actor)}
 
 
@@ -321,9 +319,7 @@ def api_account_sessions(request: Request, actor: Annotated[Actor, Depends(curre
     summary="结束自己的其他登录会话",
     response_model=EndedOut,
 )
-def api_account_end_others(
-    request: Request, actor: Annotated[Actor, Depends(current_actor)]
-) -> dict[str, Any]:
+def api_account_end_others(request: Request, actor: ActorDep) -> dict[str, Any]:
     ctx = ctx_of(request)
     with ctx.write(values=False) as s:
         n = revoke_sessions(s, actor.id, keep_token=session_of(request).sid or None)
