@@ -231,6 +231,12 @@ def test_progress_report_cli_acceptance(demo_db: str, tmp_path: Path) -> None:
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "【低于目标】生态环保投入占 GDP 比重：2025年 2.90% ≤ 3%，未达到目标" in body
     assert "（牵头单位：财政局）" in body and "创建基准年" in body and "对“两山”基地称号构成风险" in body
+    commits = next(t for t in doc.tables if t.rows[0].cells[1].text == "量化承诺")
+    got = {r.cells[1].text: (r.cells[0].text, r.cells[2].text, r.cells[4].text, r.cells[5].text)
+           for r in commits.rows[1:]}  # fmt: skip
+    assert got["农村饮用水水源地水质达标率"] == ("（五）2", "市生态环境局卢氏分局", "100%", "已达到")
+    assert got["农村生活垃圾收运处置体系覆盖的村庄比例"][3] == "未达到"
+    assert "2025年有目标的量化承诺" in body
     risk_table = next(t for t in doc.tables if t.rows[0].cells[-1].text == "影响称号")
     assert {r.cells[3].text for r in risk_table.rows[1:]} == {"整改中", "已整改"}
     bad = CliRunner().invoke(

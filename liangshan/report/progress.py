@@ -70,6 +70,9 @@ class ProgressContent:
     warnings: tuple[dict[str, Any], ...]
     incidents: tuple[dict[str, Any], ...]
     as_of: date
+    #: the work plan's quantified commitments with a target in ``year``: (task code, commitment, lead
+    #: unit, target, actual, state) — :func:`liangshan.workplan.commitments.commitment_rows`
+    commitments: tuple[tuple[str, str, str, str, str, str], ...] = ()
 
     @property
     def title(self) -> str:
@@ -137,6 +140,7 @@ def load_progress(
             base_year, label = years[0], "评估期首年"
         base = None if base_year in years else assess_region(s, cat, region, [base_year])
         incidents = register_rows(s, region, day)
+        commitments = _commitments(s, region, year, cat)
     tech = build_content(a, facts, measures=lib, cases=options.get("cases"), target_year=year + 1)
     rows = []
     for r in a.results:
@@ -160,7 +164,42 @@ def load_progress(
             )
         )
     warnings = tuple(w.to_dict() for w in early_warnings(a, year))
-    return ProgressContent(tech, year, status, base_year, label, tuple(rows), warnings, tuple(incidents), day)
+    return ProgressContent(
+        tech, year, status, base_year, label, tuple(rows), warnings, tuple(incidents), day, commitments
+    )
+
+
+def _commitments(
+    session: Any, region: str, year: int, catalog: Any
+) -> tuple[tuple[str, str, str, str, str, str], ...]:
+    """The commitments with a target in ``year``, in task order, with their approved actual and state."""
+    from sqlalchemy import select
+
+    from liangshan.store.models_workplan import WpTask
+    from liangshan.workplan.commitments import commitment_rows
+
+    tasks = {
+        i: (parent, code)
+        for i, parent, code in session.execute(
+            select(WpTask.id, WpTask.parent_id, WpTask.code).where(WpTask.region_code == region)
+        )
+    }
+
+    def label(task_id: int) -> str:  # 主要任务（五）2: the section in brackets, then the item number
+        parent, code = tasks.get(task_id, (None, ""))
+        return f"{label(parent)}{code}" if parent in tasks else f"（{code}）"
+
+    codes = {i: label(i) for i in tasks}
+    out = []
+    for task_id, cs in commitment_rows(session, region, catalog=catalog).items():
+        for c in cs:
+            for y in c["years"]:
+                if y["year"] == year and y["status"] != "no_target":
+                    out.append(
+                        (codes.get(task_id, ""), c["name"], c["lead_unit"], y["target_text"],
+                         y["actual_text"], y["status_label"])
+                    )  # fmt: skip
+    return tuple(out)
 
 
 def _cn_date(text: str | None) -> str:
@@ -299,6 +338,18 @@ class _ProgressWriter(ReportWriter):
                    caption="工作方案主要任务推进情况", center_cols=(0, 2))  # fmt: skip
         done = sum(1 for t in w.tasks if t.percent is not None and t.percent >= 100)
         self.para(f"工作方案 {len(w.tasks)} 项主要任务中，{done} 项已完成，其余继续推进。")
+        cs, year = self.p.commitments, self.p.year
+        if cs:
+            head = ("任务", "量化承诺", "牵头单位", f"{year}年目标", "实际值", "完成情况")
+            self.table(head, cs, (1.6, 5.0, 2.8, 2.2, 2.2, 1.8),
+                       caption=f"工作方案量化承诺{year}年完成情况", center_cols=(0, 3, 4, 5))  # fmt: skip
+            met = sum(1 for c in cs if c[5] == "已达到")
+            missing = sum(1 for c in cs if c[5] == "未报送")
+            unmet = len(cs) - met - missing
+            self.para(
+                f"{year}年有目标的量化承诺 {len(cs)} 项：已达到 {met} 项，未达到 {unmet} 项，"
+                f"未报送 {missing} 项（实际值以办公室审核通过的数值为准）。"
+            )
 
     def case_part(self) -> None:
         self.heading(self.chapters()[3], 1)
