@@ -97,6 +97,24 @@ async def _no_body() -> MutableMapping[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def _page_above(request: Request) -> str | None:
+    """The nearest page above a form-only address: ``/entry/gdp/2025`` (POST only) → ``/entry/gdp``,
+    ``/excel/confirm`` → ``/excel``; the query string (the region) is kept. None when no page is above."""
+    from starlette.routing import Match
+
+    if request.url.path.startswith("//"):
+        return None
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 2:
+        parts.pop()
+        path = "/".join(parts)
+        scope = {**request.scope, "path": path, "method": "GET"}
+        if any(r.matches(scope)[0] == Match.FULL for r in request.app.router.routes):
+            query = request.url.query
+            return path + (f"?{query}" if query else "")
+    return None
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -233,6 +251,10 @@ def create_app(
         }.get(exc.status_code, str(exc.detail))
         if exc.status_code == 413:
             message = str(exc.detail)
+        if exc.status_code == 405 and request.method == "GET" and not _is_api(request):
+            page = _page_above(request)  # a form's address opened again (reload, back, bookmark)
+            if page is not None:
+                return RedirectResponse(page, status_code=303)
         return _error(request, exc.status_code, message, f"http_{exc.status_code}")
 
     from liangshan.web.routes import api, auth, dashboard, entry, excel, health, indicator, report, review
