@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -161,3 +163,55 @@ def test_a_command_missing_from_the_table_is_still_reachable(monkeypatch: pytest
     result = CliRunner().invoke(app, ["history", "--help"])
     assert result.exit_code == 0, result.output
     assert "版本" in result.output
+
+
+@pytest.mark.parametrize("args", [("air", "--help"), ("air", "good-days", "--help")])
+def test_air_help_imports_no_numeric_library(args: tuple[str, ...]) -> None:
+    """The air commands' options come from the spec, which imports polars, numpy and pydantic models only
+    when a file is computed."""
+    out = _probe(*args)
+    assert out["exit"] == 0, out["output"]
+    assert "--json" in str(out["output"]) or "good-days" in str(out["output"])
+    assert out["heavy"] == []
+
+
+_RUN = """
+import atexit, json, sys
+watched = ("rich", "yaml", "sqlalchemy", "pandas", "pyarrow")
+atexit.register(lambda: sys.stderr.write("\\n" + json.dumps(sorted(m for m in watched if m in sys.modules))))
+from liangshan.cli import app
+sys.argv = ["liangshan", *sys.argv[1:]]
+app()
+"""
+
+
+def test_air_good_days_json_loads_neither_rich_nor_yaml_nor_the_database(tmp_path: Path) -> None:
+    """``air good-days FILE --json`` with stderr not a terminal: no progress bar is built (rich is not
+    imported), the contract's own column names need no YAML synonym table, nothing of the database."""
+    from datetime import datetime, timedelta
+
+    import polars as pl
+
+    path = tmp_path / "hourly.parquet"
+    start = datetime(2024, 1, 1)
+    hours = [start + timedelta(hours=h) for h in range(48)]
+    pl.DataFrame(
+        {
+            "station": ["S1"] * 48,
+            "time": hours,
+            **{p: [20.0] * 48 for p in ("so2", "no2", "pm10", "pm2_5", "o3")},
+            "co": [0.5] * 48,
+        }
+    ).write_parquet(path)
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, "air", "good-days", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [y["valid_days"] for y in report["years"]] == [2]
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == []

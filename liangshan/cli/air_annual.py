@@ -11,8 +11,9 @@ from typing import Any
 
 import typer
 
+from liangshan.cli import common
 from liangshan.cli.air import app
-from liangshan.cli.common import console, emit_json, err_console, fail
+from liangshan.cli.common import emit_json, fail
 
 
 def evaluate_file(
@@ -98,16 +99,16 @@ def _print(years: list[dict[str, Any]], params: dict[str, Any]) -> None:
                 cells.append(_cell(area["dust_excluded"]["items"][i]))
             cells += [_cell(s["items"][i]) for s in y["stations"]]
             table.add_row(*cells)
-        console.print(table)
+        common.console.print(table)
         verdict = {True: "达标", False: "未达标", None: "无法判定（数据不足）"}[area["attained"]]
-        console.print(f"  区域六项污染物综合：{verdict}", highlight=False)
+        common.console.print(f"  区域六项污染物综合：{verdict}", highlight=False)
         if dust:
-            console.print(
+            common.console.print(
                 f"  沙尘天 {len(area['dust_days'])} 天；扣沙规则：{area['dust_excluded']['rule']}",
                 highlight=False,
             )
     if not years:
-        err_console.print("文件中没有可评价的年份")
+        common.err_console.print("文件中没有可评价的年份")
 
 
 @app.command("annual")

@@ -1,26 +1,67 @@
-"""Helpers shared by the CLI sub-commands: JSON output, errors, database URL."""
+"""Helpers shared by the CLI sub-commands: JSON output, errors, database URL.
+
+``console`` (stdout) and ``err_console`` (stderr) are rich consoles made on first use (PEP 562): rich is
+not imported by a command that prints only JSON (``liangshan air good-days --json``).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-from rich.markup import escape
-
 from liangshan.config import db_url
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from liangshan.provenance import ComputedValues
     from liangshan.services.permissions import Actor
     from liangshan.services.workspace import Workspace
 
-__all__ = ["console", "db_url", "emit_json", "err_console", "fail", "record_results", "workspace_actor"]
+__all__ = [
+    "console",
+    "db_url",
+    "emit_json",
+    "err_console",
+    "fail",
+    "record_results",
+    "stderr_is_terminal",
+    "workspace_actor",
+]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+console: Console
+err_console: Console
+
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console``, made when first asked for (``from … import console`` asks)."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    made = Console(width=None if sys.stdout.isatty() else 160) if name == "console" else Console(stderr=True)
+    globals()[name] = made
+    return made
+
+
+def stderr_is_terminal() -> bool:
+    """Whether rich would draw live output (a progress bar) on stderr: a terminal, or forced by
+    ``FORCE_COLOR`` / ``TTY_COMPATIBLE`` (rich's own rules). Otherwise a transient progress bar prints
+    nothing at all, and need not be built."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+def _err() -> Console:
+    made: Console | None = globals().get("err_console")
+    return made if made is not None else __getattr__("err_console")
 
 
 def emit_json(data: Any) -> None:
@@ -40,7 +81,9 @@ def emit_json(data: Any) -> None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a clear error on stderr and exit with ``code``."""
-    err_console.print(f"[bold red]错误[/]: {escape(message)}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _err().print(f"[bold red]错误[/]: {escape(message)}", highlight=False, soft_wrap=True)
     raise SystemExit(code)
 
 
@@ -83,5 +126,5 @@ def record_results(
     except ValueError as exc:
         fail(str(exc))
     listed = "、".join(map(str, ids)) or "无（与已记录的值相同）"
-    err_console.print(f"已记入 {region} 的指标数据元，新提交编号：{listed}", highlight=False)
+    _err().print(f"已记入 {region} 的指标数据元，新提交编号：{listed}", highlight=False)
     return ids

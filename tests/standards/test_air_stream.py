@@ -220,3 +220,18 @@ def test_stations_covering_different_periods(tmp_path: Path) -> None:
     _assert_same_area(path, chunk_rows=50_000)
     fast, slow = _reports(path)
     assert fast == slow
+
+
+def test_unit_check_median_shortcut_agrees_with_the_median() -> None:
+    """``_median_above`` (a count first) decides as ``_median(v) > limit`` does, at and around the limit."""
+    from liangshan.standards.air.io import _median, _median_above
+
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 3, 4, 5, 24, 25, 1_000, 1_001):
+        for centre in (0.5, 59.0, 60.0, 61.0, 400.0):
+            v = np.round(rng.normal(centre, 2.0, n).clip(0), 1)
+            for limit in (60.0, float(np.round(centre, 1))):
+                assert _median_above(v, limit) == (_median(v) > limit), (n, centre, limit)
+    exact = np.array([50.0, 60.0, 60.0, 70.0])  # median 60: not above 60
+    assert not _median_above(exact, 60.0)
+    assert _median_above(np.array([59.0, 61.0, 62.0]), 60.0)

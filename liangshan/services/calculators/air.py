@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from liangshan.provenance import ComputedValues, InputFile, sha256_file
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
+
+if TYPE_CHECKING:  # imported where used: ``liangshan air good-days --help`` loads neither polars nor pydantic
+    import polars as pl
+
+    from liangshan.provenance import ComputedValues, InputFile
 
 EDITION_HELP = "标准版本：auto（按日期，2026-03-01 起用 HJ633-2026）、HJ633-2012、HJ633-2026"
 COLUMNS_HELP = "列名映射，如 'pm2_5=PM2.5,time=监测时间'（本程序列名=文件列名）"
@@ -232,6 +234,8 @@ def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> 
         dust_mode=p.get("dust_mode", "include"),
         step=p.get("_step"),
     )
+    from liangshan.provenance import sha256_file
+
     inputs = [sha256_file(f) for f in [*paths, *([dust] if dust is not None else [])]]
     out = Computation(good_days_values(report, inputs, params, region), raw=(report, params))
     details(report, params, out)
