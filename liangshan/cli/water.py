@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, record_results
 from liangshan.cli.specs import spec_options
@@ -56,6 +55,8 @@ def _emit(
 
 
 def _table(title: str, rows: list[Any], quality: bool = False, sources: bool = False) -> None:
+    from rich.table import Table  # only the table output needs it, not ``--json``
+
     table = Table(title=title)
     heads = ["站点", "类别", "定类项目", "超标倍数", "样本数"]
     heads += ["水质状况"] if quality else []
