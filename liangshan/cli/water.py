@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
+
+if "polars" not in sys.modules:  # a ``liangshan water`` process, before polars' allocator starts
+    # polars' jemalloc keeps freed pages for 10 s by default, so the reading and validation temporaries of
+    # a large file stay resident for the whole run; returning them at once keeps the peak at what is live
+    # (1 M rows: ≈ 340 instead of ≈ 490 MiB, for ≈ 0.15 s more system time). A user's setting wins.
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from liangshan.cli.common import console, emit_json, fail, record_results
 from liangshan.cli.specs import spec_options
