@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from liangshan.standards.errors import InputError
 
@@ -526,6 +525,8 @@ def header_key(text: str) -> str:
 
 @cache
 def _synonym_file() -> dict[str, dict[str, tuple[str, ...]]]:
+    import yaml  # loaded on the first header match that needs the synonyms (not at import)
+
     with SYNONYMS_FILE.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     return {s: {f: tuple(str(x) for x in (v or [])) for f, v in fields.items()} for s, fields in data.items()}

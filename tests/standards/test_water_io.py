@@ -143,3 +143,24 @@ def test_source_kind_must_match_site_type(tmp_path: Path) -> None:
     )
     with pytest.raises(WaterInputError, match="source_kind"):
         read_results(p)
+
+
+def test_standard_header_needs_no_synonym_table() -> None:
+    """The standard English header is taken as is (no YAML); it is exactly what the synonym match gives,
+    and a Chinese header still goes through the synonyms."""
+    import itertools
+    import subprocess
+    import sys
+
+    from liangshan.standards.tabular import match_columns
+    from liangshan.standards.water import io
+
+    fields = [*io.REQUIRED, *io.OPTIONAL]
+    for r in range(1, len(fields) + 1):
+        for cols in itertools.combinations(fields, r):
+            assert io._columns(list(cols), "x.csv") == match_columns(list(cols), "water", file="x.csv")
+    assert io._columns(["断面名称", "监测项目"], "x.csv") == match_columns(["断面名称", "监测项目"], "water")
+    assert io.HEADER_ALIASES["监测项目"] == "item"
+    code = "import sys, liangshan.standards.water.io; print('yaml' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -84,15 +84,19 @@ def water_values(
     kind: str, results: list[Any], inputs: list[InputFile], region: str | None
 ) -> list[ComputedValues]:
     """ComputedValues of the years with at least one evaluated site."""
-    from liangshan.standards.water import drinking_water as dw
-    from liangshan.standards.water import groundwater as gw
-    from liangshan.standards.water import surface_water as sw
+    computed: Callable[..., ComputedValues]
+    if kind == "sections":  # only the kind's module: the others are not imported on this path
+        from liangshan.standards.water import surface_water as sw
 
-    computed: Callable[..., ComputedValues] = gw.computed_values
-    if kind == "sections":
         computed = sw.computed_values
     elif kind == "sources":
+        from liangshan.standards.water import drinking_water as dw
+
         computed = dw.computed_values
+    else:
+        from liangshan.standards.water import groundwater as gw
+
+        computed = gw.computed_values
     return [computed(r, inputs, region) for r in results if r.total]
 
 

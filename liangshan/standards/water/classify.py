@@ -139,19 +139,27 @@ def annual_means(
     -------
     frame with ``by`` columns, item, mean, n (results), all_nd (every result below the detection limit).
     """
+    # in-memory engine, as the eager methods: the streaming engine sums the means in another order
+    return annual_means_query(results, nd_factor=nd_factor, by=by).collect(engine="in-memory")
+
+
+def annual_means_query(
+    results: pl.DataFrame | pl.LazyFrame, *, nd_factor: float = 0.5, by: Sequence[str] = ("site",)
+) -> pl.LazyFrame:
+    """:func:`annual_means` as a lazy query, to be collected together with others over the same rows
+    (``pl.collect_all``, in-memory engine) so that the rows are filtered once."""
     eff = (
         pl.when(pl.col("below_dl"))
         .then(pl.col("detection_limit") * nd_factor)
         .otherwise(pl.col("value"))
         .alias("_v")
     )
-    return (  # in-memory engine, as the eager methods: the streaming engine sums the means in another order
+    return (
         results.lazy()
         .filter(pl.col("value").is_not_null())
         .with_columns(eff)
         .group_by([*by, "item"], maintain_order=True)
         .agg(pl.col("_v").mean().alias("mean"), pl.len().alias("n"), pl.col("below_dl").all().alias("all_nd"))
-        .collect(engine="in-memory")
     )
 
 

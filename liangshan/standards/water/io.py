@@ -35,8 +35,6 @@ from liangshan.standards.water.limits import ITEMS, UNIT_FACTORS, item_code, nor
 
 REQUIRED = ("site", "site_type", "date", "item", "value", "unit")
 OPTIONAL = ("detection_limit", "source_kind", "volume", "river")
-HEADER_ALIASES: dict[str, str] = {n: f for f, names in synonyms("water").items() for n in names}
-"""Chinese header → column (a view of the ``water`` synonyms of ``tabular_headers.yaml``)."""
 SITE_TYPES = {
     "river": "river", "河流": "river", "河": "river", "lake": "lake", "湖泊": "lake", "湖": "lake",
     "reservoir": "reservoir", "水库": "reservoir", "库": "reservoir",
@@ -46,9 +44,26 @@ SOURCE_KINDS = {
     "surface": "surface", "地表水": "surface", "groundwater": "groundwater", "地下水": "groundwater",
 }  # fmt: skip
 _TYPES = ("river", "lake", "reservoir", "groundwater")
+_FIELDS = frozenset((*REQUIRED, *OPTIONAL))
 _ND_WORDS = ["ND", "N.D.", "未检出", "低于检出限", "<DL"]
 _DRY_WORDS = ["断流", "干涸", "DRY"]
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+
+
+def __getattr__(name: str) -> Any:
+    """``HEADER_ALIASES``: Chinese header → column, a view of the ``water`` synonyms of
+    ``tabular_headers.yaml`` (built on first use, so that importing this module does not load YAML)."""
+    if name == "HEADER_ALIASES":
+        return {n: f for f, names in synonyms("water").items() for n in names}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _columns(columns: list[str], file: str) -> dict[str, str]:
+    """Field → file column: the file's own headers when they are exactly the field names (the standard
+    layout, no synonym table needed), else :func:`match_columns` with the ``water`` synonyms."""
+    if set(columns) <= _FIELDS:
+        return {c: c for c in columns}
+    return match_columns(columns, "water", file=file)
 
 
 class WaterInputError(ValueError):
@@ -65,7 +80,7 @@ def read_results(path: str | Path) -> pl.DataFrame:
     p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
         try:  # read only the columns the layout uses; a bad header or file is reported as before
-            columns: list[str] | None = list(match_columns(list(pl.read_parquet_schema(p)), "water").values())
+            columns: list[str] | None = list(_columns(list(pl.read_parquet_schema(p)), p.name).values())
         except (TableError, pl.exceptions.PolarsError, OSError):
             columns = None
         columns = columns or None
@@ -215,7 +230,7 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     dry, source_kind, volume, river.
     """
     try:
-        found = match_columns(raw.columns, "water", file=file)
+        found = _columns(raw.columns, file)
     except TableError as exc:
         raise WaterInputError(file, exc.row, exc.column, exc.reason) from None
     df = raw.select([pl.col(c).alias(f) for f, c in found.items()])

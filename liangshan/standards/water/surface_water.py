@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.provenance import ComputedValues, InputFile, Provenance
-from liangshan.standards.water.classify import annual_means, classify_means, worst_factor
+from liangshan.standards.water.classify import annual_means, annual_means_query, classify_means, worst_factor
 from liangshan.standards.water.limits import CLASS_NAMES, EVALUATION_ITEMS_2011, GB3838_2002
 
 SURFACE_TYPES = ("river", "lake", "reservoir")
@@ -154,15 +154,32 @@ def classify_sites(
     :func:`evaluate_sections`; ``by`` groups the results (per site, or per site and date).
     Returns (item frame, site frame from :func:`.classify.worst_factor` with ``n`` sampling dates).
     """
+    queries = _sites_queries(results, items=items, nd_factor=nd_factor, by=by)
+    # one collect for both queries: the filtered rows are shared (common sub-plan), not scanned twice
+    means, samples = pl.collect_all(queries, engine="in-memory")
+    return _classified_sites(means, samples, rounding=rounding, decimals=decimals, by=by)
+
+
+def _sites_queries(
+    results: pl.DataFrame | pl.LazyFrame, *, items: Sequence[str], nd_factor: float, by: Sequence[str]
+) -> list[pl.LazyFrame]:
+    """The annual means and the sampling-date counts of :func:`classify_sites` as lazy queries."""
     ev = results.lazy().filter(pl.col("item").is_in(list(items)))
-    means = annual_means(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key())
+    return [
+        annual_means_query(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key()),
+        ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n")),
+    ]
+
+
+def _classified_sites(
+    means: pl.DataFrame,
+    samples: pl.DataFrame,
+    *,
+    rounding: bool,
+    decimals: Mapping[str, int] | None,
+    by: Sequence[str],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     classified = classify_means(means, GB3838_2002, key_col="key", rounding=rounding, decimals=decimals)
-    samples = (
-        ev.filter(pl.col("value").is_not_null())
-        .group_by(by)
-        .agg(pl.col("date").n_unique().alias("n"))
-        .collect()
-    )
     worst = worst_factor(classified, by=by).join(samples, on=list(by), how="left")
     return classified, worst
 
