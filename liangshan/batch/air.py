@@ -756,7 +756,8 @@ def direct_group(
     df = pl.concat(parts)
     del parts
     df = df.with_columns(pl.col("time").dt.year().cast(pl.Int32).alias("year"), pl.lit(False).alias("_tail"))
-    if opts.o3_first_window_start < 0:  # 1 January's first O3 windows start on 31 December
+    tailed = opts.o3_first_window_start < 0
+    if tailed:  # 1 January's first O3 windows start on 31 December
         t = pl.col("time")
         tail = df.filter(
             (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + opts.o3_first_window_start)
@@ -773,13 +774,14 @@ def direct_group(
         years[region] = ys
         stations[region] = tuple(sorted(sts))
     out = []
-    for year in sorted({y for ys in years.values() for y in ys}):
+    all_years = sorted({y for ys in years.values() for y in ys})
+    for year in all_years:
         regions = {
             region: _RegionYear(region_names.get(region), ys[0] < year, ys[-1] > year, stations[region])
             for region, ys in sorted(years.items())
             if year in ys
         }
-        part = df.filter(pl.col("year") == year)
+        part = df if len(all_years) == 1 and not tailed else df.filter(pl.col("year") == year)
         out += _compute_year(part, year, regions, opts, files, extra_inputs, dataset)
     return out
 
