@@ -165,3 +165,23 @@ def test_direct_errors_name_file_and_row(dask_client: Any, tmp_path: Path) -> No
         run_air(dask_client, tmp_path / "unknown", csv, scratch_dir=tmp_path)
     assert "Z9" in str(err.value) and err.value.row == df.height + 2 and err.value.column == "station"
     assert not list(tmp_path.glob("liangshan-batch-air-*"))
+
+
+def test_changed_file_is_detected(tmp_path: Path) -> None:
+    """A row group with stations outside the range planned from its statistics (the file changed after
+    planning) stops the direct task (``run_air`` then re-runs through the shuffle) instead of losing rows."""
+    from liangshan.batch.air import _LayoutMismatch, direct_group
+
+    df, stations = _random_case(17)
+    last = sorted(stations)[-1]
+    dataset = _write_sorted(df.filter(pl.col("station") != last), tmp_path / "air", files=1, row_group=10**6)
+    csv = _stations_csv(tmp_path / "stations.csv", stations)
+    plan = plan_direct(discover_files(dataset), read_stations(csv), {}, 100)
+    assert plan is not None
+    table, (task,) = plan
+    assert task.bounds[0][1] < last
+    df.write_parquet(dataset / "part-0.parquet", row_group_size=10**6)  # now with the last station
+    smap = table.select("station", "region", "_group")
+    names = dict(table.select("region", "region_name").unique("region").iter_rows())
+    with pytest.raises(_LayoutMismatch):
+        direct_group(task, smap, names, {}, AirOptions(), {}, [], "air", "stations.csv")

@@ -19,6 +19,15 @@ Two stages of Dask tasks:
    → ``good_days_report``). Daily statistics need whole days per station and area means all stations of the
    region; both are inside one task. Memory: one partition.
 
+**Direct path (no shuffle).** When the row-group statistics of the station column (or ``station=…``
+directories) show narrow station ranges — files sorted by station, or by region with station codes numbered
+region by region — :func:`plan_direct` forms task groups as runs of whole regions in station-name order and
+each compute task (:func:`direct_group`) reads only the row groups that may hold its stations
+(``ParquetFile.read_row_groups``, needed columns), validates them as stage 1 does, keeps its stations' rows
+and computes every year of its regions with the same code as stage 2. No scratch files. Used when the tasks
+together read at most :data:`MAX_READ` × the rows; otherwise, or when a row group turns out to hold
+stations outside its statistics, the shuffle runs. Both paths give the same frame.
+
 Equality with the single-region calculator run on one region's rows (all years): the cube of a region-year
 spans the same days the single run sees for that year (NaN rows are added at 1 January / 31 December when the
 region has data in an earlier / a later year), and with ``o3_first_window_start < 0`` the last hours of
