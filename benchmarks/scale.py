@@ -3,10 +3,12 @@
 Generated data, written to a temporary directory and removed at the end:
 
 1. Air: ``--stations`` (2,000) stations × 8,784 hours of 2024 (≈ 17.6 M station-hours, ~2 % missing values)
-   as a hive-partitioned Parquet dataset (``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows),
-   stations assigned at random to ``--regions`` (2,800) county codes. Job: ``liangshan.batch.air.run_air``
-   (validate + shuffle by region group and year, then the ``liangshan air good-days`` chain per region-year)
-   with read tasks of one row group and compute tasks of 32 stations.
+   in 12 Parquet files, regions drawn at random from ``--regions`` (2,800) county codes and numbered in
+   station order, in each layout of ``--layout`` (default both): ``month`` — hive partitions
+   ``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows holding ≈ 134 stations' month each (the job
+   shuffles); ``station`` — rows sorted by station and time, row groups of 11 whole stations (96,624 rows;
+   the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of one row
+   group and compute tasks of 32 stations.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
    cells, uint16) at 250 m in the China Albers equal-area projection (34.6 M km²; the cell size does not
    change the work) as 132 tiles of 2,048 × 2,048 cells, and ``--regions`` Voronoi "county" polygons over it
