@@ -185,3 +185,22 @@ def test_changed_file_is_detected(tmp_path: Path) -> None:
     names = dict(table.select("region", "region_name").unique("region").iter_rows())
     with pytest.raises(_LayoutMismatch):
         direct_group(task, smap, names, {}, AirOptions(), {}, [], "air", "stations.csv")
+
+
+def test_several_years_smaller_groups(tmp_path: Path) -> None:
+    """2.5 years per station: groups of 4 stations become groups of 1, so a task holds about as many rows as
+    a one-year task of the shuffle path."""
+    t = np.arange(np.datetime64("2023-01-01T00", "h"), np.datetime64("2025-07-01T00", "h"))
+    stations = {f"S{i}": f"41010{i}" for i in range(4)}
+    df = pl.DataFrame(
+        {
+            "station": np.repeat(sorted(stations), t.size),
+            "time": np.tile(t.astype("datetime64[us]"), 4),
+            **{p: np.full(4 * t.size, 10.0) for p in POLLUTANTS},
+        }
+    )
+    csv = _stations_csv(tmp_path / "stations.csv", stations)
+    one_year = _write_sorted(df.filter(pl.col("time").dt.year() == 2024), tmp_path / "a", 1, 8784)
+    several = _write_sorted(df, tmp_path / "b", files=1, row_group=t.size)
+    plans = [plan_direct(discover_files(d), read_stations(csv), {}, 4) for d in (one_year, several)]
+    assert [len(p[1]) for p in plans if p is not None] == [1, 4]

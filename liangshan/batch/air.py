@@ -552,6 +552,7 @@ def _compute_year(
 
 # ----------------------------------------------------------------------- direct path (no shuffle)
 MAX_READ = 1.5
+HOURS_PER_YEAR = 8_784
 """The direct path is used when its compute tasks together read at most this many times the dataset's rows
 (a row group whose stations belong to two task groups is read by both)."""
 
@@ -634,6 +635,9 @@ def plan_direct(
     when that reads more than ``max_read`` times the rows (e.g. month files with all stations in every row
     group): the shuffle is cheaper then.
 
+    With more than a (leap) year of rows per station on average, ``stations_per_task`` is divided by the
+    number of years, so that a task holds about as many rows as a shuffle-path task (one year).
+
     Returns the station table with ``_group`` and the tasks (groups whose stations have no rows get none).
     """
     import bisect
@@ -658,6 +662,16 @@ def plan_direct(
             crossed[a + 1] += 1
             crossed[b] -= 1
     crossed = np.cumsum(crossed)
+    # Memory as on the shuffle path, whose tasks hold one year: with several years of rows per station the
+    # groups hold proportionally fewer stations (HOURS_PER_YEAR rows per station-year).
+    covered = np.zeros(len(known) + 1, dtype=np.int64)
+    for a, b in spans:
+        covered[a] += 1
+        covered[b] -= 1
+    n_covered = int((np.cumsum(covered)[: len(known)] > 0).sum())
+    per_station = sum(c.rows for c, _, _ in ranges) / max(n_covered, 1)
+    if per_station > HOURS_PER_YEAR:
+        stations_per_task = max(1, int(stations_per_task * HOURS_PER_YEAR / per_station))
     groups: list[list[str]] = [[]]
     filled, clean = 0, -1  # clean: regions of the current group before its last clean cut
     for region in sorted(first, key=first.__getitem__):  # regions in the order of their first station
