@@ -3,10 +3,12 @@
 Generated data, written to a temporary directory and removed at the end:
 
 1. Air: ``--stations`` (2,000) stations × 8,784 hours of 2024 (≈ 17.6 M station-hours, ~2 % missing values)
-   as a hive-partitioned Parquet dataset (``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows),
-   stations assigned at random to ``--regions`` (2,800) county codes. Job: ``liangshan.batch.air.run_air``
-   (validate + shuffle by region group and year, then the ``liangshan air good-days`` chain per region-year)
-   with read tasks of one row group and compute tasks of 32 stations.
+   in 12 Parquet files, regions drawn at random from ``--regions`` (2,800) county codes and numbered in
+   station order, in each layout of ``--layout`` (default both): ``month`` — hive partitions
+   ``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows holding ≈ 134 stations' month each (the job
+   shuffles); ``station`` — rows sorted by station and time, row groups of 11 whole stations (96,624 rows;
+   the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of one row
+   group and compute tasks of 32 stations.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
    cells, uint16) at 250 m in the China Albers equal-area projection (34.6 M km²; the cell size does not
    change the work) as 132 tiles of 2,048 × 2,048 cells, and ``--regions`` Voronoi "county" polygons over it
@@ -54,41 +56,48 @@ def mib(n: float) -> str:
 
 # ------------------------------------------------------------------------------------------------ data
 def make_air(
-    root: Path, n_stations: int, n_regions: int, seed: int = 1, year: int = 2024
+    root: Path, n_stations: int, n_regions: int, seed: int = 1, year: int = 2024, layout: str = "month"
 ) -> tuple[Path, Path, int, int]:
-    """Hourly station data of one year (2024: 8,784 h), one file per month; returns the dataset, the station
-    table, the rows and the size of the whole table in memory (polars)."""
+    """Hourly station data of one year (2024: 8,784 h); returns the dataset, the station table, the rows and
+    the size of the whole table in memory (polars).
+
+    Regions are drawn at random and numbered in station order (station codes run region by region, as
+    national codes do). ``layout="month"``: one file per month (``month=YYYY-MM/part-0.parquet``, rows by
+    station then time, every row group holding ≈ 134 stations' hours of the month), which the batch job
+    shuffles. ``layout="station"``: 12 files of consecutive stations (``part-NN.parquet``), rows sorted by
+    station and time, each row group 11 whole stations (96,624 rows), which compute tasks read directly.
+    """
     import polars as pl
+    import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     names = pl.Series([f"S{i:05d}" for i in range(n_stations)])
     codes = [f"{100000 + 37 * i:06d}" for i in range(n_regions)]
-    region = rng.integers(0, n_regions, n_stations)
+    region = np.sort(rng.integers(0, n_regions, n_stations))
     stations = root / "STATIONS.csv"
     pl.DataFrame({"station": names, "region": [codes[r] for r in region]}).write_csv(stations)
     level = np.exp(rng.normal(0, 0.4, n_stations))  # station mean level
     data = root / "air"
-    rows = size = 0
-    for month in range(1, 13):
-        t = np.arange(
-            np.datetime64(f"{year}-{month:02d}-01T00", "h"),
-            np.datetime64(f"{year + month // 12}-{month % 12 + 1:02d}-01T00", "h"),
-        )
-        n = t.size * n_stations
-        hour = np.tile((t - t.astype("datetime64[D]")).astype(int), n_stations)
-        season = np.cos(2 * np.pi * (month - 1) / 12)
-        base = np.repeat(level, t.size) * np.exp(rng.normal(0, 0.5, n))
+    hours = np.arange(np.datetime64(f"{year}-01-01T00", "h"), np.datetime64(f"{year + 1}-01-01T00", "h"))
 
-        def col(x: np.ndarray, decimals: int = 0, n: int = n) -> np.ndarray:
+    def frame(st: np.ndarray, t: np.ndarray) -> pl.DataFrame:
+        """Rows of stations ``st`` (indices) × hours ``t``, station by station."""
+        n = t.size * st.size
+        hour = np.tile((t - t.astype("datetime64[D]")).astype(int), st.size)
+        month = np.tile(t.astype("datetime64[M]").astype(int) % 12, st.size)
+        season = np.cos(2 * np.pi * month / 12)
+        base = np.repeat(level[st], t.size) * np.exp(rng.normal(0, 0.5, n))
+
+        def col(x: np.ndarray, decimals: int = 0) -> np.ndarray:
             x = np.round(x, decimals)
             x[rng.random(n) < 0.02] = np.nan  # missing values
             return x
 
         o3_shape = 0.4 + 0.6 * np.clip(np.sin(np.pi * (hour - 6) / 14), 0, 1)
-        df = pl.DataFrame(
+        return pl.DataFrame(
             {
-                "station": names.gather(np.repeat(np.arange(n_stations), t.size)),
-                "time": np.tile(t.astype("datetime64[us]"), n_stations),
+                "station": names.gather(np.repeat(st, t.size)),
+                "time": np.tile(t.astype("datetime64[us]"), st.size),
                 "so2": col(10 * base),
                 "no2": col(30 * base),
                 "pm10": col((70 + 30 * season) * base),
@@ -97,11 +106,30 @@ def make_air(
                 "o3": col((90 - 40 * season) * o3_shape * np.exp(rng.normal(0, 0.2, n))),
             }
         )
-        d = data / f"month={year}-{month:02d}"
-        d.mkdir(parents=True)
-        df.write_parquet(d / "part-0.parquet", row_group_size=ROW_GROUP, compression="zstd")
-        rows += df.height
-        size += df.estimated_size()
+
+    rows = size = 0
+    if layout == "month":
+        for month in range(1, 13):
+            t = hours[hours.astype("datetime64[M]").astype(int) % 12 == month - 1]
+            df = frame(np.arange(n_stations), t)
+            d = data / f"month={year}-{month:02d}"
+            d.mkdir(parents=True)
+            df.write_parquet(d / "part-0.parquet", row_group_size=ROW_GROUP, compression="zstd")
+            rows += df.height
+            size += df.estimated_size()
+    else:
+        data.mkdir()
+        per_group = max(1, ROW_GROUP // hours.size)  # whole stations per row group
+        for i, st in enumerate(np.array_split(np.arange(n_stations), 12)):
+            df = frame(st, hours)
+            pq.write_table(
+                df.to_arrow(),
+                data / f"part-{i:02d}.parquet",
+                row_group_size=per_group * hours.size,
+                compression="zstd",
+            )
+            rows += df.height
+            size += df.estimated_size()
     return data, stations, rows, size
 
 
@@ -198,11 +226,11 @@ def _warm(job: str) -> None:
 
     for name in (
         ("liangshan.batch.air", "liangshan.standards.air.annual", "liangshan.standards.air.io")
-        if job == "air"
+        if job.startswith("air")
         else ("liangshan.batch.land", "liangshan.standards.land_cover")
     ):
         importlib.import_module(name)
-    if job != "air":
+    if not job.startswith("air"):
         pyproj.Transformer.from_crs(4490, 4326)  # PROJ database
 
 
@@ -251,6 +279,8 @@ def say(*parts: str) -> None:
 
 
 def main() -> None:
+    import pyarrow.parquet as pq
+
     from liangshan.batch.air import run_air
     from liangshan.batch.land import LandOptions, run_land
 
@@ -263,7 +293,16 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
     ap.add_argument("--tmp", default=None, help="directory for the generated data (default: system temp)")
     ap.add_argument("--skip", default="", help="air or land: skip that job")
+    ap.add_argument(
+        "--layout",
+        default="month,station",
+        help="air data layouts to run: month (month files, shuffled) and/or station (sorted by station, read "
+        "directly by the compute tasks)",
+    )
     args = ap.parse_args()
+    layouts = [x for x in args.layout.split(",") if x]
+    if not set(layouts) <= {"month", "station"}:
+        ap.error("--layout: month and/or station")
     workers = [int(w) for w in args.workers.split(",")]
     limit = _bytes(args.memory_limit)
     total_limit = limit * max(workers)
@@ -271,13 +310,15 @@ def main() -> None:
     say(f"cpu cores: {os.cpu_count()}, load average (1/5/15 min) at start: {load()}")
     results: dict[str, list[dict[str, Any]]] = {}
     try:
-        if "air" not in args.skip:
+        for layout in layouts if "air" not in args.skip else []:
+            job = f"air ({layout} layout)"
             t0 = time.perf_counter()
-            dataset, stations, rows, size = make_air(root, args.stations, args.regions)
+            dataset, stations, rows, size = make_air(root, args.stations, args.regions, layout=layout)
             disk = sum(p.stat().st_size for p in dataset.rglob("*.parquet"))
+            n_groups = sum(pq.ParquetFile(p).metadata.num_row_groups for p in dataset.rglob("*.parquet"))
             say(
-                f"\nair data: {args.stations:,} stations × 8,784 h = {rows:,} station-hours in 12 files; ",
-                f"{disk / 1e6:,.0f} MB on disk, {mib(size)} in memory (polars); ",
+                f"\n{job} data: {args.stations:,} stations × 8,784 h = {rows:,} station-hours in 12 files, ",
+                f"{n_groups} row groups; {disk / 1e6:,.0f} MB on disk, {mib(size)} in memory (polars); ",
                 f"generated in {time.perf_counter() - t0:.1f} s",
             )
             say(
@@ -285,12 +326,12 @@ def main() -> None:
                 f"{size / limit:.1f} × one worker's limit and {size / total_limit:.2f} × ",
                 f"the {max(workers)} workers' limits together",
             )
-            results["air"] = [
+            results[job] = [
                 run(
-                    "air",
+                    job,
                     n,
                     args.memory_limit,
-                    lambda c: run_air(
+                    lambda c, dataset=dataset, stations=stations: run_air(
                         c,
                         dataset,
                         stations,
@@ -301,12 +342,19 @@ def main() -> None:
                 )
                 for n in workers
             ]
-            for r in results["air"]:
+            for r in results[job]:
                 res = r["result"]
+                stages = (
+                    f"shuffle {res.seconds['shuffle']:.1f} s ({res.chunks} tasks), "
+                    f"compute {res.seconds['compute']:.1f} s"
+                    if res.layout == "shuffle"
+                    else f"no shuffle: read + compute {res.seconds['compute']:.1f} s "
+                    f"({res.chunks} row-group reads for {n_groups} row groups)"
+                )
                 say(
-                    f"    {r['workers']} worker(s): {res.station_hours / r['seconds'] / 1e6:.3f} M ",
-                    f"station-hours/s; shuffle {res.seconds['shuffle']:.1f} s ({res.chunks} tasks), ",
-                    f"compute {res.seconds['compute']:.1f} s ({res.compute_tasks} tasks, ",
+                    f"    {r['workers']} worker(s), {res.layout} path: ",
+                    f"{res.station_hours / r['seconds'] / 1e6:.3f} M ",
+                    f"station-hours/s; {stages} ({res.compute_tasks} compute tasks, ",
                     f"{res.frame.height:,} region-years)",
                 )
             shutil.rmtree(dataset)
@@ -378,13 +426,13 @@ def _summary(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace)
         r1, eff = one[0], _eff(runs)
         res = r1["result"]
         serial = r1["driver_cpu"]
-        if job == "air":
+        if job.startswith("air"):
             per = r1["cpu"] / res.station_hours  # worker CPU seconds per station-hour
             for n_st in (2_000, 5_000):
                 work = n_st * 8_784
                 t = work * per / (32 * eff) + serial * n_st / args.stations
                 say(
-                    f"  air, {n_st:,} stations × 8,784 h = {work / 1e6:.1f} M station-hours: {t:,.0f} s ",
+                    f"  {job}, {n_st:,} stations × 8,784 h = {work / 1e6:.1f} M station-hours: {t:,.0f} s ",
                     f"({1 / per / 1e6:.3f} M station-hours per worker CPU second, CPU efficiency {eff:.0%})",
                 )
         else:

@@ -19,6 +19,15 @@ Two stages of Dask tasks:
    → ``good_days_report``). Daily statistics need whole days per station and area means all stations of the
    region; both are inside one task. Memory: one partition.
 
+**Direct path (no shuffle).** When the row-group statistics of the station column (or ``station=…``
+directories) show narrow station ranges — files sorted by station, or by region with station codes numbered
+region by region — :func:`plan_direct` forms task groups as runs of whole regions in station-name order and
+each compute task (:func:`direct_group`) reads only the row groups that may hold its stations
+(``ParquetFile.read_row_groups``, needed columns), validates them as stage 1 does, keeps its stations' rows
+and computes every year of its regions with the same code as stage 2. No scratch files. Used when the tasks
+together read at most :data:`MAX_READ` × the rows; otherwise, or when a row group turns out to hold
+stations outside its statistics, the shuffle runs. Both paths give the same frame.
+
 Equality with the single-region calculator run on one region's rows (all years): the cube of a region-year
 spans the same days the single run sees for that year (NaN rows are added at 1 January / 31 December when the
 region has data in an earlier / a later year), and with ``o3_first_window_start < 0`` the last hours of
@@ -57,8 +66,10 @@ __all__ = [
     "AirBatchResult",
     "AirOptions",
     "Chunk",
+    "DirectTask",
     "discover_files",
     "plan_chunks",
+    "plan_direct",
     "read_stations",
     "run_air",
     "task_groups",
@@ -117,6 +128,8 @@ class AirBatchResult:
     chunks: int
     compute_tasks: int
     seconds: dict[str, float] = field(default_factory=dict)
+    layout: str = "shuffle"
+    """``direct`` (compute tasks read their row groups) or ``shuffle``."""
 
 
 # ------------------------------------------------------------------------------------ planning
@@ -424,11 +437,8 @@ def compute_group(
     means, the daily statistics and AQI and the annual summary with the regions as rows; the figures equal
     the single-region chain's on each region's rows (its period: 1 January when the region has data in an
     earlier year, else its first day; 31 December when it has data in a later year, else its last day)."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.ipc as ipc
-
-    from liangshan.standards.air.regions import DuplicateHourError, region_daily, regions_good_days_report
 
     batches = []
     for f, i in pieces:  # one per shuffle task
@@ -437,6 +447,25 @@ def compute_group(
     df = pl.from_arrow(pa.Table.from_batches(batches))
     assert isinstance(df, pl.DataFrame)
     del batches
+    return _compute_year(df, year, regions, opts, files, extra_inputs, dataset)
+
+
+def _compute_year(
+    df: pl.DataFrame,
+    year: int,
+    regions: dict[str, _RegionYear],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+) -> list[dict[str, Any]]:
+    """The regions ``regions`` of one year from their validated rows ``df`` (columns ``station, time``,
+    the pollutants, ``_row, _src, region, _tail``; ``_tail`` rows are the last hours of 31 December of the
+    year before, for the first O3 windows), one result row per region."""
+    import numpy as np
+
+    from liangshan.standards.air.regions import DuplicateHourError, region_daily, regions_good_days_report
+
     names = sorted(regions)  # a region with only 31 December hours of the year before has no result
     keep = df["region"].is_in(pl.Series(names).implode())
     if not keep.all():
@@ -521,6 +550,265 @@ def compute_group(
     return out
 
 
+# ----------------------------------------------------------------------- direct path (no shuffle)
+MAX_READ = 1.5
+HOURS_PER_YEAR = 8_784
+"""The direct path is used when its compute tasks together read at most this many times the dataset's rows
+(a row group whose stations belong to two task groups is read by both)."""
+
+
+class _LayoutMismatch(Exception):
+    """A row group holds stations outside the range its statistics gave when the job was planned (the file
+    changed, or names differ once stripped): the job falls back to the shuffle."""
+
+
+@dataclass(frozen=True)
+class DirectTask:
+    """A compute task of the direct path: task group ``group`` (whole regions) and the row groups that may
+    hold its stations, each with the station range ``(min, max)`` of its statistics."""
+
+    group: int
+    reads: tuple[Chunk, ...]
+    bounds: tuple[tuple[str, str], ...]
+
+
+def _station_ranges(
+    files: list[tuple[Path, str, dict[str, str]]], column: str
+) -> list[tuple[Chunk, str, str]] | None:
+    """``(row group, min station, max station)`` of every row group of every file, from the Parquet
+    row-group statistics of the station column (or the file's hive key ``station=…``); None when a file
+    has neither (no statistics, a non-text station column, names with surrounding blanks)."""
+    import pyarrow.parquet as pq
+
+    out = []
+    for file_id, (path, name, hive) in enumerate(files):
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError …
+            raise AirInputError(f"无法读取 Parquet 文件：{exc}", file=name) from exc
+        index = next((i for i in range(meta.num_columns) if meta.schema.column(i).path == column), None)
+        if index is None and column not in hive:
+            return None
+        offset = 0
+        for i in range(meta.num_row_groups):
+            rows = meta.row_group(i).num_rows
+            chunk = Chunk(file_id, str(path), name, (i,), offset, rows, tuple(hive.items()))
+            offset += rows
+            if index is None:
+                lo = hi = hive[column]
+            else:
+                stats = meta.row_group(i).column(index).statistics
+                if rows == 0:
+                    continue
+                if stats is None or not stats.has_min_max:
+                    return None
+                lo, hi = stats.min, stats.max
+                if isinstance(lo, bytes) and isinstance(hi, bytes):
+                    try:
+                        lo, hi = lo.decode(), hi.decode()
+                    except UnicodeDecodeError:
+                        return None
+                if not isinstance(lo, str) or not isinstance(hi, str):
+                    return None
+            if lo != lo.strip() or hi != hi.strip():
+                return None
+            out.append((chunk, lo, hi))
+    return out
+
+
+def plan_direct(
+    files: list[tuple[Path, str, dict[str, str]]],
+    stations: pl.DataFrame,
+    mapping: dict[str, str],
+    stations_per_task: int,
+    max_read: float = MAX_READ,
+) -> tuple[pl.DataFrame, list[DirectTask]] | None:
+    """Compute tasks that read their stations' row groups directly, or None when the input does not allow it.
+
+    The input allows it when every row group's station range is known (row-group statistics of the station
+    column, or ``station=…`` directories) and the ranges are narrow: files sorted by station (or by region
+    with station codes numbered region by region, as national station codes are) or partitioned by
+    station. Task groups are whole regions, taken in the order of their first station name, at most
+    ``stations_per_task`` stations each (a larger region alone), so that a group's stations are one range of
+    names; a group ends at the last region boundary that no row group straddles when that keeps it at least
+    half full, else where it is full. A row group is read by every group with a station in its range. None
+    when that reads more than ``max_read`` times the rows (e.g. month files with all stations in every row
+    group): the shuffle is cheaper then.
+
+    With more than a (leap) year of rows per station on average, ``stations_per_task`` is divided by the
+    number of years, so that a task holds about as many rows as a shuffle-path task (one year).
+
+    Returns the station table with ``_group`` and the tasks (groups whose stations have no rows get none).
+    """
+    import bisect
+
+    import numpy as np
+
+    ranges = _station_ranges(files, mapping.get("station", "station"))
+    if ranges is None or not ranges:
+        return None
+    known = sorted(stations["station"].to_list())  # code-point order = the byte order of the statistics
+    region_of = dict(stations.select("station", "region").iter_rows())
+    first: dict[str, int] = {}
+    size: dict[str, int] = {}
+    for i, st in enumerate(known):  # one iteration per station
+        first.setdefault(region_of[st], i)
+        size[region_of[st]] = size.get(region_of[st], 0) + 1
+    spans = [(bisect.bisect_left(known, lo), bisect.bisect_right(known, hi)) for _, lo, hi in ranges]
+    # crossed[i] > 0: a row group holds stations on both sides of the cut between stations i-1 and i
+    crossed = np.zeros(len(known) + 2, dtype=np.int64)
+    for a, b in spans:
+        if b > a + 1:
+            crossed[a + 1] += 1
+            crossed[b] -= 1
+    crossed = np.cumsum(crossed)
+    # Memory as on the shuffle path, whose tasks hold one year: with several years of rows per station the
+    # groups hold proportionally fewer stations (HOURS_PER_YEAR rows per station-year).
+    covered = np.zeros(len(known) + 1, dtype=np.int64)
+    for a, b in spans:
+        covered[a] += 1
+        covered[b] -= 1
+    n_covered = int((np.cumsum(covered)[: len(known)] > 0).sum())
+    per_station = sum(c.rows for c, _, _ in ranges) / max(n_covered, 1)
+    if per_station > HOURS_PER_YEAR:
+        stations_per_task = max(1, int(stations_per_task * HOURS_PER_YEAR / per_station))
+    groups: list[list[str]] = [[]]
+    filled, clean = 0, -1  # clean: regions of the current group before its last clean cut
+    for region in sorted(first, key=first.__getitem__):  # regions in the order of their first station
+        if filled and filled + size[region] > stations_per_task:
+            current = groups[-1]
+            before = sum(size[r] for r in current[:clean]) if clean > 0 else 0
+            rest: list[str] = []
+            if 2 * before >= stations_per_task:  # end at the last clean cut: no row group read twice
+                groups[-1], rest = current[:clean], current[clean:]
+            groups.append(rest)
+            filled = sum(size[r] for r in rest)
+            clean = max((j for j in range(1, len(rest)) if crossed[first[rest[j]]] == 0), default=-1)
+        if groups[-1] and crossed[first[region]] == 0:
+            clean = len(groups[-1])
+        groups[-1].append(region)
+        filled += size[region]
+    group_of = {region: g for g, regions in enumerate(groups) for region in regions}
+    g_of = np.array([group_of[region_of[st]] for st in known], dtype=np.int64)
+    total = sum(c.rows for c, _, _ in ranges)
+    budget = max_read * total
+    read = 0
+    reads: dict[int, list[tuple[Chunk, str, str]]] = {}
+    for (chunk, lo, hi), (a, b) in zip(ranges, spans, strict=True):
+        # no known station in the range: still read once, so that the unknown stations are reported
+        gs = np.unique(g_of[a:b]) if b > a else g_of[min(a, len(known) - 1) : min(a, len(known) - 1) + 1]
+        read += chunk.rows * len(gs)
+        if read > budget:
+            return None
+        for g in gs.tolist():
+            reads.setdefault(g, []).append((chunk, lo, hi))
+    table = stations.with_columns(
+        pl.col("region").replace_strict(group_of, return_dtype=pl.UInt32).alias("_group")
+    )
+    tasks = [
+        DirectTask(g, tuple(c for c, _, _ in rs), tuple((lo, hi) for _, lo, hi in rs))
+        for g, rs in sorted(reads.items())
+    ]
+    return table, tasks
+
+
+def hash_input(path: str, name: str) -> InputFile:
+    """The :class:`InputFile` (sha256, size) of one dataset file."""
+    h = sha256_file(path)
+    return InputFile(name=name, sha256=h.sha256, size=h.size)
+
+
+def _validated(
+    chunk: Chunk, mapping: dict[str, str], station_map: pl.DataFrame, stations_name: str
+) -> tuple[pl.DataFrame, pl.Series]:
+    """Read and validate ``chunk`` as the shuffle does: the rows with ``_row`` (spreadsheet row in the
+    file), ``_src``, ``region`` and the index of each row's station in ``station_map``. Unknown stations
+    raise :class:`AirInputError`."""
+    from liangshan.standards.air.io import validate
+
+    df = _read_chunk(chunk, mapping)
+    try:
+        df = validate(df, file=chunk.name)
+    except AirInputError as exc:
+        raise _shifted(exc, chunk.first_row) from None
+    start = chunk.first_row + 2
+    known = station_map["station"]
+    index = pl.Series(range(known.len()), dtype=pl.UInt32)
+    code = df["station"].replace_strict(known, index, default=None, return_dtype=pl.UInt32)
+    df = df.with_columns(
+        pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
+        pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
+        station_map["region"].gather(code).alias("region"),
+    )
+    unknown = df.filter(pl.col("region").is_null())
+    if unknown.height:
+        names = unknown["station"].unique(maintain_order=True)
+        listed = "、".join(names.head(5).to_list()) + (f" 等共 {names.len()} 个" if names.len() > 5 else "")
+        raise AirInputError(
+            f"站点 {listed}不在站点表 {stations_name} 中（每个站点须有区域代码）",
+            file=chunk.name,
+            row=int(unknown["_row"][0]),
+            column="station",
+        )
+    return df, code
+
+
+def direct_group(
+    task: DirectTask,
+    station_map: pl.DataFrame,
+    region_names: dict[str, str | None],
+    mapping: dict[str, str],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+    stations_name: str,
+) -> list[dict[str, Any]]:
+    """Compute task of the direct path: read the task's row groups (only the needed columns), validate them
+    as the shuffle does, keep the rows of the task group's stations, and compute every region of the group
+    in every year it has rows (:func:`_compute_year`, the same computation as the shuffle path's
+    :func:`compute_group`). Memory: the group's rows plus one row group."""
+    groups = station_map["_group"].cast(pl.UInt32)
+    parts = []
+    for chunk, (lo, hi) in zip(task.reads, task.bounds, strict=True):
+        df, code = _validated(chunk, mapping, station_map, stations_name)
+        if df.height and (str(df["station"].min()) < lo or str(df["station"].max()) > hi):
+            raise _LayoutMismatch(chunk.name)
+        mine = groups.gather(code) == task.group
+        parts.append(df.filter(mine) if not mine.all() else df)
+    df = pl.concat(parts)
+    del parts
+    df = df.with_columns(pl.col("time").dt.year().cast(pl.Int32).alias("year"), pl.lit(False).alias("_tail"))
+    tailed = opts.o3_first_window_start < 0
+    if tailed:  # 1 January's first O3 windows start on 31 December
+        t = pl.col("time")
+        tail = df.filter(
+            (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + opts.o3_first_window_start)
+        ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
+        df = pl.concat([df, tail])
+    per = (
+        df.filter(~pl.col("_tail"))
+        .group_by("region")
+        .agg(pl.col("year").unique().sort().alias("years"), pl.col("station").unique().sort().alias("st"))
+    )
+    years: dict[str, list[int]] = {}
+    stations: dict[str, tuple[str, ...]] = {}
+    for region, ys, sts in per.iter_rows():  # one iteration per region
+        years[region] = ys
+        stations[region] = tuple(sorted(sts))
+    out = []
+    all_years = sorted({y for ys in years.values() for y in ys})
+    for year in all_years:
+        regions = {
+            region: _RegionYear(region_names.get(region), ys[0] < year, ys[-1] > year, stations[region])
+            for region, ys in sorted(years.items())
+            if year in ys
+        }
+        part = df if len(all_years) == 1 and not tailed else df.filter(pl.col("year") == year)
+        out += _compute_year(part, year, regions, opts, files, extra_inputs, dataset)
+    return out
+
+
 # --------------------------------------------------------------------------------------- driver
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     schema: dict[str, Any] = {
@@ -560,6 +848,7 @@ def run_air(
     stations_per_task: int = DEFAULT_STATIONS_PER_TASK,
     scratch_dir: str | Path | None = None,
     progress: Progress | None = None,
+    layout: str = "auto",
 ) -> AirBatchResult:
     """Indicator 1 per region and year on the Dask client ``c``.
 
@@ -580,6 +869,9 @@ def run_air(
         to every worker. Default: the system temporary directory.
     progress : callable, optional
         ``progress(stage, done, total)``.
+    layout : {"auto", "shuffle"}
+        ``auto``: read each task group's row groups directly when the input's row-group statistics allow it
+        (:func:`plan_direct`), else shuffle; ``shuffle``: always shuffle. Both give the same frame.
 
     Returns
     -------
@@ -598,12 +890,60 @@ def run_air(
     mapping = parse_columns(opts.columns)
     if chunk_rows < 1 or stations_per_task < 1:
         raise AirInputError("chunk_rows 与 stations_per_task 应为正整数")
+    if layout not in ("auto", "shuffle"):
+        raise AirInputError(f"layout 应为 auto 或 shuffle，而不是 {layout!r}")
     marks = {"start": time.perf_counter()}
     files = discover_files(dataset)
-    stations = task_groups(read_stations(stations_csv), stations_per_task)
-    chunks = plan_chunks(files, chunk_rows)
+    table = read_stations(stations_csv)
     st = sha256_file(stations_csv)
     dataset_name = Path(dataset).name
+    extra = [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)]
+    plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
+    if plan is not None:
+        stations, tasks = plan
+        names = dict(stations.select("region", "region_name").unique("region").iter_rows())
+        smap = stations.select("station", "region", "_group")
+        hashes = {i: c.submit(hash_input, str(p), name, pure=False) for i, (p, name, _) in enumerate(files)}
+        futures = [
+            c.submit(
+                direct_group,
+                task,
+                smap,
+                names,
+                mapping,
+                opts,
+                {i: hashes[i] for i in sorted({ch.file_id for ch in task.reads})},
+                extra,
+                dataset_name,
+                Path(stations_csv).name,
+                pure=False,
+            )
+            for task in tasks
+        ]
+        try:
+            computed = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
+        except _LayoutMismatch:
+            computed = None
+        finally:
+            c.cancel(list(hashes.values()))
+        if computed is not None:
+            marks["compute"] = time.perf_counter()
+            rows = [row for part in computed for row in part]
+            return AirBatchResult(
+                frame=_frame(rows),
+                station_hours=int(sum(r["station_hours"] for r in rows)),
+                files=len(files),
+                chunks=sum(len(t.reads) for t in tasks),
+                compute_tasks=len(tasks),
+                seconds={
+                    "shuffle": 0.0,
+                    "compute": marks["compute"] - marks["start"],
+                    "total": marks["compute"] - marks["start"],
+                },
+                layout="direct",
+            )
+    stations = task_groups(table, stations_per_task)
+    chunks = plan_chunks(files, chunk_rows)
     scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=scratch_dir))
     try:
         smap = stations.select("station", "region", "_group")  # small: sent with each task (no scatter,
@@ -664,7 +1004,7 @@ def run_air(
                 regions,
                 opts,
                 inputs,
-                [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)],
+                extra,
                 dataset_name,
                 pure=False,
             )
@@ -686,4 +1026,5 @@ def run_air(
             "compute": marks["compute"] - marks["shuffle"],
             "total": marks["compute"] - marks["start"],
         },
+        layout="shuffle",
     )
