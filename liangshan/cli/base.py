@@ -3,35 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, workspace_actor
 from liangshan.cli.core import DbOpt, JsonOpt
+from liangshan.cli.options import ActorOpt, RegionOpt, run_service
 
 app = typer.Typer(
     help="命名后管理：基地状态与申报、命名、复核日期，突发环境事件与督察问题整改台账，指标预警。",
     no_args_is_help=True,
 )
-RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
-UserOpt = Annotated[
-    str | None, typer.Option("--user", "--as", help="以哪个账号的名义（缺省：命令行操作员 system）")
-]
-
-
-def _run(fn: Any, *args: Any, **kw: Any) -> Any:
-    from liangshan.services.checks import EntryError
-    from liangshan.services.permissions import PermissionDenied
-    from liangshan.store.errors import StoreError
-
-    try:
-        return fn(*args, **kw)
-    except PermissionDenied as e:
-        fail(e.message)
-    except (EntryError, StoreError) as e:
-        fail(str(e))
 
 
 def _date(text: str | None) -> str:
@@ -39,12 +23,12 @@ def _date(text: str | None) -> str:
 
 
 @app.command("status")
-def status(region: RegionOpt, user: UserOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
+def status(region: RegionOpt, user: ActorOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
     """显示基地状态、申报/命名/复核日期与文件、基准年和下次复核年份。"""
     from liangshan.services.base_status import get_status
 
     ws, actor = workspace_actor(db, user)
-    d = _run(get_status, ws, actor, region)
+    d = run_service(get_status, ws, actor, region)
     if json:
         emit_json(d)
         return
@@ -93,7 +77,7 @@ def set_(
     example: Annotated[
         bool | None, typer.Option("--example/--verified", help="日期为示例（未按文件核实）或已核实")
     ] = None,
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -108,7 +92,7 @@ def set_(
     if all(v is None for v in fields.values()):
         fail("请至少给出一项要修改的内容，如 --status 已申报 --applied 2026-03-01")
     ws, actor = workspace_actor(db, user)
-    out = _run(set_status, ws, actor, region, **{k: v for k, v in fields.items() if v is not None})
+    out = run_service(set_status, ws, actor, region, **{k: v for k, v in fields.items() if v is not None})
     if json:
         emit_json(out)
     else:
@@ -118,12 +102,12 @@ def set_(
 
 
 @app.command("incidents")
-def incidents(region: RegionOpt, user: UserOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
+def incidents(region: RegionOpt, user: ActorOpt = None, db: DbOpt = None, json: JsonOpt = False) -> None:
     """列出突发环境事件与督察问题整改台账（含对称号构成风险的事项）。"""
     from liangshan.services.incidents import list_incidents
 
     ws, actor = workspace_actor(db, user)
-    d = _run(list_incidents, ws, actor, region)
+    d = run_service(list_incidents, ws, actor, region)
     if json:
         emit_json(d)
         return
@@ -156,7 +140,7 @@ def incident_add(
     evidence: Annotated[str, typer.Option("--evidence", help="佐证（文件名、文号、存档位置）")] = "",
     serious: Annotated[bool, typer.Option("--serious", help="标为严重问题（前两类总是严重）")] = False,
     example: Annotated[bool, typer.Option("--example", help="标为示例（未核实）")] = False,
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -164,7 +148,7 @@ def incident_add(
     from liangshan.services.incidents import add_incident
 
     ws, actor = workspace_actor(db, user)
-    out = _run(
+    out = run_service(
         add_incident, ws, actor, region, kind=kind, occurred_on=occurred, title=title, responsible_unit=unit,
         due_on=due, description=description, evidence=evidence, serious=serious, example=example,
     )  # fmt: skip
@@ -182,7 +166,7 @@ def incident_update(
     due: Annotated[str | None, typer.Option("--due", help="新的整改期限（不写则沿用）")] = None,
     done: Annotated[str | None, typer.Option("--done", help="完成日期（已整改时必填）")] = None,
     evidence: Annotated[str, typer.Option("--evidence", help="佐证")] = "",
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -190,8 +174,10 @@ def incident_update(
     from liangshan.services.incidents import update_incident
 
     ws, actor = workspace_actor(db, user)
-    out = _run(update_incident, ws, actor, incident_id, status=status, note=note, due_on=due, done_on=done,
-               evidence=evidence)  # fmt: skip
+    out = run_service(
+        update_incident, ws, actor, incident_id, status=status, note=note, due_on=due, done_on=done,
+        evidence=evidence,
+    )  # fmt: skip
     if json:
         emit_json(out)
     else:
@@ -202,7 +188,7 @@ def incident_update(
 def warnings_(
     region: RegionOpt,
     year: Annotated[int, typer.Option("--year", help="预警年度，如 2025（按该年及前两年评估）")],
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -211,9 +197,9 @@ def warnings_(
     from liangshan.services.warnings import region_warnings
 
     ws, actor = workspace_actor(db, user)
-    _run(check_region, actor, region)
+    run_service(check_region, actor, region)
     with ws.read() as s:
-        items = _run(region_warnings, s, ws.catalog, region, year)
+        items = run_service(region_warnings, s, ws.catalog, region, year)
     if json:
         emit_json({"region": region, "year": year, "warnings": items})
         return

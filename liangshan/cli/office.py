@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, workspace_actor
+from liangshan.cli.options import RegionOpt
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
@@ -24,7 +25,6 @@ UserOpt = Annotated[
     str | None, typer.Option("--user", help="以数据库中哪个账号的名义操作（缺省：命令行操作员 system）")
 ]
 NamedUser = Annotated[str, typer.Option("--user", help="以数据库中哪个账号的名义操作（审核记录记此账号）")]
-RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
 ItemOpt = Annotated[str, typer.Option("--item", help="数据元素代码或 indicator:N")]
 YearOpt = Annotated[int, typer.Option("--year", help="年份")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="理由（退回、重新打开必填）")]

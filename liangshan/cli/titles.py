@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from liangshan.cli.common import console, emit_json, fail, workspace_actor
+from liangshan.cli.common import console, emit_json, workspace_actor
 from liangshan.cli.core import DbOpt, JsonOpt
+from liangshan.cli.options import ActorOpt, RegionOpt, run_service
 
 app = typer.Typer(
     help="称号登记簿：地区获得的国际、国家、省级生态文化品牌和称号（指标16按评估年是否持有有效称号判定）。",
     no_args_is_help=True,
 )
-RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
-UserOpt = Annotated[
-    str | None, typer.Option("--user", "--as", help="以哪个账号的名义（缺省：命令行操作员 system）")
-]
-
-
-def _run(fn: Any, *args: Any, **kw: Any) -> Any:
-    from liangshan.services.checks import EntryError
-    from liangshan.services.permissions import PermissionDenied
-    from liangshan.store.errors import StoreError
-
-    try:
-        return fn(*args, **kw)
-    except PermissionDenied as e:
-        fail(e.message)
-    except (EntryError, StoreError) as e:
-        fail(str(e))
 
 
 @app.command("list")
 def list_(
     region: RegionOpt,
     year: Annotated[int | None, typer.Option(help="标出该年持有的、计入指标16的称号")] = None,
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -45,7 +29,7 @@ def list_(
     from liangshan.services.titles import list_titles
 
     ws, actor = workspace_actor(db, user)
-    data = _run(list_titles, ws, actor, region, year)
+    data = run_service(list_titles, ws, actor, region, year)
     if json:
         emit_json(data)
         return
@@ -82,7 +66,7 @@ def add(
     ] = None,
     evidence: Annotated[str, typer.Option("--evidence", help="佐证（授牌照片、网址、存档位置等）")] = "",
     example: Annotated[bool, typer.Option("--example", help="标为示例（未按文件核实）")] = False,
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -90,7 +74,7 @@ def add(
     from liangshan.services.titles import add_title
 
     ws, actor = workspace_actor(db, user)
-    out = _run(
+    out = run_service(
         add_title, ws, actor, region=region, name=name, level=level, awarding_body=body, document=document,
         awarded_on=awarded, valid_until=valid_until, evidence=evidence, example=example,
     )  # fmt: skip
@@ -104,7 +88,7 @@ def add(
 def remove(
     title_id: Annotated[int, typer.Argument(help="称号编号（见 titles list）")],
     reason: Annotated[str, typer.Option("--reason", help="撤销理由（必填）")],
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -112,7 +96,7 @@ def remove(
     from liangshan.services.titles import remove_title
 
     ws, actor = workspace_actor(db, user)
-    out = _run(remove_title, ws, actor, title_id, reason)
+    out = run_service(remove_title, ws, actor, title_id, reason)
     if json:
         emit_json(out)
     else:

@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, emit_json, fail, workspace_actor
+from liangshan.cli.options import RegionOpt
 
 HELP = "共同填报的数据：配合单位提交分项数据或说明（contribute），查看各单位的分项（contributions）"
 app = typer.Typer(help=HELP, no_args_is_help=True)
@@ -26,7 +27,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（供脚本�
 UserOpt = Annotated[
     str | None, typer.Option("--user", help="以数据库中哪个账号的名义操作（缺省：命令行操作员 system）")
 ]
-RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
 ElementOpt = Annotated[
     str, typer.Option("--element", help="共同填报的数据元素代码，如 eco_product_output_per_capita")
 ]

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from liangshan.cli.common import console, db_url, emit_json, err_console, fail
+from liangshan.cli.options import ActorOpt, RegionOpt
 from liangshan.store.errors import StoreError
 from liangshan.store.safe_cells import append_row, csv_row
 
@@ -19,7 +20,6 @@ app = typer.Typer(
     help="工作方案：领导小组、实施步骤、主要任务、调度督办、考核、资料包与核查路线", no_args_is_help=True
 )
 
-RegionOpt = Annotated[str, typer.Option("--region", help="地区代码（GB/T 2260），如 411224")]
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="数据库 URL（默认 LIANGSHAN_DATABASE_URL 或 data/liangshan.db）")
 ]
@@ -161,11 +161,6 @@ def _print_commitments(data: dict[str, Any]) -> None:
     console.print(t)
 
 
-UserOpt = Annotated[
-    str | None, typer.Option("--user", "--as", help="以哪个账号的名义（缺省：命令行操作员 system）")
-]
-
-
 @app.command("commitment-report")
 def commitment_report(
     region: RegionOpt,
@@ -174,7 +169,7 @@ def commitment_report(
     value: Annotated[str, typer.Option("--value", help="实际值：数值，或 是/否")],
     evidence: Annotated[str, typer.Option("--evidence", help="证明材料（如：2025年水质监测报告）")],
     note: Annotated[str, typer.Option("--note", help="说明")] = "",
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -214,7 +209,7 @@ def commitment_review(
     value_id: Annotated[int, typer.Argument(help="实际值记录号（报送时显示）")],
     action: Annotated[str, typer.Option("--action", help="approve（通过）或 return（退回）")],
     note: Annotated[str, typer.Option("--note", help="意见（退回时必填）")] = "",
-    user: UserOpt = None,
+    user: ActorOpt = None,
     db: DbOpt = None,
 ) -> None:
     """审核任务量化承诺的实际值（领导小组办公室）：通过后计入进展与考核，退回须写明理由。"""
