@@ -319,9 +319,10 @@ def _read_numeric_csv(
     ``tabular_headers.yaml``), check the columns and convert them; errors name row and column."""
     name = str(path)
     try:
-        df = read_fields(path, schema, name=name).frame
+        table = read_fields(path, schema, name=name)
     except TableError as exc:
         raise SoilInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
+    df, head = table.frame, table.header_of  # messages name the file's own header
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise SoilInputError(f"缺少列 {', '.join(missing)}（应有列：{', '.join(columns)}）", file=name)
@@ -334,23 +335,24 @@ def _read_numeric_csv(
             num = parse_numbers(raw, file=name, column=col, allow_empty=False)
         except TableError as exc:
             i = (exc.row or 2) - 2
-            raise SoilInputError(f"应为数值，得到 {raw[i]!r}", file=name, row=exc.row, column=col) from None
+            msg = f"应为数值，得到 {raw[i]!r}"
+            raise SoilInputError(msg, file=name, row=exc.row, column=head(col)) from None
         arr = num.to_numpy()
         neg = arr < 0
         if neg.any():
             i = int(np.flatnonzero(neg)[0])
-            raise SoilInputError(f"不能为负数，得到 {arr[i]:g}", file=name, row=i + 2, column=col)
+            raise SoilInputError(f"不能为负数，得到 {arr[i]:g}", file=name, row=i + 2, column=head(col))
         if col in integer:
             frac = arr != np.round(arr)
             if frac.any():
                 i = int(np.flatnonzero(frac)[0])
-                raise SoilInputError(f"应为整数，得到 {arr[i]:g}", file=name, row=i + 2, column=col)
+                raise SoilInputError(f"应为整数，得到 {arr[i]:g}", file=name, row=i + 2, column=head(col))
         out[col] = arr
     frame = pl.DataFrame(out).with_columns(pl.col("year").cast(pl.Int64))
     dup = (~frame["year"].is_first_distinct()).to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
-        raise SoilInputError(f"年份 {frame['year'][i]} 重复", file=name, row=i + 2, column="year")
+        raise SoilInputError(f"年份 {frame['year'][i]} 重复", file=name, row=i + 2, column=head("year"))
     return frame
 
 
@@ -557,9 +559,10 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
     p = Path(path)
     name = str(p)
     try:
-        df = read_fields(p, "soil_sampling", name=name).frame
+        table = read_fields(p, "soil_sampling", name=name)
     except TableError as exc:
         raise SoilInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
+    df, head = table.frame, table.header_of  # messages name the file's own header
     missing = [c for c in SAMPLING_COLUMNS if c not in df.columns]
     if missing:
         raise SoilInputError(
@@ -573,30 +576,30 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
         ids = df[col].cast(pl.String).fill_null("").str.strip_chars()
         empty = (ids == "").to_numpy()
         if empty.any():
-            raise SoilInputError("不能为空", file=name, row=_first_bad(empty) + 2, column=col)
+            raise SoilInputError("不能为空", file=name, row=_first_bad(empty) + 2, column=head(col))
         df = df.with_columns(ids.alias(col))
 
     def numbers(col: str, allow_empty: bool = False) -> np.ndarray:
         raw = df[col]
         try:
-            arr = parse_numbers(raw, file=name, column=col, allow_empty=allow_empty).to_numpy()
+            arr = parse_numbers(raw, file=name, column=head(col), allow_empty=allow_empty).to_numpy()
         except TableError as exc:
-            raise SoilInputError(exc.reason, file=name, row=exc.row, column=col) from None
+            raise SoilInputError(exc.reason, file=name, row=exc.row, column=head(col)) from None
         neg = np.nan_to_num(arr, nan=0.0) < 0
         if neg.any():
             i = _first_bad(neg)
-            raise SoilInputError(f"不能为负数，得到 {arr[i]:g}", file=name, row=i + 2, column=col)
+            raise SoilInputError(f"不能为负数，得到 {arr[i]:g}", file=name, row=i + 2, column=head(col))
         return arr
 
     year = numbers("year")
     frac = year != np.round(year)
     if frac.any():
         i = _first_bad(frac)
-        raise SoilInputError(f"应为整数年份，得到 {year[i]:g}", file=name, row=i + 2, column="year")
+        raise SoilInputError(f"应为整数年份，得到 {year[i]:g}", file=name, row=i + 2, column=head("year"))
     area = numbers("parcel_area")
-    ok = _yes_no(df["compliant"], file=name, column="compliant", allow_empty=False)
+    ok = _yes_no(df["compliant"], file=name, column=head("compliant"), allow_empty=False)
     measures = (
-        _yes_no(df["measures"], file=name, column="measures", allow_empty=True)
+        _yes_no(df["measures"], file=name, column=head("measures"), allow_empty=True)
         if "measures" in df.columns
         else np.ones(df.height, dtype=bool)
     )
@@ -611,7 +614,7 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
                 f"实测值 {measured[i]:g} 与限量值 {limit[i]:g} 的比较结果与“{verdict}”不符",
                 file=name,
                 row=i + 2,
-                column="compliant",
+                column=head("compliant"),
             )
     frame = pl.DataFrame(
         {
@@ -631,7 +634,7 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
             f"样品 {frame['sample'][i]} 在地块 {frame['parcel'][i]} 中重复",
             file=name,
             row=i + 2,
-            column="sample",
+            column=head("sample"),
         )
     for col, label in (("area", "地块面积"), ("measures", "是否落实安全利用措施")):
         differs = pl.col(col) != pl.col(col).first().over("year", "parcel")
@@ -642,7 +645,7 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
                 f"地块 {frame['parcel'][i]} 的{label}在各行中不一致",
                 file=name,
                 row=i + 2,
-                column="parcel_area" if col == "area" else "measures",
+                column=head("parcel_area" if col == "area" else "measures"),
             )
     parcels = (
         frame.group_by("year", "parcel", maintain_order=True)

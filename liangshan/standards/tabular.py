@@ -146,6 +146,14 @@ class Table:
     def columns(self) -> list[str]:
         return self.frame.columns
 
+    def header_of(self, column: str) -> str:
+        """The file's own header cell of ``column`` (a field name after :meth:`rename`), for messages:
+        a user reads the header they wrote (地块面积（亩）), not the field name (parcel_area)."""
+        cols = self.frame.columns
+        if column in cols and len(self.headers) == len(cols):
+            return self.headers[cols.index(column)] or column
+        return column
+
     def rename(self, mapping: Mapping[str, str]) -> Table:
         """The same table with columns renamed (file header → field name)."""
         return replace(self, frame=self.frame.rename(dict(mapping)))

@@ -59,11 +59,11 @@ def test_share_threshold_out_of_range(tmp_path: Path, share: float) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "match"),
     [
-        ("S4,稻谷,否", "S4,稻谷,也许", "第 5 行，列 compliant：应为 是/否"),
-        ("2024,P2,40.5,S6", "2024,P2,41,S6", "第 7 行，列 parcel_area：地块 P2 的地块面积在各行中不一致"),
-        ("S2,稻谷,是,0.12", "S2,稻谷,是,0.25", "第 3 行，列 compliant：实测值 0.25 与限量值 0.2"),
-        ("2024,P1,100,S2", "2024,P1,100,S1", "第 3 行，列 sample：样品 S1 在地块 P1 中重复"),
-        ("2024,P3,20,S7", "2024,P3,-20,S7", "第 8 行，列 parcel_area：不能为负数"),
+        ("S4,稻谷,否", "S4,稻谷,也许", "第 5 行，列 是否达标：应为 是/否"),
+        ("2024,P2,40.5,S6", "2024,P2,41,S6", "第 7 行，列 地块面积（亩）：地块 P2 的地块面积在各行中不一致"),
+        ("S2,稻谷,是,0.12", "S2,稻谷,是,0.25", "第 3 行，列 是否达标：实测值 0.25 与限量值 0.2"),
+        ("2024,P1,100,S2", "2024,P1,100,S1", "第 3 行，列 样品编号：样品 S1 在地块 P1 中重复"),
+        ("2024,P3,20,S7", "2024,P3,-20,S7", "第 8 行，列 地块面积（亩）：不能为负数"),
     ],
 )
 def test_bad_rows_name_row_and_column(tmp_path: Path, old: str, new: str, match: str) -> None:
@@ -146,3 +146,30 @@ def test_plots_definition_is_a_calculator_and_cli_parameter(tmp_path: Path) -> N
     assert out["definition"] == "14th" and out["method"] == soil.METHOD_PLOTS_14TH
     bad = runner.invoke(app, ["soil", "plots", str(path), "--definition", "13th"])
     assert bad.exit_code != 0 and "--definition 应为 pre-14th、14th 之一" in bad.output
+
+
+def test_sampling_file_in_gb18030_and_excel_gives_the_same_c(tmp_path: Path) -> None:
+    """County files come as GB18030 CSV or Excel workbooks with Chinese headers: both read as UTF-8 does."""
+    from openpyxl import Workbook
+
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(SAMPLING.encode("gb18030"))
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for line in SAMPLING.strip().splitlines():
+        ws.append([float(x) if x.replace(".", "", 1).isdigit() and x != "" else x for x in line.split(",")])
+    xlsx = tmp_path / "s.xlsx"
+    wb.save(xlsx)
+    want = sampling_c_area(write(tmp_path, "s.csv", SAMPLING))[2024].c_area
+    assert sampling_c_area(gbk)[2024].c_area == pytest.approx(want)
+    assert sampling_c_area(xlsx)[2024].c_area == pytest.approx(want)
+
+
+@pytest.mark.parametrize("area", ["NaN", "inf", "1e400", "-5", "十亩"])
+def test_sampling_file_refuses_bad_parcel_areas_naming_row_and_column(tmp_path: Path, area: str) -> None:
+    bad = SAMPLING.replace("2024,P2,40.5,S5", f"2024,P2,{area},S5")
+    with pytest.raises(SoilInputError) as e:
+        sampling_c_area(write(tmp_path, "bad.csv", bad))
+    msg = str(e.value)
+    assert "bad.csv" in msg and "第 6 行" in msg and "列 地块面积（亩）" in msg, msg
