@@ -49,6 +49,8 @@ def export_(
         f"  地区 region {res.region}，数值 values {c['submission']} 条，佐证 evidence {c['evidence']} 份"
         f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}，"
         f"分项数据 contributions {c.get('contribution', 0)} 条\n"
+        f"  基地状态 base status {c.get('base_status', 0)} 条，"
+        f"问题整改台账 incidents {c.get('incident', 0)} 项\n"
         f"  bundle_id {res.bundle_id}\n  instance  {res.instance}\n  exported_at {res.exported_at}",
         highlight=False,
     )
@@ -85,11 +87,15 @@ def import_(
         f"  新增版本 added {c['added']}，无变化 unchanged {c['unchanged']}，冲突 conflicts {c['conflicts']}，"
         f"过期 stale {c['stale']}\n"
         f"  新增佐证 evidence added {c['evidence_added']}，写入文件 files written {c['files_written']}\n"
-        f"  新增分项数据 contributions added {res.contributions_added}",
+        f"  新增分项数据 contributions added {res.contributions_added}\n"
+        f"  新增基地状态 base status added {res.base_status_added}，新增问题 incidents added "
+        f"{res.incidents_added}，新增整改记录 rectification steps added {res.incident_updates_added}",
         highlight=False,
     )
     for line in res.created:
         console.print(f"  新建 created：{line}", highlight=False)
+    for line in res.present:
+        console.print(f"  已存在，跳过 / already present, skipped：{line}", highlight=False)
     for line in res.differences:
         console.print(
             f"  [yellow]地区信息不同（保留本地）/ profile differs (local kept)[/]：{line}", highlight=False

@@ -164,13 +164,14 @@ def _after_naming(
     report_kind: str, region: str, out: Path, fmt: str | None, year: int | None, db: str | None, json: bool
 ) -> None:
     """``--kind progress`` (年度建设进展报告, docx/pdf) and ``--kind review`` (复核资料包, zip)."""
+    from liangshan.report.kinds import KIND_FORMATS, KIND_LABELS
     from liangshan.report.pdf import PdfConversionError
     from liangshan.store.errors import StoreError
 
     kind = (fmt or out.suffix.lstrip(".")).lower()
-    allowed = ("docx", "pdf") if report_kind == "progress" else ("zip",)
+    allowed = KIND_FORMATS[report_kind]
     if kind not in allowed:
-        what = "年度建设进展报告" if report_kind == "progress" else "复核资料包"
+        what = KIND_LABELS[report_kind]
         fail(f"{what}的格式只能是 {'、'.join(allowed)}（收到：{fmt or out.suffix or '无扩展名'}）")
     if out.suffix.lstrip(".").lower() != kind:
         fail(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -15,6 +15,9 @@ from liangshan.cli.common import console, db_url, emit_json, err_console, fail
 from liangshan.cli.options import ActorOpt, RegionOpt
 from liangshan.store.errors import StoreError
 from liangshan.store.safe_cells import append_row, csv_row
+
+if TYPE_CHECKING:
+    from liangshan.services.uploads import CheckedUpload
 
 app = typer.Typer(
     help="工作方案：领导小组、实施步骤、主要任务、调度督办、考核、资料包与核查路线", no_args_is_help=True
@@ -169,19 +172,32 @@ def commitment_report(
     value: Annotated[str, typer.Option("--value", help="实际值：数值，或 是/否")],
     evidence: Annotated[str, typer.Option("--evidence", help="证明材料（如：2025年水质监测报告）")],
     note: Annotated[str, typer.Option("--note", help="说明")] = "",
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            help="证明材料文件（可重复）：PDF、图片、docx/xlsx/pptx 或 ZIP，每个不超过 20 MB，与网页报送相同",
+        ),
+    ] = None,
     user: ActorOpt = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """报送任务量化承诺某年的实际值（牵头单位或领导小组办公室；报送后待办公室审核）。"""
+    """报送任务量化承诺某年的实际值（牵头单位或领导小组办公室；报送后待办公室审核），可附证明材料文件。"""
     from liangshan.cli.common import workspace_actor
     from liangshan.services.permissions import PermissionDenied
-    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, get_commitment, report_actual
+    from liangshan.services.uploads import UploadRejected
+    from liangshan.workplan.commitment_desk import report_with_files
+    from liangshan.workplan.commitments import VALUE_STATUS_LABELS, get_commitment
 
     ws, actor = workspace_actor(db, user)
     try:
+        uploads = [_evidence_upload(p) for p in files or []]  # every file checked before anything is written
         with ws.write() as s:
-            row = report_actual(s, actor, region, code, year, value, evidence=evidence, note=note)
+            row = report_with_files(
+                s, actor, ws.files_dir, region, code, year, value,
+                evidence=evidence, note=note, uploads=uploads,
+            )  # fmt: skip
             out: dict[str, Any] = {
                 "id": row.id,
                 "code": code,
@@ -189,19 +205,37 @@ def commitment_report(
                 "year": year,
                 "version": row.version,
                 "status": row.status,
+                "files": [u.filename for u in uploads],
             }
     except PermissionDenied as e:
         fail(e.message)
-    except StoreError as e:
+    except (StoreError, UploadRejected) as e:
         fail(str(e))
     if json:
         emit_json(out)
         return
+    attached = f"，附证明材料 {len(out['files'])} 个" if out["files"] else ""
     console.print(
         f"已报送承诺“{out['name']}”{year}年实际值（第 {out['version']} 版，记录号 {out['id']}，"
-        f"{VALUE_STATUS_LABELS[out['status']]}）",
+        f"{VALUE_STATUS_LABELS[out['status']]}{attached}）",
         highlight=False,
     )
+
+
+def _evidence_upload(path: Path) -> CheckedUpload:
+    """An evidence file checked as the web form checks an upload
+    (:func:`liangshan.services.uploads.check_upload`: size, type from the content, name); at most the
+    limit + 1 bytes are read, so an oversized file is refused without loading it."""
+    from liangshan.services.uploads import DEFAULT_MAX_BYTES, UploadRejected, check_upload
+
+    if not path.is_file():
+        raise UploadRejected(f"文件不存在：{path}", 400)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(DEFAULT_MAX_BYTES + 1)
+    except OSError:
+        raise UploadRejected(f"无法读取文件：{path}", 400) from None
+    return check_upload(data, path.name, DEFAULT_MAX_BYTES)
 
 
 @app.command("commitment-review")

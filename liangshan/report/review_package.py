@@ -29,7 +29,9 @@ from liangshan.report.content import EmptyReportError
 MAX_YEARS = 12  # at most this many yearly reports (a baseline far back is cut to the newest years)
 
 
-def _newest_year(session: Any, region: str) -> int | None:
+def newest_approved_year(session: Any, region: str) -> int | None:
+    """The newest year with an approved value of ``region`` (the package's last progress report; the
+    web report page's default year), or None."""
     from liangshan.store.models import Submission
 
     return session.scalar(
@@ -59,7 +61,7 @@ def build_review_package(
     with session_scope(url) as s:
         status = status_of(s, region)
         name = s.get(Region, region).name  # type: ignore[union-attr]
-        newest = _newest_year(s, region)
+        newest = newest_approved_year(s, region)
         rows = register_rows(s, region, day)
         evidence = values_evidence_files(s, region)
     if newest is None:

@@ -38,10 +38,10 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import AuditLog, Region
-from liangshan.store.models_after import BaseStatus
+from liangshan.store.models_after import BASE_STATUSES, BaseStatus
 from liangshan.store.submissions import audit
 
-STATUSES = ("创建中", "已申报", "已命名", "复核中", "复核通过", "撤销")
+STATUSES = BASE_STATUSES
 NAMED_STATUSES = ("已命名", "复核中", "复核通过", "撤销")
 RULES_BASIS = {
     "title": "《“绿水青山就是金山银山”实践创新基地建设管理规程》",

@@ -44,17 +44,19 @@ class Problem:
     column: str | None
     message: str
 
-    def text(self) -> str:
+    def text(self, headers: Mapping[str, str] | None = None) -> str:
+        """The problem as one line; ``headers`` (field → the file's own header) names the column as the
+        user wrote it (地区代码, not region)."""
         where = "、".join(str(n) for n in self.lines)
         if self.column is None:
             return f"第 {where} 行：{self.message}"
-        return f"第 {where} 行，列“{self.column}”：{self.message}"
+        return f"第 {where} 行，列“{(headers or {}).get(self.column, self.column)}”：{self.message}"
 
 
 class ImportRejected(StoreError):
     """The file has bad rows; ``errors`` lists every one (text), ``problems`` the same as
-    :class:`Problem` records and ``columns`` where each field is (0-based position in the header).
-    Nothing was written."""
+    :class:`Problem` records, ``columns`` where each field is (0-based position in the header) and
+    ``headers`` the file's own header of each field. Nothing was written."""
 
     def __init__(
         self,
@@ -62,10 +64,12 @@ class ImportRejected(StoreError):
         errors: list[str],
         problems: Sequence[Problem] = (),
         columns: Mapping[str, int] | None = None,
+        headers: Mapping[str, str] | None = None,
     ):
         self.errors = errors
         self.problems = list(problems)
         self.columns = dict(columns or {})
+        self.headers = dict(headers or {})
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
         head = "\n".join(shown) + (f"\n……另有 {more} 处错误" if more else "")
@@ -73,10 +77,17 @@ class ImportRejected(StoreError):
 
     @classmethod
     def of(
-        cls, path: str, problems: Sequence[Problem], columns: Mapping[str, int] | None = None
+        cls,
+        path: str,
+        problems: Sequence[Problem],
+        columns: Mapping[str, int] | None = None,
+        shown: Sequence[str] = (),
     ) -> ImportRejected:
+        """The rejection of a file; ``shown`` (the file's header cells) names each column as written."""
+        cols = dict(columns or {})
+        headers = {f: shown[i] for f, i in cols.items() if i < len(shown)}
         ordered = sorted(problems, key=_order)
-        return cls(path, [p.text() for p in ordered], ordered, columns)
+        return cls(path, [p.text(headers) for p in ordered], ordered, cols, headers)
 
 
 def _order(p: Problem) -> tuple[int, int]:
@@ -135,9 +146,9 @@ def _round_for(session: Session, region: str, round_id: int | None) -> Assessmen
 
 def read_rows(session: Session, catalog: Catalog, path: Path, round_id: int | None = None) -> list[Row]:
     """Parse and validate a whole file; raise :class:`ImportRejected` listing every bad cell."""
-    rows, problems, columns = _validate(session, catalog, path, round_id, skip_blank=False)
+    rows, problems, columns, shown = _validate(session, catalog, path, round_id, skip_blank=False)
     if problems:
-        raise ImportRejected.of(path.name, problems, columns)
+        raise ImportRejected.of(path.name, problems, columns, shown)
     return rows
 
 
@@ -162,14 +173,14 @@ def _validate(
     *,
     skip_blank: bool,
     actor: Actor | None = None,
-) -> tuple[list[Row], list[Problem], dict[str, int]]:
-    """The valid rows of a file, the problems of the others and where each field is in the header
-    (file-level problems raise). Every cell of a row is checked, so a row with several bad cells
-    lists each of them; with ``actor`` a row of a region outside its scope or of an item it may not
-    enter is reported too (:func:`liangshan.services.permissions.edit_denial`). With ``skip_blank`` a
-    row whose value cell is empty (a template row the unit did not fill) is skipped. Each row's item is
-    checked against the indicator set of the row's region."""
-    header, body = read_value_table(path)
+) -> tuple[list[Row], list[Problem], dict[str, int], list[str]]:
+    """The valid rows of a file, the problems of the others, where each field is in the header and the
+    file's own header cells (file-level problems raise). Every cell of a row is checked, so a row with
+    several bad cells lists each of them; with ``actor`` a row of a region outside its scope or of an
+    item it may not enter is reported too (:func:`liangshan.services.permissions.edit_denial`). With
+    ``skip_blank`` a row whose value cell is empty (a template row the unit did not fill) is skipped.
+    Each row's item is checked against the indicator set of the row's region."""
+    header, body, shown = read_value_table(path)
     col = value_columns(path, header)
     problems: list[Problem] = []
     rows: list[Row] = []
@@ -270,7 +281,7 @@ def _validate(
         rows.append(Row(line, region, item, year, value, expected, note))
     for region in sorted({r.region for r in rows}):
         problems.extend(_cross_checks(catalog_of(region), [r for r in rows if r.region == region]))
-    return rows, problems, col
+    return rows, problems, col, shown
 
 
 def _denial(actor: Actor, catalog: Catalog, region: str, item: str) -> tuple[str, str] | None:
@@ -378,7 +389,7 @@ def import_file(
     name = path.name
     try:
         with ws.write() as s:
-            rows, problems, columns = _validate(
+            rows, problems, columns, shown = _validate(
                 s, ws.catalog, path, round_id, skip_blank=skip_blank_values, actor=actor
             )
             planned, denied = plan_rows(s, ws.catalog, actor, rows, skip_unchanged)
@@ -426,7 +437,7 @@ def import_file(
                 checks = check_value(s, cat, r.region, r.item, r.year, r.value, el, ind)
                 problems += [Problem((r.line,), "value", c.message) for c in checks if c.level == "error"]
             if problems:  # every problem of the file at once, in row order; the transaction rolls back
-                raise ImportRejected.of(name, problems, columns)
+                raise ImportRejected.of(name, problems, columns, shown)
             if approve:
                 for sub in result.written:
                     transition(s, sub.id, "approve", actor.username)

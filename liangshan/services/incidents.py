@@ -34,12 +34,12 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region
-from liangshan.store.models_after import Incident, IncidentUpdate
+from liangshan.store.models_after import INCIDENT_KINDS, INCIDENT_STATES, Incident, IncidentUpdate
 from liangshan.store.submissions import audit
 
-KINDS = ("重特大突发环境事件", "中央生态环境保护督察", "省级督察", "其他")
+KINDS = INCIDENT_KINDS
 SERIOUS_KINDS = ("重特大突发环境事件", "中央生态环境保护督察")
-STATES = ("整改中", "已整改", "逾期")
+STATES = INCIDENT_STATES
 DONE = "已整改"
 EDIT_WHAT = "登记问题或更新整改情况"
 HEADER = ("编号", "类别", "发生/交办日期", "问题", "情况说明", "责任单位", "严重问题", "整改状态",

@@ -33,7 +33,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
-from liangshan.standards.tabular import TableError, read_fields
+from liangshan.standards.tabular import TableError, field_label, read_fields
 
 __all__ = [
     "HJ623_2011",
@@ -181,7 +181,9 @@ def _err_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0]) + 2
 
 
-def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.DataFrame:
+def validate_species_table(
+    df: pl.DataFrame, *, file: str | None = None, headers: Mapping[str, str] | None = None
+) -> pl.DataFrame:
     """Check and normalise a species table given as text columns.
 
     Parameters
@@ -193,6 +195,10 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
         ``revision_note``. Values may be strings (as read from CSV) or numbers.
     file : str, optional
         File name for error messages.
+    headers : mapping, optional
+        Field → the file's own header cell (年份, 类群 …): messages name the header the user wrote.
+        A field without one is named by its own name when the frame has that column, else by its
+        Chinese header of the ``species`` schema of ``tabular_headers.yaml``.
 
     Returns
     -------
@@ -207,11 +213,16 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
         revision adjustment larger than the count would allow — naming the row and column.
     """
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
+    shown = dict(headers or {})
+
+    def head(col: str) -> str:
+        return shown.get(col) or (col if col in df.columns else field_label("species", col, file_headers))
+
+    file_headers = list(shown.values()) or df.columns
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise SpeciesInputError(
-            f"缺少列 {', '.join(missing)}（必需列：{', '.join(REQUIRED_COLUMNS)}）", file=file
-        )
+        need = "、".join(head(c) for c in REQUIRED_COLUMNS)
+        raise SpeciesInputError(f"缺少列 {'、'.join(head(c) for c in missing)}（必需列：{need}）", file=file)
     if df.height == 0:
         raise SpeciesInputError("没有数据行", file=file)
     text = df.select([pl.col(c).cast(pl.String).str.strip_chars() for c in df.columns])
@@ -225,10 +236,10 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
         bad = num.is_null().to_numpy() | ~np.isfinite(np.nan_to_num(arr, nan=np.inf)) | (arr != np.round(arr))
         if bad.any():
             i = _err_row(bad)
-            raise SpeciesInputError(f"应为整数，得到 {raw[i - 2]!r}", file=file, row=i, column=col)
+            raise SpeciesInputError(f"应为整数，得到 {raw[i - 2]!r}", file=file, row=i, column=head(col))
         if nonneg and (arr < 0).any():
             i = _err_row(arr < 0)
-            raise SpeciesInputError(f"不能为负数，得到 {arr[i - 2]:g}", file=file, row=i, column=col)
+            raise SpeciesInputError(f"不能为负数，得到 {arr[i - 2]:g}", file=file, row=i, column=head(col))
         return num.cast(pl.Int64)
 
     year = integer("year")
@@ -240,7 +251,7 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
         i = _err_row(bad_taxon)
         known = "、".join(f"{k}/{v[0]}" for k, v in TAXA.items())
         raise SpeciesInputError(
-            f"未知类群 {taxon_raw[i - 2]!r}（可用：{known}）", file=file, row=i, column="taxon"
+            f"未知类群 {taxon_raw[i - 2]!r}（可用：{known}）", file=file, row=i, column=head("taxon")
         )
     n = df.height
     if "revision_adjustment" in text.columns:
@@ -255,7 +266,7 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
         if bad.any():
             i = _err_row(bad)
             raise SpeciesInputError(
-                f"调查强度应为正数，得到 {eraw[i - 2]!r}", file=file, row=i, column="effort"
+                f"调查强度应为正数，得到 {eraw[i - 2]!r}", file=file, row=i, column=head("effort")
             )
     else:
         eff = pl.Series("effort", [None] * n, dtype=pl.Float64)
@@ -281,16 +292,19 @@ def validate_species_table(df: pl.DataFrame, *, file: str | None = None) -> pl.D
     if dup.any():
         i = _err_row(dup)
         raise SpeciesInputError(
-            f"{out['year'][i - 2]} 年 {TAXA[out['taxon'][i - 2]][0]} 重复", file=file, row=i, column="taxon"
+            f"{out['year'][i - 2]} 年 {TAXA[out['taxon'][i - 2]][0]} 重复",
+            file=file,
+            row=i,
+            column=head("taxon"),
         )
     no_note = ((out["revision_adjustment"] != 0) & (out["revision_note"] == "")).to_numpy()
     if no_note.any():
         i = _err_row(no_note)
         raise SpeciesInputError(
-            "有分类修订调整量时须填写 revision_note（修订依据，如名录版本）",
+            f"有{head('revision_adjustment')}时须填写{head('revision_note')}（修订依据，如名录版本）",
             file=file,
             row=i,
-            column="revision_note",
+            column=head("revision_note"),
         )
     return out
 
@@ -311,10 +325,11 @@ def read_species_csv(path: str | Path) -> pl.DataFrame:
     """
     p = Path(path)
     try:
-        df = read_fields(p, "species", name=str(p)).frame
+        table = read_fields(p, "species", name=str(p))
     except TableError as exc:
         raise SpeciesInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
-    return validate_species_table(df, file=str(p))
+    headers = {c: table.header_of(c) for c in table.columns}  # messages name the file's own header
+    return validate_species_table(table.frame, file=str(p), headers=headers)
 
 
 @dataclass(frozen=True)

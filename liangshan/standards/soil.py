@@ -46,7 +46,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
-from liangshan.standards.tabular import TableError, parse_numbers, read_fields
+from liangshan.standards.tabular import TableError, field_label, parse_numbers, read_fields
 
 __all__ = [
     "FARMLAND_COLUMNS",
@@ -325,7 +325,12 @@ def _read_numeric_csv(
     df, head = table.frame, table.header_of  # messages name the file's own header
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise SoilInputError(f"缺少列 {', '.join(missing)}（应有列：{', '.join(columns)}）", file=name)
+
+        def named(c: str) -> str:  # a column the file lacks, as this file's user would write it
+            return field_label(schema, c, table.headers)
+
+        need = "、".join(map(named, columns))
+        raise SoilInputError(f"缺少列 {'、'.join(map(named, missing))}（应有列：{need}）", file=name)
     if df.height == 0:
         raise SoilInputError("没有数据行", file=name)
     out = {}
@@ -565,9 +570,14 @@ def sampling_c_area(path: str | Path, *, min_share_percent: float = 100.0) -> di
     df, head = table.frame, table.header_of  # messages name the file's own header
     missing = [c for c in SAMPLING_COLUMNS if c not in df.columns]
     if missing:
+
+        def named(c: str) -> str:  # a column the file lacks, as this file's user would write it
+            return field_label("soil_sampling", c, table.headers)
+
+        optional = "、".join(map(named, ("product", "measured", "limit", "measures")))
         raise SoilInputError(
-            f"缺少列 {', '.join(missing)}（应有列：{', '.join(SAMPLING_COLUMNS)}；"
-            "可选 product, measured, limit, measures）",
+            f"缺少列 {'、'.join(map(named, missing))}（应有列：{'、'.join(map(named, SAMPLING_COLUMNS))}；"
+            f"可选 {optional}）",
             file=name,
         )
     if df.height == 0:

@@ -43,7 +43,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.errors import InputError
-from liangshan.standards.tabular import TableError, read_fields
+from liangshan.standards.tabular import Table, TableError, field_label, read_fields
 
 __all__ = [
     "ANSWER_LEVELS",
@@ -159,7 +159,9 @@ def sample_size(
 # ------------------------------------------------------------------------------------------------ input
 
 
-def encode_answers(answers: Sequence[str] | pl.Series, *, file: str | None = None) -> np.ndarray:
+def encode_answers(
+    answers: Sequence[str] | pl.Series, *, file: str | None = None, column: str = "answer"
+) -> np.ndarray:
     """Map answer labels to codes 0 (很满意) … 4 (不满意), vectorized.
 
     Parameters
@@ -168,6 +170,8 @@ def encode_answers(answers: Sequence[str] | pl.Series, *, file: str | None = Non
         Labels; surrounding whitespace is ignored.
     file : str, optional
         File name used in the error message.
+    column : str
+        The column named in the error message (the file's own header, e.g. 满意度).
 
     Returns
     -------
@@ -189,16 +193,17 @@ def encode_answers(answers: Sequence[str] | pl.Series, *, file: str | None = Non
             f"答案 {s[i]!r} 不在取值范围内（应为：{'、'.join(ANSWER_LEVELS)}）；共 {int(bad.sum())} 行无效",
             file=file,
             row=i + 2,
-            column="answer",
+            column=column,
         )
     return codes.to_numpy()
 
 
-def _read_csv_text(path: Path, schema: str) -> pl.DataFrame:
+def _read_csv_text(path: Path, schema: str) -> Table:
     """Text columns of a CSV (UTF-8 or GB18030, detected) or .xlsx, headers renamed through the
-    ``schema`` synonyms of ``tabular_headers.yaml`` (答案, 乡镇, 城乡, 人口, 权重 …)."""
+    ``schema`` synonyms of ``tabular_headers.yaml`` (答案, 乡镇, 城乡, 人口, 权重 …); messages name a
+    column by :meth:`Table.header_of` (the header the user wrote)."""
     try:
-        return read_fields(path, schema, name=str(path)).frame
+        return read_fields(path, schema, name=str(path))
     except TableError as exc:
         raise SurveyInputError(exc.reason, file=exc.file, row=exc.row, column=exc.column) from None
 
@@ -224,19 +229,22 @@ def read_responses(path: str | Path) -> pl.DataFrame:
         Missing ``answer`` column, no rows, an out-of-range answer or an empty stratum label (row named).
     """
     p = Path(path)
-    df = _read_csv_text(p, "survey_responses")
+    table = _read_csv_text(p, "survey_responses")
+    df, head = table.frame, table.header_of
     if "answer" not in df.columns:
-        raise SurveyInputError(f"缺少列 answer（现有列：{', '.join(df.columns)}）", file=str(p))
+        shown = [head(c) for c in df.columns]
+        need = field_label("survey_responses", "answer", shown)
+        raise SurveyInputError(f"缺少列 {need}（现有列：{', '.join(shown)}）", file=str(p))
     if df.height == 0:
         raise SurveyInputError("没有有效问卷（数据行为 0）", file=str(p))
-    codes = encode_answers(df["answer"].fill_null(""), file=str(p))
+    codes = encode_answers(df["answer"].fill_null(""), file=str(p), column=head("answer"))
     for col in STRATUM_COLUMNS:
         if col in df.columns:
             vals = df[col].str.strip_chars()
             empty = (vals.is_null() | (vals == "")).to_numpy()
             if empty.any():
                 i = int(np.flatnonzero(empty)[0])
-                raise SurveyInputError("分层字段为空", file=str(p), row=i + 2, column=col)
+                raise SurveyInputError("分层字段为空", file=str(p), row=i + 2, column=head(col))
             df = df.with_columns(vals.alias(col))
     return df.with_columns(pl.Series("code", codes, dtype=pl.Int8), pl.col("answer").str.strip_chars())
 
@@ -261,13 +269,20 @@ def read_weights(path: str | Path) -> pl.DataFrame:
         No stratum column, no population/weight column, non-numeric or negative values, duplicate strata.
     """
     p = Path(path)
-    df = _read_csv_text(p, "survey_weights")
+    table = _read_csv_text(p, "survey_weights")
+    df, head = table.frame, table.header_of
+
+    def label(col: str) -> str:  # a column the file lacks, named as this file's user would write it
+        return field_label("survey_weights", col, table.headers)
+
     keys = [c for c in STRATUM_COLUMNS if c in df.columns]
     if not keys:
-        raise SurveyInputError("权重表缺少分层列（township 和/或 urban_rural）", file=str(p))
+        raise SurveyInputError(
+            f"权重表缺少分层列（{label('township')} 和/或 {label('urban_rural')}）", file=str(p)
+        )
     wcol = "population" if "population" in df.columns else "weight" if "weight" in df.columns else None
     if wcol is None:
-        raise SurveyInputError("权重表缺少 population 或 weight 列", file=str(p))
+        raise SurveyInputError(f"权重表缺少 {label('population')} 或 {label('weight')} 列", file=str(p))
     if df.height == 0:
         raise SurveyInputError("权重表没有数据行", file=str(p))
     raw = df[wcol].str.strip_chars()
@@ -275,15 +290,15 @@ def read_weights(path: str | Path) -> pl.DataFrame:
     bad = (num.is_null() | (num < 0).fill_null(True) | ~num.is_finite().fill_null(False)).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SurveyInputError(f"应为非负数值，得到 {raw[i]!r}", file=str(p), row=i + 2, column=wcol)
+        raise SurveyInputError(f"应为非负数值，得到 {raw[i]!r}", file=str(p), row=i + 2, column=head(wcol))
     total = float(num.sum())
     if total <= 0:
-        raise SurveyInputError(f"{wcol} 合计必须大于 0", file=str(p), column=wcol)
+        raise SurveyInputError(f"{head(wcol)} 合计必须大于 0", file=str(p), column=head(wcol))
     out = df.select([pl.col(k).str.strip_chars() for k in keys]).with_columns((num / total).alias("weight"))
     dup = (~out.select(pl.struct(keys).is_first_distinct()).to_series()).to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
-        raise SurveyInputError("分层重复", file=str(p), row=i + 2, column=",".join(keys))
+        raise SurveyInputError("分层重复", file=str(p), row=i + 2, column="、".join(head(k) for k in keys))
     return out
 
 
@@ -405,7 +420,13 @@ def satisfaction(
         wkeys = [c for c in STRATUM_COLUMNS if c in weights.columns]
         missing = [c for c in wkeys if c not in responses.columns]
         if missing:
-            raise SurveyInputError(f"权重表按 {', '.join(wkeys)} 分层，但问卷缺少列 {', '.join(missing)}")
+
+            def named(c: str) -> str:  # the frames carry field names: name them as the files' user would
+                return field_label("survey_responses", c, responses.columns)
+
+            raise SurveyInputError(
+                f"权重表按 {'、'.join(map(named, wkeys))} 分层，但问卷缺少列 {'、'.join(map(named, missing))}"
+            )
         keys = wkeys
         joined = frame.with_row_index("_row").join(weights, on=keys, how="left")
         nomatch = joined.filter(pl.col("weight").is_null()).sort("_row")
@@ -413,7 +434,9 @@ def satisfaction(
             r = nomatch.row(0, named=True)
             label = " / ".join(str(r[c]) for c in keys)
             raise SurveyInputError(
-                f"分层 {label} 不在权重表中", row=int(r["_row"]) + 2, column=",".join(keys)
+                f"分层 {label} 不在权重表中",
+                row=int(r["_row"]) + 2,
+                column="、".join(field_label("survey_responses", c, responses.columns) for c in keys),
             )
         strata_df = (
             frame.group_by(keys)

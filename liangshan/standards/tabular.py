@@ -51,6 +51,7 @@ __all__ = [
     "Budget",
     "Table",
     "TableError",
+    "field_label",
     "header_key",
     "match_columns",
     "parse_numbers",
@@ -546,6 +547,18 @@ def synonyms(schema: str) -> dict[str, tuple[str, ...]]:
     if schema not in table:
         raise KeyError(schema)
     return dict(table[schema])
+
+
+def field_label(schema: str, field: str, headers: Iterable[str] = ()) -> str:
+    """The header a user would write for ``field`` of ``schema``, for messages about a column the file
+    lacks (or whose own header is not at hand): the first synonym in ``tabular_headers.yaml``
+    (``taxon`` → 类群) — unless the file's ``headers`` are all ASCII (it uses the field names as headers:
+    ``year,taxon``), then the field name, as that user would write it. The field name too when the
+    schema gives no synonym."""
+    if any(True for _ in headers) and all(h.isascii() for h in headers):
+        return field
+    names = synonyms(schema).get(field, ())
+    return names[0] if names else field
 
 
 def match_columns(

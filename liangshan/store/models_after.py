@@ -14,6 +14,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from liangshan.store.models import Base
 
+#: The vocabularies of the after-naming records, defined once here (the store layer) for the services
+#: (:mod:`liangshan.services.base_status`, :mod:`liangshan.services.incidents`) and the region bundles
+#: (:mod:`liangshan.store.bundle`), which check imported records against them.
+BASE_STATUSES = ("创建中", "已申报", "已命名", "复核中", "复核通过", "撤销")
+INCIDENT_KINDS = ("重特大突发环境事件", "中央生态环境保护督察", "省级督察", "其他")
+INCIDENT_STATES = ("整改中", "已整改", "逾期")
+
 
 class BaseStatus(Base):
     """The current status of a region's 两山 base (one row per region; every change is audited).

@@ -32,8 +32,9 @@ REQUIRED = ("region", "item", "year", "value")
 EXPORT_HEADER = ["region", "item", "item_name", "year", "value", "unit", "status", "version", "note"]
 
 
-def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """Header and non-empty rows (with their spreadsheet row numbers) of a CSV (UTF-8, UTF-8 with BOM or
+def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]], list[str]]:
+    """Header, non-empty rows (with their spreadsheet row numbers) and the file's own header cells (for
+    messages: a user reads 地区代码, not region) of a CSV (UTF-8, UTF-8 with BOM or
     GB18030, detected strictly) or Excel file (budgets of :func:`liangshan.standards.xlsx_guard.check_xlsx`
     first; cached values of formula cells are read), through :func:`liangshan.standards.tabular.read_table`;
     recognised headers (``tabular_headers.yaml``, schema ``values``) become the field names."""
@@ -52,7 +53,7 @@ def read_value_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]
         raise StoreError(message_for(exc, "plain")) from None
     header = [found.get(h, h) for h in table.columns]
     body = [(i + 2, list(r)) for i, r in enumerate(table.frame.rows()) if any(c not in (None, "") for c in r)]
-    return header, body
+    return header, body, list(table.headers) or list(table.columns)
 
 
 def value_columns(path: Path, header: list[str]) -> dict[str, int]:

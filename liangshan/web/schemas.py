@@ -481,6 +481,8 @@ class ReportJob(Model):
     id: str
     region: str
     format: str
+    kind: str = Field("technical", description="technical 技术报告、progress 进展报告、review 复核资料包")
+    label: str = Field("", description="报告名称与格式，如 2025年度建设进展报告（Word）")
     state: str
     step: str
     percent: int
@@ -493,6 +495,8 @@ class ReportPage(Model):
 
     region: str
     formats: dict[str, str] = Field(description="格式 → 名称")
+    progress_formats: dict[str, str] = Field(default_factory=dict, description="进展报告的格式 → 名称")
+    progress_year: int | None = Field(None, description="进展报告的默认年度（最新有审核通过数据的年份）")
     jobs: list[ReportJob]
 
 

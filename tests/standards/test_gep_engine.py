@@ -608,3 +608,32 @@ def test_workbook_dict_is_not_mutated() -> None:
     before = copy.deepcopy(d)
     account(parse_workbook(d), 2020)
     assert d == before
+
+
+def test_xlsx_errors_name_the_chinese_header(tmp_path: Path) -> None:
+    """A workbook with Chinese headers (核算项, 参数, 数值 …) gets messages naming those headers."""
+    from openpyxl import load_workbook as open_xlsx
+
+    p = tmp_path / "wb.xlsx"
+    _to_xlsx(workbook_dict(), p)
+    book = open_xlsx(p)
+    ws = book["parameters"]
+    for j, h in enumerate(["核算项", "分区", "参数名", "年份", "参数值", "单位", "数据来源"], start=1):
+        ws.cell(row=1, column=j).value = h
+    ws.cell(row=5, column=5).value = None
+    book.save(p)
+    with pytest.raises(GepWorkbookError) as ei:
+        load_workbook(p)
+    msg = str(ei.value).replace(str(p), p.name)
+    assert ei.value.row == 5 and ei.value.column == "参数值" and "value" not in msg, msg
+    ws.cell(row=5, column=5).value = 1.0
+    ws.cell(row=5, column=3).value = None
+    book.save(p)
+    with pytest.raises(GepWorkbookError) as ei2:
+        load_workbook(p)
+    msg2 = str(ei2.value).replace(str(p), p.name)
+    assert ei2.value.column == "参数名" and "列 参数名：参数名 为空" in msg2, msg2
+    ws.delete_cols(5)
+    book.save(p)
+    with pytest.raises(GepWorkbookError, match="缺少列 数值"):
+        load_workbook(p)

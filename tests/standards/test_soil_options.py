@@ -76,8 +76,14 @@ def test_bad_rows_name_row_and_column(tmp_path: Path, old: str, new: str, match:
 
 def test_missing_column_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "s.csv", "年份,地块编号,样品编号,是否达标\n2024,P1,S1,是\n")
-    with pytest.raises(SoilInputError, match="缺少列 parcel_area"):
+    with pytest.raises(
+        SoilInputError, match="缺少列 地块面积（应有列：年份、地块、地块面积、样品、是否达标"
+    ) as e:
         sampling_c_area(path)
+    assert "parcel_area" not in str(e.value)  # the file's headers are Chinese: so is the message
+    english = write(tmp_path, "e.csv", "year,parcel,sample,compliant\n2024,P1,S1,是\n")
+    with pytest.raises(SoilInputError, match="缺少列 parcel_area"):  # English headers: the field name
+        sampling_c_area(english)
 
 
 def test_calculator_replaces_c_and_records_parcels_in_provenance(tmp_path: Path) -> None:

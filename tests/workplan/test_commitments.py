@@ -330,6 +330,76 @@ def test_cli_report_and_review(plan_db: str) -> None:
     assert linked.exit_code == 2 and "指标2“集中式饮用水水源地水质达标率”" in linked.output
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_cli_report_with_evidence_files(
+    plan_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``commitment-report --file`` (repeatable) attaches files as the web form does: the same checks
+    (type from the content, size), stored as evidence, visible to the lead unit and the office only; a
+    bad file refuses the whole report (no version, no evidence record)."""
+    from liangshan.config import evidence_root
+    from liangshan.store.models import Evidence
+    from liangshan.store.models_workplan import WpCommitmentValue
+    from liangshan.workplan import commitment_desk as desk
+
+    with session_scope(plan_db) as s:
+        users = unit_accounts(s)
+    runner = CliRunner()
+    (tmp_path / "验收报告.pdf").write_bytes(PDF)
+    (tmp_path / "现场照片.png").write_bytes(PNG)
+    (tmp_path / "假的.pdf").write_bytes(PNG)  # a PNG named .pdf
+    base = ["workplan", "commitment-report", "--region", REGION, "--db", plan_db, "--code", "third_wwtp"]
+    args = [*base, "--year", "2025", "--value", "是", "--evidence", "竣工验收报告", "--user", users["住建局"]]
+
+    def counts() -> tuple[int, int]:
+        with session_scope(plan_db) as s:
+            return (
+                int(s.scalar(select(func.count()).select_from(WpCommitmentValue)) or 0),
+                int(s.scalar(select(func.count()).select_from(Evidence)) or 0),
+            )
+
+    before = counts()
+    for bad, words in (
+        ([tmp_path / "假的.pdf"], "扩展名 .pdf 与内容（PNG 图片）不符"),
+        ([tmp_path / "验收报告.pdf", tmp_path / "没有.pdf"], "文件不存在"),
+    ):
+        res = runner.invoke(cli_app, [*args, *(x for f in bad for x in ("--file", str(f)))])
+        assert res.exit_code == 2 and words in res.output, res.output
+        assert counts() == before
+    monkeypatch.setattr("liangshan.services.uploads.DEFAULT_MAX_BYTES", 16)  # the limit, read at call time
+    big = runner.invoke(cli_app, [*args, "--file", str(tmp_path / "验收报告.pdf")])
+    assert big.exit_code == 2 and "超过上限" in big.output and counts() == before
+    monkeypatch.undo()
+
+    files = ["--file", str(tmp_path / "验收报告.pdf"), "--file", str(tmp_path / "现场照片.png")]
+    res = runner.invoke(cli_app, [*args, *files, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["files"] == ["验收报告.pdf", "现场照片.png"] and out["version"] == 1
+    assert counts() == (before[0] + 1, before[1] + 2)
+    with session_scope(plan_db) as s:
+        ids = sorted(s.scalars(select(Evidence.id)))[-2:]  # the two records of this version
+    plain = runner.invoke(cli_app, [*args, "--file", str(tmp_path / "验收报告.pdf")])
+    assert plain.exit_code == 0 and "第 2 版" in plain.stdout and "附证明材料 1 个" in plain.stdout
+    root = evidence_root(plan_db)
+    with session_scope(plan_db) as s:
+        lead = actor_for_user(s, users["住建局"])
+        other = actor_for_user(s, users["城市管理局"])
+        office = actor_for_user(s, "office")
+        desk_files = desk.desk(s, office, REGION, 2025, T0.date())
+        shown = json.dumps(desk_files, ensure_ascii=False, default=str)
+        assert "验收报告.pdf" in shown and "现场照片.png" in shown
+        got = {desk.evidence_file(s, a, root, out["id"], i)[1] for a in (lead, office) for i in ids}
+        assert got == {"验收报告.pdf", "现场照片.png"}
+        path, _, ctype = desk.evidence_file(s, lead, root, out["id"], ids[0])
+        assert path.read_bytes() in (PDF, PNG) and ctype in ("application/pdf", "image/png")
+        with pytest.raises(PermissionDenied, match="无权查看"):
+            desk.evidence_file(s, other, root, out["id"], ids[0])
+
+
 def test_commitments_need_the_plan_years(sqlite_db: str, tmp_path: Path) -> None:
     _profile_only(sqlite_db)
     bad = tmp_path / "no_years.yaml"

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from liangshan.standards.safe_yaml import MAX_YAML_BYTES, UnsafeYamlError, excerpt, load_user_yaml
-from liangshan.standards.tabular import TableError, match_columns, read_table, sheet_names
+from liangshan.standards.tabular import TableError, field_label, match_columns, read_table, sheet_names
 from liangshan.standards.xlsx_guard import XlsxBudgetError, check_xlsx
 
 __all__ = [
@@ -350,9 +350,16 @@ def _load_xlsx(path: Path) -> Workbook:
         raise GepWorkbookError(exc.reason, file=name, where="工作表 parameters", row=1) from None
     header = [next((f for f, c in found.items() if c == h), h) for h in columns]
     rows: list[tuple[Any, ...]] = [tuple(header), *body]
+    shown_columns = [str(c) for c in columns]
+
+    def head(f: str) -> str:  # the header the user wrote for field f (a lacking one: as they would write it)
+        return str(found[f]) if f in found else field_label("gep_parameters", f, shown_columns)
+
     missing = [c for c in ("item", "parameter", "value") if c not in header]
     if missing:
-        raise GepWorkbookError(f"缺少列 {', '.join(missing)}", file=name, where="工作表 parameters", row=1)
+        raise GepWorkbookError(
+            f"缺少列 {'、'.join(map(head, missing))}", file=name, where="工作表 parameters", row=1
+        )
     col = {c: header.index(c) for c in _PARAM_COLUMNS if c in header}
 
     def cell(row: tuple[Any, ...], c: str) -> Any:
@@ -370,13 +377,16 @@ def _load_xlsx(path: Path) -> Workbook:
         where = "工作表 parameters"
         item_key, zone, pname = cell(row, "item"), cell(row, "zone"), cell(row, "parameter")
         if not item_key:
-            raise GepWorkbookError("item 为空", file=name, where=where, row=r, column="item")
+            raise GepWorkbookError(f"{head('item')} 为空", file=name, where=where, row=r, column=head("item"))
         if not pname:
-            raise GepWorkbookError("parameter 为空", file=name, where=where, row=r, column="parameter")
+            raise GepWorkbookError(
+                f"{head('parameter')} 为空", file=name, where=where, row=r, column=head("parameter")
+            )
         item_key, pname = str(item_key), str(pname)
         zone = None if zone in (None, "") else str(zone)
         yraw = cell(row, "year")
-        year = None if yraw in (None, "") else _year(yraw, file=name, where=f"{where} 第 {r} 行 year")
+        at_year = f"{where} 第 {r} 行 {head('year')}"
+        year = None if yraw in (None, "") else _year(yraw, file=name, where=at_year)
         key = (item_key, zone or "", pname, year)
         if key in seen:
             raise GepWorkbookError(
@@ -390,7 +400,7 @@ def _load_xlsx(path: Path) -> Workbook:
         if zone is not None and pname in ZONE_ATTRIBUTES and value is not None:
             if year is not None:
                 raise GepWorkbookError(
-                    f"文字属性 {pname} 不分年份", file=name, where=where, row=r, column="year"
+                    f"文字属性 {pname} 不分年份", file=name, where=where, row=r, column=head("year")
                 )
             item.zones.setdefault(zone, {})
             text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -402,16 +412,24 @@ def _load_xlsx(path: Path) -> Workbook:
             except ValueError:
                 if zone is None or year is not None:
                     raise GepWorkbookError(
-                        f"应为数值，得到 {excerpt(value)}", file=name, where=where, row=r, column="value"
+                        f"应为数值，得到 {excerpt(value)}",
+                        file=name,
+                        where=where,
+                        row=r,
+                        column=head("value"),
                     ) from None
                 item.zones.setdefault(zone, {})
                 item.zone_attrs.setdefault(zone, {})[pname] = value
                 continue
         if value is None:
             raise GepWorkbookError(
-                "数值为空（不以 0 代替；如确为 0 请填写 0）", file=name, where=where, row=r, column="value"
+                "数值为空（不以 0 代替；如确为 0 请填写 0）",
+                file=name,
+                where=where,
+                row=r,
+                column=head("value"),
             )
-        v = _number(value, file=name, where=f"{where} 第 {r} 行 value")
+        v = _number(value, file=name, where=f"{where} 第 {r} 行 {head('value')}")
         target = item.params if zone is None else item.zones.setdefault(zone, {})
         if zone is not None:
             item.zone_attrs.setdefault(zone, {})
@@ -423,7 +441,7 @@ def _load_xlsx(path: Path) -> Workbook:
                     file=name,
                     where=where,
                     row=r,
-                    column="unit",
+                    column=head("unit"),
                 )
             pv.unit = str(unit)
         if source not in (None, ""):

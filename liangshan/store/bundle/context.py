@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog import CatalogSetError, load_catalog, load_set
 from liangshan.store.bundle.format import RECORDS, REGION_FIELDS, bundle_error, iso_utc, region_data
-from liangshan.store.bundle.read import Bundle, contribution_key
+from liangshan.store.bundle.read import Bundle, contribution_key, incident_key, incident_update_key
 from liangshan.store.bundle.summary import ImportSummary
 from liangshan.store.models import (
     AssessmentRound,
@@ -23,6 +23,7 @@ from liangshan.store.models import (
     TitleAward,
     Unit,
 )
+from liangshan.store.models_after import BaseStatus, Incident, IncidentUpdate
 from liangshan.store.models_contributions import Contribution
 from liangshan.store.submissions import audit
 
@@ -321,3 +322,140 @@ def _element_name(b: Bundle, item: str) -> str:
         return cat.element(item).name
     except (CatalogSetError, KeyError, ValueError):
         return item
+
+
+_STATUS_FIELDS = ("status", "started_on", "applied_on", "applied_doc", "named_on", "named_doc", "reviewed_on",
+                  "review_doc", "note", "example", "updated_by")  # fmt: skip
+
+
+def import_base_status(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """The base status: written when none is recorded here (with the source's author and time); a status
+    here is never overwritten — the same one is listed as present, a different one as a difference."""
+    bs = b.base_status
+    if bs is None:
+        return
+    region = b.region["code"]
+    have = s.get(BaseStatus, region)
+    label = f"基地状态 base status {bs['status']}"
+    if have is None:
+        row = BaseStatus(region_code=region, updated_at=datetime.fromisoformat(bs["updated_at"]),
+                         **{f: bs[f] for f in _STATUS_FIELDS})  # fmt: skip
+        s.add(row)
+        s.flush()
+        audit(
+            s, actor, IMPORT_ACTION, "base_status", region,
+            after={**bs, "instance": b.instance}, detail=f"bundle {b.bundle_id}", at=ts,
+        )  # fmt: skip
+        summary.base_status_added += 1
+        summary.created.append(label)
+    elif all(getattr(have, f) == bs[f] for f in _STATUS_FIELDS if f not in ("note", "updated_by")):
+        summary.present.append(label)
+    else:
+        mine = _status_text({f: getattr(have, f) for f in _STATUS_FIELDS})
+        summary.differences.append(
+            f"基地状态 base status：本地 local {mine}，数据包 bundle {_status_text(bs)}，保留本地"
+        )
+
+
+def _status_text(d: Mapping[str, Any]) -> str:
+    pairs = (("applied_on", "申报"), ("named_on", "命名"), ("reviewed_on", "复核"))
+    dates = "，".join(f"{label} {d[f] or '—'}" for f, label in pairs)
+    return f"{d['status']}（{dates}）"
+
+
+def _incident_data(i: Incident) -> dict[str, Any]:
+    return {
+        "kind": i.kind,
+        "occurred_on": i.occurred_on,
+        "title": i.title,
+        "description": i.description,
+        "responsible_unit": i.responsible_unit,
+        "serious": bool(i.serious),
+        "example": bool(i.example),
+        "created_by": i.created_by,
+        "created_at": iso_utc(i.created_at),
+    }
+
+
+def _step_data(u: IncidentUpdate) -> dict[str, Any]:
+    return {
+        "status": u.status,
+        "due_on": u.due_on,
+        "done_on": u.done_on,
+        "note": u.note,
+        "evidence": u.evidence,
+        "actor": u.actor,
+        "at": iso_utc(u.at),
+    }
+
+
+def import_incidents(s: Session, b: Bundle, actor: str, ts: datetime, summary: ImportSummary) -> None:
+    """Incidents and 督察 findings with their rectification history, append-only like the register
+    itself: an entry missing here is added with its whole history; for an entry here (same kind, date,
+    title, recorder and time) the steps missing here are appended and those here are kept; nothing is
+    changed or deleted. An entry or a step here with the same identity but another content refuses the
+    whole import (nothing written): an append-only record cannot be corrected by overwriting it."""
+    if not b.incidents:
+        return
+    region = b.region["code"]
+    local: dict[tuple[Any, ...], Incident] = {}
+    for i in s.scalars(select(Incident).where(Incident.region_code == region)):
+        local[incident_key(_incident_data(i))] = i
+    steps: dict[int, dict[tuple[Any, ...], IncidentUpdate]] = {}
+    if local:
+        for u in s.scalars(
+            select(IncidentUpdate).where(IncidentUpdate.incident_id.in_([i.id for i in local.values()]))
+        ):
+            steps.setdefault(u.incident_id, {})[incident_update_key(_step_data(u))] = u
+    for d in b.incidents:
+        entry = {k: v for k, v in d.items() if k != "updates"}
+        label = f"问题 incident {d['occurred_on']} {d['title']}"
+        have = local.get(incident_key(d))
+        if have is not None and _incident_data(have) != {**entry, "created_at": iso_utc(have.created_at)}:
+            raise _conflict(b, label, "问题登记内容与本地不同")
+        if have is None:
+            have = Incident(region_code=region, created_at=datetime.fromisoformat(d["created_at"]),
+                            **{k: v for k, v in entry.items() if k != "created_at"})  # fmt: skip
+            s.add(have)
+            s.flush()
+            local[incident_key(d)] = have
+            audit(
+                s, actor, IMPORT_ACTION, "incident", have.id,
+                after={**entry, "instance": b.instance}, detail=f"bundle {b.bundle_id}", at=ts,
+            )  # fmt: skip
+            summary.incidents_added += 1
+            summary.created.append(label)
+        mine = steps.setdefault(have.id, {})
+        added = 0
+        for u in d["updates"]:
+            key = incident_update_key(u)
+            here = mine.get(key)
+            if here is not None:
+                if _step_data(here) != {**u, "at": iso_utc(here.at)}:
+                    raise _conflict(b, label, f"{u['at']} 由 {u['actor']} 记录的整改情况与本地不同")
+                continue
+            row = IncidentUpdate(incident_id=have.id, at=datetime.fromisoformat(u["at"]),
+                                 **{k: v for k, v in u.items() if k != "at"})  # fmt: skip
+            s.add(row)
+            s.flush()
+            mine[key] = row
+            added += 1
+            audit(
+                s, actor, IMPORT_ACTION, "incident_update", row.id,
+                after={**u, "incident": have.id, "instance": b.instance},
+                detail=f"bundle {b.bundle_id}", at=ts,
+            )  # fmt: skip
+        summary.incident_updates_added += added
+        if added == 0 and label not in summary.created:
+            summary.present.append(label)
+        elif label not in summary.created:
+            summary.created.append(f"{label}：新增整改记录 {added} 条")
+
+
+def _conflict(b: Bundle, label: str, what: str) -> Exception:
+    return bundle_error(
+        b.path,
+        f"{RECORDS} {label}",
+        f"{what}（问题台账只增不改，请核对两边记录后再导入）",
+        "conflicts with a local append-only record of the same identity",
+    )

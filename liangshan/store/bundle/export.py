@@ -31,6 +31,7 @@ from liangshan.store.models import (
     TargetOverride,
     TitleAward,
 )
+from liangshan.store.models_after import BaseStatus, Incident, IncidentUpdate
 from liangshan.store.models_contributions import Contribution
 from liangshan.store.regions import get_region
 from liangshan.store.service import ensure_db
@@ -189,6 +190,66 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
                     "evidence": ev_sha,
                     "created_by": c.created_by,
                     "created_at": iso_utc(c.created_at),
+                },
+            )
+        )
+    recs += _after_naming(session, region.code)
+    return recs
+
+
+def _after_naming(session: Session, region: str) -> list[tuple[str, dict[str, Any]]]:
+    """The after-naming records: the base status (when recorded) and every incident with its whole
+    rectification history, oldest first (``liangshan.services.base_status`` / ``.incidents``)."""
+    recs: list[tuple[str, dict[str, Any]]] = []
+    st = session.get(BaseStatus, region)
+    if st is not None:
+        fields = ("status", "started_on", "applied_on", "applied_doc", "named_on", "named_doc",
+                  "reviewed_on", "review_doc", "note", "updated_by")  # fmt: skip
+        data = {f: getattr(st, f) for f in fields}
+        recs.append(
+            ("base_status", {**data, "example": bool(st.example), "updated_at": iso_utc(st.updated_at)})
+        )
+    incidents = session.scalars(
+        select(Incident)
+        .where(Incident.region_code == region)
+        .order_by(Incident.occurred_on, Incident.created_at, Incident.id)
+    ).all()
+    steps: dict[int, list[IncidentUpdate]] = defaultdict(list)
+    for u in session.scalars(
+        select(IncidentUpdate)
+        .join(Incident, Incident.id == IncidentUpdate.incident_id)
+        .where(Incident.region_code == region)
+        .order_by(IncidentUpdate.at, IncidentUpdate.id)
+    ):
+        steps[u.incident_id].append(u)
+    for i in incidents:
+        if not steps[i.id]:  # an entry without its first step is not in the register either
+            continue
+        recs.append(
+            (
+                "incident",
+                {
+                    "kind": i.kind,
+                    "occurred_on": i.occurred_on,
+                    "title": i.title,
+                    "description": i.description,
+                    "responsible_unit": i.responsible_unit,
+                    "serious": bool(i.serious),
+                    "example": bool(i.example),
+                    "created_by": i.created_by,
+                    "created_at": iso_utc(i.created_at),
+                    "updates": [
+                        {
+                            "status": u.status,
+                            "due_on": u.due_on,
+                            "done_on": u.done_on,
+                            "note": u.note,
+                            "evidence": u.evidence,
+                            "actor": u.actor,
+                            "at": iso_utc(u.at),
+                        }
+                        for u in steps[i.id]
+                    ],
                 },
             )
         )

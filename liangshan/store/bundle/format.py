@@ -24,7 +24,11 @@ FILES = "files/"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 RECORD_TYPES = (
     "region", "parent", "catalog", "round", "override", "title", "evidence", "submission", "contribution",
+    "base_status", "incident",
 )  # fmt: skip
+#: Record types a bundle may lack (a region without them): not counted in the manifest when absent, so
+#: a bundle of such a region is byte for byte what it was before the type existed.
+OPTIONAL_TYPES = ("catalog", "contribution", "base_status", "incident")
 REGION_FIELDS = (
     "code", "name", "level", "parent_code", "terrain_zone", "zone_shares", "land_area_km2", "population",
     "note",
@@ -120,7 +124,7 @@ def build_bundle(
     stamps = [d["created_at"] for t, d in recs if t == "submission"]
     stamps += [r["at"] for t, d in recs if t == "submission" for r in d["reviews"]]
     counts = {t: sum(1 for tt, _ in recs if tt == t) for t in RECORD_TYPES}
-    for optional_type in ("catalog", "contribution"):  # absent: manifests as before the record existed
+    for optional_type in OPTIONAL_TYPES:  # absent: manifests as before the record existed
         if not counts[optional_type]:
             del counts[optional_type]
     members = {f"{FILES}{sha}": data for sha, data in sorted((files or {}).items())}

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from liangshan.catalog import Catalog
 from liangshan.config import evidence_root
 from liangshan.store.bundle.context import (
+    import_base_status,
     import_catalog_set,
     import_contributions,
     import_evidence,
+    import_incidents,
     import_overrides,
     import_regions,
     import_rounds,
@@ -43,6 +45,8 @@ def _apply(s: Session, b: Bundle, actor: str, summary: ImportSummary, local_inst
     ev_ids = import_evidence(s, b, actor, ts, summary)
     merge_values(s, b, round_ids, ev_ids, actor, ts, summary, local_inst)
     import_contributions(s, b, ev_ids, actor, ts, summary)
+    import_base_status(s, b, actor, ts, summary)
+    import_incidents(s, b, actor, ts, summary)
     audit(
         s,
         actor,
@@ -71,8 +75,11 @@ def import_bundle(
     the conflict is listed in the summary. Evidence rows and files are content-addressed (one per
     sha256 and region). Contributions to shared elements are append-only: those missing here are
     added, those here already are kept, and one here with the same unit, recorder and time but another
-    content refuses the whole import. One ``bundle_import`` audit entry is written per import, even
-    when nothing changed; with ``dry_run`` nothing is written at all.
+    content refuses the whole import. The after-naming records follow the same rules: the base status
+    is written only when none is recorded here (a different one is kept and listed); incidents and
+    their rectification steps missing here are added, those here are listed as present, and one with
+    the same identity but another content refuses the import. One ``bundle_import`` audit entry is
+    written per import, even when nothing changed; with ``dry_run`` nothing is written at all.
     """
     b = read_bundle(path, catalog)
     ensure_db(url)

@@ -27,6 +27,7 @@ from liangshan.store.bundle.format import (
     digest,
 )
 from liangshan.store.bundle.schema import (
+    INCIDENT_UPDATE_SPEC,
     RECORD_SPECS,
     REVIEW_SPEC,
     check_fields,
@@ -55,6 +56,10 @@ class Bundle:
     catalog_set: dict[str, Any] | None = None
     #: the contributions to shared elements (共同填报的分项数据), oldest first
     contributions: list[dict[str, Any]] = field(default_factory=list)
+    #: the base's status and dates (基地状态; None: none recorded)
+    base_status: dict[str, Any] | None = None
+    #: the incidents and 督察 findings, each with its rectification history ``updates`` (oldest first)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def bundle_id(self) -> str:
@@ -180,6 +185,7 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
     rounds: set[tuple[str, int, int]] = set()
     overrides: set[int] = set()
     seen_contributions: set[tuple[Any, ...]] = set()
+    seen_incidents: set[tuple[Any, ...]] = set()
     order = 0
     lines = text_.split("\n")
     if lines and lines[-1] == "":
@@ -266,6 +272,13 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
         elif kind == "contribution":
             _check_contribution(p, where, data, cat, out, seen_contributions)
             out.contributions.append(data)
+        elif kind == "base_status":
+            if out.base_status is not None:
+                raise bundle_error(p, where, "基地状态记录重复", "duplicate base status record")
+            out.base_status = data
+        elif kind == "incident":
+            _check_incident(p, where, data, seen_incidents)
+            out.incidents.append(data)
         else:
             _check_submission(p, where, data, cat, out, rounds)
             key = (data["item"], data["year"], data["version"])
@@ -292,6 +305,10 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             actual["contribution"] = len(out.contributions)
         if counts.get("catalog", 0) != (out.catalog_set is not None):  # counted only when present
             actual["catalog"] = int(out.catalog_set is not None)
+        if counts.get("base_status", 0) != (out.base_status is not None):  # counted only when present
+            actual["base_status"] = int(out.base_status is not None)
+        if counts.get("incident", 0) != len(out.incidents):  # counted only when present
+            actual["incident"] = len(out.incidents)
         if any(counts.get(k) != v for k, v in actual.items()):
             raise bundle_error(
                 p, MANIFEST, f"counts 与记录数不符（实际 {actual}）", "counts do not match the records"
@@ -365,4 +382,43 @@ def _check_contribution(
     key = contribution_key(data)
     if key in seen:
         raise bundle_error(p, where, "分项数据记录重复", "duplicate contribution")
+    seen.add(key)
+
+
+def _utc(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def incident_key(data: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies an incident across instances: kind, date, title, who recorded it and when (to the
+    microsecond, in UTC). The entry never changes after it is written (only its history grows)."""
+    return (data["kind"], data["occurred_on"], data["title"], data["created_by"], _utc(data["created_at"]))
+
+
+def incident_update_key(data: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies a rectification step of an incident: when, who and the status it recorded."""
+    return (_utc(data["at"]), data["actor"], data["status"])
+
+
+def _check_incident(p: Path, where: str, data: dict[str, Any], seen: set[tuple[Any, ...]]) -> None:
+    seen_steps: set[tuple[Any, ...]] = set()
+    for i, u in enumerate(data["updates"], start=1):
+        bad = check_fields(INCIDENT_UPDATE_SPEC, u)
+        if bad is not None:
+            raise bundle_error(
+                p,
+                where,
+                f"第 {i} 条整改记录的字段 {bad} 缺失或类型错误",
+                f"rectification step {i}: field {bad} missing or of the wrong type",
+            )
+        if set(u) != set(INCIDENT_UPDATE_SPEC):
+            raise bundle_error(p, where, f"第 {i} 条整改记录有多余字段", f"step {i} has unknown fields")
+        key = incident_update_key(u)
+        if key in seen_steps:
+            raise bundle_error(p, where, f"第 {i} 条整改记录重复", f"duplicate rectification step {i}")
+        seen_steps.add(key)
+    key = incident_key(data)
+    if key in seen:
+        raise bundle_error(p, where, "问题记录重复", "duplicate incident")
     seen.add(key)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from liangshan.store.bundle.format import REGION_CODE_RE, SHA256_RE
+from liangshan.store.models_after import BASE_STATUSES, INCIDENT_KINDS, INCIDENT_STATES
 
 
 def is_int(v: Any) -> bool:
@@ -48,6 +50,26 @@ def is_iso(v: Any) -> bool:
 
 def _text(limit: int) -> Any:
     return lambda v: isinstance(v, str) and len(v) <= limit
+
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def is_partial_date(v: Any) -> bool:
+    """A date as the after-naming records keep it: ``YYYY-MM-DD``, or ``YYYY``/``YYYY-MM`` when only
+    those are known (:func:`liangshan.services.titles.parse_date`); the date must exist."""
+    if not isinstance(v, str) or not _PARTIAL_DATE.match(v):
+        return False
+    full = v + "-01" * (2 - v.count("-"))
+    try:
+        datetime.strptime(full, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
 
 
 _REGION_SPEC = {
@@ -124,6 +146,41 @@ _CONTRIBUTION_SPEC = {  # a cooperating unit's part of a shared element (liangsh
     "created_by": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
     "created_at": is_iso,
 }
+_BASE_STATUS_SPEC = {  # the base's status and dates (基地状态, liangshan.services.base_status)
+    "status": lambda v: v in BASE_STATUSES,
+    "started_on": optional(is_partial_date),
+    "applied_on": optional(is_partial_date),
+    "applied_doc": _text(300),
+    "named_on": optional(is_partial_date),
+    "named_doc": _text(300),
+    "reviewed_on": optional(is_partial_date),
+    "review_doc": _text(300),
+    "note": _is_str,
+    "example": _is_bool,
+    "updated_by": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+    "updated_at": is_iso,
+}
+_INCIDENT_SPEC = {  # an incident or 督察 finding with its history (liangshan.services.incidents)
+    "kind": lambda v: v in INCIDENT_KINDS,
+    "occurred_on": is_partial_date,
+    "title": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
+    "description": _is_str,
+    "responsible_unit": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
+    "serious": _is_bool,
+    "example": _is_bool,
+    "created_by": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+    "created_at": is_iso,
+    "updates": lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v),
+}
+INCIDENT_UPDATE_SPEC = {  # one rectification step (整改记录), append-only
+    "status": lambda v: v in INCIDENT_STATES,
+    "due_on": optional(is_partial_date),
+    "done_on": optional(is_partial_date),
+    "note": _is_str,
+    "evidence": _is_str,
+    "actor": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
+    "at": is_iso,
+}
 RECORD_SPECS = {
     "region": _REGION_SPEC,
     "parent": _REGION_SPEC,
@@ -134,6 +191,8 @@ RECORD_SPECS = {
     "evidence": _EVIDENCE_SPEC,
     "submission": _SUBMISSION_SPEC,
     "contribution": _CONTRIBUTION_SPEC,
+    "base_status": _BASE_STATUS_SPEC,
+    "incident": _INCIDENT_SPEC,
 }
 
 
@@ -152,6 +211,10 @@ def describe_record(kind: str, data: Mapping[str, Any]) -> str:
     if kind == "contribution":
         d = data
         return f"contribution {d.get('item')} {d.get('year')} {d.get('unit_name')} {d.get('created_at')}"
+    if kind == "base_status":
+        return f"base_status {data.get('status')}"
+    if kind == "incident":
+        return f"incident {data.get('occurred_on')} {data.get('title')}"
     if kind == "title":
         return f"title {data.get('name')} {data.get('awarded_on')}"
     return f"{kind} {data.get('indicator_id')}"

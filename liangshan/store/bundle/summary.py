@@ -45,8 +45,14 @@ class ImportSummary:
     files_written: int = 0
     contributions_added: int = 0
     contributions_unchanged: int = 0
+    #: the after-naming records: base status (0/1), incidents and rectification steps added
+    base_status_added: int = 0
+    incidents_added: int = 0
+    incident_updates_added: int = 0
     created: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    #: records of the bundle already here (same identity and content), skipped
+    present: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -57,6 +63,9 @@ class ImportSummary:
             or self.files_written
             or self.created
             or self.contributions_added
+            or self.base_status_added
+            or self.incidents_added
+            or self.incident_updates_added
         )
 
     def counts(self) -> dict[str, int]:
