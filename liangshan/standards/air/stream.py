@@ -32,12 +32,10 @@ import polars as pl
 from liangshan.standards.air.cube import AREA, HourlyCube
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.io import (
-    REQUIRED,
     UNIT_CHECKED,
     implausible_unit,
     long_columns,
     sample_step,
-    validate_columns,
 )
 from liangshan.standards.air.tables import POLLUTANTS
 
@@ -110,96 +108,244 @@ def area_hourly_parquet(
     """
     name = path.name
     try:
-        schema = pl.read_parquet_schema(path)
+        # A local file: no cloud credential lookup (it costs a few milliseconds per scan).
+        scan = pl.scan_parquet(path, credential_provider=None)
+        schema = scan.collect_schema()  # from the file's footer
         found = long_columns(list(schema), columns, name)
         if not all(schema[found[p]].is_numeric() for p in POLLUTANTS):
             return None
-        if not isinstance(schema[found["time"]], pl.Datetime | pl.Date):
+        time_type = schema[found["time"]]
+        if not isinstance(time_type, pl.Datetime | pl.Date):
             return None
-        # A local file: no cloud credential lookup (it costs a few milliseconds per scan).
-        scan = pl.scan_parquet(path, credential_provider=None)
         frame = scan.select(
-            [pl.col(found[c]).alias(c) for c in REQUIRED[:2]]
-            + [pl.col(found[p]).cast(pl.Float64).fill_null(np.nan).alias(p) for p in POLLUTANTS]
+            pl.col(found["station"]).cast(pl.String).alias("station"),
+            _local_microseconds(found["time"], time_type).alias("time"),
+            *[pl.col(found[p]).cast(pl.Float64).alias(p) for p in POLLUTANTS],
         )
         total = scan.select(pl.len()).collect().item()  # from the file's metadata
         if total == 0:
             return None
-        return _stream(frame, int(total), name, chunk_rows)
+        return _stream(frame, int(total), chunk_rows)
     except (AirInputError, pl.exceptions.PolarsError, OSError):
         return None
 
 
-def _stream(frame: pl.LazyFrame, total: int, name: str, chunk_rows: int) -> StreamedArea | None:
-    sums = _Sums()
-    stations = pl.Series("station", [], dtype=pl.String)
-    step = sample_step(total)
-    samples: dict[str, list[np.ndarray]] = {c: [] for c in UNIT_CHECKED}
-    offset = 0
-    lo_all, hi_all = None, None
+def _local_microseconds(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Local (Asia/Shanghai) wall-clock time as microseconds since 1970-01-01T00 — the time check of
+    :func:`~liangshan.standards.air.io.validate_columns` (a zoned time converted to local, then
+    microseconds), done in the scan."""
+    t = pl.col(column)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        t = t.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
+    return t.cast(pl.Datetime("us")).to_physical()
+
+
+class _Reader:
+    """The running state of one streamed file: sums, stations seen, unit-check samples, period."""
+
+    def __init__(self, total: int) -> None:
+        self.sums = _Sums()
+        self.stations = pl.Series("station", [], dtype=pl.String)
+        self.step = sample_step(total)
+        self.samples: dict[str, list[np.ndarray]] = {c: [] for c in UNIT_CHECKED}
+        self.offset = 0
+        self.lo: int | None = None
+        self.hi: int | None = None
+
+    def add(self, piece: pl.DataFrame) -> bool:
+        """Check one piece of rows (in file order) and add it into the sums; False when the fast path does
+        not apply to the file (an invalid value, rows out of order, a station-hour twice).
+
+        The checks are those of :func:`~liangshan.standards.air.io.validate_columns` — station names
+        stripped and not empty, times present and on the whole hour, concentrations not negative and
+        finite (missing = NaN) — done on the whole piece at once; any failure sends the file to the
+        in-memory path, which names the file, row and column."""
+        values = self._values(piece)
+        if values is None:
+            return False
+        runs = self._station_runs(piece["station"])
+        if runs is None:
+            return False
+        codes, lengths = runs
+        idx = self._hour_index(piece["time"])
+        if idx is None:
+            return False
+        valid = {p: v == v for p, v in values.items()}  # False for NaN
+        if lengths is not None and lengths.size * _MIN_RUN <= idx.size and bool((np.diff(codes) >= 0).all()):
+            added = self._add_runs(codes, lengths, idx, values, valid)
+        else:
+            if lengths is not None:
+                codes = np.repeat(codes, lengths)
+            added = self._add_rows(codes, idx, values, valid)
+        if not added:
+            return False
+        for c in UNIT_CHECKED:
+            part = values[c][(-self.offset) % self.step :: self.step]
+            self.samples[c].append(part[~np.isnan(part)])
+        self.offset += piece.height
+        return True
+
+    @staticmethod
+    def _values(piece: pl.DataFrame) -> dict[str, np.ndarray] | None:
+        """The concentrations (NaN = missing), or None when one is negative or infinite."""
+        out = {}
+        for p in POLLUTANTS:
+            s = piece[p]
+            v = (s.fill_null(np.nan) if s.null_count() else s).to_numpy()  # polars fills faster than numpy
+            if (
+                v.size
+                and not (np.fmin.reduce(v) >= 0 and np.fmax.reduce(v) < np.inf)  # NaN-ignoring
+                and (np.isinf(v) | (v < 0)).any()  # an all-missing column also lands here
+            ):
+                return None
+            out[p] = v
+        return out
+
+    def _station_runs(self, station: pl.Series) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Station codes (ascending name order) per run of equal names and the runs' lengths, or per row
+        (lengths None) when the runs are short; None for an empty name or names out of order."""
+        if station.null_count():
+            return None
+        # Rows ordered by station: one code per run of equal names (no per-row string hashing).
+        runs = station.rle()
+        names = runs.struct.field("value")
+        lengths = runs.struct.field("len").to_numpy() if 8 * names.len() <= station.len() else None
+        if lengths is None:
+            names = station
+        firsts = names.unique(maintain_order=True)
+        if (firsts != firsts.str.strip_chars()).any():  # validate_columns strips the names
+            names = names.str.strip_chars()
+            firsts = firsts.str.strip_chars().unique(maintain_order=True)
+        if (firsts == "").any():
+            return None
+        # Station codes in ascending name order: a piece may only add names above every name seen so far.
+        new = firsts.filter(~firsts.is_in(self.stations.implode()))
+        if new.len():
+            if not (new.is_sorted() and new.n_unique() == new.len()):
+                return None
+            if self.stations.len() and not new[0] > self.stations[-1]:
+                return None
+            self.stations = pl.concat([self.stations, new])
+        codes = names.cast(pl.Enum(self.stations)).to_physical().cast(pl.Int32).to_numpy()
+        return codes, lengths
+
+    def _hour_index(self, time: pl.Series) -> np.ndarray | None:
+        """Each row's hour as an index into the running sums (grown to cover the piece), or None when a
+        time is missing or not on the whole hour."""
+        if time.null_count():
+            return None
+        us = time.to_numpy()
+        hours = us // _HOUR_US  # floor division by a constant: numpy divides by multiplying
+        if not np.array_equal(hours * _HOUR_US, us):  # microseconds past the whole hour
+            return None
+        lo, hi = int(hours.min()), int(hours.max())
+        self.lo = lo if self.lo is None else min(self.lo, lo)
+        self.hi = hi if self.hi is None else max(self.hi, hi)
+        self.sums.cover(lo, hi)
+        hours -= self.sums.base
+        return hours.astype(np.intp, copy=False)
+
+    def _add_rows(
+        self, codes: np.ndarray, idx: np.ndarray, values: dict[str, np.ndarray], valid: dict[str, np.ndarray]
+    ) -> bool:
+        """Add row by row (``numpy.add.at``, in row order): rows ordered by hour, or short station runs."""
+        sums = self.sums
+        if not _ascending_per_hour(codes, idx, sums.last):
+            return False
+        np.maximum.at(sums.last, idx, codes)
+        for p, v in values.items():
+            np.add.at(sums.s[p], idx, np.where(valid[p], v, 0.0))  # value by value, in row order
+            np.add.at(sums.n[p], idx, valid[p].astype(np.int64))
+        return True
+
+    def _add_runs(
+        self,
+        codes: np.ndarray,
+        lengths: np.ndarray,
+        idx: np.ndarray,
+        values: dict[str, np.ndarray],
+        valid: dict[str, np.ndarray],
+    ) -> bool:
+        """Add station by station (rows ordered by station, then strictly ascending hours): a run adds at
+        most one value to an hour, so it is added as a whole (``s[hours] += values`` where valid; a slice
+        when its hours are consecutive) — for every hour the same additions in the same order as row by
+        row (adding a missing value's 0.0 leaves a sum unchanged: a sum is never −0.0), and the same as
+        :func:`~liangshan.standards.air.cube.station_mean` (one station row at a time).
+
+        The runs' codes do not decrease, and then this check agrees with row by row's: the hours of one
+        station strictly ascend (within a run, and across two runs of the same stripped name), and no
+        hour already holds that station or a later one (from an earlier piece)."""
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        same = np.flatnonzero(np.diff(codes) == 0)  # two runs whose names strip to the same station
+        if same.size and not bool((idx[ends[same] - 1] < idx[starts[same + 1]]).all()):
+            return False
+        sums = self.sums
+        for code, a, b in zip(codes.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            hours = idx[a:b]
+            step = np.diff(hours)
+            at: slice | np.ndarray
+            if bool((step == 1).all()):
+                at = slice(int(hours[0]), int(hours[0]) + b - a)
+            elif bool((step > 0).all()):
+                at = hours
+            else:
+                return False
+            if not bool((sums.last[at] < code).all()):  # a station-hour already added
+                return False
+            sums.last[at] = code
+            for p, v in values.items():
+                ok = valid[p][a:b]
+                if isinstance(at, slice):
+                    view = sums.s[p][at]
+                    np.add(view, v[a:b], out=view, where=ok)
+                else:
+                    sums.s[p][at] += np.where(ok, v[a:b], 0.0)
+                sums.n[p][at] += ok
+        return True
+
+    def area(self) -> StreamedArea | None:
+        """The area series of the hours seen, or None when the unit check fails."""
+        if self.lo is None or self.hi is None:
+            return None
+        if implausible_unit({c: np.concatenate(v) for c, v in self.samples.items()}) is not None:
+            return None
+        sums = self.sums
+        day0 = (self.lo // 24) * 24
+        n_days = (self.hi - day0) // 24 + 1
+        window = slice(day0 - sums.base, day0 - sums.base + n_days * 24)
+        data = {}
+        for p in POLLUTANTS:
+            s, n = sums.s[p][window], sums.n[p][window]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                data[p] = np.where(n > 0, s / np.maximum(n, 1), np.nan)[None, :]
+        start = np.datetime64(day0 // 24, "D")
+        names = tuple(self.stations.to_list())
+        return StreamedArea(HourlyCube((AREA,), start, n_days, data), names, self.offset)
+
+
+_MIN_RUN = 256
+"""Station runs at least this long on average are added run by run (a Python step per run); shorter ones
+row by row."""
+
+
+def _stream(frame: pl.LazyFrame, total: int, chunk_rows: int) -> StreamedArea | None:
+    reader = _Reader(total)
     if total <= 2 * chunk_rows:
         # A small file in one piece: two slices would decode a row group that both overlap twice, and
         # every chunk has a fixed cost. Memory stays within the bound of two chunks.
         chunk_rows = total
     for first in range(0, total, chunk_rows):
         # A slice of a Parquet scan decodes only the row groups it overlaps.
-        raw = frame.slice(first, chunk_rows).collect()
-        if raw.height == 0:
+        piece = frame.slice(first, chunk_rows).collect()
+        if piece.height == 0:
             break
-        chunk = validate_columns(raw, file=name)
-        del raw
-        # Station codes in ascending name order: a chunk may only add names above every name seen so far.
-        # Rows ordered by station: one code per run of equal names, repeated (no per-row string hashing).
-        runs = chunk["station"].rle()
-        st = runs.struct.field("value")
-        lengths = runs.struct.field("len").to_numpy() if 8 * st.len() <= chunk.height else None
-        if lengths is None:
-            st = chunk["station"]
-        firsts = st.unique(maintain_order=True)
-        new = firsts.filter(~firsts.is_in(stations.implode()))
-        if new.len():
-            if not (new.is_sorted() and new.n_unique() == new.len()):
-                return None
-            if stations.len() and not new[0] > stations[-1]:
-                return None
-            stations = pl.concat([stations, new])
-        codes = st.cast(pl.Enum(stations)).to_physical().cast(pl.Int32).to_numpy()
-        if lengths is not None:
-            codes = np.repeat(codes, lengths)
-        hours = (chunk["time"].to_physical() // _HOUR_US).to_numpy()
-        lo, hi = int(hours.min()), int(hours.max())
-        lo_all = lo if lo_all is None else min(lo_all, lo)
-        hi_all = hi if hi_all is None else max(hi_all, hi)
-        sums.cover(lo, hi)
-        idx = (hours - sums.base).astype(np.intp)
-        del hours
-        if not _ascending_per_hour(codes, idx, sums.last):
+        if not reader.add(piece):
             return None
-        np.maximum.at(sums.last, idx, codes)
-        for p in POLLUTANTS:
-            v = chunk[p].to_numpy()
-            valid = v == v  # False for NaN
-            np.add.at(sums.s[p], idx, np.where(valid, v, 0.0))  # value by value, in row order
-            np.add.at(sums.n[p], idx, valid.astype(np.int64))
-            if p in samples:
-                part = v[(-offset) % step :: step]
-                samples[p].append(part[~np.isnan(part)])
-        offset += chunk.height
-    if offset != total or lo_all is None or hi_all is None:
+        del piece
+    if reader.offset != total:
         return None
-    if implausible_unit({c: np.concatenate(v) for c, v in samples.items()}) is not None:
-        return None
-    day0 = (lo_all // 24) * 24
-    n_days = (hi_all - day0) // 24 + 1
-    window = slice(day0 - sums.base, day0 - sums.base + n_days * 24)
-    data = {}
-    for p in POLLUTANTS:
-        s, n = sums.s[p][window], sums.n[p][window]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            data[p] = np.where(n > 0, s / np.maximum(n, 1), np.nan)[None, :]
-    start = np.datetime64(day0 // 24, "D")
-    names = tuple(stations.to_list())
-    return StreamedArea(HourlyCube((AREA,), start, n_days, data), names, offset)
+    return reader.area()
 
 
 def _ascending_per_hour(codes: np.ndarray, idx: np.ndarray, last: np.ndarray) -> bool:
