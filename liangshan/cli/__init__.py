@@ -161,6 +161,16 @@ class LazyGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
+_program = False
+"""True once the console script (``app()``) runs: the process ends when the command does."""
+
+
+def ends_with_command() -> bool:
+    """Whether this process ends when the current command does (the console script), as opposed to a
+    command called in a longer-lived process (``typer.testing.CliRunner`` in the tests)."""
+    return _program
+
+
 class _App(typer.Typer):
     """The ``liangshan`` application. Run as a program (``app()``: the console script), it hands the
     objects it made to the garbage collector's permanent generation when the command ends
@@ -172,6 +182,8 @@ class _App(typer.Typer):
     through ``typer.testing.CliRunner`` do not go through here."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        global _program
+        _program = True
         try:
             return super().__call__(*args, **kwargs)
         finally:

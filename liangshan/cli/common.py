@@ -72,13 +72,21 @@ def cycle_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a command reads and computes. Its work is arrays, rows and
     dictionaries that reference counting frees; the collector would otherwise scan the growing heap
     (every object of polars, numpy and the other libraries the command imports) again and again. The
-    command ends soon after; the collector is enabled again whatever happens."""
+    command ends soon after; the collector is enabled again whatever happens.
+
+    In the console script (the process ends with the command) the objects made meanwhile are first
+    moved to the permanent generation (``gc.freeze``): otherwise the first collection after enabling
+    would scan every one of them (≈ 0.02 s of CPU after ``air good-days`` imported polars)."""
     paused = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if paused:
+            from liangshan.cli import ends_with_command
+
+            if ends_with_command():
+                gc.freeze()
             gc.enable()
 
 
