@@ -4,12 +4,14 @@ HJ 663-2013 multi-station value: each hour, the arithmetic mean of the valid sta
 (:func:`liangshan.standards.air.cube.area_cube`). For the area good-day ratio nothing else of the station
 data is needed, so instead of holding every station-hour (:func:`~liangshan.standards.air.io.read_hourly` →
 :func:`~liangshan.standards.air.cube.to_cube`: ≈ 150 bytes per station-hour) the file is read
-``chunk_rows`` rows at a time; each chunk is validated with the same checks
-(:func:`~liangshan.standards.air.io.validate_columns`) and added into one sum and one count per pollutant
-and hour. Peak memory is a chunk plus a few arrays as long as the period, whatever the number of stations.
+``chunk_rows`` rows at a time (a file of at most two chunks in one piece); each piece gets the checks of
+:func:`~liangshan.standards.air.io.validate_columns`, done on its numpy arrays, and is added into one sum
+and one count per pollutant and hour. Peak memory is a chunk plus a few arrays as long as the period,
+whatever the number of stations.
 
-The result is bit-identical to the in-memory path: the sums are built value by value
-(``numpy.add.at``, sequential) in the order of the rows, and the fast path is taken only when, for every
+The result is bit-identical to the in-memory path: the sums are built value by value in the order of the
+rows (``numpy.add.at``; or, rows ordered by station, one station run at a time, which adds at most one
+value to an hour — the same additions in the same order), and the fast path is taken only when, for every
 hour, the rows of that hour come in ascending station order (files sorted by station then time, or by
 time then station — the usual exports), which is the order :func:`~liangshan.standards.air.cube.station_mean`
 adds the stations in. Float64 throughout: float32 would hold the integer µg/m³ values exactly but not
