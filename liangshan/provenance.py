@@ -14,9 +14,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from liangshan import __version__
-
 _CHUNK = 1 << 20
+
+
+def package_version() -> str:
+    """This program's version (``liangshan.__version__``), read when a :class:`Provenance` is made — not
+    when this module is imported."""
+    import liangshan
+
+    return liangshan.__version__
 
 
 class InputFile(BaseModel):
@@ -39,7 +45,7 @@ class Provenance(BaseModel):
     standard: str
     parameters: dict[str, Any] = Field(default_factory=dict)
     inputs: list[InputFile] = Field(default_factory=list)
-    package_version: str = __version__
+    package_version: str = Field(default_factory=package_version)
     components: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -175,6 +175,23 @@ def test_air_help_imports_no_numeric_library(args: tuple[str, ...]) -> None:
     assert out["heavy"] == []
 
 
+def _hourly_file(path: Path) -> Path:
+    from datetime import datetime, timedelta
+
+    import polars as pl
+
+    hours = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(48)]
+    pl.DataFrame(
+        {
+            "station": ["S1"] * 48,
+            "time": hours,
+            **{p: [20.0] * 48 for p in ("so2", "no2", "pm10", "pm2_5", "o3")},
+            "co": [0.5] * 48,
+        }
+    ).write_parquet(path)
+    return path
+
+
 _RUN = """
 import atexit, json, sys
 watched = ("rich", "yaml", "sqlalchemy", "pandas", "pyarrow")
@@ -188,21 +205,7 @@ app()
 def test_air_good_days_json_loads_neither_rich_nor_yaml_nor_the_database(tmp_path: Path) -> None:
     """``air good-days FILE --json`` with stderr not a terminal: no progress bar is built (rich is not
     imported), the contract's own column names need no YAML synonym table, nothing of the database."""
-    from datetime import datetime, timedelta
-
-    import polars as pl
-
-    path = tmp_path / "hourly.parquet"
-    start = datetime(2024, 1, 1)
-    hours = [start + timedelta(hours=h) for h in range(48)]
-    pl.DataFrame(
-        {
-            "station": ["S1"] * 48,
-            "time": hours,
-            **{p: [20.0] * 48 for p in ("so2", "no2", "pm10", "pm2_5", "o3")},
-            "co": [0.5] * 48,
-        }
-    ).write_parquet(path)
+    path = _hourly_file(tmp_path / "hourly.parquet")
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     done = subprocess.run(
         [sys.executable, "-c", _RUN, "air", "good-days", str(path), "--json"],
@@ -215,3 +218,54 @@ def test_air_good_days_json_loads_neither_rich_nor_yaml_nor_the_database(tmp_pat
     report = json.loads(done.stdout)
     assert [y["valid_days"] for y in report["years"]] == [2]
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+
+
+def test_help_reads_no_package_metadata_and_the_version_is_still_there() -> None:
+    """``liangshan.__version__`` is looked up on first use: ``liangshan --help`` imports no
+    ``importlib.metadata`` (≈ 0.02 s), and the version is the installed distribution's."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from liangshan.cli import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "print('importlib.metadata' in sys.modules)\n"
+        "from liangshan import __version__\n"
+        "from importlib.metadata import version\n"
+        "from liangshan.provenance import Provenance\n"
+        "made = Provenance(calculator='c', standard='s').package_version\n"
+        "print(__version__ == version('liangshan') == made)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["False", "True"]
+
+
+_GC = """
+import atexit, gc, sys
+atexit.register(lambda: sys.stderr.write(f"\\nfrozen={gc.get_freeze_count() > 0} enabled={gc.isenabled()}"))
+from liangshan.cli import app
+sys.argv = ["liangshan", *sys.argv[1:]]
+app()
+"""
+
+
+def test_console_script_freezes_the_heap_and_the_collector_runs_again(tmp_path: Path) -> None:
+    """Run as a program, ``air good-days`` ends with the collector enabled and the heap frozen (the
+    exit-time collection then skips it); called through CliRunner, the calling process is not frozen."""
+    path = _hourly_file(tmp_path / "hourly.parquet")
+    done = subprocess.run(
+        [sys.executable, "-c", _GC, "air", "good-days", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "frozen=True enabled=True"
+
+    import gc
+
+    frozen = gc.get_freeze_count()
+    result = CliRunner().invoke(app, ["air", "good-days", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -11,6 +11,7 @@ how it is registered, the one-line help shown in ``liangshan --help``).
 
 from __future__ import annotations
 
+import gc
 import importlib
 from typing import Any
 
@@ -160,7 +161,36 @@ class LazyGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-app = typer.Typer(
+_program = False
+"""True once the console script (``app()``) runs: the process ends when the command does."""
+
+
+def ends_with_command() -> bool:
+    """Whether this process ends when the current command does (the console script), as opposed to a
+    command called in a longer-lived process (``typer.testing.CliRunner`` in the tests)."""
+    return _program
+
+
+class _App(typer.Typer):
+    """The ``liangshan`` application. Run as a program (``app()``: the console script), it hands the
+    objects it made to the garbage collector's permanent generation when the command ends
+    (``gc.freeze``): the interpreter's exit-time collection would otherwise walk every object of the
+    loaded libraries (polars, numpy, pydantic, typer) only to free memory the process gives back
+    anyway — about 0.04 s of CPU for ``liangshan air good-days --json`` on a small file. Files,
+    connections and ``atexit`` handlers are closed as before: reference counting still frees objects
+    at exit, only cycles left over at that moment are not searched for. Tests that call the command
+    through ``typer.testing.CliRunner`` do not go through here."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        global _program
+        _program = True
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            gc.freeze()
+
+
+app = _App(
     name="liangshan",
     help="两山基地建设管理与“两山指数”评估系统 (liangshan)",
     no_args_is_help=True,

@@ -16,7 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import typer
 
 from liangshan.cli import common
-from liangshan.cli.common import emit_json, fail, record_results, stderr_is_terminal
+from liangshan.cli.common import cycle_gc_paused, emit_json, fail, record_results, stderr_is_terminal
 from liangshan.cli.specs import spec_options
 from liangshan.services.calculators import air as air_calc
 
@@ -172,18 +172,19 @@ def good_days_cmd(
     **params: Any,
 ) -> None:
     """按年统计区域（文件内全部站点浓度平均）的有效监测天数、优良天数与优良天数比例。"""
-    from liangshan.standards.air.errors import AirInputError
-
     if to_indicator and not region:
         fail("--to-indicator 需要 --region 区域代码")
-    try:
-        with _progress(3) as step:
-            files: dict[str, Any] = {"hourly": inputs}
-            if dust_days is not None:
-                files["dust_days"] = dust_days
-            comp = air_calc.SPEC.compute(files, params, region, progress=step)
-    except (AirInputError, ValueError) as exc:
-        fail(str(exc))
+    with cycle_gc_paused():  # polars' and numpy's import, then arrays: nothing for the collector
+        from liangshan.standards.air.errors import AirInputError
+
+        try:
+            with _progress(3) as step:
+                files: dict[str, Any] = {"hourly": inputs}
+                if dust_days is not None:
+                    files["dust_days"] = dust_days
+                comp = air_calc.SPEC.compute(files, params, region, progress=step)
+        except (AirInputError, ValueError) as exc:
+            fail(str(exc))
     report, run_params = comp.raw
     ids: list[int] = []
     if to_indicator:

@@ -6,10 +6,12 @@ not imported by a command that prints only JSON (``liangshan air good-days --jso
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from liangshan.config import db_url
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "console",
+    "cycle_gc_paused",
     "db_url",
     "emit_json",
     "err_console",
@@ -62,6 +65,29 @@ def stderr_is_terminal() -> bool:
 def _err() -> Console:
     made: Console | None = globals().get("err_console")
     return made if made is not None else __getattr__("err_console")
+
+
+@contextmanager
+def cycle_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a command reads and computes. Its work is arrays, rows and
+    dictionaries that reference counting frees; the collector would otherwise scan the growing heap
+    (every object of polars, numpy and the other libraries the command imports) again and again. The
+    command ends soon after; the collector is enabled again whatever happens.
+
+    In the console script (the process ends with the command) the objects made meanwhile are first
+    moved to the permanent generation (``gc.freeze``): otherwise the first collection after enabling
+    would scan every one of them (≈ 0.02 s of CPU after ``air good-days`` imported polars)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            from liangshan.cli import ends_with_command
+
+            if ends_with_command():
+                gc.freeze()
+            gc.enable()
 
 
 def emit_json(data: Any) -> None:

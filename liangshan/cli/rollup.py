@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +9,7 @@ import typer
 
 from liangshan.assess.rollup import LEVELS, NATION, PASSES, Rollup
 from liangshan.assess.rules import VERDICTS
-from liangshan.cli.common import console, db_url, emit_json, fail
+from liangshan.cli.common import console, cycle_gc_paused, db_url, emit_json, fail
 from liangshan.store.errors import StoreError
 
 app = typer.Typer(
@@ -36,21 +33,6 @@ VERDICT_STYLE = {
     "不适用": "bright_black",
 }
 MAX_LISTED = 6
-
-
-@contextmanager
-def _cycle_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a roll-up is read and computed: a nation's roll-up makes
-    millions of short-lived objects (rows, arrays, dictionaries) that reference counting frees, and
-    the collector would otherwise scan the growing heap again and again (~0.2 CPU s of 2). The
-    command ends soon after; the collector is enabled again whatever happens."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _rollup(url: str, root: str, years: str | None, year: int | None, pending: bool) -> Rollup:
@@ -167,7 +149,7 @@ def show(
 ) -> None:
     """一个地区的汇总：比值指标的和之比、各指标结论统计、下级地区排名。"""
     try:
-        with _cycle_gc_paused():
+        with cycle_gc_paused():
             r = _rollup(db_url(db), region, years, year, include_pending)
             data = r.summary(region)
     except (StoreError, ValueError) as e:
@@ -199,7 +181,7 @@ def rank(
     if level not in LEVELS[1:]:
         fail(f"--level 应为 county、city 或 province，收到：{level}")
     try:
-        with _cycle_gc_paused():
+        with cycle_gc_paused():
             r = _rollup(db_url(db), region, years, year, include_pending)
             left = {x["id"]: x["reason"] for x in r.comparison_dict()["left_out"]}
             if indicator in left:

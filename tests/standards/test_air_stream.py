@@ -235,3 +235,105 @@ def test_unit_check_median_shortcut_agrees_with_the_median() -> None:
     exact = np.array([50.0, 60.0, 60.0, 70.0])  # median 60: not above 60
     assert not _median_above(exact, 60.0)
     assert _median_above(np.array([59.0, 61.0, 62.0]), 60.0)
+
+
+def test_station_names_are_stripped_as_validate_does(tmp_path: Path) -> None:
+    """Padded names (some rows padded, some not) are the same station after stripping, as in
+    validate_columns; integer station codes are read as text."""
+    df = _hourly(n_stations=4, days=20, seed=13)
+    padded = df.with_columns(
+        pl.when(pl.int_range(pl.len()) % 3 == 0)
+        .then(pl.lit(" ") + pl.col("station") + pl.lit("  "))
+        .otherwise(pl.col("station"))
+        .alias("station")
+    )
+    path = tmp_path / "padded.parquet"
+    padded.write_parquet(path)
+    _assert_same_area(path)
+    _assert_same_area(path, chunk_rows=777)
+    fast, slow = _reports(path)
+    assert fast == slow
+    halves = tmp_path / "halves.parquet"  # each station: a padded run, then an unpadded one
+    df.with_columns(
+        pl.when(pl.col("time").dt.day() % 2 == 0)
+        .then(pl.col("station") + pl.lit(" "))
+        .otherwise(pl.col("station"))
+        .alias("station")
+    ).write_parquet(halves)
+    _assert_same_area(halves)
+    _assert_same_area(halves, chunk_rows=777)
+    back = tmp_path / "back.parquet"  # 站00's last 10 days padded first, then its first days: hours go back
+    late = pl.col("time") >= pl.datetime(2023, 12, 30)
+    first = df.filter(pl.col("station") == "站00")
+    pl.concat(
+        [
+            first.filter(late).with_columns(pl.col("station") + pl.lit(" ")),
+            first.filter(~late),
+            df.filter(pl.col("station") != "站00"),
+        ]
+    ).write_parquet(back)
+    assert area_hourly_parquet(back) is None  # as row by row: one station's hours must ascend
+    fast, slow = _reports(back)
+    assert fast == slow
+    codes = tmp_path / "codes.parquet"
+    df.with_columns(pl.col("station").str.slice(1).cast(pl.Int64) + 1001).write_parquet(codes)
+    streamed = area_hourly_parquet(codes)
+    assert streamed is not None and streamed.stations == ("1001", "1002", "1003", "1004")
+    _assert_same_area(codes)
+
+
+def test_zoned_and_date_times_and_gaps_in_a_station(tmp_path: Path) -> None:
+    """A UTC time column is converted to local (Asia/Shanghai) hours as validate_columns does; a station
+    whose hours have gaps is added hour by hour (not as one slice)."""
+    df = _hourly(n_stations=3, days=30, seed=17)
+    zoned = tmp_path / "utc.parquet"
+    df.with_columns(
+        pl.col("time").dt.replace_time_zone("Asia/Shanghai").dt.convert_time_zone("UTC")
+    ).write_parquet(zoned)
+    _assert_same_area(zoned)
+    fast, slow = _reports(zoned)
+    assert fast == slow
+    gaps = tmp_path / "gaps.parquet"
+    df.filter(pl.col("time").dt.hour() % 5 != 0).write_parquet(gaps)
+    _assert_same_area(gaps)
+    _assert_same_area(gaps, chunk_rows=613)
+    days = tmp_path / "days.parquet"  # a Date column: one row per station and day, at 00:00
+    df.filter(pl.col("time").dt.hour() == 0).with_columns(pl.col("time").dt.date()).write_parquet(days)
+    _assert_same_area(days)
+
+
+def _row_40(value: pl.Expr, column: str) -> pl.Expr:
+    return pl.when(pl.int_range(pl.len()) == 40).then(value).otherwise(pl.col(column)).alias(column)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_row_40(pl.lit(None), "time"), "时间为空"),
+        (_row_40(pl.col("time") + pl.duration(minutes=30), "time"), "不是整点"),
+        (_row_40(pl.lit("  "), "station"), "站点名称为空"),
+        (_row_40(pl.lit(float("inf")), "o3"), "列 o3"),
+    ],
+)
+def test_invalid_values_leave_the_fast_path(tmp_path: Path, change: pl.Expr, message: str) -> None:
+    """Any value validate_columns rejects sends the file to the in-memory path and its error (file, row,
+    column) — whether the bad row is in the first or a later piece."""
+    path = tmp_path / "bad.parquet"
+    _hourly(n_stations=3, days=4).with_columns(change).write_parquet(path)
+    assert area_hourly_parquet(path) is None
+    assert area_hourly_parquet(path, chunk_rows=32) is None
+    with pytest.raises(AirInputError, match=message):
+        air_calc.good_days(path)
+
+
+def test_a_station_repeated_in_a_later_piece_leaves_the_fast_path(tmp_path: Path) -> None:
+    """Runs ordered by station, then the first station again (new hours): the sums would add it after
+    the others, so the file takes the in-memory path and gives its figures."""
+    df = _hourly(n_stations=3, days=30, seed=19)
+    first = df.filter(pl.col("station") == "站00")
+    path = tmp_path / "again.parquet"
+    pl.concat([first.filter(pl.col("time").dt.day() < 10), df.filter(pl.col("station") != "站00"),
+               first.filter(pl.col("time").dt.day() >= 10)]).write_parquet(path)  # fmt: skip
+    assert area_hourly_parquet(path, chunk_rows=1_000) is None
+    fast, slow = _reports(path)
+    assert fast == slow
