@@ -25,7 +25,7 @@ Such a published day is counted as a valid, non-good monitoring day by default (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -325,24 +325,47 @@ def rounded_conc(res: DailyResult, stat: str) -> np.ndarray:
     return round_half_even(c, INPUT_DECIMALS[EDITIONS[0]][IAQI_OF[stat][0]]) if res.round_inputs else c
 
 
-def daily_frame(res: DailyResult) -> pl.DataFrame:
+def daily_frame(res: DailyResult, rows: np.ndarray | None = None) -> pl.DataFrame:
     """One row per station-day (or area-day): concentrations, counts, AQI, level, category, primary and
-    non-attainment pollutants, status (有效/不完整但超标/无效/无数据), ``valid`` (counted) and ``reason``."""
+    non-attainment pollutants, status (有效/不完整但超标/无效/无数据), ``valid`` (counted) and ``reason``.
+
+    ``rows``: only these station-days (indices into the flattened (stations × days) arrays, in the order
+    given), e.g. the days not counted that :func:`~liangshan.standards.air.annual.good_days_report` lists."""
     ds = res.stats
     n_s, n_d = res.status.shape
     unit = "有效站点数" if ds.basis == "area-daily" else "有效小时数"
+    if rows is None:
+        station, day = np.repeat(np.arange(n_s), n_d), np.tile(np.arange(n_d), n_s)
+    else:
+        station, day = np.divmod(np.asarray(rows, dtype=np.int64), n_d)
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        """``a`` (stations × days, or broadcast to it) at the frame's station-days."""
+        a = np.broadcast_to(a, (n_s, n_d))
+        return a.reshape(-1) if rows is None else a[station, day]
+
+    aqi = res.aqi
+    if rows is not None:
+        flat = station * n_d + day
+        aqi = replace(
+            aqi,
+            aqi=aqi.aqi[flat],
+            level_index=aqi.level_index[flat],
+            primary_mask=aqi.primary_mask[flat],
+            nonattainment_mask=aqi.nonattainment_mask[flat],
+        )
     cols: list[pl.Series] = [
-        pl.Series("station", ds.stations, dtype=pl.String).gather(np.repeat(np.arange(n_s), n_d)),
-        pl.Series("date", np.tile(ds.dates, n_s)),
-        pl.Series("edition", EDITIONS, dtype=pl.String).gather(np.tile(ds.codes.astype(np.int64), n_s)),
+        pl.Series("station", ds.stations, dtype=pl.String).gather(station),
+        pl.Series("date", ds.dates[day]),
+        pl.Series("edition", EDITIONS, dtype=pl.String).gather(ds.codes.astype(np.int64)[day]),
     ]
-    cols += [pl.Series(s, rounded_conc(res, s).reshape(-1)).fill_nan(None) for s in STATS]
-    cols += [pl.Series(f"n_{s}", ds.count[s].reshape(-1)) for s in STATS]
-    need = {s: pl.Series(f"_need_{s}", np.broadcast_to(ds.need[s], (n_s, n_d)).reshape(-1)) for s in STATS}
-    used = {s: pl.Series(f"_used_{s}", np.broadcast_to(ds.used(s), (n_s, n_d)).reshape(-1)) for s in STATS}
+    cols += [pl.Series(s, pick(rounded_conc(res, s))).fill_nan(None) for s in STATS]
+    cols += [pl.Series(f"n_{s}", pick(ds.count[s])) for s in STATS]
+    need = {s: pl.Series(f"_need_{s}", pick(ds.need[s])) for s in STATS}
+    used = {s: pl.Series(f"_used_{s}", pick(ds.used(s))) for s in STATS}
     frame = pl.DataFrame(cols + list(need.values()) + list(used.values()))
     frame = pl.concat(
-        [frame, res.aqi.to_polars(("aqi", "level", "category", "primary_pollutant", "nonattainment"))],
+        [frame, aqi.to_polars(("aqi", "level", "category", "primary_pollutant", "nonattainment"))],
         how="horizontal",
     )
     parts = []
@@ -354,7 +377,7 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
             )
         )
     joined = pl.concat_str(parts, separator="；", ignore_nulls=True)
-    status = pl.Series("status", STATUS, dtype=pl.String).gather(res.status.reshape(-1).astype(np.int64))
+    status = pl.Series("status", STATUS, dtype=pl.String).gather(pick(res.status).astype(np.int64))
     counts = "计入有效天" if res.partial_days == "count" else "不计入有效天"
     partial = (
         pl.when(pl.col("edition") == "HJ633-2026")
@@ -363,7 +386,7 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
     )
     return frame.with_columns(
         status,
-        pl.Series("valid", res.counted.reshape(-1)),
+        pl.Series("valid", pick(res.counted)),
         pl.when(pl.lit(status) == "有效")
         .then(None)
         .when(pl.lit(status) == "无数据")
