@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from liangshan.standards.air.aqi import EDITIONS
-from liangshan.standards.air.daily import STATS, STATUS, DailyResult, daily_frame, rounded_conc
+from liangshan.standards.air.daily import STATS, STATUS, DailyResult, day_reasons, rounded_conc
 from liangshan.standards.air.dust import DUST_POLLUTANTS, DustDays, DustRule
 from liangshan.standards.air.inputs import round_half_even
 from liangshan.standards.air.limits import limits_for, limits_for_year
@@ -444,8 +444,8 @@ def good_days_report(
         Only these station-days count (see :func:`annual_stats`; ``annual``, when given, must use the same).
 
     The figures come from the (stations × days) arrays (:func:`_station_years`, a few ``bincount`` calls per
-    figure); only the days not counted are turned into rows
-    (:func:`~liangshan.standards.air.daily.daily_frame` of those days), so the cost of a call is small for
+    figure); only the days not counted are listed, their reasons formatted once per distinct reason
+    (:func:`~liangshan.standards.air.daily.day_reasons`), so the cost of a call is small for
     one area and grows with the station-days, not with the number of station-years.
     """
     station, year, cols = _station_years(res, period=period)
@@ -473,10 +473,21 @@ def good_days_report(
     listed: dict[tuple[str, int], list[dict[str, Any]]] = {}
     flat = np.flatnonzero(bad)
     if flat.size:
-        frame = daily_frame(res, rows=flat).select("station", "date", "status", "reason")
-        for d in frame.iter_rows(named=True):  # one per day not counted
-            listed.setdefault((d["station"], d["date"].year), []).append(
-                {"date": str(d["date"]), "status": d["status"], "reason": d["reason"]}
+        texts, index = day_reasons(res, flat)
+        station, day = np.divmod(flat, n_d)
+        dates = res.stats.dates.astype("datetime64[D]")[day]
+        years = (dates.astype("datetime64[Y]").astype(np.int64) + 1970).tolist()
+        names = res.stats.stations
+        for st, y, d, status, k in zip(  # one per day not counted
+            station.tolist(),
+            years,
+            np.datetime_as_string(dates).tolist(),
+            res.status.reshape(-1)[flat].tolist(),
+            index.tolist(),
+            strict=True,
+        ):
+            listed.setdefault((names[st], y), []).append(
+                {"date": d, "status": STATUS[status], "reason": texts[k]}
             )
     out = []
     for row in rows:  # one iteration per station-year, not per hour or day

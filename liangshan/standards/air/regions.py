@@ -58,23 +58,27 @@ def _block_mean(x: np.ndarray, starts: np.ndarray, axis: int) -> tuple[np.ndarra
 
     The rows of a block are added one after the other from 0.0, as
     :func:`~liangshan.standards.air.cube.station_mean` adds a region's stations, so the sums are
-    bit-identical (a loop over the rows: ``numpy.add.reduceat`` along a middle axis is ~8× slower)."""
+    bit-identical (a loop over the rows: ``numpy.add.reduceat`` along a middle axis is ~8× slower). The
+    outputs are the only large arrays allocated; a block's sum lives in one row-sized temporary."""
     rows = np.moveaxis(x, axis, 0)
     ends = [*starts[1:].tolist(), rows.shape[0]]
-    s = np.zeros((len(starts), *rows.shape[1:]))
-    n = np.zeros((len(starts), *rows.shape[1:]), dtype=np.int64)
-    mean = np.empty_like(s)
+    mean = np.empty((len(starts), *rows.shape[1:]))
+    n = np.empty((len(starts), *rows.shape[1:]), dtype=np.int64)
     for i, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):  # one per block, then per row
         if b == a + 1:  # one row: its values (0.0 + x = x; + 0.0 turns -0.0 into 0.0 as that sum does)
             np.greater_equal(rows[a], -np.inf, out=n[i], casting="unsafe")  # valid: not NaN
             np.add(rows[a], 0.0, out=mean[i])
             continue
+        total = np.zeros(rows.shape[1:])
+        count = n[i]
+        count[...] = 0
         for row in rows[a:b]:
             valid = row == row  # False for NaN
-            n[i] += valid
-            s[i] += np.where(valid, row, 0.0)
+            count += valid
+            total += np.where(valid, row, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean[i] = np.where(n[i] > 0, s[i] / np.maximum(n[i], 1), np.nan)
+            np.divide(total, np.maximum(count, 1), out=mean[i])
+        mean[i][count == 0] = np.nan
     return np.moveaxis(mean, 0, axis), np.moveaxis(n, 0, axis)
 
 
@@ -191,9 +195,12 @@ def stacked_daily(
     starts = np.concatenate([[0], np.cumsum(n_of)[:-1]]).astype(np.intp)
     has = n_of > 0
     if area_method == "hourly":
-        area = np.full((len(POLLUTANTS), n_r, n_h), np.nan)
-        if n_s:
-            area[:, has] = _block_mean(cube, starts[has], axis=1)[0]
+        if has.all():
+            area = _block_mean(cube, starts, axis=1)[0]
+        else:
+            area = np.full((len(POLLUTANTS), n_r, n_h), np.nan)
+            if n_s:
+                area[:, has] = _block_mean(cube, starts[has], axis=1)[0]
         data = {p: area[k] for k, p in enumerate(POLLUTANTS)}
         stacked = HourlyCube(regions, start, n_days, data)
         return area_hourly_daily(stacked, edition=edition, o3_first_window_start=o3_first_window_start)
