@@ -283,10 +283,17 @@ def _shifted(exc: AirInputError, first_row: int) -> AirInputError:
 
 
 def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
+    """The rows of the chunk's row groups, only the needed columns, renamed to ours (hive keys as text
+    columns). Read by polars' own Parquet reader (about half the CPU of ``pyarrow`` followed by the
+    conversion to polars): the row groups are consecutive, so a slice of the scan, placed by the file's
+    current footer, decodes only them."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(chunk.path)
-    present = set(pf.schema_arrow.names)
+    meta = pq.read_metadata(chunk.path)
+    present = set(meta.schema.to_arrow_schema().names)
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    first = sum(sizes[: chunk.row_groups[0]]) if chunk.row_groups else 0
+    rows = sum(sizes[i] for i in chunk.row_groups)
     hive = dict(chunk.hive)
     theirs = {ours: mapping.get(ours, ours) for ours in REQUIRED}
     for ours, col in theirs.items():
@@ -296,9 +303,8 @@ def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
                 f"缺少列 {col}{hint}；需要的列：{' '.join(REQUIRED)}", file=chunk.name, row=1, column=col
             )
     read = sorted({c for c in theirs.values() if c in present})
-    table = pf.read_row_groups(list(chunk.row_groups), columns=read, use_threads=False)
-    raw = pl.from_arrow(table)
-    assert isinstance(raw, pl.DataFrame)
+    scan = pl.scan_parquet(chunk.path, hive_partitioning=False, glob=False)
+    raw = scan.select(read).slice(first, rows).collect()
     return raw.select(
         [
             (pl.col(col) if col in present else pl.lit(hive[col], dtype=pl.String)).alias(ours)
