@@ -8,8 +8,9 @@ Two stages of Dask tasks:
 
 1. **Shuffle** — one task per chunk of row groups (≤ ``chunk_rows`` rows) of one file: read, rename and
    validate (:func:`liangshan.standards.air.io.validate`, error rows counted from the file's first row as
-   ``liangshan air`` does), attach the region, and write the rows to one scratch Arrow file with one record
-   batch per *task group* (whole regions, about ``stations_per_task`` stations) and year. Memory: one chunk.
+   ``liangshan air`` does), number the stations by the station table, and write the rows to one scratch
+   Arrow file with one record batch per *task group* (whole regions, about ``stations_per_task`` stations)
+   and year. Memory: one chunk.
 2. **Compute** — one task per task group and year: read its record batches and compute every region of the
    task at once (:mod:`liangshan.standards.air.regions`: the regions' area hourly series stacked as the rows
    of one array, then :func:`~liangshan.standards.air.daily.daily_statistics`, the daily AQI and
@@ -23,7 +24,7 @@ Two stages of Dask tasks:
 directories) show narrow station ranges — files sorted by station, or by region with station codes numbered
 region by region — :func:`plan_direct` forms task groups as runs of whole regions in station-name order and
 each compute task (:func:`direct_group`) reads only the row groups that may hold its stations
-(``ParquetFile.read_row_groups``, needed columns), validates them as stage 1 does, keeps its stations' rows
+(polars' Parquet reader, needed columns), validates them as stage 1 does, keeps its stations' rows
 and computes every year of its regions with the same code as stage 2. No scratch files. Used when the tasks
 together read at most :data:`MAX_READ` × the rows; otherwise, or when a row group turns out to hold
 stations outside its statistics, the shuffle runs. Both paths give the same frame.

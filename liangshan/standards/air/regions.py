@@ -3,17 +3,17 @@
 A region's figures are those of ``liangshan air good-days`` on the region's stations alone
 (:func:`~liangshan.standards.air.cube.to_cube` → :func:`~liangshan.standards.air.daily.daily_stats` with
 ``area=True`` → :func:`~liangshan.standards.air.annual.good_days_report`), but computed for all regions in one
-pass: the area hourly mean of each region and hour (HJ 663-2013: arithmetic mean of the valid station
-concentrations) by one weighted ``numpy.bincount`` over the rows, then the daily statistics, the daily AQI
-(HJ 633) and the annual summary with the regions as the rows of one array — no loop over regions.
+pass: the rows scattered once into a (pollutants × stations × hours) array, the area hourly mean of each
+region and hour (HJ 663-2013: arithmetic mean of the valid station concentrations) added up over each
+region's block of stations, then the daily statistics, the daily AQI (HJ 633) and the annual summary with
+the regions as the rows of one array — no per-region calls.
 
 Each region keeps its own period (``first`` … ``last`` day): days outside it are left out of its annual
 figures, exactly as they are absent from a single-region run. The results are bit-identical to the
 per-region chain:
 
-* Area means: ``bincount`` adds the rows of a (region, hour) cell one after the other in row order, from
-  0.0; with the rows sorted by region, station and time this is the order
-  :func:`~liangshan.standards.air.cube.station_mean` adds the stations in (sorted names, one row at a time).
+* Area means: a region's stations are numbered consecutively in name order and added one station row at a
+  time from 0.0 — the order :func:`~liangshan.standards.air.cube.station_mean` adds them in.
 * O3 8-h windows use cumulative sums along the hours
   (:func:`~liangshan.standards.air.daily.daily_statistics`). Before a region's first value its row holds
   only missing hours, which add exact zeros, so every cumulative sum equals the one of the region's own
