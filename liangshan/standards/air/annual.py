@@ -228,7 +228,8 @@ def _station_years(
     columns; NaN = null, and for ``exceed_*``/``attained`` NaN/0/1) — one ``bincount`` per figure over the
     (stations × days) arrays instead of a table per station-day, so the cost hardly depends on the number
     of stations and years. Station-years in station order, then year; those without a day in ``period``
-    are absent."""
+    are absent. The rules are those of :func:`annual_stats`: HJ 663-2013 (有效天数, 优良天数, annual means,
+    percentiles), GB 3095 表4 (annual validity), GB 3095-2012 / -2026 表1 (limits of the year's edition)."""
     n_s, n_d = res.status.shape
     dates = res.stats.dates.astype("datetime64[D]")
     year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
