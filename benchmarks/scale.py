@@ -7,8 +7,8 @@ Generated data, written to a temporary directory and removed at the end:
    station order, in each layout of ``--layout`` (default both): ``month`` — hive partitions
    ``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows holding ≈ 134 stations' month each (the job
    shuffles); ``station`` — rows sorted by station and time, row groups of 11 whole stations (96,624 rows;
-   the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of one row
-   group and compute tasks of 32 stations.
+   the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of at most
+   250,000 rows (the CLI default: two row groups of a month file) and compute tasks of 32 stations.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
    cells, uint16) at 250 m in the China Albers equal-area projection (34.6 M km²; the cell size does not
    change the work) as 132 tiles of 2,048 × 2,048 cells, and ``--regions`` Voronoi "county" polygons over it
@@ -40,7 +40,8 @@ import numpy as np
 # script as their main module, and a top-level import of rasterio & co. would inflate every worker's memory.
 
 TILE = 2048
-ROW_GROUP = 100_000  # rows per Parquet row group = rows per read task (chunk_rows)
+ROW_GROUP = 100_000  # rows per Parquet row group of the generated files
+CHUNK_ROWS = 250_000  # rows per read task: the CLI default (--chunk-rows), 2 row groups of a month file
 STATIONS_PER_TASK = 32  # whole regions of ≈ 32 stations per compute task (≈ 280,000 station-hours)
 CODES = np.array([301, 305, 401, 404, 103, 1101, 702, 307, 1003], dtype=np.uint16)
 SHARES = np.array([0.30, 0.08, 0.12, 0.06, 0.25, 0.05, 0.06, 0.04, 0.04])
@@ -336,7 +337,7 @@ def main() -> None:
                         dataset,
                         stations,
                         scratch_dir=root,
-                        chunk_rows=ROW_GROUP,
+                        chunk_rows=CHUNK_ROWS,
                         stations_per_task=STATIONS_PER_TASK,
                     ),
                 )

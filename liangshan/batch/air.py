@@ -8,8 +8,9 @@ Two stages of Dask tasks:
 
 1. **Shuffle** — one task per chunk of row groups (≤ ``chunk_rows`` rows) of one file: read, rename and
    validate (:func:`liangshan.standards.air.io.validate`, error rows counted from the file's first row as
-   ``liangshan air`` does), attach the region, and write the rows to one scratch Arrow file with one record
-   batch per *task group* (whole regions, about ``stations_per_task`` stations) and year. Memory: one chunk.
+   ``liangshan air`` does), number the stations by the station table, and write the rows to one scratch
+   Arrow file with one record batch per *task group* (whole regions, about ``stations_per_task`` stations)
+   and year. Memory: one chunk.
 2. **Compute** — one task per task group and year: read its record batches and compute every region of the
    task at once (:mod:`liangshan.standards.air.regions`: the regions' area hourly series stacked as the rows
    of one array, then :func:`~liangshan.standards.air.daily.daily_statistics`, the daily AQI and
@@ -23,7 +24,7 @@ Two stages of Dask tasks:
 directories) show narrow station ranges — files sorted by station, or by region with station codes numbered
 region by region — :func:`plan_direct` forms task groups as runs of whole regions in station-name order and
 each compute task (:func:`direct_group`) reads only the row groups that may hold its stations
-(``ParquetFile.read_row_groups``, needed columns), validates them as stage 1 does, keeps its stations' rows
+(polars' Parquet reader, needed columns), validates them as stage 1 does, keeps its stations' rows
 and computes every year of its regions with the same code as stage 2. No scratch files. Used when the tasks
 together read at most :data:`MAX_READ` × the rows; otherwise, or when a row group turns out to hold
 stations outside its statistics, the shuffle runs. Both paths give the same frame.
@@ -48,10 +49,10 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from liangshan.batch.cluster import gather
@@ -60,6 +61,7 @@ from liangshan.provenance import InputFile, sha256_file
 from liangshan.services.calculators import air as air_calc
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.io import REQUIRED, parse_columns
+from liangshan.standards.air.regions import regions_good_days_report
 from liangshan.standards.air.tables import CATEGORIES, POLLUTANTS
 
 __all__ = [
@@ -80,6 +82,7 @@ DEFAULT_CHUNK_ROWS = 250_000
 DEFAULT_STATIONS_PER_TASK = 32
 """Stations per compute task (whole regions; a larger region gets a task of its own)."""
 Progress = Callable[[str, int, int], None]
+_HOUR_US = 3_600_000_000
 
 
 @dataclass(frozen=True)
@@ -281,10 +284,17 @@ def _shifted(exc: AirInputError, first_row: int) -> AirInputError:
 
 
 def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
+    """The rows of the chunk's row groups, only the needed columns, renamed to ours (hive keys as text
+    columns). Read by polars' own Parquet reader (about half the CPU of ``pyarrow`` followed by the
+    conversion to polars): the row groups are consecutive, so a slice of the scan, placed by the file's
+    current footer, decodes only them."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(chunk.path)
-    present = set(pf.schema_arrow.names)
+    meta = pq.read_metadata(chunk.path)
+    present = set(meta.schema.to_arrow_schema().names)
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    first = sum(sizes[: chunk.row_groups[0]]) if chunk.row_groups else 0
+    rows = sum(sizes[i] for i in chunk.row_groups)
     hive = dict(chunk.hive)
     theirs = {ours: mapping.get(ours, ours) for ours in REQUIRED}
     for ours, col in theirs.items():
@@ -294,9 +304,8 @@ def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
                 f"缺少列 {col}{hint}；需要的列：{' '.join(REQUIRED)}", file=chunk.name, row=1, column=col
             )
     read = sorted({c for c in theirs.values() if c in present})
-    table = pf.read_row_groups(list(chunk.row_groups), columns=read, use_threads=False)
-    raw = pl.from_arrow(table)
-    assert isinstance(raw, pl.DataFrame)
+    scan = pl.scan_parquet(chunk.path, hive_partitioning=False, glob=False)
+    raw = scan.select(read).slice(first, rows).collect()
     return raw.select(
         [
             (pl.col(col) if col in present else pl.lit(hive[col], dtype=pl.String)).alias(ours)
@@ -305,21 +314,48 @@ def _read_chunk(chunk: Chunk, mapping: dict[str, str]) -> pl.DataFrame:
     )
 
 
-def shuffle_chunk(
-    chunk: Chunk,
-    chunk_id: int,
-    station_map: pl.DataFrame,
-    mapping: dict[str, str],
-    scratch: str,
-    o3_first_window_start: int,
-    stations_name: str,
-) -> dict[str, Any]:
-    """Stage 1 task: validate one chunk and write its rows to ``scratch/c<chunk>.arrow``, one record batch per
-    task group and year.
+@dataclass(frozen=True)
+class _Stations:
+    """The station table as arrays, sent with every task: station ``i`` (row ``i`` of the table) is
+    ``names[i]``, in region ``regions[region[i]]`` (``regions`` sorted) and task group ``group[i]``;
+    ``rank[i]`` is its position when the stations are sorted by region, then name — the order the
+    single-region chain adds them in."""
 
-    Returns the file's :class:`InputFile` (first chunk of a file only), the station-hours per region, year
-    and station, the pieces written (group, year, file, batch) and the row count.
-    """
+    names: pl.Series
+    regions: tuple[str, ...]
+    region: np.ndarray
+    group: np.ndarray
+    rank: np.ndarray
+
+
+def _station_arrays(station_map: pl.DataFrame) -> _Stations:
+    """:class:`_Stations` of ``station, region, _group`` (one row per station)."""
+    regions = tuple(station_map["region"].unique().sort().to_list())
+    region = station_map["region"].cast(pl.Enum(regions)).to_physical().cast(pl.Int64).to_numpy()
+    order = station_map.with_row_index("_i").sort("region", "station")["_i"].to_numpy()
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    group = station_map["_group"].cast(pl.Int64).to_numpy()
+    return _Stations(station_map["station"], regions, region, group, rank)
+
+
+def _station_codes(station: pl.Series, names: pl.Series) -> pl.Series:
+    """Index of each row's station in ``names`` (UInt32, null when not listed). Rows usually come station by
+    station: then each run of equal names is looked up once."""
+    index = pl.Series(range(names.len()), dtype=pl.UInt32)
+    runs = station.rle().struct.unnest()
+    if 8 * runs.height > station.len():
+        return station.replace_strict(names, index, default=None, return_dtype=pl.UInt32)
+    code = runs["value"].replace_strict(names, index, default=None, return_dtype=pl.UInt32)
+    return code.gather(np.repeat(np.arange(runs.height), runs["len"].to_numpy()))
+
+
+def _validated(
+    chunk: Chunk, mapping: dict[str, str], stations: _Stations, stations_name: str
+) -> pl.DataFrame:
+    """Read and validate ``chunk`` (:func:`liangshan.standards.air.io.validate`, rows counted from the file's
+    first row): the rows with ``_row`` (spreadsheet row in the file), ``_src`` (file) and ``_st`` (the
+    station's index in ``stations``). A station not in the station table raises :class:`AirInputError`."""
     from liangshan.standards.air.io import validate
 
     df = _read_chunk(chunk, mapping)
@@ -328,18 +364,13 @@ def shuffle_chunk(
     except AirInputError as exc:
         raise _shifted(exc, chunk.first_row) from None
     start = chunk.first_row + 2  # spreadsheet row of the chunk's first row (header = row 1)
-    known = station_map["station"]
-    index = pl.Series(range(known.len()), dtype=pl.UInt32)
-    code = df["station"].replace_strict(known, index, default=None, return_dtype=pl.UInt32)  # one lookup
     df = df.with_columns(  # new columns only (a join would copy the whole chunk)
         pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
         pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
-        station_map["region"].gather(code).alias("region"),
-        station_map["_group"].cast(pl.UInt32).gather(code).alias("_group"),
-        code.alias("_st"),
+        _station_codes(df["station"], stations.names).alias("_st"),
     )
-    unknown = df.filter(pl.col("region").is_null())
-    if unknown.height:
+    if df["_st"].null_count():
+        unknown = df.filter(pl.col("_st").is_null())
         names = unknown["station"].unique(maintain_order=True)
         listed = "、".join(names.head(5).to_list()) + (f" 等共 {names.len()} 个" if names.len() > 5 else "")
         raise AirInputError(
@@ -348,25 +379,71 @@ def shuffle_chunk(
             row=int(unknown["_row"][0]),
             column="station",
         )
-    df = df.with_columns(pl.col("time").dt.year().alias("year"), pl.lit(False).alias("_tail"))
+    return df
+
+
+def _micros(df: pl.DataFrame) -> np.ndarray:
+    """The ``time`` column as microseconds since 1970 (int64, no copy when already so)."""
+    return df["time"].cast(pl.Datetime("us")).to_physical().to_numpy()
+
+
+def _year_of(t: np.ndarray) -> np.ndarray:
+    """Calendar year of each time (µs since 1970); one conversion when all rows are in one year."""
+    if t.size:
+        ends = np.array([t.min(), t.max()]).astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64)
+        if ends[0] == ends[1]:
+            return np.full(t.size, int(ends[0]) + 1970, dtype=np.int64)
+    return t.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _jan1_us(year: int) -> int:
+    return int(np.datetime64(f"{year}-01-01", "us").astype(np.int64))
+
+
+def shuffle_chunk(
+    chunk: Chunk,
+    chunk_id: int,
+    stations: _Stations,
+    mapping: dict[str, str],
+    scratch: str,
+    o3_first_window_start: int,
+    stations_name: str,
+) -> dict[str, Any]:
+    """Stage 1 task: validate one chunk and write its rows to ``scratch/c<chunk>.arrow``, one record batch per
+    task group and year (columns ``time``, the pollutants, ``_row``, ``_src``, ``_st``: stations by index).
+
+    Returns the file's :class:`InputFile` (first chunk of a file only), the station-hours per region, year
+    and station, the pieces written (group, year, file, batch) and the row count.
+    """
+    df = _validated(chunk, mapping, stations, stations_name).drop("station")
+    code = df["_st"].to_numpy().astype(np.int64)
+    t = _micros(df)
+    year = _year_of(t)
+    df = df.with_columns(
+        pl.Series("year", year, dtype=pl.Int32),
+        pl.Series("_group", stations.group[code], dtype=pl.UInt32),
+    )
     if o3_first_window_start < 0:  # 1 January's first O3 windows start on 31 December
-        t = pl.col("time")
-        tail = df.filter(
-            (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + o3_first_window_start)
-        ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
-        df = pl.concat([df, tail])
-    per = df.filter(~pl.col("_tail")).group_by("_st", "year").agg(pl.len().alias("n"))  # integer keys
-    code = per["_st"]
-    counts = pl.DataFrame(
-        [
-            station_map["region"].gather(code),
-            per["year"],
-            known.gather(code),
-            per["n"],
-            station_map["_group"].cast(pl.UInt32).gather(code),
-        ]
-    ).rows()
-    pieces = _write_pieces(df.drop("_st"), Path(scratch) / f"c{chunk_id:06d}.arrow")
+        next_jan1 = (year + 1 - 1970).astype("datetime64[Y]").astype("datetime64[us]").astype(np.int64)
+        tail = t >= next_jan1 + o3_first_window_start * _HOUR_US
+        if tail.any():
+            df = pl.concat([df, df.filter(pl.Series(tail)).with_columns(pl.col("year") + 1)])
+    y0 = int(year.min()) if year.size else 0
+    n_y = int(year.max()) - y0 + 1 if year.size else 1
+    per = np.bincount(code * n_y + (year - y0), minlength=stations.names.len() * n_y)
+    cells = np.flatnonzero(per)
+    st, yr = np.divmod(cells, n_y)
+    counts = list(
+        zip(
+            [stations.regions[r] for r in stations.region[st].tolist()],
+            (yr + y0).tolist(),
+            stations.names.gather(st).to_list(),
+            per[cells].tolist(),
+            stations.group[st].tolist(),
+            strict=True,
+        )
+    )
+    pieces = _write_pieces(df, Path(scratch) / f"c{chunk_id:06d}.arrow")
     entry = None
     if chunk.hash_file:
         h = sha256_file(chunk.path)
@@ -375,9 +452,9 @@ def shuffle_chunk(
 
 
 def _write_pieces(df: pl.DataFrame, path: Path) -> list[tuple[int, int, str, int]]:
-    """Write the chunk as one Arrow IPC file (lz4) with one record batch per (task group, year): one file per
-    chunk rather than one per piece, so a national run does not leave millions of small files, and a piece
-    is read back through the file's small footer (cheaper than a Parquet footer with many row groups).
+    """Write the chunk as one Arrow IPC file (uncompressed) with one record batch per (task group, year): one
+    file per chunk rather than one per piece, so a national run does not leave millions of small files, and a
+    piece is read back through the file's small footer (cheaper than a Parquet footer with many row groups).
     Returns ``(group, year, path, batch index)`` per piece."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
@@ -429,6 +506,7 @@ def compute_group(
     files: dict[int, InputFile],
     extra_inputs: list[InputFile],
     dataset: str,
+    stations: _Stations,
 ) -> list[dict[str, Any]]:
     """Stage 2 task: every region of one task group in one year (one result row per region), from the
     record batches ``pieces`` (``(file, batch)``) that the shuffle tasks wrote for it.
@@ -447,7 +525,7 @@ def compute_group(
     df = pl.from_arrow(pa.Table.from_batches(batches))
     assert isinstance(df, pl.DataFrame)
     del batches
-    return _compute_year(df, year, regions, opts, files, extra_inputs, dataset)
+    return _compute_year(df, year, regions, opts, files, extra_inputs, dataset, stations)
 
 
 def _compute_year(
@@ -458,75 +536,91 @@ def _compute_year(
     files: dict[int, InputFile],
     extra_inputs: list[InputFile],
     dataset: str,
+    stations: _Stations,
 ) -> list[dict[str, Any]]:
-    """The regions ``regions`` of one year from their validated rows ``df`` (columns ``station, time``,
-    the pollutants, ``_row, _src, region, _tail``; ``_tail`` rows are the last hours of 31 December of the
-    year before, for the first O3 windows), one result row per region."""
-    import numpy as np
-
-    from liangshan.standards.air.regions import DuplicateHourError, region_daily, regions_good_days_report
+    """The regions ``regions`` of one year from their validated rows ``df`` (columns ``time``, the
+    pollutants, ``_row``, ``_src``, ``_st``; rows before 1 January are the last hours of 31 December of the
+    year before, for the first O3 windows), one result row per region. Integer arrays throughout: the
+    stations by index, the regions by their position in ``sorted(regions)``."""
+    from liangshan.standards.air.regions import DuplicateHourError, stacked_daily
 
     names = sorted(regions)  # a region with only 31 December hours of the year before has no result
-    keep = df["region"].is_in(pl.Series(names).implode())
+    pos = np.full(len(stations.regions), -1, dtype=np.int64)
+    pos[np.searchsorted(np.array(stations.regions), names)] = np.arange(len(names))
+    pos_of = pos[stations.region]  # region position of every station of the table, -1 when not computed
+    code = df["_st"].to_numpy().astype(np.int64)
+    keep = pos_of[code] >= 0
     if not keep.all():
-        df = df.filter(keep)
+        df, code = df.filter(pl.Series(keep)), code[keep]
+    present = np.flatnonzero(np.bincount(code, minlength=stations.names.len()))
+    sel = present[np.argsort(stations.rank[present], kind="stable")]  # by region, then name
+    local = np.zeros(stations.names.len(), dtype=np.int64)
+    local[sel] = np.arange(sel.size)
+    station = local[code]
+    of_station = pos_of[sel]
+    t = _micros(df)
     jan1 = np.datetime64(f"{year}-01-01", "D")
-    t_min = df["time"].min()
-    assert isinstance(t_min, datetime)
-    start = min(jan1, np.datetime64(t_min.date(), "D"))
+    start = min(jan1, np.datetime64(int(t.min()), "us").astype("datetime64[D]"))
     n_days = int((np.datetime64(f"{year}-12-31", "D") - start).astype(np.int64)) + 1
-    per = (
-        df.group_by("region")
-        .agg(
-            pl.col("time").filter(~pl.col("_tail")).min().alias("t0"),
-            pl.col("time").max().alias("t1"),
-            (~pl.col("_tail")).sum().alias("hours"),
-            pl.col("_src").unique().sort().alias("src"),
-        )
-        .sort("region")
-    )
-    first = np.empty(len(names), dtype=np.int64)
-    last = np.empty(len(names), dtype=np.int64)
-    day = (pl.col("t0").dt.date(), pl.col("t1").dt.date())
-    dates = per.select(*day).to_numpy().astype("datetime64[D]")
-    for i, region in enumerate(names):  # a few integers per region
-        info = regions[region]
-        first[i] = ((jan1 if info.before else dates[i, 0]) - start).astype(np.int64)
-        last[i] = n_days - 1 if info.after else (dates[i, 1] - start).astype(np.int64)
+    hours = (t - int(start.astype("datetime64[us]").astype(np.int64))) // _HOUR_US
     try:
-        res = region_daily(
-            df.select("region", "station", "time", *POLLUTANTS),
-            names,
+        res = stacked_daily(
+            station,
+            hours,
+            {p: _values(df, p) for p in POLLUTANTS},
+            of_station,
+            tuple(names),
             start,
             n_days,
+            station_names=tuple(stations.names.gather(sel).to_list()),
             edition=opts.edition,
             area_method=opts.area_method,
             o3_first_window_start=opts.o3_first_window_start,
         )
     except DuplicateHourError:  # name the rows: the first region in code order with a repeated station-hour
-        dup = df.select(pl.struct("station", "time").is_duplicated()).to_series()
-        first_region = df.filter(dup)["region"].min()
-        raise _duplicate_error(df.filter(pl.col("region") == first_region), files, dataset) from None
+        named = df.with_columns(
+            stations.names.gather(code).alias("station"),
+            pl.Series("region", [names[i] for i in pos_of[code].tolist()], dtype=pl.String),
+        )
+        dup = named.select(pl.struct("station", "time").is_duplicated()).to_series()
+        first_region = named.filter(dup)["region"].min()
+        raise _duplicate_error(named.filter(pl.col("region") == first_region), files, dataset) from None
+    # Per region: first hour of the year with a row, last hour with a row, station-hours of the year and
+    # the input files that held its rows.
+    n_r = len(names)
+    region = of_station[station]
+    own = hours >= int((jan1 - start).astype(np.int64)) * 24  # not one of the hours of the year before
+    t0 = np.full(n_r, np.iinfo(np.int64).max)
+    np.minimum.at(t0, region[own], hours[own])
+    t1 = np.full(n_r, -1)
+    np.maximum.at(t1, region, hours)
+    counts = np.bincount(region[own], minlength=n_r)
+    src = df["_src"].to_numpy().astype(np.int64)
+    n_src = int(src.max()) + 1 if src.size else 1
+    held = (np.bincount(region * n_src + src, minlength=n_r * n_src).reshape(n_r, n_src) > 0).tolist()
+    jan1_day = int((jan1 - start).astype(np.int64))
+    first = np.array([jan1_day if regions[r].before else int(t0[i]) // 24 for i, r in enumerate(names)])
+    last = np.array([n_days - 1 if regions[r].after else int(t1[i]) // 24 for i, r in enumerate(names)])
     reports = regions_good_days_report(res, first, last)
     out = []
-    for region, hours, src in per.select("region", "hours", "src").iter_rows():  # one row per region-year
-        info = regions[region]
-        stations = list(info.stations)
+    for i, region_code in enumerate(names):  # one row per region-year
+        info = regions[region_code]
+        region_stations = list(info.stations)
         params = air_calc.good_days_parameters(
             edition=opts.edition,
             area_method=opts.area_method,
             o3_start=opts.o3_first_window_start,
             required=res.required,
             columns=opts.columns,
-            stations=stations,
+            stations=region_stations,
         )
-        used = [files[i] for i in src] + list(extra_inputs)
-        report = reports[region]
-        (cv,) = air_calc.good_days_values(report, used, params, region)
+        used = [files[k] for k, h in enumerate(held[i]) if h] + list(extra_inputs)
+        report = reports[region_code]
+        (cv,) = air_calc.good_days_values(report, used, params, region_code)
         (y,) = report
         out.append(
             {
-                "region": region,
+                "region": region_code,
                 "region_name": info.name,
                 "year": year,
                 "good_days": y["good_days"],
@@ -539,15 +633,21 @@ def _compute_year(
                 "editions": list(y["editions"]),
                 "limits": y["limits"],
                 "attained": y["attained"],
-                "n_stations": len(stations),
-                "station_hours": hours,
-                "stations": stations,
+                "n_stations": len(region_stations),
+                "station_hours": int(counts[i]),
+                "stations": region_stations,
                 "inputs": used,
                 "computed": computed_to_json(cv),
                 "error": None,
             }
         )
     return out
+
+
+def _values(df: pl.DataFrame, p: str) -> np.ndarray:
+    """Concentrations of ``p`` as float64 with NaN for missing (validated columns: no copy)."""
+    col = df[p].cast(pl.Float64)
+    return (col.fill_null(np.nan) if col.null_count() else col).to_numpy()
 
 
 # ----------------------------------------------------------------------- direct path (no shuffle)
@@ -718,44 +818,9 @@ def hash_input(path: str, name: str) -> InputFile:
     return InputFile(name=name, sha256=h.sha256, size=h.size)
 
 
-def _validated(
-    chunk: Chunk, mapping: dict[str, str], station_map: pl.DataFrame, stations_name: str
-) -> tuple[pl.DataFrame, pl.Series]:
-    """Read and validate ``chunk`` as the shuffle does: the rows with ``_row`` (spreadsheet row in the
-    file), ``_src``, ``region`` and the index of each row's station in ``station_map``. Unknown stations
-    raise :class:`AirInputError`."""
-    from liangshan.standards.air.io import validate
-
-    df = _read_chunk(chunk, mapping)
-    try:
-        df = validate(df, file=chunk.name)
-    except AirInputError as exc:
-        raise _shifted(exc, chunk.first_row) from None
-    start = chunk.first_row + 2
-    known = station_map["station"]
-    index = pl.Series(range(known.len()), dtype=pl.UInt32)
-    code = df["station"].replace_strict(known, index, default=None, return_dtype=pl.UInt32)
-    df = df.with_columns(
-        pl.int_range(start, start + df.height, dtype=pl.Int64).alias("_row"),
-        pl.lit(chunk.file_id, dtype=pl.UInt32).alias("_src"),
-        station_map["region"].gather(code).alias("region"),
-    )
-    unknown = df.filter(pl.col("region").is_null())
-    if unknown.height:
-        names = unknown["station"].unique(maintain_order=True)
-        listed = "、".join(names.head(5).to_list()) + (f" 等共 {names.len()} 个" if names.len() > 5 else "")
-        raise AirInputError(
-            f"站点 {listed}不在站点表 {stations_name} 中（每个站点须有区域代码）",
-            file=chunk.name,
-            row=int(unknown["_row"][0]),
-            column="station",
-        )
-    return df, code
-
-
 def direct_group(
     task: DirectTask,
-    station_map: pl.DataFrame,
+    station_map: _Stations | pl.DataFrame,
     region_names: dict[str, str | None],
     mapping: dict[str, str],
     opts: AirOptions,
@@ -767,45 +832,47 @@ def direct_group(
     """Compute task of the direct path: read the task's row groups (only the needed columns), validate them
     as the shuffle does, keep the rows of the task group's stations, and compute every region of the group
     in every year it has rows (:func:`_compute_year`, the same computation as the shuffle path's
-    :func:`compute_group`). Memory: the group's rows plus one row group."""
-    groups = station_map["_group"].cast(pl.UInt32)
+    :func:`compute_group`). Memory: the group's rows plus one row group. ``station_map``: the station table
+    (``station, region, _group``) or its :class:`_Stations`."""
+    stations = _station_arrays(station_map) if isinstance(station_map, pl.DataFrame) else station_map
     parts = []
     for chunk, (lo, hi) in zip(task.reads, task.bounds, strict=True):
-        df, code = _validated(chunk, mapping, station_map, stations_name)
+        df = _validated(chunk, mapping, stations, stations_name)
         if df.height and (str(df["station"].min()) < lo or str(df["station"].max()) > hi):
             raise _LayoutMismatch(chunk.name)
-        mine = groups.gather(code) == task.group
-        parts.append(df.filter(mine) if not mine.all() else df)
+        df = df.drop("station")
+        mine = stations.group[df["_st"].to_numpy()] == task.group
+        parts.append(df if mine.all() else df.filter(pl.Series(mine)))
     df = pl.concat(parts)
     del parts
-    df = df.with_columns(pl.col("time").dt.year().cast(pl.Int32).alias("year"), pl.lit(False).alias("_tail"))
-    tailed = opts.o3_first_window_start < 0
-    if tailed:  # 1 January's first O3 windows start on 31 December
-        t = pl.col("time")
-        tail = df.filter(
-            (t.dt.month() == 12) & (t.dt.day() == 31) & (t.dt.hour() >= 24 + opts.o3_first_window_start)
-        ).with_columns(pl.col("year") + 1, pl.lit(True).alias("_tail"))
-        df = pl.concat([df, tail])
-    per = (
-        df.filter(~pl.col("_tail"))
-        .group_by("region")
-        .agg(pl.col("year").unique().sort().alias("years"), pl.col("station").unique().sort().alias("st"))
-    )
+    code = df["_st"].to_numpy().astype(np.int64)
+    t = _micros(df)
+    year = _year_of(t)
+    y0 = int(year.min()) if year.size else 0
+    n_y = int(year.max()) - y0 + 1 if year.size else 1
+    per = np.bincount(code * n_y + (year - y0), minlength=stations.names.len() * n_y)
+    seen = per.reshape(-1, n_y) > 0  # station × year: has rows
     years: dict[str, list[int]] = {}
-    stations: dict[str, tuple[str, ...]] = {}
-    for region, ys, sts in per.iter_rows():  # one iteration per region
-        years[region] = ys
-        stations[region] = tuple(sorted(sts))
+    members: dict[str, list[str]] = {}
+    for st in np.flatnonzero(seen.any(axis=1)).tolist():  # one iteration per station of the task
+        region = stations.regions[stations.region[st]]
+        ys = set(years.get(region, ())) | {y0 + k for k in np.flatnonzero(seen[st]).tolist()}
+        years[region] = sorted(ys)
+        members.setdefault(region, []).append(str(stations.names[st]))
+    pad = -opts.o3_first_window_start * _HOUR_US  # 1 January's first O3 windows start on 31 December
     out = []
     all_years = sorted({y for ys in years.values() for y in ys})
-    for year in all_years:
+    for y in all_years:
         regions = {
-            region: _RegionYear(region_names.get(region), ys[0] < year, ys[-1] > year, stations[region])
+            region: _RegionYear(
+                region_names.get(region), ys[0] < y, ys[-1] > y, tuple(sorted(members[region]))
+            )
             for region, ys in sorted(years.items())
-            if year in ys
+            if y in ys
         }
-        part = df if len(all_years) == 1 and not tailed else df.filter(pl.col("year") == year)
-        out += _compute_year(part, year, regions, opts, files, extra_inputs, dataset)
+        inside = (t >= _jan1_us(y) - pad) & (t < _jan1_us(y + 1))
+        part = df if inside.all() else df.filter(pl.Series(inside))
+        out += _compute_year(part, y, regions, opts, files, extra_inputs, dataset, stations)
     return out
 
 
@@ -902,7 +969,7 @@ def run_air(
     if plan is not None:
         stations, tasks = plan
         names = dict(stations.select("region", "region_name").unique("region").iter_rows())
-        smap = stations.select("station", "region", "_group")
+        smap = _station_arrays(stations.select("station", "region", "_group"))
         hashes = {i: c.submit(hash_input, str(p), name, pure=False) for i, (p, name, _) in enumerate(files)}
         futures = [
             c.submit(
@@ -946,8 +1013,8 @@ def run_air(
     chunks = plan_chunks(files, chunk_rows)
     scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=scratch_dir))
     try:
-        smap = stations.select("station", "region", "_group")  # small: sent with each task (no scatter,
-        # so that a restarted worker loses nothing)
+        # small: sent with each task (no scatter, so that a restarted worker loses nothing)
+        smap = _station_arrays(stations.select("station", "region", "_group"))
         futures = [
             c.submit(
                 shuffle_chunk,
@@ -1006,6 +1073,7 @@ def run_air(
                 inputs,
                 extra,
                 dataset_name,
+                smap,
                 pure=False,
             )
             for (group, year), regions in sorted(groups.items())

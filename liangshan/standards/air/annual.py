@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from liangshan.standards.air.daily import STATS, STATUS, DailyResult, daily_frame, rounded_conc
+from liangshan.standards.air.aqi import EDITIONS
+from liangshan.standards.air.daily import STATS, STATUS, DailyResult, day_reasons, rounded_conc
 from liangshan.standards.air.dust import DUST_POLLUTANTS, DustDays, DustRule
 from liangshan.standards.air.inputs import round_half_even
 from liangshan.standards.air.limits import limits_for, limits_for_year
@@ -143,25 +144,203 @@ def _aggregate(stat: str, how: str, p: float | None) -> pl.Expr:
 def _completeness(
     long: pl.DataFrame, min_days: int, min_days_month: int, min_days_february: int
 ) -> pl.DataFrame:
-    """``complete_<stat>`` per station-year: GB 3095 表4 — ≥ ``min_days`` valid daily values in the year and
-    ≥ ``min_days_month`` in every month (``min_days_february`` in February)."""
-    monthly = (
-        long.group_by("station", "year", "month")
-        .agg([pl.col(s).count().alias(s) for s in STATS])
-        .with_columns(
-            pl.when(pl.col("month") == 2).then(min_days_february).otherwise(min_days_month).alias("_need")
-        )
-        .group_by("station", "year")
-        .agg(
-            [((pl.col(s) >= pl.col("_need")).all() & (pl.len() == 12)).alias(f"complete_{s}") for s in STATS]
-        )
+    """``station, year, complete_<stat>`` per station-year of ``long`` (:func:`_long`: station by station,
+    day by day, so a station-year is one run of rows), by :func:`_station_year_counts`."""
+    change = (
+        (pl.col("station") != pl.col("station").shift(1)) | (pl.col("year") != pl.col("year").shift(1))
+    ).fill_null(True)
+    first = long.select(change).to_series()
+    keys = long.filter(first).select("station", "year")
+    _n, complete = _station_year_counts(
+        first.cast(pl.Int64).cum_sum().to_numpy() - 1,
+        long["month"].to_numpy().astype(np.int64) - 1,
+        {s: long[s].is_not_null().to_numpy() for s in STATS},
+        keys.height,
+        min_days,
+        min_days_month,
+        min_days_february,
     )
-    totals = long.group_by("station", "year").agg([pl.col(s).count().alias(f"n_{s}") for s in STATS])
-    return totals.join(monthly, on=["station", "year"]).select(
-        "station",
-        "year",
-        *[(pl.col(f"complete_{s}") & (pl.col(f"n_{s}") >= min_days)).alias(f"complete_{s}") for s in STATS],
+    return keys.with_columns(pl.Series(f"complete_{s}", complete[s]) for s in STATS)
+
+
+def _station_year_counts(
+    g: np.ndarray,
+    month: np.ndarray,
+    has: dict[str, np.ndarray],
+    n_groups: int,
+    min_days: int,
+    min_days_month: int,
+    min_days_february: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Valid daily values per station-year (``n_<stat>``) and the annual validity of GB 3095 表4
+    (``complete_<stat>``): ≥ ``min_days`` valid daily values in the year and ≥ ``min_days_month`` in every
+    one of its 12 months (``min_days_february`` in February). ``g``: station-year of each station-day
+    (0 … ``n_groups`` − 1), ``month`` 0–11, ``has[stat]``: the day has a valid value."""
+    cell = g * 12 + month
+    months = np.bincount(cell, minlength=n_groups * 12).reshape(n_groups, 12) > 0
+    all_months = months.all(axis=1)
+    need = np.full(12, min_days_month, dtype=np.int64)
+    need[1] = min_days_february
+    n, complete = {}, {}
+    for s, ok in has.items():
+        n[s] = np.bincount(g[ok], minlength=n_groups)
+        per_month = np.bincount(cell[ok], minlength=n_groups * 12).reshape(n_groups, 12)
+        complete[s] = all_months & (per_month >= need).all(axis=1) & (n[s] >= min_days)
+    return n, complete
+
+
+def _quantile_by(g: np.ndarray, values: np.ndarray, n_groups: int, q: float) -> np.ndarray:
+    """Linear-interpolation quantile ``q`` of the non-NaN ``values`` of each group (NaN for none): the
+    HJ 663-2013 percentile (k = 1 + (n−1)·p/100, :func:`hj663_percentile`), computed as polars'
+    ``quantile(q, interpolation="linear")`` does — ``lower + (idx − ⌊idx⌋)·(upper − lower)`` with
+    idx = (n−1)·q — so that the figures do not change by a bit."""
+    ok = values == values
+    g, v = g[ok], values[ok]
+    order = np.argsort(v, kind="stable")
+    order = order[np.argsort(g[order], kind="stable")]
+    v = v[order]
+    n = np.bincount(g, minlength=n_groups)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]])
+    idx = (n - 1).astype(float) * q
+    lo = np.floor(idx).astype(np.int64)
+    has = n > 0
+    at = np.where(has, start + lo, 0)
+    up = np.where(has, start + np.minimum(lo + 1, n - 1), 0)
+    lower = v[at] if v.size else np.zeros(n_groups)
+    upper = v[up] if v.size else np.zeros(n_groups)
+    with np.errstate(invalid="ignore"):
+        out = np.where(lower == upper, lower, (idx - lo) * (upper - lower) + lower)
+    return np.where(has, out, np.nan)
+
+
+def _station_years(
+    res: DailyResult,
+    *,
+    limits: str = "auto",
+    min_days: int = 324,
+    min_days_month: int = 27,
+    min_days_february: int = 25,
+    dust: DustDays | None = None,
+    rule: DustRule | None = None,
+    period: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The figures of :func:`annual_stats` as arrays, one element per station-year (station index, year,
+    columns; NaN = null, and for ``exceed_*``/``attained`` NaN/0/1) — one ``bincount`` per figure over the
+    (stations × days) arrays instead of a table per station-day, so the cost hardly depends on the number
+    of stations and years. Station-years in station order, then year; those without a day in ``period``
+    are absent. The rules are those of :func:`annual_stats`: HJ 663-2013 (有效天数, 优良天数, annual means,
+    percentiles), GB 3095 表4 (annual validity), GB 3095-2012 / -2026 表1 (limits of the year's edition)."""
+    n_s, n_d = res.status.shape
+    dates = res.stats.dates.astype("datetime64[D]")
+    year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12
+    y0 = int(year.min()) if n_d else 1970
+    n_y = int(year.max()) - y0 + 1 if n_d else 1
+    inside = (
+        np.ones((n_s, n_d), dtype=bool)
+        if period is None
+        else np.asarray(period, dtype=bool).reshape(n_s, n_d)
     )
+    everywhere = bool(inside.all())
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        """The station-days of the period, station by station, day by day."""
+        a = np.broadcast_to(a, (n_s, n_d))
+        return a.reshape(-1) if everywhere else a[inside]
+
+    key = pick(np.arange(n_s)[:, None] * n_y + (year - y0)[None, :])
+    present = np.bincount(key, minlength=n_s * n_y)
+    ids = np.flatnonzero(present)
+    n_g = ids.size
+    compact = np.zeros(n_s * n_y, dtype=np.int64)
+    compact[ids] = np.arange(n_g)
+    g = compact[key]
+    m = pick(month[None, :])
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], minlength=n_g)
+
+    is_dust = np.zeros(g.size, dtype=bool)
+    if rule is not None and dust is not None and dust.documents:
+        is_dust = pick(np.isin(dates, np.array(dust.dates, dtype="datetime64[D]"))[None, :])
+    drop_day = is_dust if rule is not None and rule.exclude_from_good_day_ratio else np.zeros_like(is_dust)
+    valid = pick(res.counted) & ~drop_day
+    status = pick(res.status)
+    level = pick(res.aqi.level_index.reshape(n_s, n_d))
+    aqi = pick(res.aqi.aqi.reshape(n_s, n_d))
+    cols: dict[str, np.ndarray] = {
+        "days": present[ids],
+        "valid_days": count(valid),
+        "good_days": count(pick(res.good) & ~drop_day),
+        "invalid_days": count(status == STATUS.index("无效")),
+        "no_data_days": count(status == STATUS.index("无数据")),
+    }
+    for i, c in enumerate(CATEGORIES):
+        cols[c] = count(valid & (level == i))
+    with np.errstate(invalid="ignore"):
+        cols["heavy_days"] = count(valid & ~(aqi <= 200))  # a missing AQI compares as above (polars' NaN)
+    cols["dust_days"] = count(is_dust)
+    drop_pm = rule is not None and rule.exclude_pm_concentration
+    has: dict[str, np.ndarray] = {}
+    used: dict[str, np.ndarray] = {}
+    for s in STATS:
+        values = pick(np.where(res.stats.valid(s), rounded_conc(res, s), np.nan))
+        has[s] = values == values
+        used[s] = np.where(is_dust, np.nan, values) if drop_pm and s in DUST_POLLUTANTS else values
+    for out, (stat, how, _key, p) in ANNUAL.items():
+        v = used[stat]
+        if how == "mean":
+            ok = v == v
+            n = np.bincount(g[ok], minlength=n_g)
+            total = np.bincount(g[ok], weights=v[ok], minlength=n_g)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        else:
+            value = _quantile_by(g, v, n_g, (p or 0) / 100.0)
+        cols[out] = round_half_even(value, 1 if out == "co_p95" else 0)
+    n_valid, complete = _station_year_counts(g, m, has, n_g, min_days, min_days_month, min_days_february)
+    cols |= {f"n_{s}": n_valid[s] for s in STATS}
+    cols |= {f"complete_{s}": complete[s] for s in STATS}
+    cols["ratio"] = good_day_ratio(cols["good_days"], cols["valid_days"])
+    codes = pick(res.stats.codes.astype(np.int64)[None, :])
+    n_e = len(EDITIONS)
+    seen = np.bincount(g * n_e + codes, minlength=n_g * n_e).reshape(n_g, n_e) > 0
+    by_name = sorted(range(n_e), key=EDITIONS.__getitem__)
+    editions = np.empty(n_g, dtype=object)
+    for i, row in enumerate(seen.tolist()):  # one per station-year
+        editions[i] = [EDITIONS[e] for e in by_name if row[e]]
+    cols["editions"] = editions
+    years = ids % n_y + y0
+    sets = {y: limits_for_year(int(y), limits) for y in np.unique(years).tolist()}
+    cols["limits"] = np.array([sets[y].code for y in years.tolist()], dtype=object)
+    exceeds = []
+    for out, (stat, _how, averaging, _p) in ANNUAL.items():
+        pollutant = "o3" if stat == "o3_8h" else stat
+        per_year = {
+            y: np.nan if (x := ls.grade2.get((pollutant, averaging))) is None else x for y, ls in sets.items()
+        }
+        lim = np.array([per_year[y] for y in years.tolist()], dtype=float)
+        val = cols[out]
+        with np.errstate(invalid="ignore"):
+            exceed = np.where(np.isnan(val) | np.isnan(lim), np.nan, (val > lim).astype(float))
+        cols[f"limit_{out}"], cols[f"exceed_{out}"] = lim, exceed
+        exceeds.append(exceed)
+    ex = np.array(exceeds).reshape(len(exceeds), n_g)
+    cols["attained"] = np.where((ex == 1).any(axis=0), 0.0, np.where((ex == ex).all(axis=0), 1.0, np.nan))
+    return ids // n_y, years, cols
+
+
+def _nullable(name: str, values: np.ndarray) -> pl.Series:
+    """Column ``name`` of :func:`annual_stats`, typed as before (counts UInt32, NaN → null)."""
+    if name == "limits":
+        return pl.Series(name, values.tolist(), dtype=pl.String)
+    if name.startswith("complete_"):
+        return pl.Series(name, values, dtype=pl.Boolean)
+    if name.startswith("exceed_") or name == "attained":
+        return pl.Series(name, values).fill_nan(None).cast(pl.Boolean)
+    if values.dtype.kind in "iub":
+        return pl.Series(name, values, dtype=pl.UInt32)
+    return pl.Series(name, values).fill_nan(None)
 
 
 def annual_stats(
@@ -203,64 +382,41 @@ def annual_stats(
     ``dust_days`` (declared dust days with data in the year).
     """
     rule = (dust_rule or DustRule()) if dust is not None else None
-    long = _long(res, dust, rule, period)
-    aggs: list[pl.Expr] = [
-        pl.len().alias("days"),
-        pl.col("valid").sum().alias("valid_days"),
-        pl.col("good").sum().alias("good_days"),
-        (pl.col("status") == STATUS.index("无效")).sum().alias("invalid_days"),
-        (pl.col("status") == STATUS.index("无数据")).sum().alias("no_data_days"),
-        *[(pl.col("valid") & (pl.col("level") == i)).sum().alias(c) for i, c in enumerate(CATEGORIES)],
-        (pl.col("valid") & (pl.col("aqi") > 200)).sum().alias("heavy_days"),
-        pl.col("dust").sum().alias("dust_days"),
-    ]
-    aggs += [_aggregate(stat, how, p).alias(out) for out, (stat, how, _key, p) in ANNUAL.items()]
-    aggs += [pl.col(s).count().alias(f"n_{s}") for s in STATS]
-    table = long.group_by("station", "year", maintain_order=True).agg(aggs)
-    complete = _completeness(long, min_days, min_days_month, min_days_february)
-    table = table.join(complete, on=["station", "year"], how="left", maintain_order="left")
-    table = table.with_columns(
-        pl.Series(
-            "ratio", good_day_ratio(table["good_days"].to_numpy(), table["valid_days"].to_numpy())
-        ).fill_nan(None),
-        *[
-            pl.Series(
-                c,
-                round_half_even(
-                    table[c].cast(pl.Float64).fill_null(np.nan).to_numpy(), 1 if c == "co_p95" else 0
-                ),
-            ).fill_nan(None)
-            for c in ANNUAL
-        ],
+    station, year, cols = _station_years(
+        res,
+        limits=limits,
+        min_days=min_days,
+        min_days_month=min_days_month,
+        min_days_february=min_days_february,
+        dust=dust,
+        rule=rule,
+        period=period,
     )
-    return _compare(table, limits)
-
-
-def _compare(table: pl.DataFrame, limits: str) -> pl.DataFrame:
-    sets = [limits_for_year(int(y), limits) for y in table["year"].to_list()]
-    cols: list[pl.Series] = [pl.Series("limits", [ls.code for ls in sets], dtype=pl.String)]
-    exceed_cols = []
-    for out, (stat, _how, key, _p) in ANNUAL.items():
-        pollutant = "o3" if stat == "o3_8h" else stat
-        lim = np.array(
-            [np.nan if (v := ls.grade2.get((pollutant, key))) is None else v for ls in sets], dtype=float
-        )
-        val = table[out].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        exceed = np.where(np.isnan(val) | np.isnan(lim), np.nan, (val > lim).astype(float))
-        cols += [
-            pl.Series(f"limit_{out}", lim).fill_nan(None),
-            pl.Series(f"exceed_{out}", exceed).fill_nan(None).cast(pl.Boolean),
+    return pl.DataFrame(
+        [
+            pl.Series("station", res.stats.stations, dtype=pl.String).gather(station),
+            pl.Series("year", year, dtype=pl.Int32),
+            *[_nullable(c, v) for c, v in cols.items() if c != "editions"],
         ]
-        exceed_cols.append(f"exceed_{out}")
-    out_table = table.with_columns(cols)
-    return out_table.with_columns(
-        pl.when(pl.any_horizontal(exceed_cols))
-        .then(False)
-        .when(pl.all_horizontal([pl.col(c).is_not_null() for c in exceed_cols]))
-        .then(True)
-        .otherwise(None)
-        .alias("attained")
     )
+
+
+def _rows(
+    res: DailyResult, station: np.ndarray, year: np.ndarray, cols: dict[str, np.ndarray]
+) -> list[dict[str, Any]]:
+    """The rows of :func:`annual_stats` as dicts of Python values (as ``iter_rows(named=True)`` gives
+    them: null → None, ``exceed_*``/``attained`` as bool), without building the table."""
+    names = res.stats.stations
+    out: dict[str, list[Any]] = {"station": [names[i] for i in station.tolist()], "year": year.tolist()}
+    for c, v in cols.items():
+        if v.dtype.kind == "f":
+            values = v.tolist()
+            nullable_bool = c.startswith("exceed_") or c == "attained"
+            out[c] = [None if x != x else (x == 1.0 if nullable_bool else x) for x in values]
+        else:
+            out[c] = v.tolist()
+    keys = list(out)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*out.values(), strict=True)]
 
 
 def good_days_report(
@@ -287,12 +443,20 @@ def good_days_report(
         top-level figures stay 不扣沙.
     period : ndarray of bool, shape (stations, days), optional
         Only these station-days count (see :func:`annual_stats`; ``annual``, when given, must use the same).
+
+    The figures come from the (stations × days) arrays (:func:`_station_years`, a few ``bincount`` calls per
+    figure); only the days not counted are listed, their reasons formatted once per distinct reason
+    (:func:`~liangshan.standards.air.daily.day_reasons`), so the cost of a call is small for
+    one area and grows with the station-days, not with the number of station-years.
     """
-    annual = annual_stats(res, period=period) if annual is None else annual
+    station, year, cols = _station_years(res, period=period)
+    base = _rows(res, station, year, cols)
+    ed_map = {(r["station"], r["year"]): r["editions"] for r in base}
+    rows = base if annual is None else list(annual.iter_rows(named=True))
     excluded: dict[tuple[str, int], dict[str, Any]] = {}
     if dust_days is not None:
         rule = dust_rule or DustRule()
-        for r in annual_stats(res, dust=dust_days, dust_rule=rule, period=period).iter_rows(named=True):
+        for r in _rows(res, *_station_years(res, dust=dust_days, rule=rule, period=period)):
             excluded[(r["station"], r["year"])] = {
                 "valid_days": r["valid_days"],
                 "good_days": r["good_days"],
@@ -303,20 +467,32 @@ def good_days_report(
                 "dust_days_with_data": r["dust_days"],
                 "rule": rule.describe(),
             }
-    frame = daily_frame(res).with_columns(pl.col("date").dt.year().alias("year"))
+    n_s, n_d = res.status.shape
+    bad = res.status != STATUS.index("有效")
     if period is not None:
-        frame = frame.filter(pl.Series(np.asarray(period, dtype=bool).reshape(-1)))
-    bad = frame.filter(pl.col("status") != "有效").select("station", "year", "date", "status", "reason")
-    groups = bad.partition_by(["station", "year"], as_dict=True)
-    editions = frame.group_by("station", "year").agg(pl.col("edition").unique().sort())
-    ed_map = {(r["station"], r["year"]): r["edition"] for r in editions.iter_rows(named=True)}
+        bad &= np.asarray(period, dtype=bool).reshape(n_s, n_d)
+    listed: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    flat = np.flatnonzero(bad)
+    if flat.size:
+        texts, index = day_reasons(res, flat)
+        station, day = np.divmod(flat, n_d)
+        dates = res.stats.dates.astype("datetime64[D]")[day]
+        years = (dates.astype("datetime64[Y]").astype(np.int64) + 1970).tolist()
+        names = res.stats.stations
+        for st, y, d, status, k in zip(  # one per day not counted
+            station.tolist(),
+            years,
+            np.datetime_as_string(dates).tolist(),
+            res.status.reshape(-1)[flat].tolist(),
+            index.tolist(),
+            strict=True,
+        ):
+            listed.setdefault((names[st], y), []).append(
+                {"date": d, "status": STATUS[status], "reason": texts[k]}
+            )
     out = []
-    for row in annual.iter_rows(named=True):  # one iteration per station-year, not per hour or day
-        days = groups.get((row["station"], row["year"]), bad.clear())
-        listed = [
-            {"date": str(d["date"]), "status": d["status"], "reason": d["reason"]}
-            for d in days.iter_rows(named=True)
-        ]
+    for row in rows:  # one iteration per station-year, not per hour or day
+        days = listed.get((row["station"], row["year"]), [])
         item: dict[str, Any] = {
             "station": row["station"],
             "year": row["year"],
@@ -327,8 +503,8 @@ def good_days_report(
             "categories": {c: row[c] for c in CATEGORIES},
             "heavy_days": row["heavy_days"],
             "invalid_day_count": row["invalid_days"] + row["no_data_days"],
-            "invalid_days": [d for d in listed if d["status"] != "不完整但超标"],
-            "incomplete_exceedance_days": [d for d in listed if d["status"] == "不完整但超标"],
+            "invalid_days": [d for d in days if d["status"] != "不完整但超标"],
+            "incomplete_exceedance_days": [d for d in days if d["status"] == "不完整但超标"],
             "editions": ed_map.get((row["station"], row["year"]), []),
             "annual": {c: row[c] for c in ANNUAL},
             "limits": row["limits"],

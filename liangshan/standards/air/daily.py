@@ -325,12 +325,62 @@ def rounded_conc(res: DailyResult, stat: str) -> np.ndarray:
     return round_half_even(c, INPUT_DECIMALS[EDITIONS[0]][IAQI_OF[stat][0]]) if res.round_inputs else c
 
 
-def daily_frame(res: DailyResult) -> pl.DataFrame:
-    """One row per station-day (or area-day): concentrations, counts, AQI, level, category, primary and
-    non-attainment pollutants, status (有效/不完整但超标/无效/无数据), ``valid`` (counted) and ``reason``."""
+def day_reasons(res: DailyResult, rows: np.ndarray | None = None) -> tuple[list[str | None], np.ndarray]:
+    """Why each station-day is not a valid day, as ``texts[index[k]]`` for station-day ``rows[k]`` (indices
+    into the flattened (stations × days) arrays; default all): None for a valid day; ``无监测数据``; else the
+    required statistics short of data (``PM2.5有效小时数18<20``, HJ 663-2013 / GB 3095 表4), joined by
+    ``；``, after the rule that published an incomplete day (HJ 633-2012 exceedance, HJ 633-2026 5.3.1).
+
+    The few distinct reasons are formatted once each (days with the same status, edition and shortfalls
+    share one text), so the cost follows the number of days not counted, not a table per station-day."""
     ds = res.stats
     n_s, n_d = res.status.shape
-    unit = "有效站点数" if ds.basis == "area-daily" else "有效小时数"
+    flat = np.arange(n_s * n_d) if rows is None else np.asarray(rows, dtype=np.int64)
+    status = res.status.reshape(-1)[flat]
+    bad = np.flatnonzero(status != STATUS.index("有效"))
+    station, day = np.divmod(flat[bad], n_d)
+    key = [status[bad].astype(np.int64), ds.codes.astype(np.int64)[day]]
+    for s in res.required:
+        n = ds.count[s][station, day].astype(np.int64)
+        need = np.broadcast_to(ds.need[s], (n_s, n_d))[station, day]
+        short = (n < need) & np.broadcast_to(ds.used(s), (n_s, n_d))[station, day]
+        key += [np.where(short, n, -1), np.where(short, need, -1)]
+    unique, inverse = np.unique(np.stack(key, axis=1), axis=0, return_inverse=True)
+    texts: list[str | None] = [None, *(_reason(res, row) for row in unique.tolist())]
+    index = np.zeros(flat.size, dtype=np.int64)
+    index[bad] = inverse.reshape(-1) + 1
+    return texts, index
+
+
+def _reason(res: DailyResult, key: list[int]) -> str:
+    """Text of one key of :func:`day_reasons`: status, edition code, then (count, need) per required
+    statistic, (-1, -1) when it is not short of data."""
+    status, code = key[0], key[1]
+    if status == STATUS.index("无数据"):
+        return "无监测数据"
+    basis = res.stats.basis
+    unit = "有效站点数" if basis == "area-daily" else "有效小时数"
+    parts = []
+    for k, s in enumerate(res.required):
+        n, need = key[2 + 2 * k], key[3 + 2 * k]
+        if n >= 0:
+            what = "有效8小时值" if s == "o3_8h" and basis != "area-daily" else unit
+            parts.append(f"{_LABEL[s]}{what}{n}<{need}")
+    joined = "；".join(parts)
+    if status == STATUS.index("不完整但超标"):
+        counts = "计入有效天" if res.partial_days == "count" else "不计入有效天"
+        if EDITIONS[code] == "HJ633-2026":
+            return f"缺项，其余污染物 AQI 大于 100 仍发布（HJ 633-2026 5.3.1），{counts}：{joined}"
+        return f"数据不完整但已超标，{counts}：{joined}"
+    return joined
+
+
+def daily_frame(res: DailyResult) -> pl.DataFrame:
+    """One row per station-day (or area-day): concentrations, counts, AQI, level, category, primary and
+    non-attainment pollutants, status (有效/不完整但超标/无效/无数据), ``valid`` (counted) and ``reason``
+    (:func:`day_reasons`)."""
+    ds = res.stats
+    n_s, n_d = res.status.shape
     cols: list[pl.Series] = [
         pl.Series("station", ds.stations, dtype=pl.String).gather(np.repeat(np.arange(n_s), n_d)),
         pl.Series("date", np.tile(ds.dates, n_s)),
@@ -338,38 +388,16 @@ def daily_frame(res: DailyResult) -> pl.DataFrame:
     ]
     cols += [pl.Series(s, rounded_conc(res, s).reshape(-1)).fill_nan(None) for s in STATS]
     cols += [pl.Series(f"n_{s}", ds.count[s].reshape(-1)) for s in STATS]
-    need = {s: pl.Series(f"_need_{s}", np.broadcast_to(ds.need[s], (n_s, n_d)).reshape(-1)) for s in STATS}
-    used = {s: pl.Series(f"_used_{s}", np.broadcast_to(ds.used(s), (n_s, n_d)).reshape(-1)) for s in STATS}
-    frame = pl.DataFrame(cols + list(need.values()) + list(used.values()))
     frame = pl.concat(
-        [frame, res.aqi.to_polars(("aqi", "level", "category", "primary_pollutant", "nonattainment"))],
+        [
+            pl.DataFrame(cols),
+            res.aqi.to_polars(("aqi", "level", "category", "primary_pollutant", "nonattainment")),
+        ],
         how="horizontal",
     )
-    parts = []
-    for s in res.required:
-        what = "有效8小时值" if s == "o3_8h" and ds.basis != "area-daily" else unit
-        parts.append(
-            pl.when((pl.col(f"n_{s}") < pl.col(f"_need_{s}")) & pl.col(f"_used_{s}")).then(
-                pl.format(f"{_LABEL[s]}{what}{{}}<{{}}", pl.col(f"n_{s}"), pl.col(f"_need_{s}"))
-            )
-        )
-    joined = pl.concat_str(parts, separator="；", ignore_nulls=True)
-    status = pl.Series("status", STATUS, dtype=pl.String).gather(res.status.reshape(-1).astype(np.int64))
-    counts = "计入有效天" if res.partial_days == "count" else "不计入有效天"
-    partial = (
-        pl.when(pl.col("edition") == "HJ633-2026")
-        .then(pl.lit(f"缺项，其余污染物 AQI 大于 100 仍发布（HJ 633-2026 5.3.1），{counts}："))
-        .otherwise(pl.lit(f"数据不完整但已超标，{counts}："))
-    )
+    texts, index = day_reasons(res)
     return frame.with_columns(
-        status,
+        pl.Series("status", STATUS, dtype=pl.String).gather(res.status.reshape(-1).astype(np.int64)),
         pl.Series("valid", res.counted.reshape(-1)),
-        pl.when(pl.lit(status) == "有效")
-        .then(None)
-        .when(pl.lit(status) == "无数据")
-        .then(pl.lit("无监测数据"))
-        .when(pl.lit(status) == "不完整但超标")
-        .then(partial + joined)
-        .otherwise(joined)
-        .alias("reason"),
-    ).drop([f"_need_{s}" for s in STATS] + [f"_used_{s}" for s in STATS])
+        pl.Series("reason", texts, dtype=pl.String).gather(index),
+    )

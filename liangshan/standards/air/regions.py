@@ -3,17 +3,17 @@
 A region's figures are those of ``liangshan air good-days`` on the region's stations alone
 (:func:`~liangshan.standards.air.cube.to_cube` → :func:`~liangshan.standards.air.daily.daily_stats` with
 ``area=True`` → :func:`~liangshan.standards.air.annual.good_days_report`), but computed for all regions in one
-pass: the area hourly mean of each region and hour (HJ 663-2013: arithmetic mean of the valid station
-concentrations) by one weighted ``numpy.bincount`` over the rows, then the daily statistics, the daily AQI
-(HJ 633) and the annual summary with the regions as the rows of one array — no loop over regions.
+pass: the rows scattered once into a (pollutants × stations × hours) array, the area hourly mean of each
+region and hour (HJ 663-2013: arithmetic mean of the valid station concentrations) added up over each
+region's block of stations, then the daily statistics, the daily AQI (HJ 633) and the annual summary with
+the regions as the rows of one array — no per-region calls.
 
 Each region keeps its own period (``first`` … ``last`` day): days outside it are left out of its annual
 figures, exactly as they are absent from a single-region run. The results are bit-identical to the
 per-region chain:
 
-* Area means: ``bincount`` adds the rows of a (region, hour) cell one after the other in row order, from
-  0.0; with the rows sorted by region, station and time this is the order
-  :func:`~liangshan.standards.air.cube.station_mean` adds the stations in (sorted names, one row at a time).
+* Area means: a region's stations are numbered consecutively in name order and added one station row at a
+  time from 0.0 — the order :func:`~liangshan.standards.air.cube.station_mean` adds them in.
 * O3 8-h windows use cumulative sums along the hours
   (:func:`~liangshan.standards.air.daily.daily_statistics`). Before a region's first value its row holds
   only missing hours, which add exact zeros, so every cumulative sum equals the one of the region's own
@@ -43,7 +43,7 @@ from liangshan.standards.air.daily import (
 from liangshan.standards.air.errors import AirInputError
 from liangshan.standards.air.tables import POLLUTANTS
 
-__all__ = ["DuplicateHourError", "region_daily", "regions_good_days_report"]
+__all__ = ["DuplicateHourError", "region_daily", "regions_good_days_report", "stacked_daily"]
 
 _HOUR_US = 3_600_000_000
 
@@ -52,15 +52,34 @@ class DuplicateHourError(AirInputError):
     """A station-hour given twice (the caller names the rows; :func:`region_daily` only finds it)."""
 
 
-def _mean_by(index: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of the valid (non-NaN) ``values`` falling in each cell ``index`` and the number of valid values;
-    NaN where none. The sums add the values in their order, as
-    :func:`~liangshan.standards.air.cube.station_mean` adds stations (``0.0 + x₁ + x₂ …``)."""
-    valid = values == values  # False for NaN
-    s = np.bincount(index, weights=np.where(valid, values, 0.0), minlength=size)
-    n = np.bincount(index, weights=valid, minlength=size).astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, s / np.maximum(n, 1), np.nan), n
+def _block_mean(x: np.ndarray, starts: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the valid (non-NaN) values of each block of consecutive rows along ``axis`` (blocks begin at
+    ``starts``, none empty, the last runs to the end) and the number of valid values; NaN where none.
+
+    The rows of a block are added one after the other from 0.0, as
+    :func:`~liangshan.standards.air.cube.station_mean` adds a region's stations, so the sums are
+    bit-identical (a loop over the rows: ``numpy.add.reduceat`` along a middle axis is ~8× slower). The
+    outputs are the only large arrays allocated; a block's sum lives in one row-sized temporary."""
+    rows = np.moveaxis(x, axis, 0)
+    ends = [*starts[1:].tolist(), rows.shape[0]]
+    mean = np.empty((len(starts), *rows.shape[1:]))
+    n = np.empty((len(starts), *rows.shape[1:]), dtype=np.int64)
+    for i, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):  # one per block, then per row
+        if b == a + 1:  # one row: its values (0.0 + x = x; + 0.0 turns -0.0 into 0.0 as that sum does)
+            np.greater_equal(rows[a], -np.inf, out=n[i], casting="unsafe")  # valid: not NaN
+            np.add(rows[a], 0.0, out=mean[i])
+            continue
+        total = np.zeros(rows.shape[1:])
+        count = n[i]
+        count[...] = 0
+        for row in rows[a:b]:
+            valid = row == row  # False for NaN
+            count += valid
+            total += np.where(valid, row, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(total, np.maximum(count, 1), out=mean[i])
+        mean[i][count == 0] = np.nan
+    return np.moveaxis(mean, 0, axis), np.moveaxis(n, 0, axis)
 
 
 def _hours(df: pl.DataFrame, start: np.datetime64) -> np.ndarray:
@@ -106,7 +125,6 @@ def region_daily(
     if area_method not in ("hourly", "daily"):
         raise ValueError("area_method 应为 hourly 或 daily")
     start = start.astype("datetime64[D]")
-    n_r, n_h = len(regions), n_days * 24
     # Stations ordered by region, then name: the order the single-region chain adds them in.
     keys = df.select("region", "station").unique().sort("region", "station")
     twice = keys.filter(pl.col("station").is_duplicated())
@@ -115,32 +133,81 @@ def region_daily(
     other = keys.filter(~pl.col("region").is_in(pl.Series(list(regions), dtype=pl.String).implode()))
     if other.height:
         raise AirInputError(f"区域 {other['region'][0]} 不在所列区域中", column="region")
-    n_s = keys.height
     code = df["station"].cast(pl.Enum(keys["station"])).to_physical().cast(pl.Int64).to_numpy()
     of_station = keys["region"].cast(pl.Enum(list(regions))).to_physical().cast(pl.Int64).to_numpy()
-    hours = _hours(df, start)
+    return stacked_daily(
+        code,
+        _hours(df, start),
+        {p: _values(df, p) for p in POLLUTANTS},
+        of_station,
+        tuple(regions),
+        start,
+        n_days,
+        station_names=tuple(keys["station"].to_list()),
+        edition=edition,
+        area_method=area_method,
+        o3_first_window_start=o3_first_window_start,
+    )
+
+
+def stacked_daily(
+    station: np.ndarray,
+    hours: np.ndarray,
+    values: dict[str, np.ndarray],
+    of_station: np.ndarray,
+    regions: tuple[str, ...],
+    start: np.datetime64,
+    n_days: int,
+    *,
+    station_names: tuple[str, ...] | None = None,
+    edition: str = "auto",
+    area_method: str = "hourly",
+    o3_first_window_start: int = 0,
+) -> DailyResult:
+    """:func:`region_daily` on arrays: row ``k`` is station ``station[k]`` (0 … S − 1, the stations numbered
+    by region, then name — the order the single-region chain adds them in) at hour ``hours[k]`` after
+    ``start``, with the concentrations ``values[p][k]`` (NaN = missing); ``of_station[s]`` is the index in
+    ``regions`` of station ``s``'s region (non-decreasing). One scatter of the rows into a (pollutants ×
+    stations × hours) array, then one block sum over each region's stations (HJ 663-2013: the area hourly
+    value is the arithmetic mean of the valid station concentrations). ``station_names`` (for the
+    ``daily`` method's station rows) default to the station numbers.
+
+    Raises :class:`DuplicateHourError` for a station-hour given twice and :class:`AirInputError` for an
+    hour outside the ``n_days`` days.
+    """
+    if area_method not in ("hourly", "daily"):
+        raise ValueError("area_method 应为 hourly 或 daily")
+    start = start.astype("datetime64[D]")
+    n_r, n_h, n_s = len(regions), n_days * 24, of_station.size
     if hours.size and (hours.min() < 0 or hours.max() >= n_h):
         raise AirInputError("小时数据超出统计期")
-    lin = code * n_h + hours
+    if of_station.size and bool((np.diff(of_station) < 0).any()):
+        raise ValueError("stations must be numbered region by region")
+    lin = station * n_h + hours
     if hours.size and int(np.bincount(lin, minlength=n_s * n_h).max()) > 1:
         raise DuplicateHourError("同一站点同一小时有多行，每个站点每小时只能有一行", column="station,time")
-    del code, hours
-
-    def cube(p: str) -> np.ndarray:
-        a = np.full(n_s * n_h, np.nan)
-        a[lin] = _values(df, p)
-        return a.reshape(n_s, n_h)
-
+    flat = np.full((len(POLLUTANTS), n_s * n_h), np.nan)
+    for k, p in enumerate(POLLUTANTS):
+        flat[k, lin] = values[p]
+    cube = flat.reshape(len(POLLUTANTS), n_s, n_h)
+    # Region r's stations are rows starts[r] … of the cube; a region without stations stays missing.
+    n_of = np.bincount(of_station, minlength=n_r)
+    starts = np.concatenate([[0], np.cumsum(n_of)[:-1]]).astype(np.intp)
+    has = n_of > 0
     if area_method == "hourly":
-        # Cell (station s, hour h) of the cube adds into (region of s, h), stations in order.
-        index = (of_station[:, None] * n_h + np.arange(n_h)[None, :]).reshape(-1)
-        data = {p: _mean_by(index, cube(p).reshape(-1), n_r * n_h)[0].reshape(n_r, n_h) for p in POLLUTANTS}
-        area = HourlyCube(tuple(regions), start, n_days, data)
-        return area_hourly_daily(area, edition=edition, o3_first_window_start=o3_first_window_start)
-    names = tuple(keys["station"].to_list())
-    station_cube = HourlyCube(names, start, n_days, {p: cube(p) for p in POLLUTANTS})
+        if has.all():
+            area = _block_mean(cube, starts, axis=1)[0]
+        else:
+            area = np.full((len(POLLUTANTS), n_r, n_h), np.nan)
+            if n_s:
+                area[:, has] = _block_mean(cube, starts[has], axis=1)[0]
+        data = {p: area[k] for k, p in enumerate(POLLUTANTS)}
+        stacked = HourlyCube(regions, start, n_days, data)
+        return area_hourly_daily(stacked, edition=edition, o3_first_window_start=o3_first_window_start)
+    names = station_names if station_names is not None else tuple(str(i) for i in range(n_s))
+    station_cube = HourlyCube(names, start, n_days, {p: cube[k] for k, p in enumerate(POLLUTANTS)})
     ds = daily_statistics(station_cube, edition, o3_first_window_start=o3_first_window_start)
-    return daily_aqi(_area_daily(ds, of_station, tuple(regions)))
+    return daily_aqi(_area_daily(ds, starts, has, regions))
 
 
 def _values(df: pl.DataFrame, p: str) -> np.ndarray:
@@ -148,17 +215,21 @@ def _values(df: pl.DataFrame, p: str) -> np.ndarray:
     return (col.fill_null(np.nan) if col.null_count() else col).to_numpy()
 
 
-def _area_daily(ds: DailyStats, of_station: np.ndarray, regions: tuple[str, ...]) -> DailyStats:
-    """:func:`~liangshan.standards.air.daily.area_daily` for all regions at once (stations → region)."""
+def _area_daily(ds: DailyStats, starts: np.ndarray, has: np.ndarray, regions: tuple[str, ...]) -> DailyStats:
+    """:func:`~liangshan.standards.air.daily.area_daily` for all regions at once (region ``r``: the
+    stations from ``starts[r]``; ``has[r]``: it has any)."""
     n_r, n_d = len(regions), ds.dates.size
-    index = (of_station[:, None] * n_d + np.arange(n_d)[None, :]).reshape(-1)
     conc, count, need = {}, {}, {}
     for s in STATS:
-        ok = ds.valid(s)
-        m_ok, n_ok = _mean_by(index, np.where(ok, ds.conc[s], np.nan).reshape(-1), n_r * n_d)
-        m_any, _ = _mean_by(index, ds.conc[s].reshape(-1), n_r * n_d)
-        conc[s] = np.where(n_ok > 0, m_ok, m_any).reshape(n_r, n_d)
-        count[s] = n_ok.reshape(n_r, n_d)
+        m_ok = np.full((n_r, n_d), np.nan)
+        m_any = np.full((n_r, n_d), np.nan)
+        n_ok = np.zeros((n_r, n_d), dtype=np.int64)
+        if has.any():
+            ok = ds.valid(s)
+            m_ok[has], n_ok[has] = _block_mean(np.where(ok, ds.conc[s], np.nan), starts[has], axis=0)
+            m_any[has] = _block_mean(ds.conc[s], starts[has], axis=0)[0]
+        conc[s] = np.where(n_ok > 0, m_ok, m_any)
+        count[s] = n_ok
         need[s] = np.ones((1, n_d), dtype=np.int64)
     return DailyStats(regions, ds.dates, ds.codes, conc, count, need, "area-daily")
 
