@@ -51,7 +51,7 @@ def _kind(
         from liangshan.standards.water import groundwater as gw
 
         return (
-            lambda d: (d["site_type"] == "groundwater") & d["source_kind"].is_null(),
+            lambda d: d["site_type"].is_in(["groundwater"]) & d["source_kind"].is_null(),
             lambda df, y: gw.evaluate_points(df, y, nd_factor=nd, rounding=rnd),
         )
     raise ValueError(f"未知的水质评价类型：{kind}")
