@@ -116,7 +116,7 @@ def sections_cmd(
         years = [
             {
                 "year": r.year,
-                "sites": [s.to_dict() for s in r.sites],
+                "sites": r.site_dicts(),
                 "rivers": r.rivers,
                 "summary": _summary(r),
             }
@@ -185,9 +185,7 @@ def groundwater_cmd(
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
     results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
     if as_json:
-        years = [
-            {"year": r.year, "sites": [s.to_dict() for s in r.sites], "summary": _summary(r)} for r in results
-        ]
+        years = [{"year": r.year, "sites": r.site_dicts(), "summary": _summary(r)} for r in results]
         return _emit(input, results, ids, opts, years)
     for r in results:
         _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)

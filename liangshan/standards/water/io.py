@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from liangshan.standards.tabular import (
@@ -312,14 +313,16 @@ def _duplicated(site: pl.Series, day: pl.Series, item: pl.Series) -> pl.Series:
 
 
 def _mixed_types(site: pl.Series, kind: pl.Series) -> pl.Series:
-    """Rows of sites that appear with more than one water type (dense site and type numbers)."""
+    """Rows of sites that appear with more than one water type (dense site and type numbers, no nulls):
+    which (site, type) pairs occur, counted with one ``bincount`` instead of a hash table of the rows."""
     n_kinds = int(kind.max() or 0) + 1  # type: ignore[arg-type]
-    pairs = (site * n_kinds + kind).unique()
-    sites = pairs // n_kinds
-    mixed = sites.filter(sites.is_duplicated())
-    if mixed.len() == 0:
+    n_sites = int(site.max() or 0) + 1  # type: ignore[arg-type]
+    pair = (site * n_kinds + kind).to_numpy()
+    seen = np.bincount(pair, minlength=n_sites * n_kinds).reshape(n_sites, n_kinds) > 0
+    mixed = seen.sum(axis=1) > 1
+    if not mixed.any():
         return pl.repeat(False, site.len(), dtype=pl.Boolean, eager=True)
-    return site.is_in(mixed.unique())
+    return pl.Series(mixed).gather(site)
 
 
 def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
@@ -377,12 +380,12 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     item_no = item_t.per_row(pl.Series([numbers.get(c or "") for c in item_codes], dtype=pl.Int64))
     unit_t = _Text(df["unit"])
     units = [normalize_token(u) for u in unit_t.values.to_list()] + [""]  # the last: an empty cell
-    # the factor of each distinct (item, file unit) pair: a few dozen, looked up in Python, then mapped back
-    k_unit = len(units)
-    pair = item_no * k_unit + unit_t.codes.fill_null(k_unit - 1).cast(pl.Int64)
-    pairs = pair.unique().drop_nulls()
-    factors = [UNIT_FACTORS.get(ITEMS[codes[p // k_unit]].unit, {}).get(units[p % k_unit]) for p in pairs]
-    factor = pair.replace_strict(pairs, pl.Series(factors, dtype=pl.Float64), default=None)
+    # the factor of each (distinct item, distinct file unit) pair: a few hundred at most, looked up in
+    # Python, then gathered per row (null: the unit does not fit the item)
+    item_units = [ITEMS[c].unit if c else None for c in item_codes]
+    table = [UNIT_FACTORS.get(iu, {}).get(u) if iu else None for iu in item_units for u in units]
+    pair = item_t.codes * len(units) + unit_t.codes.fill_null(len(units) - 1)
+    factor = pl.Series(table, dtype=pl.Float64).gather(pair)
     f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
     # values: polars' cast for the plain numbers; markers, words and padding only on the cells it fails
     value_col = df["value"]

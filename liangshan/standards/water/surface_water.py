@@ -51,22 +51,73 @@ class SiteClass:
         return d | self.extra
 
 
-@dataclass
 class SitesResult:
-    """Evaluation of all sites (sections, or groundwater points) of one year: classes and the Ⅰ–Ⅲ count."""
+    """Evaluation of all sites (sections, or groundwater points) of one year: classes and the Ⅰ–Ⅲ count.
 
-    year: int
-    sites: list[SiteClass]
-    excluded: list[dict[str, str]]
-    good: int
-    total: int
-    rivers: list[dict[str, Any]] = field(default_factory=list)
-    parameters: dict[str, Any] = field(default_factory=dict)
+    ``sites`` is the list of :class:`SiteClass`; a result of :func:`evaluate_sections_years` holds the
+    same rows as columns (``table``) and builds the objects only when ``sites`` is first read, so that
+    :meth:`site_dicts` (the JSON form) and :func:`sites_values` (the provenance) of a large file take
+    the columns as they are.
+    """
+
+    def __init__(
+        self,
+        year: int,
+        sites: list[SiteClass] | None,
+        excluded: list[dict[str, str]],
+        good: int,
+        total: int,
+        rivers: list[dict[str, Any]] | None = None,
+        parameters: dict[str, Any] | None = None,
+        *,
+        table: pl.DataFrame | None = None,
+        extras: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.year, self.excluded, self.good, self.total = year, excluded, good, total
+        self.rivers = [] if rivers is None else rivers
+        self.parameters = {} if parameters is None else parameters
+        self._sites, self._table, self._extras = sites, table, extras or {}
+
+    @property
+    def sites(self) -> list[SiteClass]:
+        """Class of each site, in site order."""
+        if self._sites is None:
+            t = self._table if self._table is not None else pl.DataFrame()
+            cols = [t[c].to_list() for c in ("site", "site_type", "class", "limiting_items", "n_samples")]
+            exceeding = t["exceeding"].to_list()
+            self._sites = [
+                SiteClass(site, kind, cls, CLASS_NAMES[cls], limiting, n, exc, QUALITY[cls],
+                          self._extras.get(site, {}))
+                for site, kind, cls, limiting, n, exc in zip(*cols, exceeding, strict=True)
+            ]  # fmt: skip
+        return self._sites
+
+    def site_dicts(self) -> list[dict[str, Any]]:
+        """:meth:`SiteClass.to_dict` of every site (from the columns when the objects were not built)."""
+        if self._sites is not None or self._table is None:
+            return [s.to_dict() for s in self.sites]
+        out = self._table.to_dicts()
+        if self._extras:
+            out = [d | self._extras[d["site"]] if d["site"] in self._extras else d for d in out]
+        return out
+
+    def site_summaries(self) -> list[dict[str, Any]]:
+        """Site, class name and limiting items of every site (the provenance's list of sites)."""
+        if self._sites is not None or self._table is None:
+            return [
+                {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
+                for s in self.sites
+            ]
+        t = self._table.select("site", pl.col("class_name").alias("class"), "limiting_items")
+        return t.to_dicts()
 
     @property
     def ratio(self) -> float | None:
         """Percentage of assessed sections at Ⅰ–Ⅲ; None when no section was assessed."""
         return 100.0 * self.good / self.total if self.total else None
+
+    def __repr__(self) -> str:
+        return f"SitesResult(year={self.year}, good={self.good}, total={self.total})"
 
 
 SectionsResult = SitesResult
@@ -240,7 +291,23 @@ def evaluate_sections_years(
         .collect()
     )
     info = {r["site"]: r for r in meta.to_dicts()}
-    worst_years = {k[0]: v for k, v in worst.sort(by).partition_by("year", as_dict=True).items()}
+    # the JSON columns of every (year, section), in SiteClass.to_dict's order; objects only on demand
+    table = (
+        worst.join(meta.select("site", "site_type"), on="site", how="left")
+        .sort(by)
+        .select(
+            "year",
+            "site",
+            pl.col("class").cast(pl.Int64),
+            pl.col("class").replace_strict(CLASS_NAMES, return_dtype=pl.String).alias("class_name"),
+            "limiting_items",
+            pl.col("n").fill_null(0).cast(pl.Int64).alias("n_samples"),
+            pl.col("site_type").cast(pl.String),
+            pl.col("class").replace_strict(QUALITY, return_dtype=pl.String).alias("quality"),
+            "exceeding",
+        )
+    )
+    table_years = {k[0]: v.drop("year") for k, v in table.partition_by("year", as_dict=True).items()}
     classified_years = {k[0]: v for k, v in classified.partition_by("year", as_dict=True).items()}
     dry_rows = ev.filter(pl.col("dry")).select("year", "site").unique().collect()
     lakes = ev.filter(pl.col("site_type").is_in(["lake", "reservoir"])).collect()
@@ -248,21 +315,23 @@ def evaluate_sections_years(
     out = []
     for year in years:
         extra = _lake_extras(lakes.filter(pl.col("year") == year), nd_factor)
-        rows = worst_years[year].to_dicts() if year in worst_years else []
-        sites = [site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {})) for r in rows]
-        done = {s.site for s in sites}
+        t = table_years.get(year, table.drop("year").clear())
+        names, classes = t["site"].cast(pl.String).to_list(), t["class"].to_list()
+        done = set(names)
         dry = set(dry_rows.filter(pl.col("year") == year)["site"].to_list())
         excluded = [
             {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
             for s in sorted(info)
             if s not in done
         ]
-        good = sum(s.cls <= 3 for s in sites)
+        good = sum(c <= 3 for c in classes)
         cl = classified_years.get(year, classified.clear())
-        rivers = _rivers(cl, sites, info, opts)
+        rivers = _rivers(cl, list(zip(names, classes, strict=True)), info, opts)
         params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
         params["decimals"] = dict(decimals or {})
-        out.append(SectionsResult(year, sites, excluded, good, len(sites), rivers, params))
+        out.append(
+            SectionsResult(year, None, excluded, good, len(names), rivers, params, table=t, extras=extra)
+        )
     return out
 
 
@@ -301,16 +370,20 @@ def _lake_extras(yr: pl.DataFrame, nd_factor: float) -> dict[str, dict[str, Any]
 
 
 def _rivers(
-    classified: pl.DataFrame, sites: list[SiteClass], info: dict[str, dict[str, Any]], opts: dict[str, Any]
+    classified: pl.DataFrame,
+    sites: list[tuple[str, int]],
+    info: dict[str, dict[str, Any]],
+    opts: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """River description: ≥ 5 sections by the class-share method; fewer by classing the mean of sections."""
-    by_river: dict[str, list[SiteClass]] = {}
-    for s in sites:
-        if info[s.site]["river"]:
-            by_river.setdefault(info[s.site]["river"], []).append(s)
+    """River description: ≥ 5 sections by the class-share method; fewer by classing the mean of sections
+    (``sites``: name and class of each section)."""
+    by_river: dict[str, list[tuple[str, int]]] = {}
+    for site, cls in sites:
+        if info[site]["river"]:
+            by_river.setdefault(info[site]["river"], []).append((site, cls))
     out = []
     for river, secs in sorted(by_river.items()):
-        classes = [s.cls for s in secs]
+        classes = [c for _, c in secs]
         n = len(classes)
         row: dict[str, Any] = {
             "river": river,
@@ -322,7 +395,7 @@ def _rivers(
             row.update(method="断面水质类别比例法", quality=describe_river(classes))
         else:
             m = (
-                classified.filter(pl.col("site").is_in([s.site for s in secs]))
+                classified.filter(pl.col("site").is_in([site for site, _ in secs]))
                 .group_by("key", "item", maintain_order=True)
                 .agg(pl.col("mean").mean(), pl.lit(False).alias("all_nd"))
                 .with_columns(pl.lit(river).alias("site"))
@@ -347,7 +420,7 @@ def sites_values(
 ) -> ComputedValues:
     """Good/total data elements of one year with provenance listing each site's class (shared by
     the surface-water and groundwater calculators)."""
-    sites = [{"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items} for s in res.sites]
+    sites = res.site_summaries()
     return ComputedValues(
         year=res.year,
         values={codes[0]: res.good, codes[1]: res.total},
