@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,20 @@ TO_IND_OPT = typer.Option(False, "--to-indicator", help="把各年结果记为�
 REGION_OPT = typer.Option(None, "--region", help="区域代码（--to-indicator 时必填），如 411224")
 DB_OPT = typer.Option(None, "--db", help="数据库 URL")
 USER_OPT = typer.Option("system", "--user", help="记录人")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a command builds its results: the sites of a large file are
+    tens of thousands of lists and dicts, none in a reference cycle, and each collection would walk every
+    object of the process again (≈ 0.05 s of CPU on a million results). Restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(
@@ -111,26 +128,27 @@ def sections_cmd(
 ) -> None:
     """地表水断面逐年水质类别（21 项年均值、单因子评价）与达到或优于Ⅲ类比例（指标 3）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.SECTIONS, input, params, opts)
-    if as_json:
-        years = [
-            {
-                "year": r.year,
-                "sites": r.site_dicts(),
-                "rivers": r.rivers,
-                "summary": _summary(r),
-            }
-            for r in results
-        ]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年地表水断面水质类别（GB 3838-2002）", r.sites, quality=True)
-        console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
-        for e in r.excluded:
-            console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
-        for rv in r.rivers:
-            line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
-            console.print(line, highlight=False)
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.SECTIONS, input, params, opts)
+        if as_json:
+            years = [
+                {
+                    "year": r.year,
+                    "sites": r.site_dicts(),
+                    "rivers": r.rivers,
+                    "summary": _summary(r),
+                }
+                for r in results
+            ]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年地表水断面水质类别（GB 3838-2002）", r.sites, quality=True)
+            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            for e in r.excluded:
+                console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
+            for rv in r.rivers:
+                line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
+                console.print(line, highlight=False)
 
 
 @app.command("sources")
@@ -148,26 +166,27 @@ def sources_cmd(
     if params["basis"] not in ("count", "volume", "events"):
         fail(f"--basis 应为 count、volume 或 events，而不是 {params['basis']!r}")
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.SOURCES, input, params, opts)
-    if as_json:
-        years = [
-            {
-                "year": r.year,
-                "basis": r.basis,
-                "sites": [s.to_dict() for s in r.sources],
-                "summary": {
-                    "compliant": r.compliant,
-                    "total": r.total,
-                    "rate": _pct(r.rate),
-                    "excluded": r.excluded,
-                },
-            }
-            for r in results
-        ]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
-        console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.SOURCES, input, params, opts)
+        if as_json:
+            years = [
+                {
+                    "year": r.year,
+                    "basis": r.basis,
+                    "sites": [s.to_dict() for s in r.sources],
+                    "summary": {
+                        "compliant": r.compliant,
+                        "total": r.total,
+                        "rate": _pct(r.rate),
+                        "excluded": r.excluded,
+                    },
+                }
+                for r in results
+            ]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
+            console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
 
 
 @app.command("groundwater")
@@ -183,15 +202,17 @@ def groundwater_cmd(
 ) -> None:
     """地下水点位逐年质量类别（GB/T 14848-2017 单因子评价）与达到或优于Ⅲ类比例（指标 4）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
-    if as_json:
-        years = [{"year": r.year, "sites": r.site_dicts(), "summary": _summary(r)} for r in results]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)
-        console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
-        if r.parameters.get("ignored_items"):
-            console.print(f"  GB/T 14848 未列、未参与分类的项目：{'、'.join(r.parameters['ignored_items'])}")
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
+        if as_json:
+            years = [{"year": r.year, "sites": r.site_dicts(), "summary": _summary(r)} for r in results]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)
+            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            if r.parameters.get("ignored_items"):
+                ignored = "、".join(r.parameters["ignored_items"])
+                console.print(f"  GB/T 14848 未列、未参与分类的项目：{ignored}")
 
 
 def _name(code: str) -> str:

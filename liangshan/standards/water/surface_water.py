@@ -96,7 +96,8 @@ class SitesResult:
         """:meth:`SiteClass.to_dict` of every site (from the columns when the objects were not built)."""
         if self._sites is not None or self._table is None:
             return [s.to_dict() for s in self.sites]
-        out = self._table.to_dicts()
+        cols = self._table.columns  # rows() and zip: a third of the time of polars' to_dicts here
+        out = [dict(zip(cols, row, strict=True)) for row in self._table.rows()]
         if self._extras:
             out = [d | self._extras[d["site"]] if d["site"] in self._extras else d for d in out]
         return out
@@ -108,8 +109,8 @@ class SitesResult:
                 {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
                 for s in self.sites
             ]
-        t = self._table.select("site", pl.col("class_name").alias("class"), "limiting_items")
-        return t.to_dicts()
+        t = self._table.select("site", "class_name", "limiting_items")
+        return [{"site": s, "class": c, "limiting_items": li} for s, c, li in t.rows()]
 
     @property
     def ratio(self) -> float | None:
@@ -295,16 +296,16 @@ def evaluate_sections_years(
     table = (
         worst.join(meta.select("site", "site_type"), on="site", how="left")
         .sort(by)
-        .select(
+        .select(  # text as String: Python objects are made from strings far faster than from categories
             "year",
-            "site",
+            pl.col("site").cast(pl.String),
             pl.col("class").cast(pl.Int64),
             pl.col("class").replace_strict(CLASS_NAMES, return_dtype=pl.String).alias("class_name"),
-            "limiting_items",
+            pl.col("limiting_items").cast(pl.List(pl.String)),
             pl.col("n").fill_null(0).cast(pl.Int64).alias("n_samples"),
             pl.col("site_type").cast(pl.String),
             pl.col("class").replace_strict(QUALITY, return_dtype=pl.String).alias("quality"),
-            "exceeding",
+            pl.col("exceeding").cast(pl.List(pl.Struct({"item": pl.String, "multiple": pl.Float64}))),
         )
     )
     table_years = {k[0]: v.drop("year") for k, v in table.partition_by("year", as_dict=True).items()}
@@ -316,7 +317,7 @@ def evaluate_sections_years(
     for year in years:
         extra = _lake_extras(lakes.filter(pl.col("year") == year), nd_factor)
         t = table_years.get(year, table.drop("year").clear())
-        names, classes = t["site"].cast(pl.String).to_list(), t["class"].to_list()
+        names, classes = t["site"].to_list(), t["class"].to_list()
         done = set(names)
         dry = set(dry_rows.filter(pl.col("year") == year)["site"].to_list())
         excluded = [
