@@ -19,15 +19,22 @@ from liangshan.services.calculators import water as water_calc
 
 _POLARS_JEMALLOC = "dirty_decay_ms:500,muzzy_decay_ms:1000"  # what ``import polars`` puts in the environment
 JEMALLOC = "_RJEM_MALLOC_CONF"
+#: Our allocator setting: freed pages go back after 0.1 s (dirty) and at once from the muzzy state.
+DECAY = "dirty_decay_ms:100,muzzy_decay_ms:0"
 _conf = os.environ.get(JEMALLOC, "")
 if "polars" not in sys.modules and (not _conf or _conf.startswith(_POLARS_JEMALLOC)):
     # A ``liangshan water`` process, before polars' allocator starts. jemalloc keeps freed pages for 0.5–1 s,
     # so the reading and validation temporaries of a large file stay resident while the evaluation
-    # allocates; returning them at once keeps the peak at what is live (1 M rows: ≈ 330 instead of
-    # ≈ 490 MiB, for ≈ 0.15 s more system time). polars appends this to its own setting (the later option
-    # wins), also when the variable was inherited from a parent that imported polars; any other value
-    # (a user's own) is left alone.
-    os.environ[JEMALLOC] = ",".join(filter(None, (_conf, "dirty_decay_ms:0,muzzy_decay_ms:0")))
+    # allocates. Measured on a million results (benchmarks/README.md, "Water sections, issue 19 W4"):
+    # polars' own setting ≈ 410 MiB peak, 0.25 s of system time; returning every page at once (decay 0)
+    # ≈ 285 MiB but ≈ 0.4 s; 0.1 s ≈ 300–360 MiB and ≈ 0.28 s — the pandas script's peak is ≈ 350 MiB.
+    # polars appends this to its own setting (the later option wins), also when the variable was
+    # inherited from a parent that imported polars; any other value (a user's own) is left alone.
+    os.environ[JEMALLOC] = ",".join(filter(None, (_conf, DECAY)))
+if "numpy" not in sys.modules:
+    # numpy's OpenBLAS starts one thread per core at import (≈ 0.04 s of CPU); the water commands do no
+    # linear algebra. A user's own setting is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 app = typer.Typer(
