@@ -217,10 +217,49 @@ def _sites_queries(
 ) -> list[pl.LazyFrame]:
     """The annual means and the sampling-date counts of :func:`classify_sites` as lazy queries."""
     ev = results.lazy().filter(pl.col("item").is_in(list(items)))
-    return [
-        annual_means_query(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key()),
-        ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n")),
-    ]
+    means_key = _code_key(ev, [*by, "site_type", "item"])
+    samples_key = _code_key(ev, list(by))
+    if means_key is None or samples_key is None:  # text keys: polars groups the columns themselves
+        return [
+            annual_means_query(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key()),
+            ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n")),
+        ]
+    # categorical keys (io.normalize): one integer per group, the same groups in the same order
+    # (first appearance), each mean summed over the same rows in the same order as annual_means_query
+    valid = ev.filter(pl.col("value").is_not_null())
+    eff = pl.when(pl.col("below_dl")).then(pl.col("detection_limit") * nd_factor).otherwise(pl.col("value"))
+    means = (
+        valid.group_by(means_key, maintain_order=True)
+        .agg(
+            pl.col(*by, "site_type", "item").first(),
+            eff.mean().alias("mean"),
+            pl.len().alias("n"),
+            pl.col("below_dl").all().alias("all_nd"),
+        )
+        .drop("_key")
+        .with_columns(_key())
+    )
+    samples = (
+        valid.group_by(samples_key)
+        .agg(pl.col(*by).first(), pl.col("date").n_unique().alias("n"))
+        .drop("_key")
+    )
+    return [means, samples]
+
+
+def _code_key(frame: pl.LazyFrame, cols: Sequence[str]) -> pl.Expr | None:
+    """One Int64 per row numbering the combinations of ``cols`` (``_key``): the first column an integer
+    (the year), the others categorical, combined from their codes; None when the columns are not so."""
+    schema = frame.collect_schema()
+    first = schema[cols[0]]
+    if not first.is_integer() or not all(isinstance(schema[c], pl.Categorical) for c in cols[1:]):
+        return None
+    key = pl.col(cols[0]).cast(pl.Int64)
+    span = 1
+    for c in cols[1:]:
+        size = max(len(schema[c].categories.to_series()), 1)  # type: ignore[attr-defined]
+        key, span = key * size + pl.col(c).to_physical().cast(pl.Int64), span * size
+    return key.alias("_key") if span < 2**40 else None
 
 
 def _classified_sites(
