@@ -274,3 +274,25 @@ def test_section_results_as_columns_match_the_objects(tmp_path: Path) -> None:
         rows = worst.sort("site").to_dicts()
         by_rows = [sw.site_class(r, kinds[r["site"]], extras.get(r["site"], {})).to_dict() for r in rows]
         assert a.site_dicts() == by_rows
+
+
+def test_integer_group_keys_give_the_text_keys_results() -> None:
+    """Categorical site and item columns (io.normalize) are grouped on one integer key; the same rows as
+    text are grouped on the columns: same means in the same order, same counts, same sections."""
+    from liangshan.demo.water import synthetic_results
+    from liangshan.standards.water.limits import EVALUATION_ITEMS_2011
+
+    df = normalize(synthetic_results().with_columns(pl.all().cast(pl.String)))
+    text = df.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    scope = pl.col("site_type").is_in(sw.SURFACE_TYPES) & pl.col("source_kind").is_null()
+    by = ("year", "site")
+    coded = sw._sites_queries(df.lazy().filter(scope), items=EVALUATION_ITEMS_2011, nd_factor=0.5, by=by)
+    plain = sw._sites_queries(text.lazy().filter(scope), items=EVALUATION_ITEMS_2011, nd_factor=0.5, by=by)
+    assert "_key" in coded[0].explain() and "_key" not in plain[0].explain()
+    (m1, s1), (m2, s2) = pl.collect_all(coded), pl.collect_all(plain)
+    as_text = pl.col(pl.Categorical).cast(pl.String)
+    assert m1.with_columns(as_text).equals(m2.with_columns(as_text))
+    assert s1.with_columns(as_text).sort(by).equals(s2.sort(by))
+    a, b = sw.evaluate_sections_years(df), sw.evaluate_sections_years(text)
+    assert [r.site_dicts() for r in a] == [r.site_dicts() for r in b]
+    assert [r.rivers for r in a] == [r.rivers for r in b]
