@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,6 +95,24 @@ def _emit(
     emit_json({"input": input.name, "parameters": params, "years": years, **extra})
 
 
+def _emit_sections(input: Path, results: list[Any], ids: list[int], opts: dict[str, Any]) -> None:
+    """``--json`` of ``water sections`` to a pipe or a file: what :func:`_emit` prints there (compact, one
+    line), with each year's site list written by :meth:`SitesResult.sites_json` into a placeholder of the
+    envelope — the same value when parsed, without building tens of thousands of dicts first."""
+    mark = f"@sites-{uuid.uuid4().hex}-"
+    years = [
+        {"year": r.year, "sites": f"{mark}{i}", "rivers": r.rivers, "summary": _summary(r)}
+        for i, r in enumerate(results)
+    ]
+    extra = {"submission_ids": ids} if opts["to_indicator"] else {}
+    params = results[0].parameters if results else {}
+    data = {"input": input.name, "parameters": params, "years": years, **extra}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    for i, r in enumerate(results):
+        text = text.replace(f'"{mark}{i}"', r.sites_json(), 1)
+    sys.stdout.write(text + "\n")
+
+
 def _table(title: str, rows: list[Any], quality: bool = False, sources: bool = False) -> None:
     from rich.table import Table  # only the table output needs it, not ``--json``
 
@@ -138,6 +158,8 @@ def sections_cmd(
     with _no_cycle_collection():
         results, ids = _run(water_calc.SECTIONS, input, params, opts)
         if as_json:
+            if not sys.stdout.isatty():  # compact JSON, the sites written from their columns
+                return _emit_sections(input, results, ids, opts)
             years = [
                 {
                     "year": r.year,

@@ -296,3 +296,26 @@ def test_integer_group_keys_give_the_text_keys_results() -> None:
     a, b = sw.evaluate_sections_years(df), sw.evaluate_sections_years(text)
     assert [r.site_dicts() for r in a] == [r.site_dicts() for r in b]
     assert [r.rivers for r in a] == [r.rivers for r in b]
+
+
+def test_sites_json_parses_to_the_site_dicts() -> None:
+    """The compact JSON of a year's sites (polars' writer over the columns, or the standard encoder when
+    lake extras are merged in) parses to site_dicts(), also after the objects were built."""
+    import json
+
+    from liangshan.demo.water import synthetic_results
+
+    demo = synthetic_results().with_columns(pl.all().cast(pl.String))
+    lake = demo.filter(pl.col("site_type") == "reservoir").with_columns(
+        site=pl.lit("湖心断面"), site_type=pl.lit("lake"), source_kind=pl.lit(None), volume=pl.lit(None)
+    )
+    tp = lake.filter(pl.col("item") == "tp")
+    chla = tp.with_columns(item=pl.lit("chla"), unit=pl.lit("mg/m3"))
+    sd = tp.with_columns(item=pl.lit("sd"), unit=pl.lit("m"), value=pl.lit("1"))
+    for frame, lakes in ((demo, False), (pl.concat([demo, lake, chla, sd]), True)):
+        for r in sw.evaluate_sections_years(normalize(frame)):
+            assert bool(r._extras) is lakes
+            text = r.sites_json()
+            assert "\n" not in text and text.startswith("[{")
+            assert json.loads(text) == r.site_dicts() == [s.to_dict() for s in r.sites]
+            assert json.loads(r.sites_json()) == r.site_dicts()  # from the objects now
