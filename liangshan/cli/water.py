@@ -28,8 +28,9 @@ if "polars" not in sys.modules and (not _conf or _conf.startswith(_POLARS_JEMALL
     # A ``liangshan water`` process, before polars' allocator starts. jemalloc keeps freed pages for 0.5–1 s,
     # so the reading and validation temporaries of a large file stay resident while the evaluation
     # allocates. Measured on a million results (benchmarks/README.md, "Water sections, issue 19 W4"):
-    # polars' own setting ≈ 410 MiB peak, 0.25 s of system time; returning every page at once (decay 0)
-    # ≈ 285 MiB but ≈ 0.4 s; 0.1 s ≈ 300–360 MiB and ≈ 0.28 s — the pandas script's peak is ≈ 350 MiB.
+    # polars' own setting ≈ 320–350 MiB peak, 0.22–0.28 s of system time; returning every page at once
+    # (decay 0) ≈ 230 MiB but 0.41–0.47 s; 0.1 s ≈ 280–330 MiB and 0.21–0.24 s — the pandas script's peak
+    # is ≈ 350 MiB.
     # polars appends this to its own setting (the later option wins), also when the variable was
     # inherited from a parent that imported polars; any other value (a user's own) is left alone.
     os.environ[JEMALLOC] = ",".join(filter(None, (_conf, DECAY)))
