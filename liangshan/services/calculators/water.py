@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from liangshan.provenance import ComputedValues, InputFile, sha256_file
 from liangshan.services.calculators import standards_cited as sc
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
 
-if TYPE_CHECKING:
-    import polars as pl  # the calculators import it when they run, not when the CLI lists its options
+if TYPE_CHECKING:  # imported when the calculators run, not when the CLI lists its options
+    import polars as pl
+
+    from liangshan.provenance import ComputedValues, InputFile
 
 KINDS = ("sections", "sources", "groundwater")
 
@@ -111,7 +112,9 @@ def _hash_meanwhile(path: Path) -> Callable[[], InputFile]:
     box: dict[str, Any] = {}
 
     def work() -> None:
-        try:
+        try:  # the pydantic models are imported here too, while the main thread parses the file
+            from liangshan.provenance import sha256_file
+
             box["file"] = sha256_file(path)
         except BaseException as exc:
             box["error"] = exc
@@ -123,7 +126,7 @@ def _hash_meanwhile(path: Path) -> Callable[[], InputFile]:
         thread.join()
         if "error" in box:
             raise box["error"]
-        return cast(InputFile, box["file"])
+        return cast("InputFile", box["file"])
 
     return result
 

@@ -13,14 +13,16 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from liangshan.provenance import ComputedValues, InputFile, Provenance
 from liangshan.standards.water.classify import annual_means, annual_means_query, classify_means, worst_factor
 from liangshan.standards.water.limits import CLASS_NAMES, EVALUATION_ITEMS_2011, GB3838_2002
+
+if TYPE_CHECKING:  # the pydantic models: imported when a result's provenance is built
+    from liangshan.provenance import ComputedValues, InputFile
 
 SURFACE_TYPES = ("river", "lake", "reservoir")
 QUALITY = {1: "优", 2: "优", 3: "良好", 4: "轻度污染", 5: "中度污染", 6: "重度污染"}
@@ -469,6 +471,8 @@ def sites_values(
 ) -> ComputedValues:
     """Good/total data elements of one year with provenance listing each site's class (shared by
     the surface-water and groundwater calculators)."""
+    from liangshan.provenance import ComputedValues, Provenance
+
     sites = res.site_summaries()
     return ComputedValues(
         year=res.year,
