@@ -327,20 +327,23 @@ def evaluate_sections_years(
     one pass: annual means, classes and the single-factor class (环办〔2011〕22号) are computed for every
     (year, section) of the table at once, then split into one :class:`SitesResult` per year.
     """
-    # lazy queries over the table: each reads only its columns, none copies the filtered table
+    # lazy queries over the table: each reads only its columns, none copies the filtered table; all are
+    # collected at once, so that polars runs them side by side
     scope = results.lazy().filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
-    present = scope.select(pl.col("year").unique().drop_nulls().sort()).collect().to_series().to_list()
-    years = present if years is None else list(years)
-    ev = scope if set(present) <= set(years) else scope.filter(pl.col("year").is_in(years))
+    ev = scope if years is None else scope.filter(pl.col("year").is_in(list(years)))
     by = ("year", "site")
-    classified, worst = classify_sites(
-        ev, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals, by=by
-    )
-    meta = (
-        scope.group_by("site", maintain_order=True)
-        .agg(pl.col("site_type").first(), pl.col("river").drop_nulls().first())
-        .collect()
-    )
+    queries = [
+        scope.select(pl.col("year").unique().drop_nulls().sort()),
+        scope.group_by("site", maintain_order=True).agg(
+            pl.col("site_type").first(), pl.col("river").drop_nulls().first()
+        ),
+        ev.filter(pl.col("dry")).select("year", "site").unique(),
+        *_sites_queries(ev, items=items, nd_factor=nd_factor, by=by),
+    ]
+    # in-memory engine, as the eager methods: the streaming engine sums the means in another order
+    present_frame, meta, dry_rows, means, samples = pl.collect_all(queries, engine="in-memory")
+    years = present_frame.to_series().to_list() if years is None else list(years)
+    classified, worst = _classified_sites(means, samples, rounding=rounding, decimals=decimals, by=by)
     info = {r["site"]: r for r in meta.to_dicts()}
     # the JSON columns of every (year, section), in SiteClass.to_dict's order; objects only on demand
     table = (
@@ -360,7 +363,6 @@ def evaluate_sections_years(
     )
     table_years = {k[0]: v.drop("year") for k, v in table.partition_by("year", as_dict=True).items()}
     classified_years = {k[0]: v for k, v in classified.partition_by("year", as_dict=True).items()}
-    dry_rows = ev.filter(pl.col("dry")).select("year", "site").unique().collect()
     lakes = ev.filter(pl.col("site_type").is_in(["lake", "reservoir"])).collect()
     opts: dict[str, Any] = {"rounding": rounding, "decimals": decimals}
     out = []
