@@ -29,7 +29,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from liangshan.standards.tabular import (
@@ -313,16 +312,17 @@ def _duplicated(site: pl.Series, day: pl.Series, item: pl.Series) -> pl.Series:
 
 
 def _mixed_types(site: pl.Series, kind: pl.Series) -> pl.Series:
-    """Rows of sites that appear with more than one water type (dense site and type numbers, no nulls):
-    which (site, type) pairs occur, counted with one ``bincount`` instead of a hash table of the rows."""
-    n_kinds = int(kind.max() or 0) + 1  # type: ignore[arg-type]
+    """Rows of sites that appear with more than one water type (dense site and type numbers, no nulls).
+
+    Each site's type is written to a small table (any one of its rows wins) and read back per row: a site
+    with one type matches on every row, a site with two mismatches on some — no hash table of the rows.
+    """
     n_sites = int(site.max() or 0) + 1  # type: ignore[arg-type]
-    pair = (site * n_kinds + kind).to_numpy()
-    seen = np.bincount(pair, minlength=n_sites * n_kinds).reshape(n_sites, n_kinds) > 0
-    mixed = seen.sum(axis=1) > 1
-    if not mixed.any():
+    one = pl.repeat(-1, n_sites, dtype=kind.dtype, eager=True).scatter(site, kind)
+    differs = kind != one.gather(site)
+    if not differs.any():
         return pl.repeat(False, site.len(), dtype=pl.Boolean, eager=True)
-    return pl.Series(mixed).gather(site)
+    return site.is_in(site.filter(differs).unique())
 
 
 def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
