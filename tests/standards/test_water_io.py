@@ -281,3 +281,17 @@ def test_typed_reader_errors_are_read_tables(tmp_path: Path, line: str) -> None:
     with pytest.raises(WaterInputError) as general:
         _general(p)
     assert str(fast.value) == str(general.value) and fast.value.row == 3
+
+
+def test_mixed_types_name_the_first_row_of_the_mixed_site(tmp_path: Path) -> None:
+    """Every row of a site with two water types is flagged (the first one reported), other sites are not."""
+    p = write(tmp_path, [
+        "A,river,2024-01-01,氨氮,0.5,mg/L,",
+        "B,river,2024-01-01,氨氮,0.5,mg/L,",
+        "A,river,2024-02-01,氨氮,0.5,mg/L,",
+        "B,lake,2024-02-01,氨氮,0.5,mg/L,",
+        "C,lake,2024-02-01,氨氮,0.5,mg/L,",
+    ])  # fmt: skip
+    expected = r"第 3 行 列 site_type: 'river': 同一站点出现多种水体类型（另有 1 行"
+    with pytest.raises(WaterInputError, match=expected):
+        read_results(p)
