@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +21,23 @@ from liangshan.services.calculators import water as water_calc
 
 _POLARS_JEMALLOC = "dirty_decay_ms:500,muzzy_decay_ms:1000"  # what ``import polars`` puts in the environment
 JEMALLOC = "_RJEM_MALLOC_CONF"
+#: Our allocator setting: freed pages go back after 0.1 s (dirty) and at once from the muzzy state.
+DECAY = "dirty_decay_ms:100,muzzy_decay_ms:0"
 _conf = os.environ.get(JEMALLOC, "")
 if "polars" not in sys.modules and (not _conf or _conf.startswith(_POLARS_JEMALLOC)):
     # A ``liangshan water`` process, before polars' allocator starts. jemalloc keeps freed pages for 0.5–1 s,
     # so the reading and validation temporaries of a large file stay resident while the evaluation
-    # allocates; returning them at once keeps the peak at what is live (1 M rows: ≈ 330 instead of
-    # ≈ 490 MiB, for ≈ 0.15 s more system time). polars appends this to its own setting (the later option
-    # wins), also when the variable was inherited from a parent that imported polars; any other value
-    # (a user's own) is left alone.
-    os.environ[JEMALLOC] = ",".join(filter(None, (_conf, "dirty_decay_ms:0,muzzy_decay_ms:0")))
+    # allocates. Measured on a million results (benchmarks/README.md, "Water sections, issue 19 W4"):
+    # polars' own setting ≈ 320–350 MiB peak, 0.22–0.28 s of system time; returning every page at once
+    # (decay 0) ≈ 230 MiB but 0.41–0.47 s; 0.1 s ≈ 280–330 MiB and 0.21–0.24 s — the pandas script's peak
+    # is ≈ 350 MiB.
+    # polars appends this to its own setting (the later option wins), also when the variable was
+    # inherited from a parent that imported polars; any other value (a user's own) is left alone.
+    os.environ[JEMALLOC] = ",".join(filter(None, (_conf, DECAY)))
+if "numpy" not in sys.modules:
+    # numpy's OpenBLAS starts one thread per core at import (≈ 0.04 s of CPU); the water commands do no
+    # linear algebra. A user's own setting is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 app = typer.Typer(
@@ -41,6 +54,20 @@ TO_IND_OPT = typer.Option(False, "--to-indicator", help="把各年结果记为�
 REGION_OPT = typer.Option(None, "--region", help="区域代码（--to-indicator 时必填），如 411224")
 DB_OPT = typer.Option(None, "--db", help="数据库 URL")
 USER_OPT = typer.Option("system", "--user", help="记录人")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a command builds its results: the sites of a large file are
+    tens of thousands of lists and dicts, none in a reference cycle, and each collection would walk every
+    object of the process again (≈ 0.05 s of CPU on a million results). Restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(
@@ -67,6 +94,24 @@ def _emit(
     extra = {"submission_ids": ids} if opts["to_indicator"] else {}
     params = results[0].parameters if results else {}
     emit_json({"input": input.name, "parameters": params, "years": years, **extra})
+
+
+def _emit_sections(input: Path, results: list[Any], ids: list[int], opts: dict[str, Any]) -> None:
+    """``--json`` of ``water sections`` to a pipe or a file: what :func:`_emit` prints there (compact, one
+    line), with each year's site list written by :meth:`SitesResult.sites_json` into a placeholder of the
+    envelope — the same value when parsed, without building tens of thousands of dicts first."""
+    mark = f"@sites-{uuid.uuid4().hex}-"
+    years = [
+        {"year": r.year, "sites": f"{mark}{i}", "rivers": r.rivers, "summary": _summary(r)}
+        for i, r in enumerate(results)
+    ]
+    extra = {"submission_ids": ids} if opts["to_indicator"] else {}
+    params = results[0].parameters if results else {}
+    data = {"input": input.name, "parameters": params, "years": years, **extra}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    for i, r in enumerate(results):
+        text = text.replace(f'"{mark}{i}"', r.sites_json(), 1)
+    sys.stdout.write(text + "\n")
 
 
 def _table(title: str, rows: list[Any], quality: bool = False, sources: bool = False) -> None:
@@ -111,26 +156,29 @@ def sections_cmd(
 ) -> None:
     """地表水断面逐年水质类别（21 项年均值、单因子评价）与达到或优于Ⅲ类比例（指标 3）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.SECTIONS, input, params, opts)
-    if as_json:
-        years = [
-            {
-                "year": r.year,
-                "sites": [s.to_dict() for s in r.sites],
-                "rivers": r.rivers,
-                "summary": _summary(r),
-            }
-            for r in results
-        ]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年地表水断面水质类别（GB 3838-2002）", r.sites, quality=True)
-        console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
-        for e in r.excluded:
-            console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
-        for rv in r.rivers:
-            line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
-            console.print(line, highlight=False)
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.SECTIONS, input, params, opts)
+        if as_json:
+            if not sys.stdout.isatty():  # compact JSON, the sites written from their columns
+                return _emit_sections(input, results, ids, opts)
+            years = [
+                {
+                    "year": r.year,
+                    "sites": r.site_dicts(),
+                    "rivers": r.rivers,
+                    "summary": _summary(r),
+                }
+                for r in results
+            ]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年地表水断面水质类别（GB 3838-2002）", r.sites, quality=True)
+            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            for e in r.excluded:
+                console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
+            for rv in r.rivers:
+                line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
+                console.print(line, highlight=False)
 
 
 @app.command("sources")
@@ -148,26 +196,27 @@ def sources_cmd(
     if params["basis"] not in ("count", "volume", "events"):
         fail(f"--basis 应为 count、volume 或 events，而不是 {params['basis']!r}")
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.SOURCES, input, params, opts)
-    if as_json:
-        years = [
-            {
-                "year": r.year,
-                "basis": r.basis,
-                "sites": [s.to_dict() for s in r.sources],
-                "summary": {
-                    "compliant": r.compliant,
-                    "total": r.total,
-                    "rate": _pct(r.rate),
-                    "excluded": r.excluded,
-                },
-            }
-            for r in results
-        ]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
-        console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.SOURCES, input, params, opts)
+        if as_json:
+            years = [
+                {
+                    "year": r.year,
+                    "basis": r.basis,
+                    "sites": [s.to_dict() for s in r.sources],
+                    "summary": {
+                        "compliant": r.compliant,
+                        "total": r.total,
+                        "rate": _pct(r.rate),
+                        "excluded": r.excluded,
+                    },
+                }
+                for r in results
+            ]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
+            console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
 
 
 @app.command("groundwater")
@@ -183,17 +232,17 @@ def groundwater_cmd(
 ) -> None:
     """地下水点位逐年质量类别（GB/T 14848-2017 单因子评价）与达到或优于Ⅲ类比例（指标 4）。"""
     opts = {"to_indicator": to_indicator, "region": region, "db": db, "user": user}
-    results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
-    if as_json:
-        years = [
-            {"year": r.year, "sites": [s.to_dict() for s in r.sites], "summary": _summary(r)} for r in results
-        ]
-        return _emit(input, results, ids, opts, years)
-    for r in results:
-        _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)
-        console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
-        if r.parameters.get("ignored_items"):
-            console.print(f"  GB/T 14848 未列、未参与分类的项目：{'、'.join(r.parameters['ignored_items'])}")
+    with _no_cycle_collection():
+        results, ids = _run(water_calc.GROUNDWATER, input, params, opts)
+        if as_json:
+            years = [{"year": r.year, "sites": r.site_dicts(), "summary": _summary(r)} for r in results]
+            return _emit(input, results, ids, opts, years)
+        for r in results:
+            _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)
+            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            if r.parameters.get("ignored_items"):
+                ignored = "、".join(r.parameters["ignored_items"])
+                console.print(f"  GB/T 14848 未列、未参与分类的项目：{ignored}")
 
 
 def _name(code: str) -> str:

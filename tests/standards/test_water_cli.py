@@ -131,7 +131,7 @@ def test_water_command_returns_freed_memory_at_once() -> None:
     import sys
 
     code = "import sys, os, liangshan.cli.water as w; print('polars' in sys.modules, os.environ[w.JEMALLOC])"
-    ours, polars_default = "dirty_decay_ms:0,muzzy_decay_ms:0", "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    ours, polars_default = "dirty_decay_ms:100,muzzy_decay_ms:0", "dirty_decay_ms:500,muzzy_decay_ms:1000"
     for given, expected in (
         (None, f"False {ours}"),
         (polars_default, f"False {polars_default},{ours}"),

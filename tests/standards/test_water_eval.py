@@ -238,3 +238,84 @@ def test_demo_is_deterministic_and_designed(tmp_path: Path) -> None:
     assert prov.inputs[0].name == FILE_NAME and len(prov.inputs[0].sha256) == 64
     assert set(prov.components) == {"surface_water", "drinking_water", "groundwater"}
     assert prov.components["drinking_water"]["parameters"]["basis"] == "count"
+
+
+def test_section_results_as_columns_match_the_objects(tmp_path: Path) -> None:
+    """evaluate_sections_years keeps the sites as columns: their JSON form, the provenance's list and the
+    objects built on demand say the same (rivers, lakes with TLI, excluded sections included)."""
+    from liangshan.demo.water import synthetic_results
+
+    demo = synthetic_results().with_columns(pl.all().cast(pl.String))
+    dry = demo.head(1).with_columns(site=pl.lit("干涸断面"), value=pl.lit("断流"), site_type=pl.lit("river"),
+                                    source_kind=pl.lit(None), river=pl.lit(None))  # fmt: skip
+    lake = demo.filter(pl.col("site_type") == "reservoir").with_columns(
+        site=pl.lit("湖心断面"), site_type=pl.lit("lake"), source_kind=pl.lit(None), volume=pl.lit(None)
+    )
+    tp = lake.filter(pl.col("item") == "tp")
+    tli = [tp.with_columns(item=pl.lit(k), unit=pl.lit(u), value=pl.lit(v)) for k, u, v in
+           (("chla", "mg/m3", "12"), ("sd", "m", "1.5"))]  # fmt: skip
+    df = normalize(pl.concat([demo, dry, lake, *tli]))
+    fresh = sw.evaluate_sections_years(df)
+    built = sw.evaluate_sections_years(df)
+    assert fresh and any(r.rivers for r in fresh) and any(r.excluded for r in fresh)
+    assert any("tli" in d for r in fresh for d in r.site_dicts())
+    for a, b in zip(fresh, built, strict=True):
+        objects = b.sites  # built from the columns
+        assert a.site_dicts() == [s.to_dict() for s in objects] == b.site_dicts()
+        assert a.site_summaries() == b.site_summaries()
+        assert [s["site"] for s in a.site_summaries()] == sorted(s.site for s in objects)
+        assert (a.good, a.total) == (sum(s.cls <= 3 for s in objects), len(objects))
+        # the objects as site_class builds them from classify_sites' rows (the way before the columns)
+        scope = df.filter(pl.col("site_type").is_in(sw.SURFACE_TYPES) & pl.col("source_kind").is_null())
+        year = scope.filter(pl.col("year") == a.year)
+        _, worst = sw.classify_sites(year)
+        kinds = dict(zip(*scope.select(pl.col("site", "site_type").cast(pl.String)), strict=False))
+        extras = sw._lake_extras(year, 0.5)
+        rows = worst.sort("site").to_dicts()
+        by_rows = [sw.site_class(r, kinds[r["site"]], extras.get(r["site"], {})).to_dict() for r in rows]
+        assert a.site_dicts() == by_rows
+
+
+def test_integer_group_keys_give_the_text_keys_results() -> None:
+    """Categorical site and item columns (io.normalize) are grouped on one integer key; the same rows as
+    text are grouped on the columns: same means in the same order, same counts, same sections."""
+    from liangshan.demo.water import synthetic_results
+    from liangshan.standards.water.limits import EVALUATION_ITEMS_2011
+
+    df = normalize(synthetic_results().with_columns(pl.all().cast(pl.String)))
+    text = df.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    scope = pl.col("site_type").is_in(sw.SURFACE_TYPES) & pl.col("source_kind").is_null()
+    by = ("year", "site")
+    coded = sw._sites_queries(df.lazy().filter(scope), items=EVALUATION_ITEMS_2011, nd_factor=0.5, by=by)
+    plain = sw._sites_queries(text.lazy().filter(scope), items=EVALUATION_ITEMS_2011, nd_factor=0.5, by=by)
+    assert "_key" in coded[0].explain() and "_key" not in plain[0].explain()
+    (m1, s1), (m2, s2) = pl.collect_all(coded), pl.collect_all(plain)
+    as_text = pl.col(pl.Categorical).cast(pl.String)
+    assert m1.with_columns(as_text).equals(m2.with_columns(as_text))
+    assert s1.with_columns(as_text).sort(by).equals(s2.sort(by))
+    a, b = sw.evaluate_sections_years(df), sw.evaluate_sections_years(text)
+    assert [r.site_dicts() for r in a] == [r.site_dicts() for r in b]
+    assert [r.rivers for r in a] == [r.rivers for r in b]
+
+
+def test_sites_json_parses_to_the_site_dicts() -> None:
+    """The compact JSON of a year's sites (polars' writer over the columns, or the standard encoder when
+    lake extras are merged in) parses to site_dicts(), also after the objects were built."""
+    import json
+
+    from liangshan.demo.water import synthetic_results
+
+    demo = synthetic_results().with_columns(pl.all().cast(pl.String))
+    lake = demo.filter(pl.col("site_type") == "reservoir").with_columns(
+        site=pl.lit("湖心断面"), site_type=pl.lit("lake"), source_kind=pl.lit(None), volume=pl.lit(None)
+    )
+    tp = lake.filter(pl.col("item") == "tp")
+    chla = tp.with_columns(item=pl.lit("chla"), unit=pl.lit("mg/m3"))
+    sd = tp.with_columns(item=pl.lit("sd"), unit=pl.lit("m"), value=pl.lit("1"))
+    for frame, lakes in ((demo, False), (pl.concat([demo, lake, chla, sd]), True)):
+        for r in sw.evaluate_sections_years(normalize(frame)):
+            assert bool(r._extras) is lakes
+            text = r.sites_json()
+            assert "\n" not in text and text.startswith("[{")
+            assert json.loads(text) == r.site_dicts() == [s.to_dict() for s in r.sites]
+            assert json.loads(r.sites_json()) == r.site_dicts()  # from the objects now

@@ -164,3 +164,134 @@ def test_standard_header_needs_no_synonym_table() -> None:
     code = "import sys, liangshan.standards.water.io; print('yaml' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+TRICKY = [
+    " A ,river,2024-01-15,氨氮, 0.5 ,mg/L,",
+    "A,河流,2024/2/15,NH3-N,<0.025,mg/L,",
+    'A,river,2024-03,"总磷",80,µg/L,""',
+    "A,river,20240415,溶解氧,ND,mg/L,0.2",
+    "A,river,2024-05-15,tp,0.01L,mg/L,",
+    "A,river,2024-06-15,cod,断流,mg/L,",
+    "A,river,2024-07-15,嗅和味,有,无,",
+    "A,river,2024-08-15,pH,7.5,,",
+    '"B, 湖",lake,2024-01-15,水温,-1.5,℃,',
+]
+
+
+def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(pl.col(pl.Categorical).cast(pl.String))
+
+
+def _general(p: Path) -> pl.DataFrame:
+    from liangshan.standards.tabular import read_table
+
+    return normalize(read_table(p).frame, file=p.name)
+
+
+def test_typed_csv_reader_gives_what_read_table_gives(tmp_path: Path) -> None:
+    """The fast path (plain UTF-8 CSV parsed typed) and the general one (every cell as text through
+    read_table) normalize to the same frame, with padding, quotes, markers, BOM and CRLF."""
+    from liangshan.standards.water import io
+
+    for name, eol, bom in (("a.csv", "\n", b""), ("b.csv", "\r\n", b"\xef\xbb\xbf"), ("c.txt", "\n", b"")):
+        p = tmp_path / name
+        p.write_bytes(bom + (eol.join([HEAD, *TRICKY]) + eol).encode("utf-8"))
+        assert io._read_csv_typed(p) is not None
+        fast = read_results(p)
+        assert fast.schema["site"] == pl.Categorical(fast.schema["site"].categories)  # type: ignore[attr-defined]
+        assert _as_text(fast).equals(_as_text(_general(p)))
+        assert fast["site"].to_list()[:2] == ["A", "A"] and fast["value"][6] == 1.0 and fast["dry"][5]
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "enc", "why"),
+    [
+        ("gbk.csv", HEAD, "gb18030", "GB18030 data rows, ASCII header: polars refuses them"),
+        ("head.csv", "断面,类型,日期,项目,监测值,单位,检出限", "gb18030", "GB18030 header"),
+        ("tab.csv", HEAD.replace(",", "\t"), "utf-8", "tab delimiter"),
+        ("extra.csv", HEAD + ",备注", "utf-8", "a column the layout does not use"),
+        ("pad.csv", HEAD.replace("item", " item"), "utf-8", "a header with spaces"),
+        ("quoted.csv", HEAD.replace("item", '"item"'), "utf-8", "a quoted header"),
+        ("u16.csv", HEAD, "utf-16", "UTF-16 with BOM"),
+    ],
+)
+def test_other_files_fall_back_to_read_table(
+    tmp_path: Path, name: str, head: str, enc: str, why: str
+) -> None:
+    """Files the typed reader does not take are read by read_table, with the same result."""
+    from liangshan.standards.water import io
+
+    sep = "\t" if "\t" in head else ","
+    extra = ",备注x" if head.endswith("备注") else ""
+    lines = [ln.replace(",", sep) + extra for ln in TRICKY[1:-1]]
+    p = tmp_path / name
+    p.write_bytes(("\n".join([head, *lines]) + "\n").encode(enc))
+    assert io._read_csv_typed(p) is None, why
+    same = tmp_path / "utf8.csv"
+    same.write_bytes(("\n".join([HEAD, *TRICKY[1:-1]]) + "\n").encode("utf-8"))
+    assert io._read_csv_typed(same) is not None
+    assert _as_text(read_results(p)).equals(_as_text(read_results(same)))
+
+
+def test_typed_reader_falls_back_on_excel_and_long_cells(tmp_path: Path) -> None:
+    """An .xlsx and a CSV with a cell over the budget go through read_table (its checks and messages)."""
+    from liangshan.standards.water import io
+
+    x = tmp_path / "in.xlsx"
+    pl.DataFrame({"site": ["A"], "site_type": ["river"], "date": ["2024-01-15"], "item": ["氨氮"],
+                  "value": ["0.5"], "unit": ["mg/L"]}).write_excel(x)  # fmt: skip
+    assert io._read_csv_typed(x) is None
+    assert read_results(x)["value"].to_list() == [0.5]
+    row = "A,river,2024-01-15,氨氮,0.5,mg/L,"
+    long = write(tmp_path, [row, "A" * 40_000 + row[1:]])
+    assert io._read_csv_typed(long) is None
+    with pytest.raises(WaterInputError, match=r"第 3 行 列 site.*超过上限"):
+        read_results(long)
+    ragged = write(tmp_path, ["A,river,2024-01-15,氨氮,0.5,mg/L,,,"])
+    assert io._read_csv_typed(ragged) is None
+    with pytest.raises(WaterInputError, match="第 2 行"):
+        read_results(ragged)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A,river,2024-01-15,氨氮氮,0.5,mg/L,",
+        "A,river,2024-01-15,氨氮,0.5,mg/m3,",
+        "A,ocean,2024-01-15,氨氮,0.5,mg/L,",
+        'A,river,2024-01-15,氨氮,"",mg/L,',
+        "A,river,2024-01-15,氨氮, abc ,mg/L,",
+        "A,river,2024-13-45,氨氮,0.5,mg/L,",
+        'A,river,"",氨氮,0.5,mg/L,',
+        "A,river,2024-01-15,氨氮,ND,mg/L,",
+        '"",river,2024-01-15,氨氮,0.5,mg/L,',
+        " ,river,2024-01-15,氨氮,0.5,mg/L,",
+        "A,river,2024-01-01,NH3-N,0.6,mg/L,",
+    ],
+)
+def test_typed_reader_errors_are_read_tables(tmp_path: Path, line: str) -> None:
+    """A bad row gives the same message (file, row, column, the cell as written) on both paths."""
+    from liangshan.standards.water import io
+
+    p = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", line])
+    assert io._read_csv_typed(p) is not None
+    with pytest.raises(WaterInputError) as fast:
+        read_results(p)
+    with pytest.raises(WaterInputError) as general:
+        _general(p)
+    assert str(fast.value) == str(general.value) and fast.value.row == 3
+
+
+def test_mixed_types_name_the_first_row_of_the_mixed_site(tmp_path: Path) -> None:
+    """Every row of a site with two water types is flagged (the first one reported), other sites are not."""
+    p = write(tmp_path, [
+        "A,river,2024-01-01,氨氮,0.5,mg/L,",
+        "B,river,2024-01-01,氨氮,0.5,mg/L,",
+        "A,river,2024-02-01,氨氮,0.5,mg/L,",
+        "B,lake,2024-02-01,氨氮,0.5,mg/L,",
+        "C,lake,2024-02-01,氨氮,0.5,mg/L,",
+    ])  # fmt: skip
+    expected = r"第 3 行 列 site_type: 'river': 同一站点出现多种水体类型（另有 1 行"
+    with pytest.raises(WaterInputError, match=expected):
+        read_results(p)

@@ -24,13 +24,21 @@ header = row 1) and the column; nothing is returned when anything is bad.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from liangshan.standards.tabular import TableError, match_columns, read_table, synonyms
+from liangshan.standards.tabular import (
+    DEFAULT_BUDGET,
+    Budget,
+    TableError,
+    match_columns,
+    read_table,
+    synonyms,
+)
 from liangshan.standards.water.limits import ITEMS, UNIT_FACTORS, item_code, normalize_token
 
 REQUIRED = ("site", "site_type", "date", "item", "value", "unit")
@@ -45,6 +53,7 @@ SOURCE_KINDS = {
 }  # fmt: skip
 _TYPES = ("river", "lake", "reservoir", "groundwater")
 _FIELDS = frozenset((*REQUIRED, *OPTIONAL))
+_TEXT_FIELDS = ("site", "site_type", "date", "item", "unit", "source_kind", "river")
 _ND_WORDS = ["ND", "N.D.", "未检出", "低于检出限", "<DL"]
 _DRY_WORDS = ["断流", "干涸", "DRY"]
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
@@ -76,7 +85,12 @@ class WaterInputError(ValueError):
 
 
 def read_results(path: str | Path) -> pl.DataFrame:
-    """Read and validate a long-form CSV/TXT (UTF-8 or GB18030), Excel or Parquet file (:func:`normalize`)."""
+    """Read and validate a long-form CSV/TXT (UTF-8 or GB18030), Excel or Parquet file (:func:`normalize`).
+
+    A UTF-8 CSV whose every header is a column of the layout is parsed typed by polars' multi-threaded
+    reader (:func:`_read_csv_typed`); any other file goes through
+    :func:`liangshan.standards.tabular.read_table`, with the same rules and messages.
+    """
     p = Path(path)
     if p.suffix.lower() in (".parquet", ".pq"):
         try:  # read only the columns the layout uses; a bad header or file is reported as before
@@ -87,6 +101,9 @@ def read_results(path: str | Path) -> pl.DataFrame:
         raw = pl.read_parquet(p, columns=columns)
         raw = raw.with_columns(pl.all().cast(pl.String))
         return normalize(raw, file=p.name, first_row=1)
+    typed = _read_csv_typed(p)
+    if typed is not None:
+        return normalize(typed, file=p.name, first_row=2)
     try:
         table = read_table(p)
     except TableError as exc:
@@ -94,12 +111,84 @@ def read_results(path: str | Path) -> pl.DataFrame:
     return normalize(table.frame, file=p.name, first_row=2)
 
 
+def _read_csv_typed(p: Path, budget: Budget = DEFAULT_BUDGET) -> pl.DataFrame | None:
+    """The frame of a plain UTF-8 CSV, parsed in one multi-threaded pass with the text columns as
+    categoricals (each its own dictionary: codes 0…k−1 into its distinct cells) and the number columns as
+    text; None when the file has to go through ``read_table``.
+
+    Taken only when ``read_table`` would give the same cells: a ``.csv``/``.txt`` file within the size,
+    row, column and cell budgets; a UTF-8 header line (BOM allowed) whose delimiter is a comma and whose
+    cells are, without surrounding spaces and without duplicates, each a column of the layout (English
+    names or ``water`` synonyms); every data byte valid UTF-8 (polars refuses the file otherwise) and no
+    row longer than the header. Anything else — GB18030, UTF-16, another delimiter, an extra or unnamed
+    column, an Excel file, a structural error — returns None, and ``read_table`` reads the file and
+    reports its problems with file, row and column as before.
+    """
+    if p.suffix.lower() not in (".csv", ".txt"):
+        return None
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if size > budget.max_file_bytes or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    end = head.find(b"\n")
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    try:
+        first = head[start:end].decode("utf-8").rstrip("\r") if end > 0 else ""
+    except UnicodeDecodeError:
+        return None
+    if max(first.count(d) for d in "\t;|") >= first.count(",") or '"' in first:
+        return None  # another delimiter, or quoted headers: read_table's own header rules apply
+    header = first.split(",")
+    if len(header) > budget.max_columns or len(set(header)) < len(header):
+        return None
+    if any(not h or h != h.strip() for h in header):
+        return None
+    try:
+        found = _columns(header, p.name)
+    except TableError:
+        return None
+    if sorted(found.values()) != sorted(header):
+        return None  # a column the layout does not use: read_table checks and keeps it
+    field_of = {c: f for f, c in found.items()}
+    schema = {
+        h: pl.Categorical(pl.Categories.random()) if field_of[h] in _TEXT_FIELDS else pl.String
+        for h in header
+    }
+    try:
+        frame = pl.read_csv(p, schema=schema, has_header=True, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != len(header) or frame.height == 0:
+        return None
+    if size > budget.max_rows:  # read_table counts the lines before parsing (a quoted cell may span lines)
+        data = p.read_bytes()
+        if data.count(b"\n") - (1 if data.endswith(b"\n") else 0) > budget.max_rows:
+            return None
+    if size > budget.max_cell_chars and _longest_cell(frame) > budget.max_cell_chars:
+        return None
+    # a quoted empty cell ("") is an empty cell, as read_table makes it (categoricals: see _Text)
+    text = [c for c, dt in frame.schema.items() if dt == pl.String and frame[c].eq("").any()]
+    return frame.with_columns(pl.col(text).replace("", None)) if text else frame
+
+
+def _longest_cell(frame: pl.DataFrame) -> int:
+    """Most bytes in one cell of ``frame`` (a bound of the characters: UTF-8 has ≥ 1 byte per character)."""
+    cells = [s.dtype.categories.to_series() if isinstance(s.dtype, pl.Categorical) else s for s in frame]
+    return max(int(s.str.len_bytes().fill_null(0).max() or 0) for s in cells)  # type: ignore[arg-type]
+
+
 def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: str, message: str) -> None:
-    idx = bad.fill_null(False).arg_true()
-    if idx.len() == 0:
+    if not bad.any():  # the usual case: one pass, no index built
         return
+    idx = bad.fill_null(False).arg_true()
     i = int(idx[0])
     value = df[column][i] if column in df.columns else None
+    if value == "" and isinstance(df.schema[column], pl.Categorical):
+        value = None  # a quoted empty cell of the typed reader: empty, as read_table makes it
     value = value.strip() if isinstance(value, str) else value  # as the reader shows it: stripped
     more = f"（另有 {idx.len() - 1} 行同类问题）" if idx.len() > 1 else ""
     shown = f"'{value}'" if value is not None else "空值"
@@ -111,30 +200,49 @@ class _Text:
     once per distinct value (a few dozen sites, items, units or dates against a million rows).
 
     ``codes`` is UInt32 per row (null for an empty cell) indexing ``values``, the distinct cells with
-    surrounding whitespace stripped (two cells differing only by whitespace keep separate codes).
+    surrounding whitespace stripped (two cells differing only by whitespace keep separate codes). A
+    categorical column with its own dictionary (:func:`_read_csv_typed`) gives its codes as they are; a
+    text column is coded here. An empty cell (``""``) counts as missing, as ``read_table`` makes it.
     """
 
     def __init__(self, col: pl.Series) -> None:
-        self.col = col.cast(pl.String)
-        if self.col.null_count() == self.col.len():  # an optional column the file does not have
-            self.codes = pl.repeat(None, self.col.len(), dtype=pl.UInt32, eager=True)
-            self.distinct = self.values = pl.Series([], dtype=pl.String)
-            return
-        self.distinct = self.col.unique().drop_nulls()
-        index = pl.int_range(0, self.distinct.len(), dtype=pl.UInt32, eager=True)
-        self.codes = self.col.replace_strict(self.distinct, index, default=None, return_dtype=pl.UInt32)
+        self.col = col
+        if isinstance(col.dtype, pl.Categorical):
+            self.distinct = col.dtype.categories.to_series()
+            self.codes = col.to_physical()
+            empty = self.distinct.eq("").arg_true()
+            if empty.len():
+                self.codes = self.codes.scatter((self.codes == empty[0]).arg_true(), None)
+        elif col.null_count() == col.len():  # an optional column the file does not have
+            self.codes = pl.repeat(None, col.len(), dtype=pl.UInt32, eager=True)
+            self.distinct = pl.Series([], dtype=pl.String)
+        else:
+            self.col = col.cast(pl.String)
+            self.distinct = self.col.unique().drop_nulls()
+            index = pl.int_range(0, self.distinct.len(), dtype=pl.UInt32, eager=True)
+            self.codes = self.col.replace_strict(self.distinct, index, default=None, return_dtype=pl.UInt32)
         self.values = self.distinct.str.strip_chars()
 
     def map(self, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
         """``fn`` of each distinct (stripped) value, per row; null for an empty cell."""
-        return self.per_row(pl.Series([fn(u) for u in self.values.to_list()], dtype=dtype))
+        return self.per_row(self.each(fn, dtype))
+
+    def each(self, fn: Callable[[str], Any], dtype: type[pl.DataType] = pl.String) -> pl.Series:
+        """``fn`` of each distinct (stripped) value, aligned with ``values``."""
+        return pl.Series([fn(u) for u in self.values.to_list()], dtype=dtype)
 
     def per_row(self, derived: pl.Series) -> pl.Series:
-        """A series aligned with ``values`` spread to the rows (the column itself, no copy, when ``derived``
-        equals the distinct cells as written: text already clean and canonical)."""
-        if derived.dtype == pl.String and derived.null_count() == 0 and derived.equals(self.distinct):
-            return self.col
+        """A series aligned with ``values`` spread to the rows; text comes back categorical (the column
+        itself, no copy, when ``derived`` equals the distinct cells as written and the column is one)."""
+        if derived.dtype == pl.String:
+            if isinstance(self.col.dtype, pl.Categorical) and derived.equals(self.distinct):
+                return self.col
+            derived = derived.cast(pl.Categorical(pl.Categories.random()))
         return derived.gather(self.codes)
+
+    def rows(self, flags: pl.Series, empty: bool) -> pl.Series:
+        """Boolean per row of a Boolean series aligned with ``values``; ``empty`` for an empty cell."""
+        return flags.gather(self.codes).fill_null(empty)
 
     def dense(self) -> pl.Series:
         """Int64 per row numbering the distinct *stripped* values (null for an empty cell)."""
@@ -204,14 +312,17 @@ def _duplicated(site: pl.Series, day: pl.Series, item: pl.Series) -> pl.Series:
 
 
 def _mixed_types(site: pl.Series, kind: pl.Series) -> pl.Series:
-    """Rows of sites that appear with more than one water type (dense site and type numbers)."""
-    n_kinds = int(kind.max() or 0) + 1  # type: ignore[arg-type]
-    pairs = (site * n_kinds + kind).unique()
-    sites = pairs // n_kinds
-    mixed = sites.filter(sites.is_duplicated())
-    if mixed.len() == 0:
+    """Rows of sites that appear with more than one water type (dense site and type numbers, no nulls).
+
+    Each site's type is written to a small table (any one of its rows wins) and read back per row: a site
+    with one type matches on every row, a site with two mismatches on some — no hash table of the rows.
+    """
+    n_sites = int(site.max() or 0) + 1  # type: ignore[arg-type]
+    one = pl.repeat(-1, n_sites, dtype=kind.dtype, eager=True).scatter(site, kind)
+    differs = kind != one.gather(site)
+    if not differs.any():
         return pl.repeat(False, site.len(), dtype=pl.Boolean, eager=True)
-    return site.is_in(mixed.unique())
+    return site.is_in(site.filter(differs).unique())
 
 
 def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) -> pl.DataFrame:
@@ -219,7 +330,8 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
 
     Parameters
     ----------
-    raw : frame with the columns of the module docstring (strings; numbers are accepted too).
+    raw : frame with the columns of the module docstring (strings, or categoricals with their own
+        dictionary as :func:`_read_csv_typed` reads them; numbers are accepted too).
     file : name shown in error messages.
     first_row : row number of the first data row as the user sees it (2 for CSV with a header).
 
@@ -227,7 +339,8 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     -------
     frame with row, site, site_type, date, year, item (code), value (float in the item's canonical unit:
     mg/L, 个/L, …; the detection limit for results below it; null for dry), below_dl, detection_limit,
-    dry, source_kind, volume, river.
+    dry, source_kind, volume, river; the text columns (site, site_type, item, source_kind, river) are
+    categorical, so that grouping by them works on integer codes.
     """
     try:
         found = _columns(raw.columns, file)
@@ -239,40 +352,46 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
             raise WaterInputError(file, None, c, f"缺少必需列 {c}（必需列: {', '.join(REQUIRED)}）")
     n = df.height
     df = df.select(
-        pl.col(c).cast(pl.String) if c in df.columns else pl.lit(None, pl.String).alias(c)
+        (pl.col(c) if isinstance(df.schema[c], pl.Categorical) else pl.col(c).cast(pl.String))
+        if c in df.columns
+        else pl.lit(None, pl.String).alias(c)
         for c in (*REQUIRED, *OPTIONAL)
     )
     f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg)  # noqa: E731
     site_t = _Text(df["site"])
+    f(site_t.rows(site_t.values == "", True), "site", "站点名称不能为空")
     site = site_t.per_row(site_t.values)
-    f(site.fill_null("") == "", "site", "站点名称不能为空")
     type_t = _Text(df["site_type"])
-    site_type = type_t.map(lambda s: SITE_TYPES.get(s.lower()))
-    f(site_type.is_null(), "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
+    type_codes = type_t.each(lambda s: SITE_TYPES.get(s.lower()))
+    bad_type = type_t.rows(type_codes.is_null(), True)
+    f(bad_type, "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
+    site_type = type_t.per_row(type_codes)
     date_t = _Text(df["date"])
-    dates = date_t.per_row(_parse_dates(date_t.values))
-    f(dates.is_null(), "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
+    day_values = _parse_dates(date_t.values)
+    bad_date = date_t.rows(day_values.is_null(), True)
+    f(bad_date, "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
+    dates = date_t.per_row(day_values)
     item_t = _Text(df["item"])
-    item_codes = [item_code(u) for u in item_t.values.to_list()]
-    item = item_t.per_row(pl.Series(item_codes, dtype=pl.String))
-    f(item.is_null(), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
+    item_codes = pl.Series([item_code(u) for u in item_t.values.to_list()], dtype=pl.String)
+    f(item_t.rows(item_codes.is_null(), True), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
+    item = item_t.per_row(item_codes)
     codes = list(ITEMS)
     numbers = {code: i for i, code in enumerate(codes)}
     item_no = item_t.per_row(pl.Series([numbers.get(c or "") for c in item_codes], dtype=pl.Int64))
-    unit_t = _Text(df["unit"].fill_null(""))
-    units = [normalize_token(u) for u in unit_t.values.to_list()]
-    # the factor of each distinct (item, file unit) pair: a few dozen, looked up in Python, then mapped back
-    k_unit = max(unit_t.values.len(), 1)
-    pair = item_no * k_unit + unit_t.codes.cast(pl.Int64)
-    pairs = pair.unique().drop_nulls()
-    factors = [UNIT_FACTORS.get(ITEMS[codes[p // k_unit]].unit, {}).get(units[p % k_unit]) for p in pairs]
-    factor = pair.replace_strict(pairs, pl.Series(factors, dtype=pl.Float64), default=None)
+    unit_t = _Text(df["unit"])
+    units = [normalize_token(u) for u in unit_t.values.to_list()] + [""]  # the last: an empty cell
+    # the factor of each (distinct item, distinct file unit) pair: a few hundred at most, looked up in
+    # Python, then gathered per row (null: the unit does not fit the item)
+    item_units = [ITEMS[c].unit if c else None for c in item_codes]
+    table = [UNIT_FACTORS.get(iu, {}).get(u) if iu else None for iu in item_units for u in units]
+    pair = item_t.codes * len(units) + unit_t.codes.fill_null(len(units) - 1)
+    factor = pl.Series(table, dtype=pl.Float64).gather(pair)
     f(factor.is_null(), "unit", "单位不适用于该项目（例如 mg/L、µg/L、个/L、MPN/100mL、无量纲）")
     # values: polars' cast for the plain numbers; markers, words and padding only on the cells it fails
     value_col = df["value"]
     num = value_col.cast(pl.Float64, strict=False)
     idx = num.is_null().arg_true()
-    sub = _value_text(value_col.gather(idx).str.strip_chars(), item.gather(idx))
+    sub = _value_text(value_col.gather(idx).str.strip_chars(), item.gather(idx).cast(pl.String))
     if idx.len():
         num = num.scatter(idx, sub["num"])
     ok = sub.select(pl.any_horizontal(pl.col("num", "lt", "lsuf").is_not_null(), "nd", "dry")).to_series()
@@ -280,7 +399,7 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     dl, dl_bad = _numbers(df["detection_limit"])
     f(dl_bad, "detection_limit", "检出限应为数值")
     f(dl < 0, "detection_limit", "检出限不能为负")
-    f((num < 0) & (item != "water_temp"), "value", "监测值不能为负")
+    f((num < 0) & (item_no != numbers["water_temp"]), "value", "监测值不能为负")
     marked = sub.with_columns(dl=pl.coalesce(pl.col("lt"), pl.col("lsuf"), pl.lit(dl.gather(idx)))).select(
         "dl",
         below=(pl.col("lt").is_not_null() | pl.col("lsuf").is_not_null() | pl.col("nd")
@@ -300,10 +419,13 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         detection_limit=pl.col("dl") * pl.col("factor"),
     )
     kind_t = _Text(df["source_kind"])
-    kind = kind_t.map(lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
-    f(kind == "?", "source_kind", "水源类型应为 surface 或 groundwater")
-    f((kind == "surface") & (site_type == "groundwater"), "source_kind", "地下水点位不能标为地表水水源")
-    f((kind == "groundwater") & (site_type != "groundwater"), "source_kind", "地表水体不能标为地下水水源")
+    kinds = kind_t.each(lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
+    f(kind_t.rows(kinds == "?", False), "source_kind", "水源类型应为 surface 或 groundwater")
+    kind = kind_t.per_row(kinds)
+    if kind.null_count() < n:  # a file that marks drinking-water sources
+        ground = type_t.rows(type_codes == "groundwater", False)
+        f(kind_t.rows(kinds == "surface", False) & ground, "source_kind", "地下水点位不能标为地表水水源")
+        f(kind_t.rows(kinds == "groundwater", False) & ~ground, "source_kind", "地表水体不能标为地下水水源")
     volume, vol_bad = _numbers(df["volume"])
     f(vol_bad | (volume < 0), "volume", "供水量应为非负数值")
     river_t = _Text(df["river"])
@@ -315,7 +437,8 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         "river": river,
     }).with_columns(pl.col("date").dt.year().alias("year"))  # fmt: skip
     site_no = site_t.dense()
-    type_no = type_t.map(lambda s: _TYPES.index(SITE_TYPES[s.lower()]), pl.Int64)
+    type_no = type_t.per_row(type_codes.replace_strict(_TYPES, range(len(_TYPES)), default=None,
+                                                       return_dtype=pl.Int64))  # fmt: skip
     f(_mixed_types(site_no, type_no), "site_type", "同一站点出现多种水体类型")
     dup = _duplicated(site_no, dates.to_physical().cast(pl.Int64), item_no)
     if dup.any():

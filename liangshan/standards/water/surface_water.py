@@ -9,17 +9,20 @@ Sections without any valid result in the year are excluded from the ratio and re
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from liangshan.provenance import ComputedValues, InputFile, Provenance
 from liangshan.standards.water.classify import annual_means, annual_means_query, classify_means, worst_factor
 from liangshan.standards.water.limits import CLASS_NAMES, EVALUATION_ITEMS_2011, GB3838_2002
+
+if TYPE_CHECKING:  # the pydantic models: imported when a result's provenance is built
+    from liangshan.provenance import ComputedValues, InputFile
 
 SURFACE_TYPES = ("river", "lake", "reservoir")
 QUALITY = {1: "优", 2: "优", 3: "良好", 4: "轻度污染", 5: "中度污染", 6: "重度污染"}
@@ -51,22 +54,82 @@ class SiteClass:
         return d | self.extra
 
 
-@dataclass
 class SitesResult:
-    """Evaluation of all sites (sections, or groundwater points) of one year: classes and the Ⅰ–Ⅲ count."""
+    """Evaluation of all sites (sections, or groundwater points) of one year: classes and the Ⅰ–Ⅲ count.
 
-    year: int
-    sites: list[SiteClass]
-    excluded: list[dict[str, str]]
-    good: int
-    total: int
-    rivers: list[dict[str, Any]] = field(default_factory=list)
-    parameters: dict[str, Any] = field(default_factory=dict)
+    ``sites`` is the list of :class:`SiteClass`; a result of :func:`evaluate_sections_years` holds the
+    same rows as columns (``table``) and builds the objects only when ``sites`` is first read, so that
+    :meth:`site_dicts` (the JSON form) and :func:`sites_values` (the provenance) of a large file take
+    the columns as they are.
+    """
+
+    def __init__(
+        self,
+        year: int,
+        sites: list[SiteClass] | None,
+        excluded: list[dict[str, str]],
+        good: int,
+        total: int,
+        rivers: list[dict[str, Any]] | None = None,
+        parameters: dict[str, Any] | None = None,
+        *,
+        table: pl.DataFrame | None = None,
+        extras: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.year, self.excluded, self.good, self.total = year, excluded, good, total
+        self.rivers = [] if rivers is None else rivers
+        self.parameters = {} if parameters is None else parameters
+        self._sites, self._table, self._extras = sites, table, extras or {}
+
+    @property
+    def sites(self) -> list[SiteClass]:
+        """Class of each site, in site order."""
+        if self._sites is None:
+            t = self._table if self._table is not None else pl.DataFrame()
+            cols = [t[c].to_list() for c in ("site", "site_type", "class", "limiting_items", "n_samples")]
+            exceeding = t["exceeding"].to_list()
+            self._sites = [
+                SiteClass(site, kind, cls, CLASS_NAMES[cls], limiting, n, exc, QUALITY[cls],
+                          self._extras.get(site, {}))
+                for site, kind, cls, limiting, n, exc in zip(*cols, exceeding, strict=True)
+            ]  # fmt: skip
+        return self._sites
+
+    def site_dicts(self) -> list[dict[str, Any]]:
+        """:meth:`SiteClass.to_dict` of every site (from the columns when the objects were not built)."""
+        if self._sites is not None or self._table is None:
+            return [s.to_dict() for s in self.sites]
+        cols = self._table.columns  # rows() and zip: a third of the time of polars' to_dicts here
+        out = [dict(zip(cols, row, strict=True)) for row in self._table.rows()]
+        if self._extras:
+            out = [d | self._extras[d["site"]] if d["site"] in self._extras else d for d in out]
+        return out
+
+    def sites_json(self) -> str:
+        """:meth:`site_dicts` as compact JSON text (one line, Chinese as is): polars' JSON writer over the
+        columns when the sites are columns without lake extras (about 15× faster than building the
+        dicts and encoding them), else the standard library's encoder. Both parse to the same value."""
+        if self._sites is None and self._table is not None and not self._extras:
+            return self._table.write_json()
+        return json.dumps(self.site_dicts(), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    def site_summaries(self) -> list[dict[str, Any]]:
+        """Site, class name and limiting items of every site (the provenance's list of sites)."""
+        if self._sites is not None or self._table is None:
+            return [
+                {"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items}
+                for s in self.sites
+            ]
+        t = self._table.select("site", "class_name", "limiting_items")
+        return [{"site": s, "class": c, "limiting_items": li} for s, c, li in t.rows()]
 
     @property
     def ratio(self) -> float | None:
         """Percentage of assessed sections at Ⅰ–Ⅲ; None when no section was assessed."""
         return 100.0 * self.good / self.total if self.total else None
+
+    def __repr__(self) -> str:
+        return f"SitesResult(year={self.year}, good={self.good}, total={self.total})"
 
 
 SectionsResult = SitesResult
@@ -165,10 +228,49 @@ def _sites_queries(
 ) -> list[pl.LazyFrame]:
     """The annual means and the sampling-date counts of :func:`classify_sites` as lazy queries."""
     ev = results.lazy().filter(pl.col("item").is_in(list(items)))
-    return [
-        annual_means_query(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key()),
-        ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n")),
-    ]
+    means_key = _code_key(ev, [*by, "site_type", "item"])
+    samples_key = _code_key(ev, list(by))
+    if means_key is None or samples_key is None:  # text keys: polars groups the columns themselves
+        return [
+            annual_means_query(ev, nd_factor=nd_factor, by=(*by, "site_type")).with_columns(_key()),
+            ev.filter(pl.col("value").is_not_null()).group_by(by).agg(pl.col("date").n_unique().alias("n")),
+        ]
+    # categorical keys (io.normalize): one integer per group, the same groups in the same order
+    # (first appearance), each mean summed over the same rows in the same order as annual_means_query
+    valid = ev.filter(pl.col("value").is_not_null())
+    eff = pl.when(pl.col("below_dl")).then(pl.col("detection_limit") * nd_factor).otherwise(pl.col("value"))
+    means = (
+        valid.group_by(means_key, maintain_order=True)
+        .agg(
+            pl.col(*by, "site_type", "item").first(),
+            eff.mean().alias("mean"),
+            pl.len().alias("n"),
+            pl.col("below_dl").all().alias("all_nd"),
+        )
+        .drop("_key")
+        .with_columns(_key())
+    )
+    samples = (
+        valid.group_by(samples_key)
+        .agg(pl.col(*by).first(), pl.col("date").n_unique().alias("n"))
+        .drop("_key")
+    )
+    return [means, samples]
+
+
+def _code_key(frame: pl.LazyFrame, cols: Sequence[str]) -> pl.Expr | None:
+    """One Int64 per row numbering the combinations of ``cols`` (``_key``): the first column an integer
+    (the year), the others categorical, combined from their codes; None when the columns are not so."""
+    schema = frame.collect_schema()
+    first = schema[cols[0]]
+    if not first.is_integer() or not all(isinstance(schema[c], pl.Categorical) for c in cols[1:]):
+        return None
+    key = pl.col(cols[0]).cast(pl.Int64)
+    span = 1
+    for c in cols[1:]:
+        size = max(len(schema[c].categories.to_series()), 1)  # type: ignore[attr-defined]
+        key, span = key * size + pl.col(c).to_physical().cast(pl.Int64), span * size
+    return key.alias("_key") if span < 2**40 else None
 
 
 def _classified_sites(
@@ -225,44 +327,64 @@ def evaluate_sections_years(
     one pass: annual means, classes and the single-factor class (环办〔2011〕22号) are computed for every
     (year, section) of the table at once, then split into one :class:`SitesResult` per year.
     """
-    # lazy queries over the table: each reads only its columns, none copies the filtered table
+    # lazy queries over the table: each reads only its columns, none copies the filtered table; all are
+    # collected at once, so that polars runs them side by side
     scope = results.lazy().filter(pl.col("site_type").is_in(SURFACE_TYPES) & pl.col("source_kind").is_null())
-    present = scope.select(pl.col("year").unique().drop_nulls().sort()).collect().to_series().to_list()
-    years = present if years is None else list(years)
-    ev = scope if set(present) <= set(years) else scope.filter(pl.col("year").is_in(years))
+    ev = scope if years is None else scope.filter(pl.col("year").is_in(list(years)))
     by = ("year", "site")
-    classified, worst = classify_sites(
-        ev, items=items, nd_factor=nd_factor, rounding=rounding, decimals=decimals, by=by
-    )
-    meta = (
-        scope.group_by("site", maintain_order=True)
-        .agg(pl.col("site_type").first(), pl.col("river").drop_nulls().first())
-        .collect()
-    )
+    queries = [
+        scope.select(pl.col("year").unique().drop_nulls().sort()),
+        scope.group_by("site", maintain_order=True).agg(
+            pl.col("site_type").first(), pl.col("river").drop_nulls().first()
+        ),
+        ev.filter(pl.col("dry")).select("year", "site").unique(),
+        *_sites_queries(ev, items=items, nd_factor=nd_factor, by=by),
+    ]
+    # in-memory engine, as the eager methods: the streaming engine sums the means in another order
+    present_frame, meta, dry_rows, means, samples = pl.collect_all(queries, engine="in-memory")
+    years = present_frame.to_series().to_list() if years is None else list(years)
+    classified, worst = _classified_sites(means, samples, rounding=rounding, decimals=decimals, by=by)
     info = {r["site"]: r for r in meta.to_dicts()}
-    worst_years = {k[0]: v for k, v in worst.sort(by).partition_by("year", as_dict=True).items()}
+    # the JSON columns of every (year, section), in SiteClass.to_dict's order; objects only on demand
+    table = (
+        worst.join(meta.select("site", "site_type"), on="site", how="left")
+        .sort(by)
+        .select(  # text as String: Python objects are made from strings far faster than from categories
+            "year",
+            pl.col("site").cast(pl.String),
+            pl.col("class").cast(pl.Int64),
+            pl.col("class").replace_strict(CLASS_NAMES, return_dtype=pl.String).alias("class_name"),
+            pl.col("limiting_items").cast(pl.List(pl.String)),
+            pl.col("n").fill_null(0).cast(pl.Int64).alias("n_samples"),
+            pl.col("site_type").cast(pl.String),
+            pl.col("class").replace_strict(QUALITY, return_dtype=pl.String).alias("quality"),
+            pl.col("exceeding").cast(pl.List(pl.Struct({"item": pl.String, "multiple": pl.Float64}))),
+        )
+    )
+    table_years = {k[0]: v.drop("year") for k, v in table.partition_by("year", as_dict=True).items()}
     classified_years = {k[0]: v for k, v in classified.partition_by("year", as_dict=True).items()}
-    dry_rows = ev.filter(pl.col("dry")).select("year", "site").unique().collect()
     lakes = ev.filter(pl.col("site_type").is_in(["lake", "reservoir"])).collect()
     opts: dict[str, Any] = {"rounding": rounding, "decimals": decimals}
     out = []
     for year in years:
         extra = _lake_extras(lakes.filter(pl.col("year") == year), nd_factor)
-        rows = worst_years[year].to_dicts() if year in worst_years else []
-        sites = [site_class(r, info[r["site"]]["site_type"], extra.get(r["site"], {})) for r in rows]
-        done = {s.site for s in sites}
+        t = table_years.get(year, table.drop("year").clear())
+        names, classes = t["site"].to_list(), t["class"].to_list()
+        done = set(names)
         dry = set(dry_rows.filter(pl.col("year") == year)["site"].to_list())
         excluded = [
             {"site": s, "reason": "断流/干涸，年内无有效监测数据" if s in dry else "年内无有效监测数据"}
             for s in sorted(info)
             if s not in done
         ]
-        good = sum(s.cls <= 3 for s in sites)
+        good = sum(c <= 3 for c in classes)
         cl = classified_years.get(year, classified.clear())
-        rivers = _rivers(cl, sites, info, opts)
+        rivers = _rivers(cl, list(zip(names, classes, strict=True)), info, opts)
         params = {"standard": GB3838_2002.edition, "items": list(items), "nd_factor": nd_factor, **opts}
         params["decimals"] = dict(decimals or {})
-        out.append(SectionsResult(year, sites, excluded, good, len(sites), rivers, params))
+        out.append(
+            SectionsResult(year, None, excluded, good, len(names), rivers, params, table=t, extras=extra)
+        )
     return out
 
 
@@ -301,16 +423,20 @@ def _lake_extras(yr: pl.DataFrame, nd_factor: float) -> dict[str, dict[str, Any]
 
 
 def _rivers(
-    classified: pl.DataFrame, sites: list[SiteClass], info: dict[str, dict[str, Any]], opts: dict[str, Any]
+    classified: pl.DataFrame,
+    sites: list[tuple[str, int]],
+    info: dict[str, dict[str, Any]],
+    opts: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    """River description: ≥ 5 sections by the class-share method; fewer by classing the mean of sections."""
-    by_river: dict[str, list[SiteClass]] = {}
-    for s in sites:
-        if info[s.site]["river"]:
-            by_river.setdefault(info[s.site]["river"], []).append(s)
+    """River description: ≥ 5 sections by the class-share method; fewer by classing the mean of sections
+    (``sites``: name and class of each section)."""
+    by_river: dict[str, list[tuple[str, int]]] = {}
+    for site, cls in sites:
+        if info[site]["river"]:
+            by_river.setdefault(info[site]["river"], []).append((site, cls))
     out = []
     for river, secs in sorted(by_river.items()):
-        classes = [s.cls for s in secs]
+        classes = [c for _, c in secs]
         n = len(classes)
         row: dict[str, Any] = {
             "river": river,
@@ -322,7 +448,7 @@ def _rivers(
             row.update(method="断面水质类别比例法", quality=describe_river(classes))
         else:
             m = (
-                classified.filter(pl.col("site").is_in([s.site for s in secs]))
+                classified.filter(pl.col("site").is_in([site for site, _ in secs]))
                 .group_by("key", "item", maintain_order=True)
                 .agg(pl.col("mean").mean(), pl.lit(False).alias("all_nd"))
                 .with_columns(pl.lit(river).alias("site"))
@@ -347,7 +473,9 @@ def sites_values(
 ) -> ComputedValues:
     """Good/total data elements of one year with provenance listing each site's class (shared by
     the surface-water and groundwater calculators)."""
-    sites = [{"site": s.site, "class": s.class_name, "limiting_items": s.limiting_items} for s in res.sites]
+    from liangshan.provenance import ComputedValues, Provenance
+
+    sites = res.site_summaries()
     return ComputedValues(
         year=res.year,
         values={codes[0]: res.good, codes[1]: res.total},
