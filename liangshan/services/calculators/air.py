@@ -223,6 +223,9 @@ def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> 
     check_choice(SPEC, "dust_mode", p.get("dust_mode", "include"))
     paths = hourly_paths(files["hourly"])
     dust = files.get("dust_days")
+    from liangshan.services.calculators.digest import hash_meanwhile
+
+    digest = hash_meanwhile([*paths, *([dust] if dust is not None else [])])
     report, params = good_days(
         paths,
         edition=p["edition"],
@@ -234,10 +237,7 @@ def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> 
         dust_mode=p.get("dust_mode", "include"),
         step=p.get("_step"),
     )
-    from liangshan.provenance import sha256_file
-
-    inputs = [sha256_file(f) for f in [*paths, *([dust] if dust is not None else [])]]
-    out = Computation(good_days_values(report, inputs, params, region), raw=(report, params))
+    out = Computation(good_days_values(report, digest(), params, region), raw=(report, params))
     details(report, params, out)
     return out
 

@@ -10,12 +10,12 @@ The per-year provenance is the standard modules' ``computed_values`` hand-over.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from liangshan.services.calculators import standards_cited as sc
+from liangshan.services.calculators.digest import hash_meanwhile
 from liangshan.services.calculators.spec import CalculatorSpec, Computation, FileSpec, ParamSpec, check_choice
 
 if TYPE_CHECKING:  # imported when the calculators run, not when the CLI lists its options
@@ -106,31 +106,6 @@ def _table3(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
-def _hash_meanwhile(path: Path) -> Callable[[], InputFile]:
-    """Start hashing ``path`` on another thread (hashlib releases the GIL for each chunk, so it runs on
-    the core the reading and evaluation leave idle); the returned function waits for the result."""
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:  # the pydantic models are imported here too, while the main thread parses the file
-            from liangshan.provenance import sha256_file
-
-            box["file"] = sha256_file(path)
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=work, name="sha256", daemon=True)
-    thread.start()
-
-    def result() -> InputFile:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return cast("InputFile", box["file"])
-
-    return result
-
-
 def _runner(kind: str) -> Callable[[Mapping[str, Path], Mapping[str, Any], str | None], Computation]:
     def run(files: Mapping[str, Path], p: Mapping[str, Any], region: str | None) -> Computation:
         path = files["results"]
@@ -139,9 +114,9 @@ def _runner(kind: str) -> Callable[[Mapping[str, Path], Mapping[str, Any], str |
             check_choice(SOURCES, "basis", p["basis"])
             opts.update(basis=p["basis"], table3=_table3(p["table3"]))
         year = None if p["year"] is None else int(p["year"])
-        digest = _hash_meanwhile(path)
+        digest = hash_meanwhile([path])
         results = evaluate_file(kind, path, year, **opts)
-        out = Computation(water_values(kind, results, [digest()], region), raw=results)
+        out = Computation(water_values(kind, results, digest(), region), raw=results)
         for r in results:
             if kind == "sources":
                 good, total, pct = r.compliant, r.total, r.rate
