@@ -146,8 +146,8 @@ def lap(name):
     marks.append((c, w))
 import liangshan.cli, liangshan.cli.water  # sets the allocator and OpenBLAS options, as the CLI
 lap("import liangshan CLI")
-import polars, numpy
-lap("import polars, numpy")
+import polars
+lap("import polars")
 from pathlib import Path
 from liangshan.standards.water import io, surface_water as sw
 lap("import water modules")
