@@ -195,45 +195,57 @@ def classify_means(
     decimals : per-key overrides of the reporting digits.
     """
     digits = {**standard.decimals, **(decimals or {})}
-    # polars expressions, value for value the arithmetic of round_report, classify_keys and
-    # exceedance_over_iii (numpy), so that the sections path needs no numpy
-    key, mean = pl.col(key_col).cast(pl.String), pl.col("mean").cast(pl.Float64).fill_null(float("nan"))
-    x = mean
-    if rounding:
-        dec = key.replace_strict(digits, default=None, return_dtype=pl.Int64)
-        scale = pl.lit(10.0).pow(dec.fill_null(0).cast(pl.Float64))
-        y = mean * scale
-        fl = y.floor()
-        half = (y - fl - 0.5).abs() <= 1e-11 * pl.max_horizontal(pl.lit(1.0), y.abs())
-        odd = (fl - 2.0 * (fl / 2.0).floor()) == 1.0  # np.mod(fl, 2.0) == 1.0 (sign of the divisor)
-        rounded = pl.when(half).then(fl + odd.cast(pl.Float64)).otherwise(y.round(0)) / scale
-        x = pl.when(dec.is_not_null()).then(rounded).otherwise(mean)
-    nd_items = list(standard.not_detected_class1)
-    nd_zero = (key.is_in(nd_items) & pl.col("all_nd")).fill_null(False) if nd_items else pl.lit(False)
-    n_keys, n_cls = len(standard.keys), standard.n_classes
-    ki = key.replace_strict(standard.index, default=n_keys, return_dtype=pl.UInt32)  # n_keys: no limits
-
-    def limit(rows: tuple[tuple[float, ...], ...], j: int, none: float) -> pl.Expr:
-        """Limit ``j`` of each row's key (``none`` for a key without limits)."""
-        return pl.lit(pl.Series([r[j] for r in rows] + [none], dtype=pl.Float64)).gather(pl.col("_ki"))
-
-    v, hi, lo = pl.col("_x_cls"), standard.hi_rows, standard.lo_rows
-    above = pl.sum_horizontal([(v > limit(hi, j, math.inf)).cast(pl.Int8) for j in range(n_cls)])
-    below = pl.sum_horizontal([(v < limit(lo, j, -math.inf)).cast(pl.Int8) for j in range(n_cls)])
-    unclassified = v.is_nan() | (pl.col("_ki") == n_keys)
+    # polars, value for value the arithmetic of round_report, classify_keys and exceedance_over_iii
+    # (numpy), so that the sections path needs no numpy. Every key's digits, limits and 不得检出 flag are
+    # a small table (one row per key, a last row for keys it lacks) gathered once by the key's row.
+    names = list(dict.fromkeys([*standard.keys, *digits]))
+    n_keys, n_cls, n_names = len(standard.keys), standard.n_classes, len(names)
+    none = [None] * (n_names - n_keys + 1)  # keys without class limits, and the unknown key
+    nd_items = standard.not_detected_class1
+    table = pl.DataFrame(
+        {
+            "_dec": [digits.get(k) if rounding else None for k in names] + [None],
+            "_nd": [k in nd_items for k in names] + [False],
+            **{f"_hi{j}": [r[j] for r in standard.hi_rows] + none for j in range(n_cls)},
+            **{f"_lo{j}": [r[j] for r in standard.lo_rows] + none for j in range(n_cls)},
+        },
+        schema={"_dec": pl.Int64, "_nd": pl.Boolean}
+        | {f"_{b}{j}": pl.Float64 for b in ("hi", "lo") for j in range(n_cls)},
+    )
+    row = (
+        means[key_col]
+        .cast(pl.String)
+        .replace_strict(names, range(n_names), default=n_names, return_dtype=pl.UInt32)
+    )
+    mean = pl.col("mean").cast(pl.Float64).fill_null(math.nan)
+    dec = pl.col("_dec")
+    scale = pl.lit(10.0).pow(dec.fill_null(0).cast(pl.Float64))
+    y = mean * scale
+    fl = y.floor()
+    half = (y - fl - 0.5).abs() <= 1e-11 * pl.max_horizontal(pl.lit(1.0), y.abs())
+    odd = (fl - 2.0 * (fl / 2.0).floor()) == 1.0  # np.mod(fl, 2.0) == 1.0 (the sign of the divisor)
+    rounded = pl.when(half).then(fl + odd.cast(pl.Float64)).otherwise(y.round(0)) / scale
+    x = pl.when(dec.is_not_null()).then(rounded).otherwise(mean)
+    v = pl.when(pl.col("_nd") & pl.col("all_nd").fill_null(False)).then(0.0).otherwise("value")
+    # a key without limits: no upper (inf) or lower (-inf) limit is crossed, class 0 below
+    hi = [pl.col(f"_hi{j}").fill_null(math.inf) for j in range(n_cls)]
+    lo = [pl.col(f"_lo{j}").fill_null(-math.inf) for j in range(n_cls)]
+    above = pl.sum_horizontal([(v > h).cast(pl.Int8) for h in hi])
+    below = pl.sum_horizontal([(v < low).cast(pl.Int8) for low in lo])
+    unclassified = v.is_nan() | pl.col("_hi0").is_null()
     cls = pl.when(unclassified).then(0).otherwise(pl.max_horizontal(above, below) + 1)
-    c3, lo3 = limit(hi, 2, math.nan), limit(lo, 2, 0.0)
-    xv = pl.col("value")
+    xv, c3, lo3 = pl.col("value"), pl.col("_hi2"), pl.col("_lo2").fill_null(0.0)
     ok = (lo3 == -math.inf) & c3.is_finite() & (c3 > 0) & ~xv.is_nan() & (xv > c3)
+    looked = table.gather(row)  # every edition defines class III (the exceedance reference)
     return (
-        means.lazy()
-        .with_columns(x.alias("_x"), nd_zero.alias("_nd"), ki.alias("_ki"))
-        .with_columns(pl.when("_nd").then(0.0).otherwise("_x").alias("_x_cls"), pl.col("_x").alias("value"))
+        pl.concat([means, looked], how="horizontal")
+        .lazy()
+        .with_columns(x.alias("value"))
         .with_columns(
             cls.cast(pl.Int8).alias("class"),
             pl.when(ok).then((xv - c3) / c3).otherwise(math.nan).alias("exceedance"),
         )
-        .drop("_x", "_nd", "_ki", "_x_cls")
+        .drop(table.columns)
         .collect()
     )
 
