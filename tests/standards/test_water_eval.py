@@ -388,9 +388,9 @@ def test_classify_means_bit_for_bit_as_the_numpy_functions(
         assert (a[~np.isnan(a)].view(np.int64) == b[~np.isnan(b)].view(np.int64)).all(), col
 
 
-def test_sections_command_imports_no_numpy(tmp_path: Path) -> None:
+def test_sections_command_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
     """``water sections FILE --json`` classifies with polars alone: numpy (≈ 0.07 s to import) is not
-    loaded on that path."""
+    loaded on that path, nor rich (≈ 0.016 s; only the table output prints through it)."""
     import json
     import os
     import subprocess
@@ -403,7 +403,8 @@ def test_sections_command_imports_no_numpy(tmp_path: Path) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code = (
         "import atexit, sys\n"
-        "atexit.register(lambda: sys.stderr.write('\\nnumpy:' + str('numpy' in sys.modules)))\n"
+        "loaded = lambda: [m for m in ('numpy', 'rich') if m in sys.modules]\n"
+        "atexit.register(lambda: sys.stderr.write('\\nloaded:' + ','.join(loaded())))\n"
         "from liangshan.cli import app\n"
         "sys.argv = ['liangshan', 'water', 'sections', sys.argv[1], '--json']\n"
         "app()\n"
@@ -414,4 +415,4 @@ def test_sections_command_imports_no_numpy(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert [s["class"] for y in json.loads(done.stdout)["years"] for s in y["sites"]] == [2, 2]
-    assert done.stderr.strip().splitlines()[-1] == "numpy:False"
+    assert done.stderr.strip().splitlines()[-1] == "loaded:"
