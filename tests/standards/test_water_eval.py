@@ -146,6 +146,15 @@ def test_river_description_in_evaluation() -> None:
     assert res["老灌河"]["method"] == "断面浓度均值法" and res["老灌河"]["class_name"] == "Ⅳ"  # mean 1.1
 
 
+def test_a_section_belongs_to_its_first_named_river() -> None:
+    """A section's river is the first non-empty river cell in file order (the empty ones skipped), also
+    when the file names another river further down."""
+    rows = [*monthly("S1", "river", "氨氮", [0.1, 0.2, 0.3]), *monthly("S2", "river", "氨氮", [1.3, 1.2])]
+    df = frame(rows, {"river": ["", "洛河", "老灌河", "", "老灌河"]})
+    res = {r["river"]: r["n_sections"] for r in sw.evaluate_sections(df, 2024).rivers}
+    assert res == {"洛河": 1, "老灌河": 1}
+
+
 def test_tli_and_trophic_state() -> None:
     parts = {"chla": 10 * (2.5 + 1.086 * math.log(10)), "tp": 10 * (9.436 + 1.624 * math.log(0.05)),
              "tn": 10 * (5.453 + 1.694 * math.log(1.0)), "sd": 10 * (5.118 - 1.94 * math.log(1.5)),

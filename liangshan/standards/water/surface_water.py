@@ -333,9 +333,9 @@ def evaluate_sections_years(
     by = ("year", "site")
     queries = [
         scope.select(pl.col("year").unique().drop_nulls().sort()),
-        scope.group_by("site", maintain_order=True).agg(
-            pl.col("site_type").first(), pl.col("river").drop_nulls().first()
-        ),
+        # each site's type and first river (first in row order within the group); the order of the
+        # sites is not used (looked up by name), so the groups are not kept in order (0.04 → 0.01 s)
+        scope.group_by("site").agg(pl.col("site_type").first(), pl.col("river").drop_nulls().first()),
         ev.filter(pl.col("dry")).select("year", "site").unique(),
         *_sites_queries(ev, items=items, nd_factor=nd_factor, by=by),
     ]
