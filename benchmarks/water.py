@@ -14,7 +14,8 @@ Median of ``--repeat`` runs. Target: ≥ 5 M results/s for (1) on 2 cores.
 against the plain pandas script a user would write (``benchmarks/water_pandas.py``, with the GB 3838-2002
 limits written to a CSV for it) on the same CSV of ``--rows`` (default 1,000,000) results: medians, min–max
 over ``--repeat`` runs, ratio, peak RSS. Target: ratio ≥ 1.5. ``--stages`` prints the CPU and wall time
-of each step of that command in one process (imports, CSV parse, validation, evaluation, provenance, JSON).
+(and minor page faults) of each step of that command in one process (imports, CSV parse, validation,
+evaluation, provenance, JSON).
 """
 
 from __future__ import annotations
@@ -136,18 +137,20 @@ def compare_cli(rows: int, repeat: int) -> None:
 
 
 _STAGES = r"""
-import gc, json, sys, time
+import gc, json, resource, sys, time
 gc.disable()  # as the water CLI while it builds its results
 cpu, wall = time.process_time, time.perf_counter
-marks = [(cpu(), wall())]
+faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt  # pages touched for the first time
+marks = [(cpu(), wall(), faults())]
 def lap(name):
-    c, w = cpu(), wall()
-    print(f"  {name:28s} CPU {c - marks[-1][0]:6.3f} s  wall {w - marks[-1][1]:6.3f} s")
-    marks.append((c, w))
+    c, w, f = cpu(), wall(), faults()
+    print(f"  {name:28s} CPU {c - marks[-1][0]:6.3f} s  wall {w - marks[-1][1]:6.3f} s"
+          f"  page faults {f - marks[-1][2]:6,d}")
+    marks.append((c, w, f))
 import liangshan.cli, liangshan.cli.water  # sets the allocator and OpenBLAS options, as the CLI
 lap("import liangshan CLI")
-import polars, numpy
-lap("import polars, numpy")
+import polars
+lap("import polars")
 from pathlib import Path
 from liangshan.standards.water import io, surface_water as sw
 lap("import water modules")

@@ -11,7 +11,8 @@ from typing import Any
 
 import typer
 
-from liangshan.cli.common import console, cycle_gc_paused, emit_json, fail, record_results
+from liangshan.cli import common
+from liangshan.cli.common import cycle_gc_paused, emit_json, fail, record_results
 from liangshan.cli.specs import spec_options
 from liangshan.services.calculators import CalculatorSpec
 from liangshan.services.calculators import water as water_calc
@@ -119,7 +120,7 @@ def _table(title: str, rows: list[Any], quality: bool = False, sources: bool = F
                 "、".join(map(_name, s.extra["failing_items"])) or "—",
             ]
         table.add_row(*cells)
-    console.print(table)
+    common.console.print(table)
 
 
 def _summary(r: Any) -> dict[str, Any]:
@@ -156,12 +157,12 @@ def sections_cmd(
             return _emit(input, results, ids, opts, years)
         for r in results:
             _table(f"{r.year} 年地表水断面水质类别（GB 3838-2002）", r.sites, quality=True)
-            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            common.console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
             for e in r.excluded:
-                console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
+                common.console.print(f"  未参与评价：{e['site']}（{e['reason']}）", highlight=False)
             for rv in r.rivers:
                 line = f"  {rv['river']}：{rv['n_sections']} 个断面，{rv['method']}，水质{rv['quality']}"
-                console.print(line, highlight=False)
+                common.console.print(line, highlight=False)
 
 
 @app.command("sources")
@@ -199,7 +200,7 @@ def sources_cmd(
             return _emit(input, results, ids, opts, years)
         for r in results:
             _table(f"{r.year} 年集中式饮用水水源地（口径：{r.basis}）", r.sources, sources=True)
-            console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
+            common.console.print(f"水质达标率：{r.compliant:g}/{r.total:g} = {_fmt(r.rate)}", highlight=False)
 
 
 @app.command("groundwater")
@@ -222,10 +223,10 @@ def groundwater_cmd(
             return _emit(input, results, ids, opts, years)
         for r in results:
             _table(f"{r.year} 年地下水点位质量类别（GB/T 14848-2017）", r.sites)
-            console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
+            common.console.print(f"达到或优于Ⅲ类：{r.good}/{r.total} = {_fmt(r.ratio)}", highlight=False)
             if r.parameters.get("ignored_items"):
                 ignored = "、".join(r.parameters["ignored_items"])
-                console.print(f"  GB/T 14848 未列、未参与分类的项目：{ignored}")
+                common.console.print(f"  GB/T 14848 未列、未参与分类的项目：{ignored}")
 
 
 def _name(code: str) -> str:

@@ -11,7 +11,15 @@ import pytest
 from liangshan.standards.water import drinking_water as dw
 from liangshan.standards.water import groundwater as gw
 from liangshan.standards.water import surface_water as sw
+from liangshan.standards.water.classify import (
+    classify_keys,
+    classify_means,
+    exceedance_over_iii,
+    key_indices,
+    round_report,
+)
 from liangshan.standards.water.io import normalize
+from liangshan.standards.water.limits import GB3838_2002, GBT14848_2017, Standard
 
 
 def frame(rows: list[tuple], extra: dict[str, list] | None = None) -> pl.DataFrame:
@@ -136,6 +144,15 @@ def test_river_description_in_evaluation() -> None:
     res = {r["river"]: r for r in sw.evaluate_sections(df, 2024).rivers}
     assert res["洛河"]["method"] == "断面水质类别比例法" and res["洛河"]["quality"] == "良好"
     assert res["老灌河"]["method"] == "断面浓度均值法" and res["老灌河"]["class_name"] == "Ⅳ"  # mean 1.1
+
+
+def test_a_section_belongs_to_its_first_named_river() -> None:
+    """A section's river is the first non-empty river cell in file order (the empty ones skipped), also
+    when the file names another river further down."""
+    rows = [*monthly("S1", "river", "氨氮", [0.1, 0.2, 0.3]), *monthly("S2", "river", "氨氮", [1.3, 1.2])]
+    df = frame(rows, {"river": ["", "洛河", "老灌河", "", "老灌河"]})
+    res = {r["river"]: r["n_sections"] for r in sw.evaluate_sections(df, 2024).rivers}
+    assert res == {"洛河": 1, "老灌河": 1}
 
 
 def test_tli_and_trophic_state() -> None:
@@ -319,3 +336,92 @@ def test_sites_json_parses_to_the_site_dicts() -> None:
             assert "\n" not in text and text.startswith("[{")
             assert json.loads(text) == r.site_dicts() == [s.to_dict() for s in r.sites]
             assert json.loads(r.sites_json()) == r.site_dicts()  # from the objects now
+
+
+def _classify_means_numpy(
+    means: pl.DataFrame, standard: Standard, decimals: dict[str, int] | None
+) -> pl.DataFrame:
+    """The numpy formulation classify_means had before it became polars expressions."""
+    import numpy as np
+
+    digits = {**standard.decimals, **(decimals or {})}
+    keys = means["item"]
+    x = means["mean"].to_numpy().astype(np.float64)
+    dec = keys.replace_strict(digits, default=None, return_dtype=pl.Int64).to_numpy()
+    has = ~np.isnan(dec.astype(np.float64))
+    with np.errstate(invalid="ignore"):
+        x = np.where(has, round_report(x, np.where(has, dec, 0)), x)
+    nd_zero = (keys.is_in(list(standard.not_detected_class1)) & means["all_nd"]).to_numpy()
+    ki = key_indices(standard, keys)
+    return means.with_columns(
+        pl.Series("value", x),
+        pl.Series("class", classify_keys(standard, ki, np.where(nd_zero, 0.0, x))),
+        pl.Series("exceedance", exceedance_over_iii(standard, ki, x)),
+    )
+
+
+@pytest.mark.parametrize("standard", [GB3838_2002, GBT14848_2017], ids=lambda s: s.edition)
+@pytest.mark.parametrize("decimals", [None, {"nh3n": 0, "do": 3}])
+def test_classify_means_bit_for_bit_as_the_numpy_functions(
+    standard: Standard, decimals: dict[str, int] | None
+) -> None:
+    """classify_means (polars, GB/T 8170-2008 §3.3 rounding, GB 3838-2002 §4 classes) gives the same
+    bits as round_report, classify_keys and exceedance_over_iii: values on limits, halves, negatives,
+    NaN, infinity, keys without limits, all-below-DL items."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    keys = [*standard.keys, *standard.single, "unknown"]
+    n = 20_000
+    k = rng.choice(keys, n)
+    ki = np.array([standard.index.get(str(x), -1) for x in k])
+    limit = standard.hi[np.maximum(ki, 0), rng.integers(0, standard.n_classes, n)]
+    base = np.where(ki >= 0, np.nan_to_num(limit, posinf=7.0), 1.0)
+    mode = rng.integers(0, 5, n)
+    v = np.select(
+        [mode == 0, mode == 1, mode == 2, mode == 3],
+        [base, base * rng.lognormal(0, 0.5, n), np.round(base * rng.lognormal(0, 1, n), 3) + 0.0005, -base],
+        rng.normal(0, 100, n),
+    )
+    v[rng.random(n) < 0.01] = np.nan
+    v[rng.random(n) < 0.01] = np.inf
+    means = pl.DataFrame({"item": k, "mean": v, "all_nd": rng.random(n) < 0.3, "n": 1})
+    got = classify_means(means, standard, decimals=decimals)
+    want = _classify_means_numpy(means, standard, decimals)
+    assert got.schema == want.schema
+    assert got["class"].to_list() == want["class"].to_list()
+    assert set(got["class"].to_list()) >= {0, 1, standard.worst_class}
+    for col in ("value", "exceedance"):
+        a, b = got[col].to_numpy(), want[col].to_numpy()
+        assert (np.isnan(a) == np.isnan(b)).all()
+        assert (a[~np.isnan(a)].view(np.int64) == b[~np.isnan(b)].view(np.int64)).all(), col
+
+
+def test_sections_command_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
+    """``water sections FILE --json`` classifies with polars alone: numpy (≈ 0.07 s to import) is not
+    loaded on that path, nor rich (≈ 0.016 s; only the table output prints through it)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "results.csv"
+    rows = ["site,site_type,date,item,value,unit"]
+    rows += [f"断面{s},river,2024-0{m}-10,{i},{v},mg/L" for s in (1, 2) for m in (1, 2) for i, v in
+             (("nh3n", "0.4"), ("do", "6.5"), ("tp", "<0.01"))]  # fmt: skip
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code = (
+        "import atexit, sys\n"
+        "loaded = lambda: [m for m in ('numpy', 'rich') if m in sys.modules]\n"
+        "atexit.register(lambda: sys.stderr.write('\\nloaded:' + ','.join(loaded())))\n"
+        "from liangshan.cli import app\n"
+        "sys.argv = ['liangshan', 'water', 'sections', sys.argv[1], '--json']\n"
+        "app()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert [s["class"] for y in json.loads(done.stdout)["years"] for s in y["sites"]] == [2, 2]
+    assert done.stderr.strip().splitlines()[-1] == "loaded:"

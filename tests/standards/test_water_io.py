@@ -295,3 +295,16 @@ def test_mixed_types_name_the_first_row_of_the_mixed_site(tmp_path: Path) -> Non
     expected = r"第 3 行 列 site_type: 'river': 同一站点出现多种水体类型（另有 1 行"
     with pytest.raises(WaterInputError, match=expected):
         read_results(p)
+
+
+def test_sites_padded_differently_are_one_site_for_duplicates_and_types(tmp_path: Path) -> None:
+    """'A' and ' A' are the same site: a repeated (site, date, item) and two water types are found
+    across the two spellings, as read_table's stripped cells give them."""
+    dup = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", " A,river,2024-01-01,氨氮,0.6,mg/L,"])
+    with pytest.raises(WaterInputError, match=r"第 3 行.*与第 2 行重复"):
+        read_results(dup)
+    mixed = write(tmp_path, ["A ,river,2024-01-01,氨氮,0.5,mg/L,", "A,lake,2024-02-01,氨氮,0.6,mg/L,"])
+    with pytest.raises(WaterInputError, match=r"第 2 行 列 site_type.*多种水体类型"):
+        read_results(mixed)
+    fine = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", "B,river,2024-01-01,氨氮,0.6,mg/L,"])
+    assert read_results(fine)["site"].to_list() == ["A", "B"]

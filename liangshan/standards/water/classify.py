@@ -16,12 +16,16 @@ worst of its item classes; the items at that class are its limiting items (定�
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from liangshan.standards.water.limits import GB3838_2002, Standard
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _CHUNK = 1 << 20
 
@@ -40,6 +44,8 @@ def round_report(values: np.ndarray, decimals: np.ndarray | int) -> np.ndarray:
     limit parsed from the standard's text is exact (twelve 0.1 mg/L results average to 0.1, not
     0.10000000000000002).
     """
+    import numpy as np
+
     v = np.asarray(values, dtype=np.float64)
     scale = np.power(10.0, np.asarray(decimals, dtype=np.float64))
     y = v * scale
@@ -51,6 +57,7 @@ def round_report(values: np.ndarray, decimals: np.ndarray | int) -> np.ndarray:
 
 def key_indices(standard: Standard, keys: Sequence[str] | np.ndarray | pl.Series) -> np.ndarray:
     """Row of each limit key in ``standard`` (−1 where the standard has no class limits for it)."""
+
     s = pl.Series("k", keys, dtype=pl.String)
     return s.replace_strict(standard.index, default=-1, return_dtype=pl.Int32).to_numpy()
 
@@ -65,6 +72,8 @@ def classify_keys(standard: Standard, key_index: np.ndarray, values: np.ndarray)
         −1 for items without class limits.
     values : array of float, in each item's canonical unit (mg/L; pH 无量纲; 粪大肠菌群 个/L; …).
     """
+    import numpy as np
+
     ki = np.asarray(key_index, dtype=np.intp)
     x = np.asarray(values, dtype=np.float64)
     out = np.empty(x.shape, dtype=np.int8)
@@ -93,6 +102,8 @@ def classify(item: str, values: np.ndarray | Sequence[float], standard: Standard
     values : array of float in the item's canonical unit (mg/L unless noted in ``limits.ITEMS``).
     standard : edition, default GB 3838-2002.
     """
+    import numpy as np
+
     if item not in standard.index:
         raise KeyError(f"{standard.edition} 无 {item!r} 的分类限值")
     x = np.asarray(values, dtype=np.float64)
@@ -111,6 +122,8 @@ def exceedance_over_iii(standard: Standard, key_index: np.ndarray, values: np.nd
     key_index : array of int, rows in ``standard`` (−1 = none).
     values : array of float, canonical unit.
     """
+    import numpy as np
+
     ki = np.asarray(key_index, dtype=np.intp)
     x = np.asarray(values, dtype=np.float64)
     c3 = np.append(standard.hi[:, 2], np.nan)[ki]
@@ -182,20 +195,58 @@ def classify_means(
     decimals : per-key overrides of the reporting digits.
     """
     digits = {**standard.decimals, **(decimals or {})}
-    keys = means[key_col]
-    x = means["mean"].to_numpy().astype(np.float64)
-    if rounding:
-        dec = keys.replace_strict(digits, default=None, return_dtype=pl.Int64).to_numpy()
-        has = ~np.isnan(dec.astype(np.float64))
-        x = np.where(has, round_report(x, np.where(has, dec, 0)), x)
-    nd_items = list(standard.not_detected_class1)
-    nd_zero = (keys.is_in(nd_items) & means["all_nd"]).to_numpy() if nd_items else np.zeros(len(x), bool)
-    x_cls = np.where(nd_zero, 0.0, x)  # 不得检出: class I only when every result was below the DL
-    ki = key_indices(standard, keys)
-    return means.with_columns(
-        pl.Series("value", x),
-        pl.Series("class", classify_keys(standard, ki, x_cls)),
-        pl.Series("exceedance", exceedance_over_iii(standard, ki, x)),
+    # polars, value for value the arithmetic of round_report, classify_keys and exceedance_over_iii
+    # (numpy), so that the sections path needs no numpy. Every key's digits, limits and 不得检出 flag are
+    # a small table (one row per key, a last row for keys it lacks) gathered once by the key's row.
+    names = list(dict.fromkeys([*standard.keys, *digits]))
+    n_keys, n_cls, n_names = len(standard.keys), standard.n_classes, len(names)
+    none = [None] * (n_names - n_keys + 1)  # keys without class limits, and the unknown key
+    nd_items = standard.not_detected_class1
+    table = pl.DataFrame(
+        {
+            "_dec": [digits.get(k) if rounding else None for k in names] + [None],
+            "_nd": [k in nd_items for k in names] + [False],
+            **{f"_hi{j}": [r[j] for r in standard.hi_rows] + none for j in range(n_cls)},
+            **{f"_lo{j}": [r[j] for r in standard.lo_rows] + none for j in range(n_cls)},
+        },
+        schema={"_dec": pl.Int64, "_nd": pl.Boolean}
+        | {f"_{b}{j}": pl.Float64 for b in ("hi", "lo") for j in range(n_cls)},
+    )
+    row = (
+        means[key_col]
+        .cast(pl.String)
+        .replace_strict(names, range(n_names), default=n_names, return_dtype=pl.UInt32)
+    )
+    mean = pl.col("mean").cast(pl.Float64).fill_null(math.nan)
+    dec = pl.col("_dec")
+    scale = pl.lit(10.0).pow(dec.fill_null(0).cast(pl.Float64))
+    y = mean * scale
+    fl = y.floor()
+    half = (y - fl - 0.5).abs() <= 1e-11 * pl.max_horizontal(pl.lit(1.0), y.abs())
+    odd = (fl - 2.0 * (fl / 2.0).floor()) == 1.0  # np.mod(fl, 2.0) == 1.0 (the sign of the divisor)
+    rounded = pl.when(half).then(fl + odd.cast(pl.Float64)).otherwise(y.round(0)) / scale
+    x = pl.when(dec.is_not_null()).then(rounded).otherwise(mean)
+    v = pl.when(pl.col("_nd") & pl.col("all_nd").fill_null(False)).then(0.0).otherwise("value")
+    # a key without limits: no upper (inf) or lower (-inf) limit is crossed, class 0 below
+    hi = [pl.col(f"_hi{j}").fill_null(math.inf) for j in range(n_cls)]
+    lo = [pl.col(f"_lo{j}").fill_null(-math.inf) for j in range(n_cls)]
+    above = pl.sum_horizontal([(v > h).cast(pl.Int8) for h in hi])
+    below = pl.sum_horizontal([(v < low).cast(pl.Int8) for low in lo])
+    unclassified = v.is_nan() | pl.col("_hi0").is_null()
+    cls = pl.when(unclassified).then(0).otherwise(pl.max_horizontal(above, below) + 1)
+    xv, c3, lo3 = pl.col("value"), pl.col("_hi2"), pl.col("_lo2").fill_null(0.0)
+    ok = (lo3 == -math.inf) & c3.is_finite() & (c3 > 0) & ~xv.is_nan() & (xv > c3)
+    looked = table.gather(row)  # every edition defines class III (the exceedance reference)
+    return (
+        pl.concat([means, looked], how="horizontal")
+        .lazy()
+        .with_columns(x.alias("value"))
+        .with_columns(
+            cls.cast(pl.Int8).alias("class"),
+            pl.when(ok).then((xv - c3) / c3).otherwise(math.nan).alias("exceedance"),
+        )
+        .drop(table.columns)
+        .collect()
     )
 
 

@@ -240,12 +240,19 @@ class _Text:
             derived = derived.cast(pl.Categorical(pl.Categories.random()))
         return derived.gather(self.codes)
 
+    def flagged(self, flags: pl.Series, empty: bool) -> bool:
+        """Whether :meth:`rows` can flag any row: a flagged distinct value, or (``empty``) an empty cell.
+        False (the usual case) means no row is flagged, known from the few distinct values alone."""
+        return bool(flags.fill_null(empty).any()) or (empty and self.codes.null_count() > 0)
+
     def rows(self, flags: pl.Series, empty: bool) -> pl.Series:
         """Boolean per row of a Boolean series aligned with ``values``; ``empty`` for an empty cell."""
         return flags.gather(self.codes).fill_null(empty)
 
     def dense(self) -> pl.Series:
         """Int64 per row numbering the distinct *stripped* values (null for an empty cell)."""
+        if self.values.equals(self.distinct) and self.values.n_unique() == self.values.len():
+            return self.codes.cast(pl.Int64)  # nothing to strip: the codes number them already
         stripped = _Text(self.values)
         return stripped.codes.cast(pl.Int64).gather(self.codes)
 
@@ -358,22 +365,28 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         for c in (*REQUIRED, *OPTIONAL)
     )
     f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg)  # noqa: E731
+
+    def f_text(t: _Text, flags: pl.Series, empty: bool, col: str, msg: str) -> None:
+        """``f`` of the rows of a text column whose distinct value is flagged (or empty, ``empty``)."""
+        if t.flagged(flags, empty):  # else no row is: the million rows need not be looked at
+            f(t.rows(flags, empty), col, msg)
+
     site_t = _Text(df["site"])
-    f(site_t.rows(site_t.values == "", True), "site", "站点名称不能为空")
+    f_text(site_t, site_t.values == "", True, "site", "站点名称不能为空")
     site = site_t.per_row(site_t.values)
     type_t = _Text(df["site_type"])
     type_codes = type_t.each(lambda s: SITE_TYPES.get(s.lower()))
-    bad_type = type_t.rows(type_codes.is_null(), True)
-    f(bad_type, "site_type", "水体类型应为 river、lake、reservoir 或 groundwater")
+    bad_type = "水体类型应为 river、lake、reservoir 或 groundwater"
+    f_text(type_t, type_codes.is_null(), True, "site_type", bad_type)
     site_type = type_t.per_row(type_codes)
     date_t = _Text(df["date"])
     day_values = _parse_dates(date_t.values)
-    bad_date = date_t.rows(day_values.is_null(), True)
-    f(bad_date, "date", "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）")
+    bad_date = "日期无法识别（应为 2024-03-15、2024/3/15 或 2024-03）"
+    f_text(date_t, day_values.is_null(), True, "date", bad_date)
     dates = date_t.per_row(day_values)
     item_t = _Text(df["item"])
     item_codes = pl.Series([item_code(u) for u in item_t.values.to_list()], dtype=pl.String)
-    f(item_t.rows(item_codes.is_null(), True), "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
+    f_text(item_t, item_codes.is_null(), True, "item", "未知的监测项目（见 docs/water.md 的项目代码表）")
     item = item_t.per_row(item_codes)
     codes = list(ITEMS)
     numbers = {code: i for i, code in enumerate(codes)}
@@ -420,7 +433,7 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     )
     kind_t = _Text(df["source_kind"])
     kinds = kind_t.each(lambda k: SOURCE_KINDS.get(k.lower(), "?") if k else None)
-    f(kind_t.rows(kinds == "?", False), "source_kind", "水源类型应为 surface 或 groundwater")
+    f_text(kind_t, kinds == "?", False, "source_kind", "水源类型应为 surface 或 groundwater")
     kind = kind_t.per_row(kinds)
     if kind.null_count() < n:  # a file that marks drinking-water sources
         ground = type_t.rows(type_codes == "groundwater", False)
@@ -437,9 +450,10 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         "river": river,
     }).with_columns(pl.col("date").dt.year().alias("year"))  # fmt: skip
     site_no = site_t.dense()
-    type_no = type_t.per_row(type_codes.replace_strict(_TYPES, range(len(_TYPES)), default=None,
-                                                       return_dtype=pl.Int64))  # fmt: skip
-    f(_mixed_types(site_no, type_no), "site_type", "同一站点出现多种水体类型")
+    if type_codes.drop_nulls().n_unique() > 1:  # with one water type in the file no site has two
+        type_no = type_t.per_row(type_codes.replace_strict(_TYPES, range(len(_TYPES)), default=None,
+                                                           return_dtype=pl.Int64))  # fmt: skip
+        f(_mixed_types(site_no, type_no), "site_type", "同一站点出现多种水体类型")
     dup = _duplicated(site_no, dates.to_physical().cast(pl.Int64), item_no)
     if dup.any():
         rows = out.filter(dup)["row"].head(2).to_list()

@@ -27,13 +27,18 @@ GB/T 14848-2017《地下水质量标准》, effective 2018-05-01.
 from __future__ import annotations
 
 import csv
+import itertools
+import math
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _DATA = resources.files("liangshan.standards.water") / "data"
 
@@ -124,17 +129,36 @@ class Standard:
     title: str
     effective: date
     keys: tuple[str, ...]
-    hi: np.ndarray
-    lo: np.ndarray
+    hi_rows: tuple[tuple[float, ...], ...]
+    lo_rows: tuple[tuple[float, ...], ...]
     decimals: dict[str, int]
     tables: dict[str, str]
     single: dict[str, float] = field(default_factory=dict)
     not_detected_class1: frozenset[str] = frozenset()
     index: dict[str, int] = field(default_factory=dict)
 
+    @cached_property
+    def hi(self) -> np.ndarray:
+        """Upper limits, (keys × classes) float64 (numpy imported on first use, not by the sections path)."""
+        import numpy as np
+
+        return np.array(self.hi_rows, dtype=np.float64).reshape(len(self.keys), self.n_classes)
+
+    @cached_property
+    def lo(self) -> np.ndarray:
+        """Lower limits, (keys × classes) float64."""
+        import numpy as np
+
+        return np.array(self.lo_rows, dtype=np.float64).reshape(len(self.keys), self.n_classes)
+
+    @property
+    def n_classes(self) -> int:
+        """Number of defined classes (columns of ``hi``/``lo``)."""
+        return len(self.hi_rows[0]) if self.hi_rows else 0
+
     @property
     def worst_class(self) -> int:
-        return int(self.hi.shape[1]) + 1
+        return self.n_classes + 1
 
     def class_name(self, cls: int) -> str:
         """Ⅰ…Ⅴ, and 劣Ⅴ for class 6 of GB 3838; "" for 0 (not classified)."""
@@ -150,14 +174,14 @@ def _parse_limit(cell: str, factor: Decimal) -> tuple[float, float, int]:
     """(lo, hi, decimals) of one table cell in the canonical unit."""
     cell = cell.strip()
     if cell == "inf":
-        return -np.inf, np.inf, 0
+        return -math.inf, math.inf, 0
     if cell == "ND":
-        return -np.inf, 0.0, 0
+        return -math.inf, 0.0, 0
     if "-" in cell:
         a, b = (Decimal(x) * factor for x in cell.split("-"))
         return float(a), float(b), max(_dec_places(a), _dec_places(b))
     v = Decimal(cell) * factor
-    return -np.inf, float(v), _dec_places(v)
+    return -math.inf, float(v), _dec_places(v)
 
 
 def _load_standard(filename: str, edition: str, title: str, effective: date, n: int) -> Standard:
@@ -187,7 +211,7 @@ def _load_standard(filename: str, edition: str, title: str, effective: date, n: 
         bounds = [_parse_limit(r[c], factor) for c in classes]
         if r["direction"] == "ge":  # higher is better: the cell is a lower bound
             los.append([b[1] for b in bounds])
-            his.append([np.inf] * n)
+            his.append([math.inf] * n)
         else:
             los.append([b[0] for b in bounds])
             his.append([b[1] for b in bounds])
@@ -195,17 +219,18 @@ def _load_standard(filename: str, edition: str, title: str, effective: date, n: 
             nd.add(key)
         keys.append(key)
         decimals[key] = int(r["decimals"]) if r["decimals"] else max(b[2] for b in bounds) + 1
-    hi = np.array(his, dtype=np.float64)
-    lo = np.array(los, dtype=np.float64)
-    if np.any(hi[:, 1:] < hi[:, :-1]) or np.any(lo[:, 1:] > lo[:, :-1]):
+    narrows = any(b < a for row in his for a, b in itertools.pairwise(row)) or any(
+        b > a for row in los for a, b in itertools.pairwise(row)
+    )
+    if narrows:
         raise RuntimeError(f"{filename}: class limits must widen from class I to the last class")
     return Standard(
         edition=edition,
         title=title,
         effective=effective,
         keys=tuple(keys),
-        hi=hi,
-        lo=lo,
+        hi_rows=tuple(tuple(row) for row in his),
+        lo_rows=tuple(tuple(row) for row in los),
         decimals=decimals,
         tables=tables,
         single=single,

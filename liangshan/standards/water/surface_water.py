@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from liangshan.standards.water.classify import annual_means, annual_means_query, classify_means, worst_factor
@@ -150,9 +149,9 @@ def describe_river(classes: Sequence[int]) -> str:
     ----------
     classes : section classes (1–6).
     """
-    c = np.asarray(classes)
-    good = 100.0 * np.mean(c <= 3)
-    bad = 100.0 * np.mean(c == 6)
+    n = len(classes)  # shares as numpy's mean of a Boolean array gave them (NaN for no sections)
+    good = 100.0 * (sum(int(c) <= 3 for c in classes) / n) if n else math.nan
+    bad = 100.0 * (sum(int(c) == 6 for c in classes) / n) if n else math.nan
     if good >= 90:
         return "优"
     if good >= 75:
@@ -334,9 +333,9 @@ def evaluate_sections_years(
     by = ("year", "site")
     queries = [
         scope.select(pl.col("year").unique().drop_nulls().sort()),
-        scope.group_by("site", maintain_order=True).agg(
-            pl.col("site_type").first(), pl.col("river").drop_nulls().first()
-        ),
+        # each site's type and first river (first in row order within the group); the order of the
+        # sites is not used (looked up by name), so the groups are not kept in order (0.04 → 0.01 s)
+        scope.group_by("site").agg(pl.col("site_type").first(), pl.col("river").drop_nulls().first()),
         ev.filter(pl.col("dry")).select("year", "site").unique(),
         *_sites_queries(ev, items=items, nd_factor=nd_factor, by=by),
     ]
