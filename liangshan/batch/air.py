@@ -332,6 +332,18 @@ class _Stations:
     group: np.ndarray
     rank: np.ndarray
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled with the names as a tuple of strings: sent with every task, and a polars Series pickles
+        through an IPC stream (≈ 1 ms per task for 2,000 stations, in the process that submits)."""
+        names = tuple(self.names.to_list())
+        return _restore_stations, (names, self.regions, self.region, self.group, self.rank)
+
+
+def _restore_stations(
+    names: tuple[str, ...], regions: tuple[str, ...], region: np.ndarray, group: np.ndarray, rank: np.ndarray
+) -> _Stations:
+    return _Stations(pl.Series("station", names, dtype=pl.String), regions, region, group, rank)
+
 
 def _station_arrays(station_map: pl.DataFrame) -> _Stations:
     """:class:`_Stations` of ``station, region, _group`` (one row per station)."""
@@ -1070,7 +1082,13 @@ def run_air(
     plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
     if plan is not None:
         stations, tasks = plan
-        names = dict(stations.select("region", "region_name").unique("region").iter_rows())
+        # each task gets its own regions' names only: Dask walks every dict, list and tuple argument of
+        # every task when it is submitted (all regions' names in every task: ≈ 0.45 s of this process's CPU
+        # at 80 tasks and 1,434 regions)
+        group_names: dict[int, dict[str, str | None]] = {}
+        per_region = stations.select("region", "region_name", "_group").unique("region")
+        for region, name, g in per_region.iter_rows():  # one iteration per region
+            group_names.setdefault(g, {})[region] = name
         smap = _station_arrays(stations.select("station", "region", "_group"))
         hashes = {i: c.submit(hash_input, str(p), name, pure=False) for i, (p, name, _) in enumerate(files)}
         futures = [
@@ -1078,7 +1096,7 @@ def run_air(
                 direct_group,
                 task,
                 smap,
-                names,
+                group_names[task.group],
                 mapping,
                 opts,
                 {i: hashes[i] for i in sorted({ch.file_id for ch in task.reads})},
