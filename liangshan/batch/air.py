@@ -73,6 +73,7 @@ __all__ = [
     "discover_files",
     "plan_chunks",
     "plan_direct",
+    "read_pieces",
     "read_stations",
     "run_air",
     "scratch_parent",
@@ -565,6 +566,14 @@ def compute_group(
     means, the daily statistics and AQI and the annual summary with the regions as rows; the figures equal
     the single-region chain's on each region's rows (its period: 1 January when the region has data in an
     earlier year, else its first day; 31 December when it has data in a later year, else its last day)."""
+    df = read_pieces(pieces)
+    return _compute_year(df, year, regions, opts, files, extra_inputs, dataset, stations)
+
+
+def read_pieces(pieces: list[tuple[str, int, int, int, int]]) -> pl.DataFrame:
+    """The rows of the record batches ``pieces`` (see :func:`compute_group`) as the shuffle task validated
+    them: ``time`` (Datetime µs), the pollutants, ``_st``, ``_row`` (spreadsheet row in the file) and
+    ``_src`` (file id)."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
@@ -590,7 +599,7 @@ def compute_group(
         pl.Series("_row", np.concatenate(row)),
         pl.Series("_src", np.concatenate(src)),
     )
-    return _compute_year(df, year, regions, opts, files, extra_inputs, dataset, stations)
+    return df
 
 
 def _compute_year(
