@@ -594,8 +594,10 @@ def read_pieces(pieces: list[tuple[str, int, int, int, int]]) -> pl.DataFrame:
     df = pl.from_arrow(pa.Table.from_batches(batches, schema=batches[0].schema))
     assert isinstance(df, pl.DataFrame)
     del batches
+    # hours → µs in one numpy pass (polars' cast then multiply took two fresh, page-faulted buffers)
+    micros = np.multiply(df["time"].to_numpy(), _HOUR_US, dtype=np.int64)
     df = df.with_columns(
-        (pl.col("time").cast(pl.Int64) * _HOUR_US).cast(pl.Datetime("us")),
+        pl.Series("time", micros).cast(pl.Datetime("us")),
         pl.Series("_row", np.concatenate(row)),
         pl.Series("_src", np.concatenate(src)),
     )
