@@ -184,3 +184,18 @@ def test_inputs_column_as_before() -> None:
     got = inputs_column(rows)
     assert got.equals(want) and got.name == "inputs" and got.dtype == INPUT_STRUCT
     assert inputs_column([]).equals(pl.Series("inputs", [], dtype=INPUT_STRUCT))
+
+
+def test_memory_available_within_cgroup_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A container's memory limit (tmpfs pages count against it) caps the memory available; "max" (no
+    limit) and a missing group leave ``MemAvailable``."""
+    assert air._memory_available() > 0
+    (tmp_path / "limit").write_text("300000000\n", encoding="ascii")
+    (tmp_path / "usage").write_text("100000000\n", encoding="ascii")
+    (tmp_path / "max").write_text("max\n", encoding="ascii")
+    monkeypatch.setattr(air, "CGROUP_MEMORY", ((str(tmp_path / "max"), str(tmp_path / "usage")),))
+    assert air._memory_available() > 200_000_000
+    usage = str(tmp_path / "usage")
+    groups = ((str(tmp_path / "missing"), usage), (str(tmp_path / "limit"), usage))
+    monkeypatch.setattr(air, "CGROUP_MEMORY", groups)
+    assert air._memory_available() == 200_000_000  # this machine has more than 200 MB available

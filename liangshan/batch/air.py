@@ -960,16 +960,33 @@ SCRATCH_BYTES_PER_ROW = 64
 31 December hours)."""
 
 
+CGROUP_MEMORY = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
+    ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),  # v1
+)
+"""Memory limit and usage of this process's control group (a container's limit, which tmpfs pages count
+against)."""
+
+
 def _memory_available() -> int:
-    """``MemAvailable`` of ``/proc/meminfo`` in bytes (0 when unknown)."""
+    """Bytes of memory this process may still use: ``MemAvailable`` of ``/proc/meminfo``, or less when the
+    control group's limit leaves less (0 when unknown)."""
+    avail = 0
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    avail = int(line.split()[1]) * 1024
     except (OSError, ValueError):
-        pass
-    return 0
+        return 0
+    for limit_path, usage_path in CGROUP_MEMORY:
+        try:
+            limit = int(Path(limit_path).read_text(encoding="ascii"))
+            usage = int(Path(usage_path).read_text(encoding="ascii"))
+        except (OSError, ValueError):  # no such group, or no limit ("max")
+            continue
+        avail = min(avail, max(limit - usage, 0))
+    return avail
 
 
 def scratch_parent(c: Any, scratch_dir: str | Path | None, rows: int) -> str | None:
