@@ -8,7 +8,9 @@ Generated data, written to a temporary directory and removed at the end:
    ``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows holding ≈ 134 stations' month each (the job
    shuffles); ``station`` — rows sorted by station and time, row groups of 11 whole stations (96,624 rows;
    the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of at most
-   250,000 rows (the CLI default: two row groups of a month file) and compute tasks of 32 stations.
+   250,000 rows (the CLI default: two row groups of a month file) and compute tasks of 32 stations; the
+   shuffle's scratch files go where ``run_air`` puts them by default (``/dev/shm`` when it has room) unless
+   ``--scratch`` names a directory.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
    cells, uint16) at 250 m in the China Albers equal-area projection (34.6 M km²; the cell size does not
    change the work) as 132 tiles of 2,048 × 2,048 cells, and ``--regions`` Voronoi "county" polygons over it
@@ -293,6 +295,12 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="480MiB")
     ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
     ap.add_argument("--tmp", default=None, help="directory for the generated data (default: system temp)")
+    ap.add_argument(
+        "--scratch",
+        default=None,
+        help="directory for the air shuffle's scratch files (default: run_air's choice, /dev/shm when it has "
+        "room, else the system temp directory)",
+    )
     ap.add_argument("--skip", default="", help="air or land: skip that job")
     ap.add_argument(
         "--layout",
@@ -336,7 +344,7 @@ def main() -> None:
                         c,
                         dataset,
                         stations,
-                        scratch_dir=root,
+                        scratch_dir=args.scratch,
                         chunk_rows=CHUNK_ROWS,
                         stations_per_task=STATIONS_PER_TASK,
                     ),
@@ -346,7 +354,8 @@ def main() -> None:
             for r in results[job]:
                 res = r["result"]
                 stages = (
-                    f"shuffle {res.seconds['shuffle']:.1f} s ({res.chunks} tasks), "
+                    f"shuffle {res.seconds['shuffle']:.1f} s ({res.chunks} tasks, scratch files in "
+                    f"{res.scratch or tempfile.gettempdir()}), "
                     f"compute {res.seconds['compute']:.1f} s"
                     if res.layout == "shuffle"
                     else f"no shuffle: read + compute {res.seconds['compute']:.1f} s "

@@ -121,7 +121,11 @@ def air_cmd(
     ] = 32,
     scratch: Annotated[
         Path | None,
-        typer.Option("--scratch", help="中间文件目录（须对所有工作进程可见；缺省为系统临时目录）"),
+        typer.Option(
+            "--scratch",
+            help="中间文件目录（须对所有工作进程可见；"
+            "缺省：本机集群且 /dev/shm 空间足够时用它，否则为系统临时目录）",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
