@@ -212,7 +212,14 @@ def test_every_logged_in_page_fits_a_phone(served: tuple[Server, Prepared], tmp_
                     page.wait_for_load_state("networkidle")
                     visited += 1
                     _check(page, axe, f"{role} {url}", problems)
-                    if url in ("/todo", "/dashboard", "/entry", "/entry/eco_env_investment", "/review", "/report"):
+                    if url in (
+                        "/todo",
+                        "/dashboard",
+                        "/entry",
+                        "/entry/eco_env_investment",
+                        "/review",
+                        "/report",
+                    ):
                         name = re.sub(r"[^a-z0-9]+", "-", url).strip("-")
                         page.screenshot(path=str(shots / f"{role}-{name}-390.png"), full_page=True)
                         page.set_viewport_size(DESKTOP)
