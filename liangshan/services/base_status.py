@@ -35,7 +35,7 @@ from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
-from liangshan.store.db import now
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import AuditLog, Region
 from liangshan.store.models_after import BASE_STATUSES, BaseStatus
@@ -80,7 +80,7 @@ def describe(row: BaseStatus | None, region: str) -> dict[str, Any]:
         data.update({f: getattr(row, f) for f in FIELDS})
         data["example"] = bool(row.example)
         data["updated_by"] = row.updated_by
-        data["updated_at"] = row.updated_at.isoformat(timespec="seconds")
+        data["updated_at"] = utc_seconds(row.updated_at)
     named = _year(data["named_on"])
     started = _year(data["started_on"])
     data["baseline_year"] = named if named is not None else started
@@ -114,7 +114,7 @@ def get_status(ws: Workspace, actor: Actor, region: str) -> dict[str, Any]:
         )
         data["history"] = [
             {
-                "at": h.at.isoformat(timespec="seconds"),
+                "at": utc_seconds(h.at),
                 "actor": h.actor,
                 "status": (h.after or {}).get("status"),
                 "before": (h.before or {}).get("status"),

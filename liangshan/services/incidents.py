@@ -31,7 +31,7 @@ from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
-from liangshan.store.db import now
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region
 from liangshan.store.models_after import INCIDENT_KINDS, INCIDENT_STATES, Incident, IncidentUpdate
@@ -96,7 +96,7 @@ def _entry(i: Incident, hist: list[IncidentUpdate], today: date) -> dict[str, An
                 "note": u.note,
                 "evidence": u.evidence,
                 "actor": u.actor,
-                "at": u.at.isoformat(timespec="seconds"),
+                "at": utc_seconds(u.at),
             }
             for u in hist
         ],

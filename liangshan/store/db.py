@@ -36,6 +36,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_seconds(at: datetime) -> str:
+    """A stored time as UTC without an offset, to the second (``2026-03-02T09:10:11``): SQLite gives back
+    the naive UTC time it stored, PostgreSQL an aware one in the session's zone; both print the same."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="seconds")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
