@@ -50,6 +50,7 @@ from liangshan.web.security import (
     SessionCodec,
     load_secret,
 )
+from liangshan.web.timefmt import beijing_time
 
 HERE = Path(__file__).parent
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
@@ -192,6 +193,7 @@ def create_app(
         unit_precision=unit_precision,
     )
     env.filters["num"] = display_number
+    env.filters["beijing"] = beijing_time
     env.tests["contains"] = lambda seq, x: seq is not None and x in seq
     app.state.templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
