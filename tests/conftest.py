@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,3 +104,25 @@ def demo_db(tmp_path: Path, demo_template: Path) -> Iterator[str]:
     """URL of a fresh copy of the 卢氏县 demo database."""
     yield copy_demo(demo_template, tmp_path / "demo.db")
     dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 卢氏县 demo database for bundle tests, built once per module (it takes a few seconds) and
+    checkpointed so it can be copied."""
+    path = tmp_path_factory.mktemp("county") / "county.db"
+    build_demo(f"sqlite:///{path}")
+    dispose_engines()
+    with sqlite3.connect(path) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def county(county_template: Path, tmp_path: Path) -> str:
+    """A private copy of the county database (with its evidence files)."""
+    target = tmp_path / "county" / "county.db"
+    target.parent.mkdir()
+    shutil.copy(county_template, target)
+    shutil.copytree(county_template.with_name("county.db.files"), target.with_name("county.db.files"))
+    return f"sqlite:///{target}"

@@ -6,8 +6,6 @@ overwritten or deleted, the history append-only, records already here listed as 
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,35 +16,16 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from liangshan.cli import app
-from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.build import REGION
 from liangshan.services.base_status import status_of, write_status
 from liangshan.services.incidents import record_step, register_rows
 from liangshan.store.bundle import BundleError, build_bundle, export_bundle, import_bundle, read_bundle
-from liangshan.store.db import dispose_engines, session_scope
+from liangshan.store.db import session_scope
 from liangshan.store.models import AuditLog, Submission
 from liangshan.store.models_after import BaseStatus, Incident, IncidentUpdate
 from liangshan.store.service import ensure_db
 
 DAY = date(2026, 6, 1)
-
-
-@pytest.fixture(scope="module")
-def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("county") / "county.db"
-    build_demo(f"sqlite:///{path}")
-    dispose_engines()
-    with sqlite3.connect(path) as c:
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture
-def county(county_template: Path, tmp_path: Path) -> str:
-    target = tmp_path / "county" / "county.db"
-    target.parent.mkdir()
-    shutil.copy(county_template, target)
-    shutil.copytree(county_template.with_name("county.db.files"), target.with_name("county.db.files"))
-    return f"sqlite:///{target}"
 
 
 def register(url: str) -> list[dict[str, Any]]:

@@ -5,8 +5,6 @@ contribution has the same unit, recorder and time as a local one but another con
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,31 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.build import REGION
 from liangshan.demo.contributions import ELEMENT, PARTS, YEAR
 from liangshan.store.bundle import BundleError, export_bundle, import_bundle, read_bundle
-from liangshan.store.db import dispose_engines, session_scope
+from liangshan.store.db import session_scope
 from liangshan.store.models import AuditLog, Evidence
 from liangshan.store.models_contributions import Contribution
-
-
-@pytest.fixture(scope="module")
-def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("county") / "county.db"
-    build_demo(f"sqlite:///{path}")
-    dispose_engines()
-    with sqlite3.connect(path) as c:
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture
-def county(county_template: Path, tmp_path: Path) -> str:
-    target = tmp_path / "county" / "county.db"
-    target.parent.mkdir()
-    shutil.copy(county_template, target)
-    shutil.copytree(county_template.with_name("county.db.files"), target.with_name("county.db.files"))
-    return f"sqlite:///{target}"
 
 
 def parts(url: str) -> list[dict[str, Any]]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
-import sqlite3
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +20,7 @@ from typer.testing import CliRunner
 
 from liangshan.cli import app
 from liangshan.config import FILES_ENV
-from liangshan.demo.build import REGION, build_demo
+from liangshan.demo.build import REGION
 from liangshan.demo.explanations import TEXTS
 from liangshan.services.assessment import run_assessment
 from liangshan.store.bundle import (
@@ -38,7 +36,7 @@ from liangshan.store.bundle import (
     read_bundle,
 )
 from liangshan.store.bundle import merge as bundle_merge
-from liangshan.store.db import dispose_engines, session_scope
+from liangshan.store.db import session_scope
 from liangshan.store.models import AuditLog, Base, Region, Review
 from liangshan.store.service import ensure_db
 from liangshan.store.submissions import approved_observations, history, latest, submit_value, transition
@@ -47,27 +45,6 @@ from liangshan.store.submissions import approved_observations, history, latest, 
 SUBMISSIONS = 248 + sum(len(per_year) for per_year in TEXTS.values())
 
 ITEM, YEAR = "eco_env_investment", 2025  # indicator 20 (生态环保投入占 GDP 比重)
-
-
-@pytest.fixture(scope="module")
-def county_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo database, built once (it takes a few seconds) and checkpointed so it can be copied."""
-    path = tmp_path_factory.mktemp("county") / "county.db"
-    build_demo(f"sqlite:///{path}")
-    dispose_engines()
-    with sqlite3.connect(path) as c:
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@pytest.fixture
-def county(county_template: Path, tmp_path: Path) -> str:
-    """A private copy of the county database (with its evidence files)."""
-    target = tmp_path / "county" / "county.db"
-    target.parent.mkdir()
-    shutil.copy(county_template, target)
-    shutil.copytree(county_template.with_name("county.db.files"), target.with_name("county.db.files"))
-    return f"sqlite:///{target}"
 
 
 @pytest.fixture
