@@ -308,3 +308,19 @@ def test_sites_padded_differently_are_one_site_for_duplicates_and_types(tmp_path
         read_results(mixed)
     fine = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5,mg/L,", "B,river,2024-01-01,氨氮,0.6,mg/L,"])
     assert read_results(fine)["site"].to_list() == ["A", "B"]
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e400"])
+@pytest.mark.parametrize("enc", ["utf-8", "gb18030"])
+def test_non_finite_values_and_limits_are_refused(tmp_path: Path, text: str, enc: str) -> None:
+    """NaN, infinities and numbers beyond float range (1e400) are not measurements: refused naming the row,
+    on the typed UTF-8 path and the general reader alike (GB18030 goes through the latter)."""
+    head = "断面,类型,日期,项目,监测值,单位,检出限" if enc == "gb18030" else HEAD
+    bad_value = write(tmp_path, ["A,河流,2024-01-15,氨氮,0.5,mg/L,", f"A,河流,2024-02-15,氨氮,{text},mg/L,"],
+                      head=head, enc=enc)  # fmt: skip
+    with pytest.raises(WaterInputError, match="第 3 行") as e:
+        read_results(bad_value)
+    assert "有限数值" in str(e.value) or ("-inf" in text and "不能为负" in str(e.value))
+    bad_dl = write(tmp_path, [f"A,河流,2024-01-15,氨氮,<0.01,mg/L,{text}"], head=head, enc=enc, name="dl.csv")
+    with pytest.raises(WaterInputError, match="第 2 行"):
+        read_results(bad_dl)

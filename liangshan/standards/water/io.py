@@ -412,6 +412,8 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     dl, dl_bad = _numbers(df["detection_limit"])
     f(dl_bad, "detection_limit", "检出限应为数值")
     f(dl < 0, "detection_limit", "检出限不能为负")
+    f(~dl.is_finite(), "detection_limit", "检出限应为有限数值（不能为 NaN、inf 或超出范围的数，如 1e400）")
+    f(~num.is_finite(), "value", "监测值应为有限数值（不能为 NaN、inf 或超出范围的数，如 1e400）")
     f((num < 0) & (item_no != numbers["water_temp"]), "value", "监测值不能为负")
     marked = sub.with_columns(dl=pl.coalesce(pl.col("lt"), pl.col("lsuf"), pl.lit(dl.gather(idx)))).select(
         "dl",
