@@ -180,7 +180,7 @@ def test_inputs_column_as_before() -> None:
     rng = np.random.default_rng(0)
     rows = [[files[j] for j in rng.choice(5, int(rng.integers(0, 4)), replace=False)] for _ in range(300)]
     rows += [[], [InputFile(name="x", sha256="0" * 64, size=1)]]
-    want = pl.Series("inputs", [[f.model_dump() for f in r] for r in rows], dtype=INPUT_STRUCT)
+    want = pl.Series("inputs", [[f.to_json() for f in r] for r in rows], dtype=INPUT_STRUCT)
     got = inputs_column(rows)
     assert got.equals(want) and got.name == "inputs" and got.dtype == INPUT_STRUCT
     assert inputs_column([]).equals(pl.Series("inputs", [], dtype=INPUT_STRUCT))

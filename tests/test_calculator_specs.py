@@ -165,7 +165,7 @@ def _web(web: tuple[str, TestClient, str], item: str, calc: str, files: dict[str
 
 def _demo(results: list[Any], item: str, year: int) -> dict[str, Any]:
     (cv,) = [r for r in results if r.year == year and item in r.values]
-    prov: dict[str, Any] = cv.provenance.model_dump(mode="json")
+    prov: dict[str, Any] = cv.provenance.to_json()
     return prov
 
 

@@ -194,7 +194,7 @@ def _hourly_file(path: Path) -> Path:
 
 _RUN = """
 import atexit, json, sys
-watched = ("rich", "yaml", "sqlalchemy", "pandas", "pyarrow", "numpy.ma")
+watched = ("rich", "yaml", "sqlalchemy", "pandas", "pyarrow", "numpy.ma", "pydantic")
 atexit.register(lambda: sys.stderr.write("\\n" + json.dumps(sorted(m for m in watched if m in sys.modules))))
 from liangshan.cli import app
 sys.argv = ["liangshan", *sys.argv[1:]]

@@ -41,7 +41,7 @@ def computed_to_json(cv: ComputedValues) -> str:
             "year": cv.year,
             "values": cv.values,
             "notes": cv.notes,
-            "provenance": cv.provenance.model_dump(mode="json"),
+            "provenance": cv.provenance.to_json(),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -54,7 +54,7 @@ def computed_from_json(text: str) -> ComputedValues:
     return ComputedValues(
         year=int(d["year"]),
         values=dict(d["values"]),
-        provenance=Provenance.model_validate(d["provenance"]),
+        provenance=Provenance.from_json(d["provenance"]),
         region=d.get("region"),
         notes=dict(d.get("notes") or {}),
     )
@@ -75,7 +75,7 @@ def inputs_column(rows: Sequence[Sequence[InputFile]]) -> pl.Series:
             i = index[key] = len(first)
             first.append(files)
         pos.append(i)
-    distinct = pl.Series("inputs", [[f.model_dump() for f in files] for files in first], dtype=INPUT_STRUCT)
+    distinct = pl.Series("inputs", [[f.to_json() for f in files] for files in first], dtype=INPUT_STRUCT)
     return distinct.gather(pl.Series(pos, dtype=pl.UInt32)) if distinct.len() else distinct
 
 
@@ -141,7 +141,7 @@ def check_against_db(
             if region not in known:
                 continue
             for cv in results:
-                prov = cv.provenance.model_dump(mode="json")
+                prov = cv.provenance.to_json()
                 for code, value in cv.values.items():
                     prev = latest(s, region, code, cv.year)
                     if prev is None or (prev.value == value and prev.provenance == prov):

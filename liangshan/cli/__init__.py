@@ -19,6 +19,10 @@ import typer
 from typer import _click as click  # Typer vendors its own Click; its groups hold these types
 from typer.core import TyperCommand, TyperGroup
 
+from liangshan.cli import coercion
+
+coercion.install()  # values converted without pydantic, reasons in Chinese (see the module)
+
 # name → (module, attribute, short help). The attribute is either a ``typer.Typer`` sub-application
 # (a command group) or ``register`` — a function that adds top-level commands to a Typer app.
 COMMANDS: dict[str, tuple[str, str, str]] = {

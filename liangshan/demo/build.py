@@ -89,7 +89,7 @@ def code_version() -> str:
 def _run_calculators(work_dir: Path | None) -> list[Computed]:
     def run(folder: Path) -> list[Computed]:
         return [
-            (r.year, dict(r.values), dict(r.notes), r.provenance.model_dump(mode="json"))
+            (r.year, dict(r.values), dict(r.notes), r.provenance.to_json())
             for hook in calculators()
             for r in hook(folder)
         ]

@@ -88,7 +88,7 @@ def record_computed(
             raise ClosedError(round_denial(rnd, region, parsed[0][0].year if parsed else rnd.end_year) or "")
         written = []
         for res, code, value in parsed:
-            prov = res.provenance.model_dump(mode="json")
+            prov = res.provenance.to_json()
             prev = lock_latest(s, region, code, res.year)
             if prev is not None and prev.value == value and prev.provenance == prov:
                 continue

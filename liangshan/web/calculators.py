@@ -273,7 +273,7 @@ def _plan(
         closed_msg = round_denial(rnd, region, rnd.start_year if rnd else 0)  # no round, or closed
         rows: list[dict[str, Any]] = []
         for res in sorted(comp.results, key=lambda r: r.year):
-            prov = res.provenance.model_dump(mode="json")
+            prov = res.provenance.to_json()
             for code, value in res.values.items():
                 cur = latest.get((code, res.year))
                 el = cat.element(code)

@@ -394,7 +394,7 @@ def record_indicator(
         parameters={**res.parameters, "source": "公众满意度网上问卷（liangshan.workplan.survey）"},
         inputs=[InputFile(name=name, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))],
         components=comp,
-    ).model_dump(mode="json")
+    ).to_json()
     note = f"网上问卷 #{s.id}“{s.title}”：有效 {res.n} 份，满意率 {res.satisfaction_percent:.1f}%"
     out = []
     for code, value in (("survey_satisfied", res.satisfied_equivalent), ("survey_valid", float(res.n))):
