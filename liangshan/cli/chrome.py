@@ -36,7 +36,7 @@ f-strings inside Typer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, get_args
 
@@ -250,57 +250,57 @@ def use_chinese_rich_texts() -> None:
 # Usage errors
 # ---------------------------------------------------------------------------------------------------
 
-_REASONS: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(r"^Value must be an iterable\.$"), lambda m: "应为一个或多个值"),
+_REASONS: list[tuple[tuple[str, int], Callable[[re.Match[str]], str]]] = [
+    ((r"^Value must be an iterable\.$", 0), lambda m: "应为一个或多个值"),
     (
-        re.compile(r"^Value (.+) is not a valid (\w+)\.$", re.S),
+        (r"^Value (.+) is not a valid (\w+)\.$", re.S),
         lambda m: f"{_quoted(m[1])} 不是有效的{TYPE_LABELS.get(m[2], TYPE_FALLBACK)}",
     ),
     (
-        re.compile(r"^(file|dir|directory|path) (.+) does not exist\.$", re.S | re.I),
+        (r"^(file|dir|directory|path) (.+) does not exist\.$", re.S | re.I),
         lambda m: f"{_kind(m[1])} {_quoted(m[2])} 不存在",
     ),
     (
-        re.compile(r"^(file|dir|directory|path) (.+) is a file\.$", re.S | re.I),
+        (r"^(file|dir|directory|path) (.+) is a file\.$", re.S | re.I),
         lambda m: f"{_quoted(m[2])} 是文件，此处需要目录",
     ),
     (
-        re.compile(r"^(file|dir|directory|path) (.+) is a directory\.$", re.S | re.I),
+        (r"^(file|dir|directory|path) (.+) is a directory\.$", re.S | re.I),
         lambda m: f"{_quoted(m[2])} 是目录，此处需要文件",
     ),
     (
-        re.compile(r"^(file|dir|directory|path) (.+) is not readable\.$", re.S | re.I),
+        (r"^(file|dir|directory|path) (.+) is not readable\.$", re.S | re.I),
         lambda m: f"{_kind(m[1])} {_quoted(m[2])} 不可读",
     ),
     (
-        re.compile(r"^(file|dir|directory|path) (.+) is not writable\.$", re.S | re.I),
+        (r"^(file|dir|directory|path) (.+) is not writable\.$", re.S | re.I),
         lambda m: f"{_kind(m[1])} {_quoted(m[2])} 不可写",
     ),
     (
-        re.compile(r"^(.+) is not one of (.+)\.$", re.S),
+        (r"^(.+) is not one of (.+)\.$", re.S),
         lambda m: f"{_quoted(m[1])} 不是可选值之一（可选：{m[2]}）",
     ),
     (
-        re.compile(r"^(.+) does not match the formats (.+)\.$", re.S),
+        (r"^(.+) does not match the formats (.+)\.$", re.S),
         lambda m: f"{_quoted(m[1])} 不符合格式 {m[2]}",
     ),
-    (re.compile(r"^Input should be a valid integer"), lambda m: "应为整数"),
-    (re.compile(r"^Input should be a finite number"), lambda m: "应为有限的数值"),
-    (re.compile(r"^Input should be a valid (number|decimal)"), lambda m: "应为数值"),
-    (re.compile(r"^Input should be a valid boolean"), lambda m: "应为是或否（true/false）"),
-    (re.compile(r"^Input should be a valid date"), lambda m: "应为日期，如 2024-01-31"),
-    (re.compile(r"^Input should be a valid datetime"), lambda m: "应为日期时间，如 2024-01-31T08:00"),
-    (re.compile(r"^Input should be greater than or equal to (\S+)$"), lambda m: f"应不小于 {m[1]}"),
-    (re.compile(r"^Input should be less than or equal to (\S+)$"), lambda m: f"应不大于 {m[1]}"),
-    (re.compile(r"^Input should be greater than (\S+)$"), lambda m: f"应大于 {m[1]}"),
-    (re.compile(r"^Input should be less than (\S+)$"), lambda m: f"应小于 {m[1]}"),
+    ((r"^Input should be a valid integer", 0), lambda m: "应为整数"),
+    ((r"^Input should be a finite number", 0), lambda m: "应为有限的数值"),
+    ((r"^Input should be a valid (number|decimal)", 0), lambda m: "应为数值"),
+    ((r"^Input should be a valid boolean", 0), lambda m: "应为是或否（true/false）"),
+    ((r"^Input should be a valid date", 0), lambda m: "应为日期，如 2024-01-31"),
+    ((r"^Input should be a valid datetime", 0), lambda m: "应为日期时间，如 2024-01-31T08:00"),
+    ((r"^Input should be greater than or equal to (\S+)$", 0), lambda m: f"应不小于 {m[1]}"),
+    ((r"^Input should be less than or equal to (\S+)$", 0), lambda m: f"应不大于 {m[1]}"),
+    ((r"^Input should be greater than (\S+)$", 0), lambda m: f"应大于 {m[1]}"),
+    ((r"^Input should be less than (\S+)$", 0), lambda m: f"应小于 {m[1]}"),
     (
-        re.compile(r"^Input should be ((?:'[^']*'(?:, | or )?)+)$"),
+        (r"^Input should be ((?:'[^']*'(?:, | or )?)+)$", 0),
         lambda m: "应为以下之一：" + "、".join(re.findall(r"'([^']*)'", m[1])),
     ),
-    (re.compile(r"No such file or directory"), lambda m: "文件或目录不存在"),
-    (re.compile(r"Permission denied"), lambda m: "没有访问权限"),
-    (re.compile(r"Is a directory"), lambda m: "这是一个目录"),
+    ((r"No such file or directory", 0), lambda m: "文件或目录不存在"),
+    ((r"Permission denied", 0), lambda m: "没有访问权限"),
+    ((r"Is a directory", 0), lambda m: "这是一个目录"),
 ]
 
 GENERIC_REASON = "取值不符合要求"
@@ -317,8 +317,8 @@ def chinese_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason or _cjk(reason):
         return reason
-    for pattern, make in _REASONS:
-        m = pattern.search(reason)
+    for (pattern, flags), make in _REASONS:
+        m = re.search(pattern, reason, flags)
         if m:
             return str(make(m))
     return GENERIC_REASON
@@ -370,30 +370,30 @@ def _suggest(names: str | None) -> str:
     return f"（您是否要输入：{'、'.join(n.strip().strip(chr(39) + chr(34)) for n in names.split(','))}）"
 
 
-_PLAIN: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(r"^Missing command\.$"), lambda m: "缺少命令。"),
+_PLAIN: list[tuple[tuple[str, int], Callable[[re.Match[str]], str]]] = [
+    ((r"^Missing command\.$", 0), lambda m: "缺少命令。"),
     (
-        re.compile(r"^No such command (['\"])(.*)\1\.(?: Did you mean (.*)\?)?$", re.S),
+        (r"^No such command (['\"])(.*)\1\.(?: Did you mean (.*)\?)?$", re.S),
         lambda m: f"没有命令 {m[2]}{_suggest(m[3])}。",
     ),
     (
-        re.compile(r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", re.S),
+        (r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", re.S),
         lambda m: f"多余的参数：{m[1]}（本命令不接受这些值，或缺少前面的选项名）。",
     ),
     (
-        re.compile(r"^Option (['\"])(.*)\1 requires an argument\.$", re.S),
+        (r"^Option (['\"])(.*)\1 requires an argument\.$", re.S),
         lambda m: f"选项 {m[2]} 后面缺少取值。",
     ),
     (
-        re.compile(r"^Option (['\"])(.*)\1 requires (\d+) arguments\.$", re.S),
+        (r"^Option (['\"])(.*)\1 requires (\d+) arguments\.$", re.S),
         lambda m: f"选项 {m[2]} 后面需要 {m[3]} 个取值。",
     ),
     (
-        re.compile(r"^Option (['\"])(.*)\1 does not take a value\.$", re.S),
+        (r"^Option (['\"])(.*)\1 does not take a value\.$", re.S),
         lambda m: f"选项 {m[2]} 不接受取值。",
     ),
     (
-        re.compile(r"^Argument (['\"])(.*)\1 takes (\d+) values\.$", re.S),
+        (r"^Argument (['\"])(.*)\1 takes (\d+) values\.$", re.S),
         lambda m: f"参数 {ARGUMENT_LABELS.get(m[2], m[2])} 需要 {m[3]} 个值。",
     ),
 ]
@@ -413,8 +413,8 @@ def chinese_message(e: click.ClickException) -> str | None:
         return f"无法打开文件 {_quoted(e.ui_filename)}：{chinese_reason(e.message)}"
     if _cjk(e.message):
         return None
-    for pattern, make in _PLAIN:
-        m = pattern.search(e.message)
+    for (pattern, flags), make in _PLAIN:
+        m = re.search(pattern, e.message, flags)
         if m:
             return str(make(m))
     return chinese_reason(e.message)
