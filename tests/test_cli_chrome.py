@@ -251,6 +251,17 @@ def test_abort_is_chinese() -> None:
     assert _english(result.output) == []
 
 
+def test_usage_error_without_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TYPER_USE_RICH=0``: Typer prints the error with ``show``, not the rich panel."""
+    monkeypatch.setattr(typer.core, "HAS_RICH", False)
+    code, out = _run("air", "good-days")
+    assert code == 2
+    assert "用法：liangshan air good-days [选项] 输入文件…" in out
+    assert "查看帮助：liangshan air good-days --help" in out
+    assert "错误：缺少参数 输入文件。" in out
+    assert _english(out) == [], out
+
+
 def test_console_script_speaks_chinese() -> None:
     """The installed ``liangshan`` program (console script), as users run it."""
     script = Path(sys.executable).with_name("liangshan")

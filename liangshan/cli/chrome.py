@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, get_args
+from typing import IO, Any, get_args
 
 import typer.core
 from typer import _click as click
@@ -421,11 +421,23 @@ def chinese_message(e: click.ClickException) -> str | None:
 
 
 class ChineseUsageError(exc.UsageError):
-    """A usage error whose (Chinese) message is shown as it is."""
+    """A usage error whose (Chinese) message is shown as it is. ``show`` (used by Typer only without
+    rich, ``TYPER_USE_RICH=0``) prints Click's three lines in Chinese."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                hint = f"查看帮助：{self.ctx.command_path} {self.ctx.help_option_names[0]}\n"
+            click.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, err=True, color=self.ctx.color)
+        click.echo(f"错误：{self.format_message()}", file=file, err=True)
 
 
 class ChineseClickException(click.ClickException):
     """Any other Click error whose (Chinese) message is shown as it is."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=True)
 
 
 def chinese_error(e: click.ClickException) -> click.ClickException:
