@@ -144,6 +144,8 @@ def _type_label(param: _TyperParameter) -> str:
     if desc.is_list or desc.is_tuple:
         items = get_args(annotation)
         names = [TYPE_LABELS.get(getattr(a, "__name__", ""), TYPE_FALLBACK) for a in items]
+        if not names:
+            return TYPE_FALLBACK
         return ",".join(names) if desc.is_tuple else names[0]
     return TYPE_LABELS.get(getattr(annotation, "__name__", ""), TYPE_FALLBACK)
 
