@@ -20,6 +20,7 @@ from typer import _click as click  # Typer vendors its own Click; its groups hol
 from typer.core import TyperCommand, TyperGroup
 
 from liangshan.cli import coercion
+from liangshan.cli.chrome import ChineseCommand, chinese_errors, chinese_placeholders, speak_chinese
 
 coercion.install()  # values converted without pydantic, reasons in Chinese (see the module)
 
@@ -127,25 +128,44 @@ class _Pending(TyperCommand):
 
 
 def load_commands(name: str) -> dict[str, click.Command]:
-    """Import the module behind ``name`` and return the click command(s) it provides, by name."""
+    """Import the module behind ``name`` and return the click command(s) it provides, by name, each
+    speaking Chinese around its own texts (:func:`liangshan.cli.chrome.speak_chinese`)."""
     module_name, attr, _ = COMMANDS[name]
     module = importlib.import_module(f"liangshan.cli.{module_name}")
     if attr == "register":
         holder = typer.Typer()
         module.register(holder)
-        return dict(typer.main.get_group(holder).commands)
+        return {n: speak_chinese(c) for n, c in typer.main.get_group(holder).commands.items()}
     group = typer.main.get_group(getattr(module, attr))
     group.name = name
-    return {name: group}
+    return {name: speak_chinese(group)}
 
 
-class LazyGroup(TyperGroup):
-    """A Typer group that imports a sub-command's module only when that command is resolved."""
+class LazyGroup(ChineseCommand, TyperGroup):
+    """A Typer group that imports a sub-command's module only when that command is resolved. Its usage
+    errors, and those of every sub-command, leave in Chinese (:mod:`liangshan.cli.chrome`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        chinese_placeholders(self)
+        for command in self.commands.values():  # registered on the root app itself (none at present)
+            speak_chinese(command)
         for name, (_, _, short) in COMMANDS.items():
             self.commands.setdefault(name, _Pending(name, help=short))
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with chinese_errors(self):
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with chinese_errors(self):
+            return super().invoke(ctx)
 
     def _load(self, name: str) -> None:
         if isinstance(self.commands.get(name), _Pending):
