@@ -39,7 +39,7 @@ from liangshan.services.queries import current_round, round_denial
 from liangshan.services.uploads import CheckedUpload
 from liangshan.services.values import ClosedError
 from liangshan.services.workspace import Workspace
-from liangshan.store.db import now
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Evidence, Unit
@@ -245,7 +245,7 @@ def _as_dict(c: Contribution, ev: Evidence | None) -> dict[str, Any]:
         "comment": c.comment,
         "evidence": ({"id": ev.id, "filename": ev.filename, "size": ev.size} if ev is not None else None),
         "created_by": c.created_by,
-        "created_at": c.created_at.isoformat(),
+        "created_at": utc_seconds(c.created_at),
     }
 
 
