@@ -23,7 +23,6 @@ changes it, each change audited (the audit log is the status's history).
 
 from __future__ import annotations
 
-import itertools
 import os
 from datetime import datetime
 from typing import Any
@@ -33,16 +32,15 @@ from sqlalchemy.orm import Session
 
 from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
-from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import AuditLog, Region
 from liangshan.store.models_after import BASE_STATUSES, BaseStatus
+from liangshan.store.record_rules import DATE_FIELDS, DOC_FIELDS, check_status
 from liangshan.store.submissions import audit
 
 STATUSES = BASE_STATUSES
-NAMED_STATUSES = ("已命名", "复核中", "复核通过", "撤销")
 RULES_BASIS = {
     "title": "《“绿水青山就是金山银山”实践创新基地建设管理规程》",
     "issuer": "生态环境部",
@@ -51,13 +49,6 @@ RULES_BASIS = {
 }
 REVIEW_INTERVAL_YEARS = 3  # UNVERIFIED: 复核周期, a parameter (see the module docstring)
 EDIT_WHAT = "修改基地状态"
-DATE_FIELDS = {
-    "started_on": "启动创建日期",
-    "applied_on": "申报日期",
-    "named_on": "命名日期",
-    "reviewed_on": "复核日期",
-}
-DOC_FIELDS = {"applied_doc": "申报文件", "named_doc": "命名文件", "review_doc": "复核文件"}
 FIELDS = ("status", *DATE_FIELDS, *DOC_FIELDS, "note", "example")
 
 
@@ -125,34 +116,6 @@ def get_status(ws: Workspace, actor: Actor, region: str) -> dict[str, Any]:
     data["statuses"] = list(STATUSES)
     data["can_edit"] = actor.role == "office"
     return data
-
-
-def check_status(fields: dict[str, Any]) -> dict[str, Any]:
-    """Check a complete status record; returns it cleaned. Raises :class:`EntryError` naming the field."""
-    status = str(fields.get("status") or "").strip()
-    if status not in STATUSES:
-        raise EntryError(f"基地状态应为 {'、'.join(STATUSES)} 之一，收到：{status or '（空）'}")
-    clean: dict[str, Any] = {"status": status}
-    for f, label in DATE_FIELDS.items():
-        clean[f] = parse_date(fields.get(f), label, required=False)
-    for f, label in DOC_FIELDS.items():
-        text = str(fields.get(f) or "").strip()
-        if len(text) > 300:
-            raise EntryError(f"{label}不超过300字")
-        clean[f] = text
-    clean["note"] = str(fields.get("note") or "").strip()
-    clean["example"] = bool(fields.get("example"))
-    if status != "创建中" and clean["applied_on"] is None:
-        raise EntryError(f"状态为“{status}”时须填写申报日期")
-    if status in NAMED_STATUSES and clean["named_on"] is None:
-        raise EntryError(f"状态为“{status}”时须填写命名日期（命名年份即后评估的基准年）")
-    if status == "复核通过" and clean["reviewed_on"] is None:
-        raise EntryError("状态为“复核通过”时须填写复核日期")
-    order = [(f, clean[f]) for f in DATE_FIELDS if clean[f] is not None]
-    for (f0, d0), (f1, d1) in itertools.pairwise(order):
-        if last_day(d1) < first_day(d0):
-            raise EntryError(f"{DATE_FIELDS[f1]} {d1} 早于{DATE_FIELDS[f0]} {d0}")
-    return clean
 
 
 def write_status(

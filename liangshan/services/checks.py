@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
+from liangshan.store.errors import EntryError as EntryError  # in the store: its record rules raise it too
 from liangshan.store.submissions import latest
 
 JUMP_THRESHOLD = 0.30  # relative year-on-year change that asks for an explanation (a choice, see docs/web.md)
@@ -24,10 +25,6 @@ MAX_TEXT = 2000  # characters of a note
 MAX_NUMBER = 50  # characters of one typed number
 TRUE = frozenset({"是", "true", "1", "yes", "y", "有"})
 FALSE = frozenset({"否", "false", "0", "no", "n", "无"})
-
-
-class EntryError(ValueError):
-    """A value or note that cannot be stored, with the reason for the user."""
 
 
 @dataclass(frozen=True)

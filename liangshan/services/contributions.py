@@ -39,15 +39,15 @@ from liangshan.services.queries import current_round, round_denial
 from liangshan.services.uploads import CheckedUpload
 from liangshan.services.values import ClosedError
 from liangshan.services.workspace import Workspace
-from liangshan.store.db import now
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Evidence, Unit
 from liangshan.store.models_contributions import Contribution
+from liangshan.store.record_rules import check_comment, check_contribution_parts
 from liangshan.store.regions import find_unit
 from liangshan.store.submissions import audit
 
-MAX_COMMENT = 1000  # characters of a contribution's comment
 CONTRIBUTED = "contributed"  # the completeness status of a cooperating unit that has contributed
 CONTRIBUTED_LABEL = "已提交分项数据"
 
@@ -95,16 +95,6 @@ def contribute_denial(actor: Actor, element: DataElement) -> str | None:
     if not is_cooperating(actor.unit_names, element):
         return f"“{element.name}”由{'、'.join(element.suppliers)}填报，不含本单位"
     return None
-
-
-def check_comment(text: str) -> str:
-    """A contribution's comment: at most :data:`MAX_COMMENT` characters, no control characters."""
-    clean = text.replace("\r\n", "\n").strip()
-    if len(clean) > MAX_COMMENT:
-        raise EntryError(f"说明最多 {MAX_COMMENT} 字（现有 {len(clean)} 字）")
-    if any(ord(c) < 32 and c not in "\n\t" for c in clean):
-        raise EntryError("说明含有不可见的控制字符")
-    return clean
 
 
 def parse_part(raw: object, element: DataElement) -> float | None:
@@ -178,8 +168,7 @@ def contribute(
         check_view(actor, ctx.catalog, region, element)
     part = parse_part(value, el)
     text = check_comment(comment or "")
-    if part is None and not text and upload is None and evidence_id is None:
-        raise EntryError("请填写分项数值、说明或附佐证材料（至少一项）")
+    check_contribution_parts(part, text, upload is not None or evidence_id is not None)
     with ctx.write() as s:
         row = _contributing_unit(s, actor, region, el, unit)
         names = {row.name, *(row.aliases or [])}
@@ -245,7 +234,7 @@ def _as_dict(c: Contribution, ev: Evidence | None) -> dict[str, Any]:
         "comment": c.comment,
         "evidence": ({"id": ev.id, "filename": ev.filename, "size": ev.size} if ev is not None else None),
         "created_by": c.created_by,
-        "created_at": c.created_at.isoformat(),
+        "created_at": utc_seconds(c.created_at),
     }
 
 

@@ -27,20 +27,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.services.checks import EntryError
 from liangshan.services.permissions import Actor, check_office, check_region
-from liangshan.services.titles import first_day, last_day, parse_date
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now, utc_seconds
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region
 from liangshan.store.models_after import INCIDENT_KINDS, INCIDENT_STATES, Incident, IncidentUpdate
+from liangshan.store.record_rules import DONE, check_incident, check_later_step, last_day
 from liangshan.store.submissions import audit
 
 KINDS = INCIDENT_KINDS
-SERIOUS_KINDS = ("重特大突发环境事件", "中央生态环境保护督察")
 STATES = INCIDENT_STATES
-DONE = "已整改"
 EDIT_WHAT = "登记问题或更新整改情况"
 HEADER = ("编号", "类别", "发生/交办日期", "问题", "情况说明", "责任单位", "严重问题", "整改状态",
           "整改期限", "完成日期", "最新整改情况", "佐证", "示例")  # fmt: skip
@@ -141,61 +138,19 @@ def list_incidents(ws: Workspace, actor: Actor, region: str, today: date | None 
     }
 
 
-def _text(value: Any, label: str, limit: int, *, required: bool = False) -> str:
-    t = str(value or "").strip()
-    if required and not t:
-        raise EntryError(f"{label}不能为空")
-    if len(t) > limit:
-        raise EntryError(f"{label}不超过{limit}字")
-    return t
-
-
-def _check_step(status: str, due_on: str | None, done_on: str | None, since: str) -> dict[str, Any]:
-    if status not in STATES:
-        raise EntryError(f"整改状态应为 {'、'.join(STATES)} 之一，收到：{status or '（空）'}")
-    due = parse_date(due_on, "整改期限", required=False)
-    done = parse_date(done_on, "完成日期", required=False)
-    if status == DONE and done is None:
-        raise EntryError("状态为“已整改”时须填写完成日期")
-    if status != DONE and done is not None:
-        raise EntryError(f"状态为“{status}”时不应填写完成日期")
-    for d, label in ((due, "整改期限"), (done, "完成日期")):
-        if d is not None and last_day(d) < first_day(since):
-            raise EntryError(f"{label} {d} 早于问题发生/交办日期 {since}")
-    return {"status": status, "due_on": due, "done_on": done}
-
-
 def new_incident(
     session: Session, username: str, region: str, *, at: datetime | None = None, **fields: Any
 ) -> dict[str, Any]:
     """Check and insert one entry with its first rectification step (audited); the one rule behind
     :func:`add_incident` and the demo. Nothing is written when a field is bad."""
-    kind = str(fields.get("kind") or "").strip()
-    if kind not in KINDS:
-        raise EntryError(f"问题类别应为 {'、'.join(KINDS)} 之一，收到：{kind or '（空）'}")
-    occurred = parse_date(fields.get("occurred_on"), "发生/交办日期", required=True)
-    assert occurred is not None
-    title = _text(fields.get("title"), "问题", 200, required=True)
-    description = _text(fields.get("description"), "情况说明", 4000)
-    unit = _text(fields.get("responsible_unit"), "责任单位", 100, required=True)
-    evidence = _text(fields.get("evidence"), "佐证", 2000)
-    note = _text(fields.get("note"), "整改情况", 2000)
-    step = _check_step(str(fields.get("status") or "整改中"), fields.get("due_on"), fields.get("done_on"),
-                       occurred)  # fmt: skip
-    serious = kind in SERIOUS_KINDS or bool(fields.get("serious"))
+    clean = check_incident(fields)
     if session.get(Region, region) is None:
         raise NotFoundError(f"未知地区代码：{region}")
     ts = at or now()
-    inc = Incident(
-        region_code=region, kind=kind, occurred_on=occurred, title=title, description=description,
-        responsible_unit=unit, serious=serious, example=bool(fields.get("example")), created_by=username,
-        created_at=ts,
-    )  # fmt: skip
+    inc = Incident(region_code=region, created_by=username, created_at=ts, **clean["entry"])
     session.add(inc)
     session.flush()
-    session.add(
-        IncidentUpdate(incident_id=inc.id, note=note, evidence=evidence, actor=username, at=ts, **step)
-    )
+    session.add(IncidentUpdate(incident_id=inc.id, actor=username, at=ts, **clean["step"]))
     session.flush()
     out = _entry(inc, _history(session, [inc.id])[inc.id], ts.date())
     after = {k: v for k, v in out.items() if k != "history"}
@@ -228,18 +183,17 @@ def record_step(
     inc = session.get(Incident, incident_id)
     if inc is None:
         raise NotFoundError(f"没有编号为 {incident_id} 的问题")
-    note_t = _text(note, "整改情况说明", 2000, required=True)
-    ev = _text(evidence, "佐证", 2000)
-    step = _check_step(status, due_on, done_on, inc.occurred_on)
+    step = check_later_step(inc.occurred_on, status=status, note=note, due_on=due_on, done_on=done_on,
+                            evidence=evidence)  # fmt: skip
     ts = at or now()
     before = _entry(inc, _history(session, [inc.id])[inc.id], ts.date())
-    session.add(IncidentUpdate(incident_id=inc.id, note=note_t, evidence=ev, actor=username, at=ts, **step))
+    session.add(IncidentUpdate(incident_id=inc.id, actor=username, at=ts, **step))
     session.flush()
     out = _entry(inc, _history(session, [inc.id])[inc.id], ts.date())
     audit(session, username, "update", "incident", inc.id,
           before={"status": before["status"], "due_on": before["due_on"]},
           after={"status": out["status"], "due_on": out["due_on"], "done_on": out["done_on"]},
-          detail=note_t, at=at)  # fmt: skip
+          detail=step["note"], at=at)  # fmt: skip
     return out
 
 

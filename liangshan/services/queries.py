@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -19,6 +19,7 @@ from liangshan.services.permissions import (
     edit_denial,
     resolve_item,
 )
+from liangshan.store.db import utc_seconds
 from liangshan.store.models import (
     AssessmentRound,
     AuditLog,
@@ -130,7 +131,7 @@ def evidence_dict(ev: Evidence) -> dict[str, Any]:
         "size": ev.size,
         "sha256": ev.sha256,
         "uploaded_by": ev.uploaded_by,
-        "uploaded_at": ev.uploaded_at.isoformat(timespec="seconds") if ev.uploaded_at else None,
+        "uploaded_at": utc_seconds(ev.uploaded_at) if ev.uploaded_at else None,
     }
 
 
@@ -149,7 +150,7 @@ def submission_dict(sub: Submission, evidence: Sequence[Evidence] = ()) -> dict[
         "status_label": STATUS_LABELS.get(sub.status, sub.status),
         "provenance": sub.provenance,
         "created_by": sub.created_by,
-        "created_at": sub.created_at.isoformat(timespec="seconds") if sub.created_at else None,
+        "created_at": utc_seconds(sub.created_at) if sub.created_at else None,
         "evidence": [evidence_dict(e) for e in evidence],
     }
 
@@ -285,7 +286,7 @@ def item_detail(
         for r in session.scalars(select(Review).where(Review.submission_id.in_(ids)).order_by(Review.id)):
             events.append(
                 {
-                    "at": r.at.isoformat(timespec="seconds"),
+                    "at": utc_seconds(r.at),
                     "who": r.actor,
                     "action": r.action,
                     "action_label": HISTORY_LABELS.get(r.action, r.action),
@@ -309,7 +310,7 @@ def item_detail(
             after = a.after or {}
             events.append(
                 {
-                    "at": a.at.isoformat(timespec="seconds"),
+                    "at": utc_seconds(a.at),
                     "who": a.actor,
                     "action": a.action,
                     "action_label": label,
@@ -411,7 +412,7 @@ def review_list(
                     "status": s.status,
                     "status_label": STATUS_LABELS.get(s.status, s.status),
                     "submitted_by": s.created_by,
-                    "at": at.isoformat(timespec="seconds"),
+                    "at": utc_seconds(at),
                 },
             )
         )
@@ -420,5 +421,6 @@ def review_list(
 
 
 def _naive(at: Any) -> Any:
-    """Compare timestamps from SQLite (naive) and PostgreSQL (aware) alike, as UTC."""
-    return at.replace(tzinfo=None) if getattr(at, "tzinfo", None) is not None else at
+    """Compare timestamps from SQLite (naive UTC) and PostgreSQL (aware, in the session's zone) alike, as
+    naive UTC."""
+    return at.astimezone(UTC).replace(tzinfo=None) if getattr(at, "tzinfo", None) is not None else at

@@ -24,6 +24,7 @@ from liangshan.services.queries import (
     round_years,
 )
 from liangshan.services.workspace import Workspace
+from liangshan.store.db import utc_seconds
 from liangshan.store.errors import ConflictError, NotFoundError, TransitionError
 from liangshan.store.models import AssessmentRound, AuditLog, Region
 from liangshan.store.submissions import audit
@@ -207,7 +208,7 @@ def round_detail(ctx: Workspace, actor: Actor, round_id: int, today: date | None
         ).all()
         history = [
             {
-                "at": a.at.isoformat(timespec="seconds"),
+                "at": utc_seconds(a.at),
                 "who": a.actor,
                 "action": a.action,
                 "label": {"create_round": "新建", **{f"{k}_round": v for k, v in ACTIONS.items()}}.get(

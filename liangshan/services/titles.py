@@ -25,9 +25,8 @@ only the office (领导小组办公室) adds or withdraws titles, each change au
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -40,44 +39,11 @@ from liangshan.services.workspace import Workspace
 from liangshan.store.db import now
 from liangshan.store.errors import NotFoundError
 from liangshan.store.models import Region, TitleAward
+from liangshan.store.record_rules import LEVELS, check_title, first_day, last_day
 from liangshan.store.submissions import audit
 
-LEVELS = ("国际", "国家", "省")
 COUNTED_LEVELS = ("国际", "国家")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 EDIT_WHAT = "登记或撤销称号"
-
-
-def parse_date(text: str | None, field: str, *, required: bool) -> str | None:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (checked to be a real date), or None when empty."""
-    t = (text or "").strip().replace("/", "-").replace(".", "-")
-    if not t:
-        if required:
-            raise EntryError(f"{field}不能为空（格式 YYYY-MM-DD，或只写年份 YYYY）")
-        return None
-    m = _DATE.match(t)
-    if m is None:
-        raise EntryError(f"{field}格式应为 YYYY-MM-DD（或 YYYY、YYYY-MM），收到：{text}")
-    y, mo, d = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
-    try:
-        date(y, mo, d)
-    except ValueError:
-        raise EntryError(f"{field}不是有效日期：{text}") from None
-    if not 1949 <= y <= 2100:
-        raise EntryError(f"{field}的年份应在 1949—2100 之间，收到：{y}")
-    return t
-
-
-def first_day(text: str) -> str:
-    """The first day a partial date can mean (``2019`` → ``2019-01-01``)."""
-    parts = text.split("-")
-    return "-".join([parts[0], *[*parts[1:], "01", "01"][:2]])
-
-
-def last_day(text: str) -> str:
-    """The last day a partial date can mean (``2030`` → ``2030-12-31``; months end at 31, a bound)."""
-    parts = text.split("-")
-    return "-".join([parts[0], *[*parts[1:], "12", "31"][:2]])
 
 
 def held_in(t: TitleAward, year: int) -> bool:
@@ -179,48 +145,9 @@ def add_title(
         name=name, level=level, awarding_body=awarding_body, document=document, awarded_on=awarded_on,
         valid_until=valid_until, evidence=evidence, example=example,
     )  # fmt: skip
-    _check_fields(**fields)  # before the write transaction: a bad entry never waits for the lock
+    check_title(**fields)  # before the write transaction: a bad entry never waits for the lock
     with ws.write() as s:
         return new_title(s, actor.username, region, at=at, **fields)
-
-
-def _check_fields(
-    *,
-    name: str,
-    level: str,
-    awarding_body: str,
-    document: str,
-    awarded_on: str,
-    valid_until: str | None = None,
-    evidence: str = "",
-    example: bool = False,
-) -> dict[str, Any]:
-    name, awarding_body, document = name.strip(), awarding_body.strip(), document.strip()
-    if not name:
-        raise EntryError("称号名称不能为空")
-    if len(name) > 200 or len(awarding_body) > 200 or len(document) > 300:
-        raise EntryError("称号名称、授予机关不超过200字，授予文件不超过300字")
-    if level not in LEVELS:
-        raise EntryError(f"级别应为 {'、'.join(LEVELS)} 之一，收到：{level or '（空）'}")
-    if not awarding_body:
-        raise EntryError("授予机关不能为空")
-    if not document:
-        raise EntryError("授予文件（文号或公告名称）不能为空：称号须有授予文件为据")
-    start = parse_date(awarded_on, "授予日期", required=True)
-    until = parse_date(valid_until, "有效期至", required=False)
-    assert start is not None
-    if until is not None and last_day(until) < first_day(start):
-        raise EntryError(f"有效期至 {until} 早于授予日期 {start}")
-    return {
-        "name": name,
-        "level": level,
-        "awarding_body": awarding_body,
-        "document": document,
-        "awarded_on": start,
-        "valid_until": until,
-        "evidence": evidence.strip(),
-        "example": bool(example),
-    }
 
 
 def new_title(
@@ -228,7 +155,7 @@ def new_title(
 ) -> dict[str, Any]:
     """Check and insert one register entry in ``session`` (audited) — the one rule behind
     :func:`add_title` and the demo. Raises :class:`EntryError` and writes nothing on a bad field."""
-    clean = _check_fields(**fields)
+    clean = check_title(**fields)
     if session.get(Region, region) is None:
         raise NotFoundError(f"未知地区代码：{region}")
     dup = session.scalars(

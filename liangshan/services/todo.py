@@ -39,6 +39,7 @@ from liangshan.services.queries import (
     round_dict,
     round_years,
 )
+from liangshan.store.db import utc_seconds
 from liangshan.store.models import Region, Review, Unit, User
 from liangshan.store.models_workplan import WpMeeting
 from liangshan.workplan.commitment_desk import todo_items as commitment_todo
@@ -72,8 +73,14 @@ def people_labels(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _days(since: datetime | date, today: date) -> int:
-    day = since.date() if isinstance(since, datetime) else since
+def _utc_day(at: str | datetime) -> date:
+    """The UTC date of a stored time: its ISO text as the services hand it out (:func:`utc_seconds`: UTC
+    without an offset, on SQLite and PostgreSQL alike) or the datetime itself (naive = UTC; an aware
+    one, as PostgreSQL gives it in the session's zone, is converted to UTC first)."""
+    return date.fromisoformat(utc_seconds(datetime.fromisoformat(at) if isinstance(at, str) else at)[:10])
+
+
+def _days(day: date, today: date) -> int:
     return max(0, (today - day).days)
 
 
@@ -125,7 +132,7 @@ def _unit_part(session: Session, catalog: Catalog, actor: Actor, region: str, to
                 row["version"] = sub.version
                 row["reason"] = review.reason if review else ""
                 row["returned_by"] = review.actor if review else ""
-                row["returned_on"] = review.at.date().isoformat() if review else None
+                row["returned_on"] = _utc_day(review.at).isoformat() if review else None
                 returned.append(row)
             else:
                 due.append(row)
@@ -196,8 +203,7 @@ def _waiting(session: Session, catalog: Catalog, region: str, today: date) -> li
     per: dict[str, dict[str, Any]] = {}
     for d in review_queue(session, catalog, region, ("submitted", "reopened")):
         unit = d["suppliers"][0] if d["suppliers"] else "未指定单位"
-        at = datetime.fromisoformat(d["created_at"]) if isinstance(d["created_at"], str) else d["created_at"]
-        days = _days(at, today)
+        days = _days(_utc_day(d["created_at"]), today)
         entry = per.setdefault(unit, {"unit": unit, "count": 0, "oldest_days": 0, "items": []})
         entry["count"] += 1
         entry["oldest_days"] = max(entry["oldest_days"], days)

@@ -31,6 +31,7 @@ from liangshan.services.queries import (
     round_years,
     submission_dict,
 )
+from liangshan.store.db import utc_seconds
 from liangshan.store.models import AssessmentRound, Evidence, Review, Submission
 from liangshan.store.regions import get_region
 from liangshan.web.context import WebContext
@@ -119,7 +120,7 @@ def _reopened(s: Any, subs: list[Submission]) -> dict[tuple[str, int], dict[str,
         out[(v.item_code, v.year)] = {
             "version": v.version,
             "reason": r.reason if r else "",
-            "on": r.at.date().isoformat() if r else None,
+            "on": utc_seconds(r.at)[:10] if r else None,
         }
     return out
 

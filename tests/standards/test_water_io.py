@@ -324,3 +324,97 @@ def test_non_finite_values_and_limits_are_refused(tmp_path: Path, text: str, enc
     bad_dl = write(tmp_path, [f"A,河流,2024-01-15,氨氮,<0.01,mg/L,{text}"], head=head, enc=enc, name="dl.csv")
     with pytest.raises(WaterInputError, match="第 2 行"):
         read_results(bad_dl)
+
+
+ZH_HEAD = ["断面名称", "水体类型", "采样日期", "监测项目", "监测值", "单位", "检出限"]
+ZH_GOOD = ["甲断面", "河流", "2024-01-01", "氨氮", "0.5", "mg/L", ""]
+
+
+def write_zh(tmp_path: Path, rows: list[list[str]], fmt: str, head: list[str] = ZH_HEAD) -> Path:
+    """A file with Chinese headers: UTF-8 CSV (the typed fast path), GB18030 CSV or .xlsx (read_table)."""
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        for r in [head, *rows]:
+            ws.append(r)
+        p = tmp_path / "监测结果.xlsx"
+        wb.save(p)
+        return p
+    p = tmp_path / f"监测结果_{fmt}.csv"
+    p.write_bytes(("\n".join(",".join(r) for r in [head, *rows]) + "\n").encode(fmt))
+    return p
+
+
+@pytest.mark.parametrize("fmt", ["utf-8", "gb18030", "xlsx"])
+@pytest.mark.parametrize(
+    ("cell", "value", "header", "needle"),
+    [
+        (4, "abc", "监测值", "'abc': 监测值应为数值"),
+        (4, "1e400", "监测值", "监测值应为有限数值"),
+        (4, "-0.5", "监测值", "监测值不能为负"),
+        (6, "x", "检出限", "'x': 检出限应为数值"),
+        (6, "nan", "检出限", "检出限应为有限数值"),
+        (2, "2024-13-45", "采样日期", "日期无法识别"),
+        (3, "氨氮氮", "监测项目", "未知的监测项目"),
+        (5, "mg/m3", "单位", "单位不适用"),
+        (1, "海洋", "水体类型", "水体类型应为"),
+        (0, "", "断面名称", "站点名称不能为空"),
+    ],
+)
+def test_errors_name_the_files_own_chinese_header(
+    tmp_path: Path, fmt: str, cell: int, value: str, header: str, needle: str
+) -> None:
+    """Every row error names the column by the header the user wrote (监测值), not the field (value),
+    with the file and the row — on the typed UTF-8 path and the general reader (GB18030, Excel) alike."""
+    bad = ["乙断面", "河流", "2024-01-02", "氨氮", "0.6", "mg/L", ""]
+    bad[cell] = value
+    p = write_zh(tmp_path, [ZH_GOOD, bad], fmt)
+    if fmt == "utf-8":
+        from liangshan.standards.water import io
+
+        assert io._read_csv_typed(p) is not None  # the fast path reads it
+    with pytest.raises(WaterInputError) as exc:
+        read_results(p)
+    e = exc.value
+    assert (e.file, e.row, e.column) == (p.name, 3, header)
+    assert str(e).startswith(f"{p.name} 第 3 行 列 {header}: ") and needle in str(e)
+    field = ["site", "site_type", "date", "item", "value", "unit", "detection_limit"][cell]
+    assert f"列 {field}" not in str(e)
+
+
+@pytest.mark.parametrize("fmt", ["utf-8", "gb18030", "xlsx"])
+def test_missing_duplicate_and_mixed_name_chinese_headers(tmp_path: Path, fmt: str) -> None:
+    p = write_zh(tmp_path, [r[:5] for r in [ZH_GOOD]], fmt, head=ZH_HEAD[:5])
+    with pytest.raises(WaterInputError) as exc:
+        read_results(p)
+    assert exc.value.column == "单位" and "缺少必需列 单位（必需列: 断面名称、水体类型" in str(exc.value)
+    assert "unit" not in str(exc.value)
+    dup = write_zh(tmp_path, [ZH_GOOD, [*ZH_GOOD[:4], "0.7", "mg/L", ""]], fmt)
+    with pytest.raises(WaterInputError, match=rf"^{dup.name} 第 3 行 列 监测项目: 与第 2 行重复"):
+        read_results(dup)
+    mixed = write_zh(tmp_path, [ZH_GOOD, ["甲断面", "湖泊", "2024-02-01", "氨氮", "0.5", "mg/L", ""]], fmt)
+    with pytest.raises(WaterInputError, match=rf"^{mixed.name} 第 2 行 列 水体类型: .*多种水体类型"):
+        read_results(mixed)
+
+
+def test_fast_path_and_general_reader_give_the_same_text(tmp_path: Path) -> None:
+    """The typed UTF-8 reader and read_table (the same file forced through it) word errors alike."""
+    from liangshan.standards.water import io
+
+    rows = [ZH_GOOD, ["乙断面", "河流", "2024-01-02", "氨氮", "1e400", "mg/L", ""]]
+    p = write_zh(tmp_path, rows, "utf-8")
+    with pytest.raises(WaterInputError) as fast:
+        read_results(p)
+    with pytest.raises(WaterInputError) as general:
+        io.normalize(io.read_table(p).frame, file=p.name)
+    assert str(fast.value) == str(general.value)
+    assert "列 监测值" in str(fast.value)
+
+
+def test_missing_column_of_an_english_file_keeps_the_field_name(tmp_path: Path) -> None:
+    p = write(tmp_path, ["A,river,2024-01-01,氨氮,0.5"], head="site,site_type,date,item,value")
+    with pytest.raises(WaterInputError, match=r"列 unit: 缺少必需列 unit（必需列: site、site_type"):
+        read_results(p)

@@ -19,7 +19,8 @@ river               optional; river or basin of a section, for the river quality
 ==================  =========================================================================
 
 Any bad row raises :class:`WaterInputError` naming the file, the row (as a spreadsheet shows it:
-header = row 1) and the column; nothing is returned when anything is bad.
+header = row 1) and the column by the file's own header (监测值, or value in an English file); nothing is
+returned when anything is bad.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from liangshan.standards.tabular import (
     DEFAULT_BUDGET,
     Budget,
     TableError,
+    field_label,
     match_columns,
     read_table,
     synonyms,
@@ -181,7 +183,17 @@ def _longest_cell(frame: pl.DataFrame) -> int:
     return max(int(s.str.len_bytes().fill_null(0).max() or 0) for s in cells)  # type: ignore[arg-type]
 
 
-def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: str, message: str) -> None:
+def _fail(
+    df: pl.DataFrame,
+    bad: pl.Series,
+    file: str,
+    first_row: int,
+    column: str,
+    message: str,
+    head: Callable[[str], str],
+) -> None:
+    """Raise :class:`WaterInputError` for the first row flagged by ``bad`` in field ``column``, naming the
+    column by ``head(column)``, the file's own header (监测值, not the field name value)."""
     if not bad.any():  # the usual case: one pass, no index built
         return
     idx = bad.fill_null(False).arg_true()
@@ -192,7 +204,7 @@ def _fail(df: pl.DataFrame, bad: pl.Series, file: str, first_row: int, column: s
     value = value.strip() if isinstance(value, str) else value  # as the reader shows it: stripped
     more = f"（另有 {idx.len() - 1} 行同类问题）" if idx.len() > 1 else ""
     shown = f"'{value}'" if value is not None else "空值"
-    raise WaterInputError(file, i + first_row, column, f"{shown}: {message}{more}")
+    raise WaterInputError(file, i + first_row, head(column), f"{shown}: {message}{more}")
 
 
 class _Text:
@@ -354,9 +366,16 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     except TableError as exc:
         raise WaterInputError(file, exc.row, exc.column, exc.reason) from None
     df = raw.select([pl.col(c).alias(f) for f, c in found.items()])
-    for c in REQUIRED:
-        if c not in df.columns:
-            raise WaterInputError(file, None, c, f"缺少必需列 {c}（必需列: {', '.join(REQUIRED)}）")
+
+    def head(c: str) -> str:
+        """The file's own header of field ``c`` (监测值); for a column the file lacks, the header its user
+        would write (:func:`field_label`: the field name when the file's headers are English)."""
+        return found.get(c) or field_label("water", c, raw.columns)
+
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        lacking, need = head(missing[0]), "、".join(map(head, REQUIRED))
+        raise WaterInputError(file, None, lacking, f"缺少必需列 {lacking}（必需列: {need}）")
     n = df.height
     df = df.select(
         (pl.col(c) if isinstance(df.schema[c], pl.Categorical) else pl.col(c).cast(pl.String))
@@ -364,7 +383,7 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
         else pl.lit(None, pl.String).alias(c)
         for c in (*REQUIRED, *OPTIONAL)
     )
-    f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg)  # noqa: E731
+    f = lambda bad, col, msg: _fail(df, bad, file, first_row, col, msg, head)  # noqa: E731
 
     def f_text(t: _Text, flags: pl.Series, empty: bool, col: str, msg: str) -> None:
         """``f`` of the rows of a text column whose distinct value is flagged (or empty, ``empty``)."""
@@ -459,5 +478,5 @@ def normalize(raw: pl.DataFrame, *, file: str = "<输入>", first_row: int = 2) 
     dup = _duplicated(site_no, dates.to_physical().cast(pl.Int64), item_no)
     if dup.any():
         rows = out.filter(dup)["row"].head(2).to_list()
-        raise WaterInputError(file, rows[1], "item", f"与第 {rows[0]} 行重复（同一站点、日期、项目）")
+        raise WaterInputError(file, rows[1], head("item"), f"与第 {rows[0]} 行重复（同一站点、日期、项目）")
     return out

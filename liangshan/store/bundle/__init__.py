@@ -13,10 +13,15 @@ fixed order, canonical JSON: sorted keys, no spaces, UTF-8):
   the canonical JSON of ``data``. Types in this order: ``region``, ``parent`` (the parent chain,
   nearest first), ``catalog`` (the indicator set assigned to the region — ``region_catalog`` — with
   its version; absent when none is assigned, and then not counted; the bundle's overrides and values
-  are checked against that set), ``round``, ``override`` (target overrides), ``evidence`` (metadata, one per
-  sha256), ``submission`` (every approved version with its reviews and evidence sha256s),
-  ``contribution`` (every contribution to a shared element — 共同填报的分项数据 — with its unit, part,
-  comment, evidence sha256, recorder and time; absent when there is none, and then not counted).
+  are checked against that set), ``round``, ``override`` (target overrides), ``title`` (the title
+  register, 称号登记簿), ``evidence`` (metadata, one per sha256), ``submission`` (every approved
+  version with its reviews and evidence sha256s), ``contribution`` (every contribution to a shared
+  element — 共同填报的分项数据 — with its unit, part, comment, evidence sha256, recorder and time),
+  ``base_status`` (the base's status and dates, 基地状态) and ``incident`` (each entry of the incident
+  register with its rectification steps). ``catalog``, ``contribution``, ``base_status`` and
+  ``incident`` are absent when the region has none, and then not counted (``title`` is counted, 0
+  when none). Titles, the base status, incidents and contributions must meet the services' entry
+  rules (:mod:`liangshan.store.record_rules`, checked by :mod:`.rules`).
 - ``files/<sha256>``: the evidence files themselves (only with ``include_files``).
 
 ``bundle_id`` is the sha256 of the canonical JSON of ``{format_version, instance, region,
@@ -31,6 +36,7 @@ Modules: :mod:`.format` (archive layout, canonical JSON and hashes, building the
 :mod:`.schema` (the fields of each record type), :mod:`.read` (reading and validating a bundle),
 :mod:`.database` (instance id, schema revision, transactions), :mod:`.export`, :mod:`.importer`
 (the import transaction), :mod:`.context` (regions, rounds, overrides and evidence rows),
+:mod:`.rules` (the entry rules of the register records),
 :mod:`.merge` (the merge decision for each value) and :mod:`.summary` (what an export or import did).
 """
 

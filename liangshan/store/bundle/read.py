@@ -26,6 +26,7 @@ from liangshan.store.bundle.format import (
     bundle_error,
     digest,
 )
+from liangshan.store.bundle.rules import check_record_rules
 from liangshan.store.bundle.schema import (
     INCIDENT_UPDATE_SPEC,
     RECORD_SPECS,
@@ -221,6 +222,9 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
             raise bundle_error(
                 p, where, f"字段 {bad} 缺失或类型错误", f"field {bad} missing or of the wrong type"
             )
+        if kind == "incident":
+            _check_incident(p, where, data, seen_incidents)  # the steps' fields, before their rules
+        check_record_rules(p, where, kind, data, cat)  # the entry rules of the services (title, status, …)
         if kind == "region":
             if data["code"] != manifest["region"]:
                 raise bundle_error(
@@ -277,7 +281,6 @@ def _parse_records(p: Path, manifest: dict[str, Any], raw: bytes, cat: Catalog) 
                 raise bundle_error(p, where, "基地状态记录重复", "duplicate base status record")
             out.base_status = data
         elif kind == "incident":
-            _check_incident(p, where, data, seen_incidents)
             out.incidents.append(data)
         else:
             _check_submission(p, where, data, cat, out, rounds)

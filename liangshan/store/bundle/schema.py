@@ -57,7 +57,7 @@ _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 def is_partial_date(v: Any) -> bool:
     """A date as the after-naming records keep it: ``YYYY-MM-DD``, or ``YYYY``/``YYYY-MM`` when only
-    those are known (:func:`liangshan.services.titles.parse_date`); the date must exist."""
+    those are known (:func:`liangshan.store.record_rules.parse_date`); the date must exist."""
     if not isinstance(v, str) or not _PARTIAL_DATE.match(v):
         return False
     full = v + "-01" * (2 - v.count("-"))
