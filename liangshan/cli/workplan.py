@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from liangshan import localtime
 from liangshan.cli.common import console, db_url, emit_json, err_console, fail
 from liangshan.cli.options import ActorOpt, RegionOpt
 from liangshan.store.errors import StoreError
@@ -34,7 +35,7 @@ COMMITMENT_STYLE = {"met": "green", "not_met": "red", "not_reported": "yellow"}
 
 def _date(text: str | None) -> date:
     if not text:
-        return date.today()
+        return localtime.today()
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan import __version__
+from liangshan import __version__, localtime
 from liangshan.assess import Assessment
 from liangshan.assess.index import SCORE_LABEL, IndicatorResult
 from liangshan.assess.rules import NA, PASS
@@ -445,7 +445,7 @@ def collect(
         .where(Review.submission_id.in_(ids), Review.action == "approve")
         .order_by(Review.at, Review.id)
     ):
-        approvals[r.submission_id] = (names.get(r.actor, r.actor), r.at.date().isoformat())
+        approvals[r.submission_id] = (names.get(r.actor, r.actor), localtime.beijing_day(r.at).isoformat())
     ev: dict[int, list[tuple[str, str, int]]] = {}
     for sid, e in session.execute(
         select(SubmissionEvidence.submission_id, Evidence)

@@ -33,6 +33,7 @@ from typing import Any
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
+from liangshan import localtime
 from liangshan.assess.values import display_value, round_half_even
 from liangshan.report.content import EmptyReportError, ReportContent, build_content, collect
 from liangshan.report.docx_writer import ReportWriter, cn_number, normalise_zip
@@ -124,7 +125,7 @@ def load_progress(
     cat = options.get("catalog") or load_catalog()
     lib = options.get("measures") or load_measures()
     years = list(range(year - WINDOW + 1, year + 1))
-    day = as_of or date.today()
+    day = as_of or localtime.today()
     with session_scope(url) as s:
         status = status_of(s, region)
         facts = collect(s, region, years, aliases=lib.aliases, catalog=cat)

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from liangshan import localtime
 from liangshan.report.content import EmptyReportError
 
 MAX_YEARS = 12  # at most this many yearly reports (a baseline far back is cut to the newest years)
@@ -56,7 +57,7 @@ def build_review_package(
     from liangshan.workplan.bundle import values_evidence_files
 
     step = progress or (lambda _label, _fraction: None)
-    day = as_of or date.today()
+    day = as_of or localtime.today()
     ensure_db(url)
     with session_scope(url) as s:
         status = status_of(s, region)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.services.permissions import Actor, check_office, check_region
 from liangshan.services.workspace import Workspace
 from liangshan.store.db import now, utc_seconds
@@ -119,7 +120,7 @@ def title_risks(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def list_incidents(ws: Workspace, actor: Actor, region: str, today: date | None = None) -> dict[str, Any]:
     """The register of ``region`` with counts by state and the risks to the title."""
     check_region(actor, region)
-    day = today or date.today()
+    day = today or localtime.today()
     with ws.read() as s:
         reg = s.get(Region, region)
         if reg is None:

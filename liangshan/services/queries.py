@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.catalog.models import Catalog, DataElement
 from liangshan.services.permissions import (
     ACTION_LABELS,
@@ -64,7 +65,7 @@ def round_denial(rnd: AssessmentRound | None, region: str, year: int) -> str | N
 def is_overdue(rnd: AssessmentRound | None, status: str | None, today: date | None = None) -> bool:
     if rnd is None or not rnd.deadline or status in SUBMITTED:
         return False
-    return (today or date.today()).isoformat() > rnd.deadline
+    return (today or localtime.today()).isoformat() > rnd.deadline
 
 
 def latest_map(

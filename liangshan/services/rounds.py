@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.catalog.models import Catalog
 from liangshan.services.checks import EntryError, check_note
 from liangshan.services.permissions import Actor, check_office, check_region
@@ -117,7 +118,7 @@ def list_rounds(ctx: Workspace, actor: Actor, region: str) -> dict[str, Any]:
             .order_by(AssessmentRound.end_year.desc(), AssessmentRound.id.desc())
         ).all()
         rows = [_summary(s, ctx.catalog, r, cur.id if cur else None) for r in rounds]
-    return {"region": region, "region_name": reg.name, "rounds": rows, "today": date.today().isoformat()}
+    return {"region": region, "region_name": reg.name, "rounds": rows, "today": localtime.today().isoformat()}
 
 
 def create_round(

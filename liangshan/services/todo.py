@@ -21,12 +21,13 @@ Names, never codes: units by name, people by their unit and role (``people_label
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.catalog import Catalog
 from liangshan.services.assessment import assess_region, unit_completeness
 from liangshan.services.contributions import CONTRIBUTED, contributed_keys, is_cooperating, status_for_unit
@@ -39,7 +40,6 @@ from liangshan.services.queries import (
     round_dict,
     round_years,
 )
-from liangshan.store.db import utc_seconds
 from liangshan.store.models import Region, Review, Unit, User
 from liangshan.store.models_workplan import WpMeeting
 from liangshan.workplan.commitment_desk import todo_items as commitment_todo
@@ -71,13 +71,6 @@ def people_labels(session: Session, usernames: Iterable[str]) -> dict[str, str]:
         else:
             out[username] = f"{unit or display}（{role_label}）"
     return out
-
-
-def _utc_day(at: str | datetime) -> date:
-    """The UTC date of a stored time: its ISO text as the services hand it out (:func:`utc_seconds`: UTC
-    without an offset, on SQLite and PostgreSQL alike) or the datetime itself (naive = UTC; an aware
-    one, as PostgreSQL gives it in the session's zone, is converted to UTC first)."""
-    return date.fromisoformat(utc_seconds(datetime.fromisoformat(at) if isinstance(at, str) else at)[:10])
 
 
 def _days(day: date, today: date) -> int:
@@ -132,7 +125,7 @@ def _unit_part(session: Session, catalog: Catalog, actor: Actor, region: str, to
                 row["version"] = sub.version
                 row["reason"] = review.reason if review else ""
                 row["returned_by"] = review.actor if review else ""
-                row["returned_on"] = _utc_day(review.at).isoformat() if review else None
+                row["returned_on"] = localtime.beijing_day(review.at).isoformat() if review else None
                 returned.append(row)
             else:
                 due.append(row)
@@ -203,7 +196,7 @@ def _waiting(session: Session, catalog: Catalog, region: str, today: date) -> li
     per: dict[str, dict[str, Any]] = {}
     for d in review_queue(session, catalog, region, ("submitted", "reopened")):
         unit = d["suppliers"][0] if d["suppliers"] else "未指定单位"
-        days = _days(_utc_day(d["created_at"]), today)
+        days = _days(localtime.beijing_day(d["created_at"]), today)
         entry = per.setdefault(unit, {"unit": unit, "count": 0, "oldest_days": 0, "items": []})
         entry["count"] += 1
         entry["oldest_days"] = max(entry["oldest_days"], days)
@@ -254,7 +247,7 @@ def todo(
     (everyone), ``warnings`` (everyone; a unit only its own) and ``title_risks`` (every role but a unit).
     """
     check_region(actor, region)
-    day = today or date.today()
+    day = today or localtime.today()
     reg = session.get(Region, region)
     rnd = current_round(session, region)
     out: dict[str, Any] = {

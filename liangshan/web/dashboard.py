@@ -14,11 +14,11 @@ the reason it was reopened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from liangshan import localtime
 from liangshan.assess.index import Assessment
 from liangshan.assess.values import indicator_key
 from liangshan.catalog.models import Catalog, DataElement, Indicator
@@ -31,7 +31,6 @@ from liangshan.services.queries import (
     round_years,
     submission_dict,
 )
-from liangshan.store.db import utc_seconds
 from liangshan.store.models import AssessmentRound, Evidence, Review, Submission
 from liangshan.store.regions import get_region
 from liangshan.web.context import WebContext
@@ -71,7 +70,7 @@ def region_state(ctx: WebContext, region: str, pending: bool = False) -> RegionS
     with ctx.read() as s:
         reg = get_region(s, region)
         rnd = current_round(s, region)
-        years = round_years(rnd) or [date.today().year - 1]
+        years = round_years(rnd) or [localtime.today().year - 1]
         res = assess_region(s, ctx.catalog, region, years, include_pending=pending)
         rows = list(
             s.scalars(
@@ -120,7 +119,7 @@ def _reopened(s: Any, subs: list[Submission]) -> dict[tuple[str, int], dict[str,
         out[(v.item_code, v.year)] = {
             "version": v.version,
             "reason": r.reason if r else "",
-            "on": utc_seconds(r.at)[:10] if r else None,
+            "on": localtime.beijing_day(r.at).isoformat() if r else None,
         }
     return out
 

@@ -8,9 +8,10 @@ so a fixed offset is exact here and needs no time-zone database (the intranet ma
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")
+from liangshan.localtime import beijing
+
 _FORMATS = {"minute": "%Y-%m-%d %H:%M", "second": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d"}
 
 
@@ -20,13 +21,8 @@ def beijing_time(value: str | datetime | None, unit: str = "minute") -> str:
     is not a time."""
     if value is None or value == "":
         return ""
-    if isinstance(value, datetime):
-        at = value
-    else:
-        try:
-            at = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(BEIJING).strftime(_FORMATS[unit])
+    try:
+        at = beijing(value)
+    except ValueError:
+        return str(value)
+    return at.strftime(_FORMATS[unit])

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.services.permissions import Actor, PermissionDenied, check_region
 from liangshan.services.uploads import CheckedUpload
 from liangshan.store.errors import NotFoundError
@@ -151,10 +152,12 @@ def desk(session: Session, actor: Actor, region: str, year: int | None, today: d
                         "status": v.status,
                         "status_label": VALUE_STATUS_LABELS.get(v.status, v.status),
                         "reported_by": who.get(v.created_by, v.created_by),
-                        "reported_on": v.created_at.date().isoformat(),
+                        "reported_on": localtime.beijing_day(v.created_at).isoformat(),
                         "review_note": v.review_note,
                         "reviewed_by": who.get(v.reviewed_by, v.reviewed_by) if v.reviewed_by else None,
-                        "reviewed_on": v.reviewed_at.date().isoformat() if v.reviewed_at else None,
+                        "reviewed_on": (
+                            localtime.beijing_day(v.reviewed_at).isoformat() if v.reviewed_at else None
+                        ),
                         "files": files.get(v.id, []),
                     }
                     for v in vs
@@ -310,7 +313,7 @@ def todo_items(session: Session, actor: Actor, region: str, today: date) -> list
                 version=last.version,
                 reason=last.review_note,
                 returned_by=who.get(last.reviewed_by or "", last.reviewed_by),
-                returned_on=last.reviewed_at.date().isoformat() if last.reviewed_at else None,
+                returned_on=localtime.beijing_day(last.reviewed_at).isoformat() if last.reviewed_at else None,
             )
         out.append(row)
     out.sort(key=lambda r: r["status"] != "returned")

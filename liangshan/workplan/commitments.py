@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.assess.index import choose_value
 from liangshan.assess.values import display_value, official_figure, year_value
 from liangshan.catalog import Catalog, load_catalog
@@ -372,7 +373,8 @@ def actuals(
     for r in rows:
         key = (r.commitment_id, r.year)
         newest[key] = r
-        if r.status == "approved" and (as_of is None or (r.reviewed_at and r.reviewed_at.date() <= as_of)):
+        by_then = as_of is None or (r.reviewed_at and localtime.beijing_day(r.reviewed_at) <= as_of)
+        if r.status == "approved" and by_then:
             approved[key] = r
     for key in set(approved) | set(newest):
         a, n = approved.get(key), newest.get(key)

@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.store.db import now
 from liangshan.store.models import GroupMember, Region, Unit
@@ -585,7 +586,7 @@ def tasks_list(
     units = task_units(session, ids)
     latest = latest_progress(session, ids, as_of)
     commitments = commitment_rows(session, region, task_ids=ids)
-    count_year = summary_year(plan_years(session, region), as_of or date.today())
+    count_year = summary_year(plan_years(session, region), as_of or localtime.today())
     counts: dict[int, int] = {}
     for (tid, _), _p in latest.items():
         counts[tid] = counts.get(tid, 0) + 1

@@ -26,7 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liangshan.store.db import now
+from liangshan import localtime
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.evidence import store_evidence
 from liangshan.store.models import Region, Unit
 from liangshan.store.models_workplan import WpReport, WpReportEvent
@@ -403,7 +404,11 @@ def lookup_receipt(
         "status_label": STATUS_LABELS[rep.status],
         "unit": unit.name if unit else None,
         "events": [
-            {"date": e.at.date().isoformat(), "status_label": STATUS_LABELS[e.status], "reply": e.public_note}
+            {
+                "date": localtime.beijing_day(e.at).isoformat(),
+                "status_label": STATUS_LABELS[e.status],
+                "reply": e.public_note,
+            }
             for e in events
         ],
     }
@@ -433,7 +438,7 @@ def report_dict(session: Session, rep: WpReport) -> dict[str, Any]:
         "photos": attachments_of(session, "report", [rep.id]).get(rep.id, []),
         "events": [
             {
-                "at": e.at.isoformat(),
+                "at": utc_seconds(e.at),
                 "status": e.status,
                 "status_label": STATUS_LABELS[e.status],
                 "public_note": e.public_note,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from liangshan.catalog import load_catalog
 from liangshan.provenance import InputFile, Provenance
 from liangshan.standards import survey as sv
-from liangshan.store.db import now
+from liangshan.store.db import now, utc_seconds
 from liangshan.store.models import Region, Submission
 from liangshan.store.models_workplan import WpRateEvent, WpSurvey, WpSurveyCode, WpSurveyResponse
 from liangshan.store.safe_cells import csv_row
@@ -427,6 +427,6 @@ def survey_dict(session: Session, survey_id: int) -> dict[str, Any]:
         "urban_rural": list(URBAN_RURAL),
         "answers": list(sv.ANSWER_LEVELS),
         "responses": response_count(session, s.id),
-        "opened_at": s.opened_at.isoformat(),
-        "closed_at": s.closed_at.isoformat() if s.closed_at else None,
+        "opened_at": utc_seconds(s.opened_at),
+        "closed_at": utc_seconds(s.closed_at) if s.closed_at else None,
     }

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liangshan import localtime
 from liangshan.catalog import Catalog, load_catalog
 from liangshan.store.db import now
 from liangshan.store.models import AssessmentRound, Evidence, Submission, Unit
@@ -311,7 +312,7 @@ def _report_closed_on(session: Session, report_id: int) -> date | None:
         .where(WpReportEvent.report_id == report_id, WpReportEvent.status.in_(["resolved", "rejected"]))
         .order_by(WpReportEvent.at.desc())
     ).first()
-    return ev.at.date() if ev else None
+    return localtime.beijing_day(ev.at) if ev else None
 
 
 def _missing_submissions(
@@ -514,7 +515,7 @@ def plan_years(session: Session, region: str) -> tuple[int, int]:
     plan = session.scalars(select(WpPlan).where(WpPlan.region_code == region)).first()
     if plan is None:
         return 1900, 2100
-    start = (plan.issued_on or plan.loaded_at.date()).year
+    start = (plan.issued_on or localtime.beijing_day(plan.loaded_at)).year
     due = session.scalar(select(func.max(WpMilestone.due)).where(WpMilestone.region_code == region))
     return start, min(max(start + 10, due.year if due else start), now().year + 1)
 

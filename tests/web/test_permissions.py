@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from websupport import login, make_site
 
+from liangshan import localtime
 from liangshan.services.permissions import actor_for_user
 from liangshan.services.uploads import CheckedUpload
 from liangshan.store.db import dispose_engines, session_scope
@@ -73,7 +74,7 @@ COMMITMENT = "rural_waste_coverage"  # a task commitment led by 城市管理局 
 _years = itertools.count(1900)
 _fixture_clients = itertools.count(1)
 _survey_years = itertools.count(2100)  # a survey of its own year each (one open survey per region-year)
-TODAY = date.today()
+TODAY = localtime.today()
 SURVEY_YEAR = TODAY.year
 
 

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from websupport import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, login, make_site, start_server, stop_server
 
+from liangshan import localtime
 from liangshan.store.db import session_scope
 from liangshan.store.models import AssessmentRound, Unit
 from liangshan.web.app import create_app
@@ -50,7 +51,7 @@ class Prepared:
 def prepare(url: str, files: Path) -> Prepared:
     """The work plan, a meeting next week, a follow-up action and a supervision report for 财政局, and a
     value of 财政局 the office returned with a reason."""
-    today = date.today()
+    today = localtime.today()
     with session_scope(url) as s:
         load_plan(s, HOME)
         fin = s.scalars(select(Unit).where(Unit.region_code == HOME, Unit.name == "财政局")).one()

@@ -24,7 +24,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,12 @@ from websupport import (
     stop_server,
 )
 
+from liangshan import localtime
 from liangshan.store.db import dispose_engines, session_scope
 from liangshan.workplan.plan import load_plan
 
 REGION = "411224"
-TODAY = date.today()
+TODAY = localtime.today()
 ACTION = "报送2025年生态环保投入决算数据及佐证材料"
 DECISION = "财政局于会后一周内报送生态环保投入决算数据"
 LOGGING = "后山有人滥伐林木，已砍倒十余棵（示例）"

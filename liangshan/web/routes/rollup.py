@@ -11,12 +11,12 @@ no map tiles, nothing from the internet.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from liangshan import localtime
 from liangshan.assess.rollup import ASSESSED_LEVEL, PASSES_PRECISION
 from liangshan.catalog.models import Catalog
 from liangshan.services.permissions import Actor, PermissionDenied, check_region
@@ -58,7 +58,7 @@ def _indicator(catalog: Catalog, text: str | None) -> int | None:
 def _window(span: tuple[int, int] | None, year: int | None, available: list[int]) -> tuple[int, ...]:
     """The window ending at ``year`` (default: the newest round's end, else the newest data year)."""
     length = span[1] - span[0] + 1 if span else 3
-    end = year or (span[1] if span else (available[0] if available else date.today().year - 1))
+    end = year or (span[1] if span else (available[0] if available else localtime.today().year - 1))
     return tuple(range(end - length + 1, end + 1))
 
 

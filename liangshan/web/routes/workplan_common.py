@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import Response
 
+from liangshan import localtime
 from liangshan.web.deps import ActorDep, ctx_of
 from liangshan.workplan.errors import WorkplanError
 
@@ -28,8 +29,8 @@ DAY = 86400
 
 
 def today() -> date:
-    """Today's date (the pages' default day)."""
-    return date.today()
+    """Today's date in 北京时间 (the pages' default day)."""
+    return localtime.today()
 
 
 def parse_date(text: str | None, field: str) -> date | None:
