@@ -50,7 +50,7 @@ def export_(
         f"（文件 files {res.files} 个），评估批次 rounds {c['round']}，目标覆盖 overrides {c['override']}，"
         f"分项数据 contributions {c.get('contribution', 0)} 条\n"
         f"  基地状态 base status {c.get('base_status', 0)} 条，"
-        f"问题整改台账 incidents {c.get('incident', 0)} 项\n"
+        f"问题整改台账 incidents {c.get('incident', 0)} 项，称号 titles {c.get('title', 0)} 项\n"
         f"  bundle_id {res.bundle_id}\n  instance  {res.instance}\n  exported_at {res.exported_at}",
         highlight=False,
     )
