@@ -924,6 +924,27 @@ def hash_input(path: str, name: str) -> InputFile:
     return InputFile(name=name, sha256=h.sha256, size=h.size)
 
 
+def hash_inputs(files: list[tuple[int, str, str]]) -> dict[int, InputFile]:
+    """:func:`hash_input` of each ``(file id, path, name)``, by file id."""
+    return {i: hash_input(path, name) for i, path, name in files}
+
+
+def _hash_lists(
+    files: list[tuple[Path, str, dict[str, str]]], threads: int
+) -> list[list[tuple[int, str, str]]]:
+    """The dataset files split into at most ``threads`` lists of about equal bytes (largest file first to the
+    lightest list): one hash task per worker thread."""
+    n = max(1, min(threads, len(files)))
+    sizes = [p.stat().st_size for p, _, _ in files]
+    lists: list[list[tuple[int, str, str]]] = [[] for _ in range(n)]
+    load = [0] * n
+    for i in sorted(range(len(files)), key=lambda i: -sizes[i]):
+        k = load.index(min(load))
+        lists[k].append((i, str(files[i][0]), files[i][1]))
+        load[k] += sizes[i]
+    return [sorted(x) for x in lists if x]
+
+
 def direct_group(
     task: DirectTask,
     station_map: _Stations | pl.DataFrame,
@@ -1288,12 +1309,16 @@ def run_air(
         for region, name, g in per_region.iter_rows():  # one iteration per region
             group_names.setdefault(g, {})[region] = name
         smap = _station_arrays(stations.select("station", "region", "_group"))
-        hashed = _submit(c, hash_input, [(str(p), name) for p, name, _ in files])
-        hashes = dict(enumerate(hashed))
+        threads = _threads(c)
+        # The file hashes first, as values for the compute tasks: a task that depends on other tasks is
+        # sent to a worker as soon as they finish, in an order of Dask's choosing, while tasks without
+        # dependencies wait on the scheduler and go to the workers in submission order (largest first).
+        hashed = _submit(c, hash_inputs, [(x,) for x in _hash_lists(files, threads)])
         runs = [
             tuple(tasks[i] for i in run)
-            for run in _batches([sum(ch.rows for ch in t.reads) for t in tasks], _threads(c))
+            for run in _batches([sum(ch.rows for ch in t.reads) for t in tasks], threads)
         ]
+        hashes = {i: f for part in gather(c, hashed) for i, f in part.items()}
         futures = _submit(
             c,
             direct_groups,
@@ -1316,8 +1341,6 @@ def run_air(
             parts = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
         except _LayoutMismatch:
             parts = None
-        finally:
-            c.cancel(list(hashes.values()))
         if parts is not None:
             marks["compute"] = time.perf_counter()
             frame = _concat(parts)

@@ -27,6 +27,13 @@ so the next one is page-faulted in again: in ``batch air`` that was ≈ 40 % of 
 the kernel. With 16 MiB a worker keeps at most that much freed memory for reuse."""
 
 
+SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
+"""Scheduler of a local cluster: a worker thread gets its next task only when it is free (Dask's default
+1.1 rounds up to two tasks per single-threaded worker, so a task could wait behind a long one on a busy
+worker while the other worker ran later, smaller tasks). The batch jobs submit their tasks largest first
+and rely on this order to end with small tasks on every worker."""
+
+
 def client(scheduler: str | None = None, workers: int = 2, memory_limit: str = "2GB") -> Client:
     """Connect to ``scheduler`` (``tcp://host:8786``) or start a local cluster.
 
@@ -53,7 +60,8 @@ def client(scheduler: str | None = None, workers: int = 2, memory_limit: str = "
     import dask
 
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read when the workers start
+    settings = {"distributed.nanny.pre-spawn-environ": environ, **SCHEDULER_CONFIG}
+    with dask.config.set(settings):  # read when the scheduler and the workers start
         return Client(
             n_workers=workers,
             threads_per_worker=1,
