@@ -42,6 +42,7 @@ table).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -1294,141 +1295,149 @@ def run_air(
         raise AirInputError(f"layout 应为 auto 或 shuffle，而不是 {layout!r}")
     marks = {"start": time.perf_counter()}
     files = discover_files(dataset)
-    table = read_stations(stations_csv)
-    st = sha256_file(stations_csv)
-    dataset_name = Path(dataset).name
-    extra = [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)]
-    plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
-    if plan is not None:
-        stations, tasks = plan
-        # each task gets its own regions' names only: Dask walks every dict, list and tuple argument of
-        # every task when it is submitted (all regions' names in every task: ≈ 0.45 s of this process's CPU
-        # at 80 tasks and 1,434 regions)
-        group_names: dict[int, dict[str, str | None]] = {}
-        per_region = stations.select("region", "region_name", "_group").unique("region")
-        for region, name, g in per_region.iter_rows():  # one iteration per region
-            group_names.setdefault(g, {})[region] = name
-        smap = _station_arrays(stations.select("station", "region", "_group"))
-        threads = _threads(c)
-        # The file hashes first, as values for the compute tasks: a task that depends on other tasks is
-        # sent to a worker as soon as they finish, in an order of Dask's choosing, while tasks without
-        # dependencies wait on the scheduler and go to the workers in submission order (largest first).
-        hashed = _submit(c, hash_inputs, [(x,) for x in _hash_lists(files, threads)])
-        runs = [
-            tuple(tasks[i] for i in run)
-            for run in _batches([sum(ch.rows for ch in t.reads) for t in tasks], threads)
-        ]
-        hashes = {i: f for part in gather(c, hashed) for i, f in part.items()}
-        futures = _submit(
-            c,
-            direct_groups,
-            [
-                (
-                    run,
-                    smap,
-                    {region: name for t in run for region, name in group_names[t.group].items()},
-                    mapping,
-                    opts,
-                    {i: hashes[i] for i in sorted({ch.file_id for t in run for ch in t.reads})},
-                    extra,
-                    dataset_name,
-                    Path(stations_csv).name,
-                )
-                for run in runs
-            ],
-        )
-        try:
-            parts = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
-        except _LayoutMismatch:
-            parts = None
-        if parts is not None:
-            marks["compute"] = time.perf_counter()
-            frame = _concat(parts)
-            return AirBatchResult(
-                frame=frame,
-                station_hours=int(frame["station_hours"].sum()),
-                files=len(files),
-                chunks=sum(len({(ch.file_id, ch.row_groups) for t in run for ch in t.reads}) for run in runs),
-                compute_tasks=len(tasks),
-                seconds={
-                    "shuffle": 0.0,
-                    "compute": marks["compute"] - marks["start"],
-                    "total": marks["compute"] - marks["start"],
-                },
-                layout="direct",
-                dask_tasks=len(runs) + len(hashed),
-            )
-    stations = task_groups(table, stations_per_task)
-    chunks = plan_chunks(files, chunk_rows)
-    parent = scratch_parent(c, scratch_dir, sum(ch.rows for ch in chunks))
-    scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=parent))
+    threads = _threads(c)
+    # The dataset files' hashes first, on the workers while this process plans, and passed to the compute
+    # tasks as values: a task that depends on other tasks is sent to a worker as soon as they finish, in an
+    # order of Dask's choosing, while tasks without dependencies wait on the scheduler and go to the
+    # workers in submission order (largest first, :func:`_batches`).
+    hashed = _submit(c, hash_inputs, [(x,) for x in _hash_lists(files, threads)])
+    gathered: dict[int, InputFile] = {}
+
+    def file_hashes() -> dict[int, InputFile]:
+        if not gathered:
+            gathered.update({i: f for part in gather(c, hashed) for i, f in part.items()})
+        return gathered
+
     try:
-        # small: sent with each task (no scatter, so that a restarted worker loses nothing)
-        smap = _station_arrays(stations.select("station", "region", "_group"))
-        threads = _threads(c)
-        reads = _batches([ch.rows for ch in chunks], threads)
-        futures = _submit(
-            c,
-            shuffle_chunks,
-            [
-                (
-                    [(chunks[i], i) for i in run],
-                    smap,
-                    mapping,
-                    str(scratch),
-                    opts.o3_first_window_start,
-                    Path(stations_csv).name,
+        table = read_stations(stations_csv)
+        st = sha256_file(stations_csv)
+        dataset_name = Path(dataset).name
+        extra = [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)]
+        plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
+        if plan is not None:
+            stations, tasks = plan
+            # each task gets its own regions' names only: Dask walks every dict, list and tuple argument
+            # of every task when it is submitted (all regions' names in every task: ≈ 0.45 s of this
+            # process's CPU at 80 tasks and 1,434 regions)
+            group_names: dict[int, dict[str, str | None]] = {}
+            per_region = stations.select("region", "region_name", "_group").unique("region")
+            for region, name, g in per_region.iter_rows():  # one iteration per region
+                group_names.setdefault(g, {})[region] = name
+            smap = _station_arrays(stations.select("station", "region", "_group"))
+            runs = [
+                tuple(tasks[i] for i in run)
+                for run in _batches([sum(ch.rows for ch in t.reads) for t in tasks], threads)
+            ]
+            hashes = file_hashes()
+            futures = _submit(
+                c,
+                direct_groups,
+                [
+                    (
+                        run,
+                        smap,
+                        {region: name for t in run for region, name in group_names[t.group].items()},
+                        mapping,
+                        opts,
+                        {i: hashes[i] for i in sorted({ch.file_id for t in run for ch in t.reads})},
+                        extra,
+                        dataset_name,
+                        Path(stations_csv).name,
+                    )
+                    for run in runs
+                ],
+            )
+            try:
+                parts = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
+            except _LayoutMismatch:
+                parts = None
+            if parts is not None:
+                marks["compute"] = time.perf_counter()
+                frame = _concat(parts)
+                return AirBatchResult(
+                    frame=frame,
+                    station_hours=int(frame["station_hours"].sum()),
+                    files=len(files),
+                    chunks=sum(len({(ch.file_id, ch.row_groups) for t in r for ch in t.reads}) for r in runs),
+                    compute_tasks=len(tasks),
+                    seconds={
+                        "shuffle": 0.0,
+                        "compute": marks["compute"] - marks["start"],
+                        "total": marks["compute"] - marks["start"],
+                    },
+                    layout="direct",
+                    dask_tasks=len(runs) + len(hashed),
                 )
-                for run in reads
-            ],
+        stations = task_groups(table, stations_per_task)
+        chunks = [dataclasses.replace(ch, hash_file=False) for ch in plan_chunks(files, chunk_rows)]
+        parent = scratch_parent(c, scratch_dir, sum(ch.rows for ch in chunks))
+        scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=parent))
+        try:
+            # small: sent with each task (no scatter, so that a restarted worker loses nothing)
+            smap = _station_arrays(stations.select("station", "region", "_group"))
+            reads = _batches([ch.rows for ch in chunks], threads)
+            futures = _submit(
+                c,
+                shuffle_chunks,
+                [
+                    (
+                        [(chunks[i], i) for i in run],
+                        smap,
+                        mapping,
+                        str(scratch),
+                        opts.o3_first_window_start,
+                        Path(stations_csv).name,
+                    )
+                    for run in reads
+                ],
+            )
+            step = (lambda d, n: progress("读取与校验", d, n)) if progress else None
+            shuffled = [r for part in gather(c, futures, step) for r in part]
+            marks["shuffle"] = time.perf_counter()
+            inputs = file_hashes()
+            names = dict(stations.select("region", "region_name").unique("region").iter_rows())
+            groups = _region_years(smap, [r["counts"] for r in shuffled], names)
+            where: dict[tuple[int, int], list[tuple[str, int, int, int, int]]] = {}
+            for ch, r in zip(chunks, shuffled, strict=True):
+                for group, year, path, rg, start in r["pieces"]:  # one per piece written
+                    piece = (path, rg, ch.file_id, ch.first_row + 2, start)
+                    where.setdefault((group, year), []).append(piece)
+            items = sorted(groups.items())
+            computes = _batches([float(n) for _, (_, n) in items], threads)
+            futures = _submit(
+                c,
+                compute_groups,
+                [
+                    (
+                        [(where[key], key[1], regions) for key, (regions, _) in (items[i] for i in run)],
+                        opts,
+                        inputs,
+                        extra,
+                        dataset_name,
+                        smap,
+                    )
+                    for run in computes
+                ],
+            )
+            parts = gather(c, futures, (lambda d, n: progress("逐区域计算", d, n)) if progress else None)
+            marks["compute"] = time.perf_counter()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        frame = _concat(parts)
+        return AirBatchResult(
+            frame=frame,
+            station_hours=int(frame["station_hours"].sum()),
+            files=len(files),
+            chunks=len(chunks),
+            compute_tasks=len(groups),
+            seconds={
+                "shuffle": marks["shuffle"] - marks["start"],
+                "compute": marks["compute"] - marks["shuffle"],
+                "total": marks["compute"] - marks["start"],
+            },
+            dask_tasks=len(reads) + len(computes),
+            layout="shuffle",
+            scratch=parent,
         )
-        shuffled = [
-            r
-            for part in gather(c, futures, (lambda d, n: progress("读取与校验", d, n)) if progress else None)
-            for r in part
-        ]
-        marks["shuffle"] = time.perf_counter()
-        inputs = {r["file_id"]: r["input"] for r in shuffled if r["input"] is not None}
-        names = dict(stations.select("region", "region_name").unique("region").iter_rows())
-        groups = _region_years(smap, [r["counts"] for r in shuffled], names)
-        where: dict[tuple[int, int], list[tuple[str, int, int, int, int]]] = {}
-        for ch, r in zip(chunks, shuffled, strict=True):
-            for group, year, path, rg, start in r["pieces"]:  # one per piece written
-                where.setdefault((group, year), []).append((path, rg, ch.file_id, ch.first_row + 2, start))
-        items = sorted(groups.items())
-        computes = _batches([float(n) for _, (_, n) in items], threads)
-        futures = _submit(
-            c,
-            compute_groups,
-            [
-                (
-                    [(where[key], key[1], regions) for key, (regions, _) in (items[i] for i in run)],
-                    opts,
-                    inputs,
-                    extra,
-                    dataset_name,
-                    smap,
-                )
-                for run in computes
-            ],
-        )
-        parts = gather(c, futures, (lambda d, n: progress("逐区域计算", d, n)) if progress else None)
-        marks["compute"] = time.perf_counter()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    frame = _concat(parts)
-    return AirBatchResult(
-        frame=frame,
-        station_hours=int(frame["station_hours"].sum()),
-        files=len(files),
-        chunks=len(chunks),
-        compute_tasks=len(groups),
-        seconds={
-            "shuffle": marks["shuffle"] - marks["start"],
-            "compute": marks["compute"] - marks["shuffle"],
-            "total": marks["compute"] - marks["start"],
-        },
-        dask_tasks=len(reads) + len(computes),
-        layout="shuffle",
-        scratch=parent,
-    )
+        c.cancel(hashed)
