@@ -78,6 +78,8 @@ def test_region_years_from_counts() -> None:
     regions, n = out[0, 2026]
     assert n == 9 and regions == {"410101": air._RegionYear("甲", True, False, ("B", "C"))}
     assert air._region_years(smap, [], names) == {}
+    empty_chunk = (0, np.zeros((4, 1), dtype=np.int64))  # a file without rows: year 0, no counts
+    assert air._region_years(smap, [*counts, empty_chunk], names) == out
 
 
 def _sorted_dataset(root: Path, n_stations: int = 12, files: int = 3) -> tuple[Path, Path]:

@@ -1166,6 +1166,7 @@ def _region_years(
     year, from the read tasks' station × year row counts ``(first year, counts)``. A region's stations are
     those with rows in any year; its period runs from 1 January / to 31 December when it has rows in an
     earlier / a later year."""
+    counts = [(y0, per) for y0, per in counts if per.any()]  # an empty chunk counts from year 0
     if not counts:
         return {}
     y_lo = min(y0 for y0, _ in counts)
