@@ -1214,7 +1214,7 @@ def _batches(weights: list[float], threads: int, per_thread: int = TASKS_PER_THR
     each run takes about 1 / (``per_thread`` × ``threads``) of the weight still left (at least one unit), so
     the first tasks are large and the last ones single units (guided scheduling). The scheduler's and the
     client's work grows with the tasks (≈ 8 ms of the client's CPU each), the idle time at the end with the
-    size of the last tasks; with 2 threads 80 units become ≈ 20 tasks, the last of one unit."""
+    size of the last tasks; with 2 threads 80 equal units become 13 tasks (20, 15, 12, …, 1)."""
     left = float(sum(weights))
     out: list[list[int]] = []
     run: list[int] = []
