@@ -8,7 +8,8 @@ Generated data, written to a temporary directory and removed at the end:
    ``month=YYYY-MM/part-0.parquet``, row groups of 100,000 rows holding ≈ 134 stations' month each (the job
    shuffles); ``station`` — rows sorted by station and time, row groups of 11 whole stations (96,624 rows;
    the compute tasks read them directly). Job: ``liangshan.batch.air.run_air`` with read tasks of at most
-   250,000 rows (the CLI default: two row groups of a month file) and compute tasks of 32 stations; the
+   250,000 rows (the CLI default: two row groups of a month file) and task groups of 32 stations (a Dask
+   task runs several chunks or task groups, largest first: ``_batches`` in ``liangshan/batch/air.py``); the
    shuffle's scratch files go where ``run_air`` puts them by default (``/dev/shm`` when it has room) unless
    ``--scratch`` names a directory.
 2. Land: a GB/T 21010 class mosaic of ``--width`` × ``--height`` cells (default 24,576 × 22,528 ≈ 554 M
@@ -364,8 +365,8 @@ def main() -> None:
                 say(
                     f"    {r['workers']} worker(s), {res.layout} path: ",
                     f"{res.station_hours / r['seconds'] / 1e6:.3f} M ",
-                    f"station-hours/s; {stages} ({res.compute_tasks} compute tasks, ",
-                    f"{res.frame.height:,} region-years)",
+                    f"station-hours/s; {stages} ({res.compute_tasks} task groups × years in ",
+                    f"{res.dask_tasks} Dask tasks, {res.frame.height:,} region-years)",
                 )
             shutil.rmtree(dataset)
         if "land" not in args.skip:

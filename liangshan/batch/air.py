@@ -42,6 +42,7 @@ table).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -139,6 +140,8 @@ class AirBatchResult:
     scratch: str | None = None
     """The directory that held the shuffle's scratch directory (None: the system temporary directory, or the
     direct path)."""
+    dask_tasks: int = 0
+    """Dask tasks submitted (a task runs several chunks or task groups one after the other)."""
 
 
 # ------------------------------------------------------------------------------------ planning
@@ -460,24 +463,35 @@ def shuffle_chunk(
     y0 = int(year.min()) if year.size else 0
     n_y = int(year.max()) - y0 + 1 if year.size else 1
     per = np.bincount(code * n_y + (year - y0), minlength=stations.names.len() * n_y)
-    cells = np.flatnonzero(per)
-    st, yr = np.divmod(cells, n_y)
-    counts = list(
-        zip(
-            [stations.regions[r] for r in stations.region[st].tolist()],
-            (yr + y0).tolist(),
-            stations.names.gather(st).to_list(),
-            per[cells].tolist(),
-            stations.group[st].tolist(),
-            strict=True,
-        )
-    )
     pieces = _write_pieces(df, Path(scratch) / f"c{chunk_id:06d}.arrow")
     entry = None
     if chunk.hash_file:
         h = sha256_file(chunk.path)
         entry = InputFile(name=chunk.name, sha256=h.sha256, size=h.size)
-    return {"file_id": chunk.file_id, "input": entry, "counts": counts, "pieces": pieces, "rows": df.height}
+    return {
+        "file_id": chunk.file_id,
+        "input": entry,
+        "counts": (y0, per.reshape(-1, n_y)),
+        "pieces": pieces,
+        "rows": df.height,
+    }
+
+
+def shuffle_chunks(
+    chunks: list[tuple[Chunk, int]],
+    stations: _Stations,
+    mapping: dict[str, str],
+    scratch: str,
+    o3_first_window_start: int,
+    stations_name: str,
+) -> list[dict[str, Any]]:
+    """Stage 1 task: :func:`shuffle_chunk` for each ``(chunk, chunk id)``, one after the other (memory: one
+    chunk). Several chunks per Dask task (:func:`_batches`) keep the scheduler's and the client's work per
+    row small."""
+    return [
+        shuffle_chunk(ch, i, stations, mapping, scratch, o3_first_window_start, stations_name)
+        for ch, i in chunks
+    ]
 
 
 def _hours(t: np.ndarray) -> np.ndarray:
@@ -568,6 +582,23 @@ def compute_group(
     earlier year, else its first day; 31 December when it has data in a later year, else its last day)."""
     df = read_pieces(pieces)
     return _compute_year(df, year, regions, opts, files, extra_inputs, dataset, stations)
+
+
+def compute_groups(
+    items: list[tuple[list[tuple[str, int, int, int, int]], int, dict[str, _RegionYear]]],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+    stations: _Stations,
+) -> pl.DataFrame:
+    """Stage 2 task: :func:`compute_group` for each ``(pieces, year, regions)``, one after the other
+    (memory: one task group and year), returned as a part of the result table (:func:`_frame`), so that the
+    client only concatenates the parts."""
+    rows: list[dict[str, Any]] = []
+    for pieces, year, regions in items:
+        rows += compute_group(pieces, year, regions, opts, files, extra_inputs, dataset, stations)
+    return _frame(rows)
 
 
 def read_pieces(pieces: list[tuple[str, int, int, int, int]]) -> pl.DataFrame:
@@ -894,6 +925,27 @@ def hash_input(path: str, name: str) -> InputFile:
     return InputFile(name=name, sha256=h.sha256, size=h.size)
 
 
+def hash_inputs(files: list[tuple[int, str, str]]) -> dict[int, InputFile]:
+    """:func:`hash_input` of each ``(file id, path, name)``, by file id."""
+    return {i: hash_input(path, name) for i, path, name in files}
+
+
+def _hash_lists(
+    files: list[tuple[Path, str, dict[str, str]]], threads: int
+) -> list[list[tuple[int, str, str]]]:
+    """The dataset files split into at most ``threads`` lists of about equal bytes (largest file first to the
+    lightest list): one hash task per worker thread."""
+    n = max(1, min(threads, len(files)))
+    sizes = [p.stat().st_size for p, _, _ in files]
+    lists: list[list[tuple[int, str, str]]] = [[] for _ in range(n)]
+    load = [0] * n
+    for i in sorted(range(len(files)), key=lambda i: -sizes[i]):
+        k = load.index(min(load))
+        lists[k].append((i, str(files[i][0]), files[i][1]))
+        load[k] += sizes[i]
+    return [sorted(x) for x in lists if x]
+
+
 def direct_group(
     task: DirectTask,
     station_map: _Stations | pl.DataFrame,
@@ -911,12 +963,64 @@ def direct_group(
     :func:`compute_group`). Memory: the group's rows plus one row group. ``station_map``: the station table
     (``station, region, _group``) or its :class:`_Stations`."""
     stations = _station_arrays(station_map) if isinstance(station_map, pl.DataFrame) else station_map
+    return _direct_rows(
+        task, stations, region_names, mapping, opts, files, extra_inputs, dataset, stations_name, {}, set()
+    )
+
+
+def direct_groups(
+    tasks: tuple[DirectTask, ...],
+    stations: _Stations,
+    region_names: dict[str, str | None],
+    mapping: dict[str, str],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+    stations_name: str,
+) -> pl.DataFrame:
+    """Dask task of the direct path: :func:`direct_group` for each of ``tasks`` (consecutive task groups),
+    one after the other, returned as a part of the result table (:func:`_frame`). A row group that holds
+    stations of two of these groups is read and validated once (kept until the last group that needs it).
+    Memory: one group's rows plus the row groups it shares with the next group."""
+    last = {(ch.file_id, ch.row_groups): k for k, task in enumerate(tasks) for ch in task.reads}
+    cache: dict[tuple[int, tuple[int, ...]], pl.DataFrame] = {}
+    rows: list[dict[str, Any]] = []
+    for k, task in enumerate(tasks):
+        later = {key for key, j in last.items() if j > k}
+        args = (region_names, mapping, opts, files, extra_inputs, dataset, stations_name)
+        rows += _direct_rows(task, stations, *args, cache, later)
+        for key in [key for key in cache if key not in later]:
+            del cache[key]
+    return _frame(rows)
+
+
+def _direct_rows(
+    task: DirectTask,
+    stations: _Stations,
+    region_names: dict[str, str | None],
+    mapping: dict[str, str],
+    opts: AirOptions,
+    files: dict[int, InputFile],
+    extra_inputs: list[InputFile],
+    dataset: str,
+    stations_name: str,
+    cache: dict[tuple[int, tuple[int, ...]], pl.DataFrame],
+    keep: set[tuple[int, tuple[int, ...]]],
+) -> list[dict[str, Any]]:
+    """:func:`direct_group` with the validated row groups of ``cache`` (by file and row groups) instead of
+    reading them again; the row groups read here that are in ``keep`` are added to ``cache``."""
     parts = []
     for chunk, (lo, hi) in zip(task.reads, task.bounds, strict=True):
-        df = _validated(chunk, mapping, stations, stations_name)
-        if df.height and (str(df["station"].min()) < lo or str(df["station"].max()) > hi):
-            raise _LayoutMismatch(chunk.name)
-        df = df.drop("station")
+        key = (chunk.file_id, chunk.row_groups)
+        df = cache.get(key)
+        if df is None:
+            df = _validated(chunk, mapping, stations, stations_name)
+            if df.height and (str(df["station"].min()) < lo or str(df["station"].max()) > hi):
+                raise _LayoutMismatch(chunk.name)
+            df = df.drop("station")
+            if key in keep:
+                cache[key] = df
         mine = stations.group[df["_st"].to_numpy()] == task.group
         parts.append(df if mine.all() else df.filter(pl.Series(mine)))
     df = pl.concat(parts)
@@ -1055,6 +1159,86 @@ def _submit(c: Any, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> lis
     return list(c.map(fn, *map(list, zip(*calls, strict=True)), pure=False))
 
 
+def _region_years(
+    stations: _Stations, counts: list[tuple[int, np.ndarray]], names: dict[str, str | None]
+) -> dict[tuple[int, int], tuple[dict[str, _RegionYear], int]]:
+    """Per (task group, year): its regions with rows in that year and the group's station-hours of that
+    year, from the read tasks' station × year row counts ``(first year, counts)``. A region's stations are
+    those with rows in any year; its period runs from 1 January / to 31 December when it has rows in an
+    earlier / a later year."""
+    counts = [(y0, per) for y0, per in counts if per.any()]  # an empty chunk counts from year 0
+    if not counts:
+        return {}
+    y_lo = min(y0 for y0, _ in counts)
+    y_hi = max(y0 + per.shape[1] for y0, per in counts)
+    total = np.zeros((stations.names.len(), y_hi - y_lo), dtype=np.int64)
+    for y0, per in counts:
+        total[:, y0 - y_lo : y0 - y_lo + per.shape[1]] += per
+    n_regions = len(stations.regions)
+    region_rows = np.zeros((n_regions, y_hi - y_lo), dtype=np.int64)
+    np.add.at(region_rows, stations.region, total)
+    seen = total.sum(axis=1) > 0
+    members: dict[int, list[str]] = {}
+    for st in np.flatnonzero(seen).tolist():  # one iteration per station with rows
+        members.setdefault(int(stations.region[st]), []).append(str(stations.names[st]))
+    group_of = np.zeros(n_regions, dtype=np.int64)
+    group_of[stations.region] = stations.group
+    out: dict[tuple[int, int], tuple[dict[str, _RegionYear], int]] = {}
+    for r in np.flatnonzero(region_rows.sum(axis=1) > 0).tolist():  # one iteration per region with rows
+        region = stations.regions[r]
+        ys = (np.flatnonzero(region_rows[r]) + y_lo).tolist()
+        info = tuple(sorted(members[r]))
+        for y in ys:
+            key = (int(group_of[r]), int(y))
+            regions, n = out.get(key, ({}, 0))
+            regions[region] = _RegionYear(names.get(region), ys[0] < y, ys[-1] > y, info)
+            out[key] = (regions, n + int(region_rows[r, y - y_lo]))
+    return out
+
+
+TASKS_PER_THREAD = 2
+"""Guided task sizes (:func:`_batches`): each Dask task takes 1 / (this × worker threads) of the work that is
+left."""
+
+
+def _threads(c: Any) -> int:
+    """Worker threads of the cluster (at least 1)."""
+    try:
+        return max(1, sum(c.nthreads().values()))
+    except Exception:  # no scheduler information: size as for one thread
+        return 1
+
+
+def _batches(weights: list[float], threads: int, per_thread: int = TASKS_PER_THREAD) -> list[list[int]]:
+    """Split the units ``0 … len(weights)-1`` (in order) into runs, one Dask task each, largest first:
+    each run takes about 1 / (``per_thread`` × ``threads``) of the weight still left (at least one unit), so
+    the first tasks are large and the last ones single units (guided scheduling). The scheduler's and the
+    client's work grows with the tasks (≈ 8 ms of the client's CPU each), the idle time at the end with the
+    size of the last tasks; with 2 threads 80 equal units become 13 tasks (20, 15, 12, …, 1)."""
+    left = float(sum(weights))
+    out: list[list[int]] = []
+    run: list[int] = []
+    acc = 0.0
+    for i, w in enumerate(weights):
+        run.append(i)
+        acc += w
+        if acc >= left / (per_thread * threads):
+            out.append(run)
+            left -= acc
+            run, acc = [], 0.0
+    if run:
+        out.append(run)
+    return out
+
+
+def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The result table from the tasks' parts (each sorted by region and year; a region-year is in one part
+    only)."""
+    if not parts:
+        return _frame([])
+    return pl.concat(parts, how="vertical").sort("region", "year")
+
+
 def run_air(
     c: Any,
     dataset: str | Path,
@@ -1112,136 +1296,149 @@ def run_air(
         raise AirInputError(f"layout 应为 auto 或 shuffle，而不是 {layout!r}")
     marks = {"start": time.perf_counter()}
     files = discover_files(dataset)
-    table = read_stations(stations_csv)
-    st = sha256_file(stations_csv)
-    dataset_name = Path(dataset).name
-    extra = [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)]
-    plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
-    if plan is not None:
-        stations, tasks = plan
-        # each task gets its own regions' names only: Dask walks every dict, list and tuple argument of
-        # every task when it is submitted (all regions' names in every task: ≈ 0.45 s of this process's CPU
-        # at 80 tasks and 1,434 regions)
-        group_names: dict[int, dict[str, str | None]] = {}
-        per_region = stations.select("region", "region_name", "_group").unique("region")
-        for region, name, g in per_region.iter_rows():  # one iteration per region
-            group_names.setdefault(g, {})[region] = name
-        smap = _station_arrays(stations.select("station", "region", "_group"))
-        hashed = _submit(c, hash_input, [(str(p), name) for p, name, _ in files])
-        hashes = dict(enumerate(hashed))
-        futures = _submit(
-            c,
-            direct_group,
-            [
-                (
-                    task,
-                    smap,
-                    group_names[task.group],
-                    mapping,
-                    opts,
-                    {i: hashes[i] for i in sorted({ch.file_id for ch in task.reads})},
-                    extra,
-                    dataset_name,
-                    Path(stations_csv).name,
-                )
-                for task in tasks
-            ],
-        )
-        try:
-            computed = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
-        except _LayoutMismatch:
-            computed = None
-        finally:
-            c.cancel(list(hashes.values()))
-        if computed is not None:
-            marks["compute"] = time.perf_counter()
-            rows = [row for part in computed for row in part]
-            return AirBatchResult(
-                frame=_frame(rows),
-                station_hours=int(sum(r["station_hours"] for r in rows)),
-                files=len(files),
-                chunks=sum(len(t.reads) for t in tasks),
-                compute_tasks=len(tasks),
-                seconds={
-                    "shuffle": 0.0,
-                    "compute": marks["compute"] - marks["start"],
-                    "total": marks["compute"] - marks["start"],
-                },
-                layout="direct",
-            )
-    stations = task_groups(table, stations_per_task)
-    chunks = plan_chunks(files, chunk_rows)
-    parent = scratch_parent(c, scratch_dir, sum(ch.rows for ch in chunks))
-    scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=parent))
+    threads = _threads(c)
+    # The dataset files' hashes first, on the workers while this process plans, and passed to the compute
+    # tasks as values: a task that depends on other tasks is sent to a worker as soon as they finish, in an
+    # order of Dask's choosing, while tasks without dependencies wait on the scheduler and go to the
+    # workers in submission order (largest first, :func:`_batches`).
+    hashed = _submit(c, hash_inputs, [(x,) for x in _hash_lists(files, threads)])
+    gathered: dict[int, InputFile] = {}
+
+    def file_hashes() -> dict[int, InputFile]:
+        if not gathered:
+            gathered.update({i: f for part in gather(c, hashed) for i, f in part.items()})
+        return gathered
+
     try:
-        # small: sent with each task (no scatter, so that a restarted worker loses nothing)
-        smap = _station_arrays(stations.select("station", "region", "_group"))
-        futures = _submit(
-            c,
-            shuffle_chunk,
-            [
-                (ch, i, smap, mapping, str(scratch), opts.o3_first_window_start, Path(stations_csv).name)
-                for i, ch in enumerate(chunks)
-            ],
-        )
-        shuffled = gather(c, futures, (lambda d, n: progress("读取与校验", d, n)) if progress else None)
-        marks["shuffle"] = time.perf_counter()
-        inputs = {r["file_id"]: r["input"] for r in shuffled if r["input"] is not None}
-        counts = pl.DataFrame(
-            [row for r in shuffled for row in r["counts"]],
-            schema={
-                "region": pl.String,
-                "year": pl.Int32,
-                "station": pl.String,
-                "n": pl.Int64,
-                "_group": pl.UInt32,
-            },
-            orient="row",
-        )
-        names = dict(stations.select("region", "region_name").unique("region").iter_rows())
-        per_region = counts.group_by("region").agg(
-            pl.col("year").unique().sort().alias("years"), pl.col("station").unique().sort().alias("stations")
-        )
-        years: dict[str, list[int]] = {}
-        region_stations: dict[str, tuple[str, ...]] = {}
-        for region, ys, sts in per_region.iter_rows():  # one iteration per region
-            years[region] = ys
-            region_stations[region] = tuple(sorted(sts))
-        groups: dict[tuple[int, int], dict[str, _RegionYear]] = {}
-        per = counts.select("region", "year", "_group").unique().sort("region", "year")
-        for region, year, group in per.iter_rows():  # one iteration per region-year
-            ys = years[region]
-            groups.setdefault((group, year), {})[region] = _RegionYear(
-                names.get(region), ys[0] < year, ys[-1] > year, region_stations[region]
+        table = read_stations(stations_csv)
+        st = sha256_file(stations_csv)
+        dataset_name = Path(dataset).name
+        extra = [InputFile(name=Path(stations_csv).name, sha256=st.sha256, size=st.size)]
+        plan = plan_direct(files, table, mapping, stations_per_task) if layout == "auto" else None
+        if plan is not None:
+            stations, tasks = plan
+            # each task gets its own regions' names only: Dask walks every dict, list and tuple argument
+            # of every task when it is submitted (all regions' names in every task: ≈ 0.45 s of this
+            # process's CPU at 80 tasks and 1,434 regions)
+            group_names: dict[int, dict[str, str | None]] = {}
+            per_region = stations.select("region", "region_name", "_group").unique("region")
+            for region, name, g in per_region.iter_rows():  # one iteration per region
+                group_names.setdefault(g, {})[region] = name
+            smap = _station_arrays(stations.select("station", "region", "_group"))
+            runs = [
+                tuple(tasks[i] for i in run)
+                for run in _batches([sum(ch.rows for ch in t.reads) for t in tasks], threads)
+            ]
+            hashes = file_hashes()
+            futures = _submit(
+                c,
+                direct_groups,
+                [
+                    (
+                        run,
+                        smap,
+                        {region: name for t in run for region, name in group_names[t.group].items()},
+                        mapping,
+                        opts,
+                        {i: hashes[i] for i in sorted({ch.file_id for t in run for ch in t.reads})},
+                        extra,
+                        dataset_name,
+                        Path(stations_csv).name,
+                    )
+                    for run in runs
+                ],
             )
-        where: dict[tuple[int, int], list[tuple[str, int, int, int, int]]] = {}
-        for ch, r in zip(chunks, shuffled, strict=True):
-            for group, year, path, rg, start in r["pieces"]:  # one per piece written
-                where.setdefault((group, year), []).append((path, rg, ch.file_id, ch.first_row + 2, start))
-        futures = _submit(
-            c,
-            compute_group,
-            [
-                (where[group, year], year, regions, opts, inputs, extra, dataset_name, smap)
-                for (group, year), regions in sorted(groups.items())
-            ],
+            try:
+                parts = gather(c, futures, (lambda d, n: progress("读取与计算", d, n)) if progress else None)
+            except _LayoutMismatch:
+                parts = None
+            if parts is not None:
+                marks["compute"] = time.perf_counter()
+                frame = _concat(parts)
+                return AirBatchResult(
+                    frame=frame,
+                    station_hours=int(frame["station_hours"].sum()),
+                    files=len(files),
+                    chunks=sum(len({(ch.file_id, ch.row_groups) for t in r for ch in t.reads}) for r in runs),
+                    compute_tasks=len(tasks),
+                    seconds={
+                        "shuffle": 0.0,
+                        "compute": marks["compute"] - marks["start"],
+                        "total": marks["compute"] - marks["start"],
+                    },
+                    layout="direct",
+                    dask_tasks=len(runs) + len(hashed),
+                )
+        stations = task_groups(table, stations_per_task)
+        chunks = [dataclasses.replace(ch, hash_file=False) for ch in plan_chunks(files, chunk_rows)]
+        parent = scratch_parent(c, scratch_dir, sum(ch.rows for ch in chunks))
+        scratch = Path(tempfile.mkdtemp(prefix="liangshan-batch-air-", dir=parent))
+        try:
+            # small: sent with each task (no scatter, so that a restarted worker loses nothing)
+            smap = _station_arrays(stations.select("station", "region", "_group"))
+            reads = _batches([ch.rows for ch in chunks], threads)
+            futures = _submit(
+                c,
+                shuffle_chunks,
+                [
+                    (
+                        [(chunks[i], i) for i in run],
+                        smap,
+                        mapping,
+                        str(scratch),
+                        opts.o3_first_window_start,
+                        Path(stations_csv).name,
+                    )
+                    for run in reads
+                ],
+            )
+            step = (lambda d, n: progress("读取与校验", d, n)) if progress else None
+            shuffled = [r for part in gather(c, futures, step) for r in part]
+            marks["shuffle"] = time.perf_counter()
+            inputs = file_hashes()
+            names = dict(stations.select("region", "region_name").unique("region").iter_rows())
+            groups = _region_years(smap, [r["counts"] for r in shuffled], names)
+            where: dict[tuple[int, int], list[tuple[str, int, int, int, int]]] = {}
+            for ch, r in zip(chunks, shuffled, strict=True):
+                for group, year, path, rg, start in r["pieces"]:  # one per piece written
+                    piece = (path, rg, ch.file_id, ch.first_row + 2, start)
+                    where.setdefault((group, year), []).append(piece)
+            items = sorted(groups.items())
+            computes = _batches([float(n) for _, (_, n) in items], threads)
+            futures = _submit(
+                c,
+                compute_groups,
+                [
+                    (
+                        [(where[key], key[1], regions) for key, (regions, _) in (items[i] for i in run)],
+                        opts,
+                        inputs,
+                        extra,
+                        dataset_name,
+                        smap,
+                    )
+                    for run in computes
+                ],
+            )
+            parts = gather(c, futures, (lambda d, n: progress("逐区域计算", d, n)) if progress else None)
+            marks["compute"] = time.perf_counter()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        frame = _concat(parts)
+        return AirBatchResult(
+            frame=frame,
+            station_hours=int(frame["station_hours"].sum()),
+            files=len(files),
+            chunks=len(chunks),
+            compute_tasks=len(groups),
+            seconds={
+                "shuffle": marks["shuffle"] - marks["start"],
+                "compute": marks["compute"] - marks["shuffle"],
+                "total": marks["compute"] - marks["start"],
+            },
+            dask_tasks=len(reads) + len(computes),
+            layout="shuffle",
+            scratch=parent,
         )
-        computed = gather(c, futures, (lambda d, n: progress("逐区域计算", d, n)) if progress else None)
-        marks["compute"] = time.perf_counter()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    rows = [row for part in computed for row in part]
-    return AirBatchResult(
-        frame=_frame(rows),
-        station_hours=int(sum(r["station_hours"] for r in rows)),
-        files=len(files),
-        chunks=len(chunks),
-        compute_tasks=len(groups),
-        seconds={
-            "shuffle": marks["shuffle"] - marks["start"],
-            "compute": marks["compute"] - marks["shuffle"],
-            "total": marks["compute"] - marks["start"],
-        },
-        layout="shuffle",
-        scratch=parent,
-    )
+        c.cancel(hashed)

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from distributed import Client, Future, as_completed
+from distributed import Client, Future, WorkerPlugin, as_completed
 
-__all__ = ["broadcast", "client", "gather", "peak_rss_mib"]
+__all__ = ["MallocSettings", "broadcast", "client", "gather", "peak_rss_mib"]
 
 WORKER_ENV = {"POLARS_MAX_THREADS": "1"}
 """Environment of local workers: one polars thread, matching ``threads_per_worker=1`` (numpy/BLAS are
@@ -27,6 +27,44 @@ so the next one is page-faulted in again: in ``batch air`` that was ≈ 40 % of 
 the kernel. With 16 MiB a worker keeps at most that much freed memory for reuse."""
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""``mallopt`` parameters of glibc (``malloc.h``)."""
+
+
+def set_malloc(settings: dict[str, str] = WORKER_MALLOC) -> bool:
+    """Apply :data:`WORKER_MALLOC` to the running process through glibc's ``mallopt`` (the same effect as the
+    environment variables at start-up, for worker processes that were started without them). False when
+    the C library has no ``mallopt`` (not glibc) or refuses a value."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    ok = mallopt(M_TRIM_THRESHOLD, int(settings["MALLOC_TRIM_THRESHOLD_"]))
+    return bool(ok and mallopt(M_MMAP_THRESHOLD, int(settings["MALLOC_MMAP_THRESHOLD_"])))
+
+
+class MallocSettings(WorkerPlugin):
+    """Worker plugin: :func:`set_malloc` in every worker of a cluster reached through ``--scheduler``, now and
+    when a worker joins or restarts. Such workers were started by ``dask worker`` with Dask's own
+    ``MALLOC_TRIM_THRESHOLD_`` of 64 KiB (which also fixes glibc's mmap threshold at 128 KiB), unless the
+    user set :data:`WORKER_MALLOC` in their environment."""
+
+    name = "liangshan-malloc"
+
+    def setup(self, worker: Any) -> None:
+        set_malloc()
+
+
+SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
+"""Scheduler of a local cluster: a worker thread gets its next task only when it is free (Dask's default
+1.1 rounds up to two tasks per single-threaded worker, so a task could wait behind a long one on a busy
+worker while the other worker ran later, smaller tasks). The batch jobs submit their tasks largest first
+and rely on this order to end with small tasks on every worker."""
+
+
 def client(scheduler: str | None = None, workers: int = 2, memory_limit: str = "2GB") -> Client:
     """Connect to ``scheduler`` (``tcp://host:8786``) or start a local cluster.
 
@@ -34,7 +72,8 @@ def client(scheduler: str | None = None, workers: int = 2, memory_limit: str = "
     ----------
     scheduler : str, optional
         Address of a running ``dask scheduler``; ``workers`` and ``memory_limit`` are then ignored (the
-        cluster's own settings apply).
+        cluster's own settings apply). Its workers get the ``malloc`` settings of local workers
+        (:class:`MallocSettings`).
     workers : int
         Local worker processes (one thread each, so that a worker's memory is one task's memory).
     memory_limit : str
@@ -47,13 +86,20 @@ def client(scheduler: str | None = None, workers: int = 2, memory_limit: str = "
         Close it (``with client(...) as c:``) to stop a local cluster.
     """
     if scheduler:
-        return Client(scheduler)
+        c = Client(scheduler)
+        try:
+            c.register_plugin(MallocSettings())
+        except BaseException:
+            c.close()
+            raise
+        return c
     if workers < 1:
         raise ValueError("--workers 至少为 1")
     import dask
 
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # read when the workers start
+    settings = {"distributed.nanny.pre-spawn-environ": environ, **SCHEDULER_CONFIG}
+    with dask.config.set(settings):  # read when the scheduler and the workers start
         return Client(
             n_workers=workers,
             threads_per_worker=1,
