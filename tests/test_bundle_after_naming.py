@@ -180,7 +180,8 @@ def test_cli_reports_what_it_added_and_skipped(db: str, county: str, tmp_path: P
     out = tmp_path / "lushi.zip"
     runner = CliRunner()
     exp = runner.invoke(app, ["bundle", "export", REGION, str(out), "--db", county])
-    assert exp.exit_code == 0 and "基地状态 base status 1 条，问题整改台账 incidents 2 项，称号 titles 6 项" in exp.stdout
+    assert exp.exit_code == 0
+    assert "基地状态 base status 1 条，问题整改台账 incidents 2 项，称号 titles 6 项" in exp.stdout
     first = runner.invoke(app, ["bundle", "import", str(out), "--db", db])
     assert first.exit_code == 0, first.output
     assert "新增基地状态 base status added 1，新增问题 incidents added 2" in first.stdout
