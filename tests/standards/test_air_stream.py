@@ -337,3 +337,35 @@ def test_a_station_repeated_in_a_later_piece_leaves_the_fast_path(tmp_path: Path
     assert area_hourly_parquet(path, chunk_rows=1_000) is None
     fast, slow = _reports(path)
     assert fast == slow
+
+
+def test_reading_ahead_stops_with_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next piece is read on a second thread while the current one is added; when a piece leaves the
+    fast path (an invalid value in the third of many pieces) the reading stops: no piece after the next
+    is read and no thread is left running."""
+    import threading
+
+    import liangshan.standards.air.stream as stream
+
+    path = tmp_path / "bad.parquet"
+    df = _hourly(n_stations=3, days=4)
+    df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 70).then(-1.0).otherwise(pl.col("o3")).alias("o3")
+    ).write_parquet(path)
+    read: list[int] = []
+    real = stream._read_ahead
+
+    def counted(frame: pl.LazyFrame, firsts: range, chunk_rows: int):  # type: ignore[no-untyped-def]
+        for piece in real(frame, firsts, chunk_rows):
+            read.append(piece.height)
+            yield piece
+
+    monkeypatch.setattr(stream, "_read_ahead", counted)
+    before = threading.active_count()
+    assert area_hourly_parquet(path, chunk_rows=32) is None  # row 70 is in the third piece of 9
+    assert read == [32, 32, 32]
+    assert threading.active_count() == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("liangshan-air-read")]
+    good = tmp_path / "good.parquet"
+    df.write_parquet(good)
+    _assert_same_area(good, chunk_rows=32)
