@@ -23,6 +23,13 @@ from liangshan.services.calculators import air as air_calc
 if TYPE_CHECKING:
     import polars as pl
 
+# One jemalloc arena for polars: a file of more than two chunks is read on a second thread
+# (standards/air/stream.py) and its pieces freed on the first, and with one arena the next piece reuses
+# their pages instead of faulting fresh ones in. 120 stations × 4 years: ≈ 42,000 → 33,000 page faults,
+# peak 209 → 167 MiB, 1,200 stations 220 → 170 MiB; a 92 MB CSV read by polars' threads is not slower
+# (benchmarks/README.md, sixth session).
+common.polars_allocator("narenas:1")
+
 app = typer.Typer(
     help="环境空气质量：AQI（HJ 633-2012/2026）、日统计与有效性（GB 3095、HJ 663）、优良天数比例",
     no_args_is_help=True,

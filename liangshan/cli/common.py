@@ -30,6 +30,7 @@ __all__ = [
     "emit_json",
     "err_console",
     "fail",
+    "polars_allocator",
     "record_results",
     "stderr_is_terminal",
     "workspace_actor",
@@ -48,6 +49,21 @@ def __getattr__(name: str) -> Any:
     made = Console(width=None if sys.stdout.isatty() else 160) if name == "console" else Console(stderr=True)
     globals()[name] = made
     return made
+
+
+POLARS_JEMALLOC = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+"""What ``import polars`` (2.1) puts first in ``_RJEM_MALLOC_CONF``, its allocator's setting; it appends
+whatever the variable held before, and the later option wins."""
+
+
+def polars_allocator(option: str) -> None:
+    """Add ``option`` to the setting of polars' allocator (jemalloc), for a command module imported before
+    polars is. Also when the variable was inherited from a parent that imported polars (it starts with
+    polars' own); any other value — a user's own — is left alone, and so is a process that has already
+    imported polars (the tests)."""
+    conf = os.environ.get("_RJEM_MALLOC_CONF", "")
+    if "polars" not in sys.modules and (not conf or conf.startswith(POLARS_JEMALLOC)):
+        os.environ["_RJEM_MALLOC_CONF"] = ",".join(filter(None, (conf, option)))
 
 
 def stderr_is_terminal() -> bool:

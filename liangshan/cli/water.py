@@ -17,21 +17,15 @@ from liangshan.cli.specs import spec_options
 from liangshan.services.calculators import CalculatorSpec
 from liangshan.services.calculators import water as water_calc
 
-_POLARS_JEMALLOC = "dirty_decay_ms:500,muzzy_decay_ms:1000"  # what ``import polars`` puts in the environment
-JEMALLOC = "_RJEM_MALLOC_CONF"
 #: Our allocator setting: freed pages go back after 0.1 s (dirty) and at once from the muzzy state.
 DECAY = "dirty_decay_ms:100,muzzy_decay_ms:0"
-_conf = os.environ.get(JEMALLOC, "")
-if "polars" not in sys.modules and (not _conf or _conf.startswith(_POLARS_JEMALLOC)):
-    # A ``liangshan water`` process, before polars' allocator starts. jemalloc keeps freed pages for 0.5–1 s,
-    # so the reading and validation temporaries of a large file stay resident while the evaluation
-    # allocates. Measured on a million results (benchmarks/README.md, "Water sections, issue 19 W4"):
-    # polars' own setting ≈ 320–350 MiB peak, 0.22–0.28 s of system time; returning every page at once
-    # (decay 0) ≈ 230 MiB but 0.41–0.47 s; 0.1 s ≈ 280–330 MiB and 0.21–0.24 s — the pandas script's peak
-    # is ≈ 350 MiB.
-    # polars appends this to its own setting (the later option wins), also when the variable was
-    # inherited from a parent that imported polars; any other value (a user's own) is left alone.
-    os.environ[JEMALLOC] = ",".join(filter(None, (_conf, DECAY)))
+# A ``liangshan water`` process, before polars' allocator starts. jemalloc keeps freed pages for 0.5–1 s,
+# so the reading and validation temporaries of a large file stay resident while the evaluation
+# allocates. Measured on a million results (benchmarks/README.md, "Water sections, issue 19 W4"):
+# polars' own setting ≈ 320–350 MiB peak, 0.22–0.28 s of system time; returning every page at once
+# (decay 0) ≈ 230 MiB but 0.41–0.47 s; 0.1 s ≈ 280–330 MiB and 0.21–0.24 s — the pandas script's peak
+# is ≈ 350 MiB.
+common.polars_allocator(DECAY)
 if "numpy" not in sys.modules:
     # numpy's OpenBLAS starts one thread per core at import (≈ 0.04 s of CPU); the water commands do no
     # linear algebra. A user's own setting is kept.

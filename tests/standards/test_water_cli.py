@@ -123,19 +123,27 @@ def test_json_is_compact_on_a_pipe_and_indented_on_a_terminal(monkeypatch: pytes
     assert json.loads(pipe.getvalue()) == json.loads(tty.getvalue()) == data
 
 
-def test_water_command_returns_freed_memory_at_once() -> None:
-    """The water CLI module asks polars' allocator to return freed pages at once (before polars loads):
-    with no setting, or the one a parent that imported polars passed on; a user's own setting is kept."""
+@pytest.mark.parametrize(
+    ("module", "ours"),
+    [("water", "dirty_decay_ms:100,muzzy_decay_ms:0"), ("air", "narenas:1")],
+)
+def test_command_modules_set_polars_allocator_before_polars_loads(module: str, ours: str) -> None:
+    """The water CLI module asks polars' allocator to return freed pages sooner, the air module for one
+    arena (``cli/common.polars_allocator``), before polars loads: with no setting, or the one a parent that
+    imported polars passed on; a user's own setting is kept."""
     import os
     import subprocess
     import sys
 
-    code = "import sys, os, liangshan.cli.water as w; print('polars' in sys.modules, os.environ[w.JEMALLOC])"
-    ours, polars_default = "dirty_decay_ms:100,muzzy_decay_ms:0", "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    code = (
+        f"import sys, os, liangshan.cli.{module}; "
+        "print('polars' in sys.modules, os.environ['_RJEM_MALLOC_CONF'])"
+    )
+    polars_default = "dirty_decay_ms:500,muzzy_decay_ms:1000"
     for given, expected in (
         (None, f"False {ours}"),
         (polars_default, f"False {polars_default},{ours}"),
-        ("narenas:1", "False narenas:1"),
+        ("narenas:4", "False narenas:4"),
     ):
         env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
         env.update({"_RJEM_MALLOC_CONF": given} if given else {})
