@@ -101,6 +101,14 @@ def contribution(unit: str, **fields: Any) -> Change:
     return change
 
 
+def value(item: str, year: int, **fields: Any) -> Change:
+    def change(kind: str, d: dict[str, Any]) -> None:
+        if kind == "submission" and d["item"] == item and d["year"] == year:
+            d.update(fields)
+
+    return change
+
+
 NAMED = {"applied_on": "2024-03-01", "named_on": "2025-11-20"}
 CASES: dict[str, tuple[Change, str]] = {
     "named without naming date": (
@@ -158,6 +166,19 @@ CASES: dict[str, tuple[Change, str]] = {
         contribution("林业局", value_num=None, comment=""),
         "分项数据“居民人均生态产品产值”2025年 林业局不符合录入规则："
         "请填写分项数值、说明或附佐证材料（至少一项）",
+    ),
+    "value above the element's maximum": (
+        value("air_good_days", 2025, value_num=367.0),
+        "“优良天数”2025年的数值优良天数不能超过 366天（367）",
+    ),
+    "count not whole": (value("air_valid_days", 2025, value_num=300.5), "有效监测天数应为整数（300.5）"),
+    "negative value": (
+        value("air_good_days", 2024, value_num=-3.0),
+        "“优良天数”2024年的数值不能为负数（-3）",
+    ),
+    "negative contribution": (
+        contribution("林业局", value_num=-1.0),
+        "“居民人均生态产品产值”2025年的数值不能为负数（-1）",
     ),
     "contribution control character": (
         contribution("林业局", comment="林下\x07经济"),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
 from liangshan.store.errors import EntryError as EntryError  # in the store: its record rules raise it too
+from liangshan.store.record_rules import range_problem as range_problem  # the rule lives with the others
 from liangshan.store.submissions import latest
 
 JUMP_THRESHOLD = 0.30  # relative year-on-year change that asks for an explanation (a choice, see docs/web.md)
@@ -121,23 +122,6 @@ def parse_value(raw: object, element: DataElement | None, indicator: Indicator |
     if is_boolean(element, indicator):
         return parse_boolean(raw)
     return parse_number(raw)
-
-
-def range_problem(v: float, elem: DataElement | None, ind: Indicator | None) -> str | None:
-    """Why ``v`` is out of range for the element or indicator (None = in range): negative, above the
-    element's maximum (e.g. 366 days), a count that is not whole, above the indicator's maximum."""
-    if not math.isfinite(v):
-        return f"应为有限数值（{v}）"
-    if v < 0:
-        return f"不能为负数（{v:g}）"
-    if elem is not None:
-        if elem.max is not None and v > elem.max:
-            return f"{elem.name}不能超过 {elem.max:g}{elem.unit}（{v:g}）"
-        if elem.kind == "count" and v != int(v):
-            return f"{elem.name}应为整数（{v:g}）"
-    if ind is not None and ind.max_value is not None and v > ind.max_value:
-        return f"{ind.name}不能超过 {ind.max_value:g}{ind.unit}（{v:g}）"
-    return None
 
 
 def check_note(note: str) -> str:

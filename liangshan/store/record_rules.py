@@ -14,16 +14,22 @@ Basis: 《“绿水青山就是金山银山”实践创新基地建设管理规�
 and dates (申报 → 命名 → 复核; a named base has a naming date, whose year is the baseline of 后评估); the
 work plan's 附件2 indicator 16 (国际国内生态文化品牌) for the levels of a title; the conventions of this
 system (本系统约定, docs/after-naming.md) for the register of incidents.
+
+The range of a value (:func:`range_problem`: not negative, within the element's or indicator's maximum, a
+count whole) is here too: the services check every value entered, imported or contributed with it, and the
+bundle import every value and contribution a bundle carries.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from liangshan.catalog.models import DataElement, Indicator
 from liangshan.store.errors import EntryError
 from liangshan.store.models_after import BASE_STATUSES, INCIDENT_KINDS, INCIDENT_STATES
 
@@ -237,3 +243,21 @@ def check_contribution_parts(part: float | None, comment: str, has_evidence: boo
     """A contribution carries something: a numeric part, a comment or an evidence file (at least one)."""
     if part is None and not comment and not has_evidence:
         raise EntryError("请填写分项数值、说明或附佐证材料（至少一项）")
+
+
+# ---- values ------------------------------------------------------------------------------------------
+def range_problem(v: float, elem: DataElement | None, ind: Indicator | None) -> str | None:
+    """Why ``v`` is out of range for the element or indicator (None = in range): negative, above the
+    element's maximum (e.g. 366 days), a count that is not whole, above the indicator's maximum."""
+    if not math.isfinite(v):
+        return f"应为有限数值（{v}）"
+    if v < 0:
+        return f"不能为负数（{v:g}）"
+    if elem is not None:
+        if elem.max is not None and v > elem.max:
+            return f"{elem.name}不能超过 {elem.max:g}{elem.unit}（{v:g}）"
+        if elem.kind == "count" and v != int(v):
+            return f"{elem.name}应为整数（{v:g}）"
+    if ind is not None and ind.max_value is not None and v > ind.max_value:
+        return f"{ind.name}不能超过 {ind.max_value:g}{ind.unit}（{v:g}）"
+    return None

@@ -36,6 +36,7 @@ from liangshan.store.bundle.schema import (
     is_iso,
     optional,
 )
+from liangshan.store.record_rules import range_problem
 from liangshan.store.submissions import check_item
 
 
@@ -334,6 +335,7 @@ def _check_submission(
         data["value_num"] = float(data["value_num"])
         if not math.isfinite(data["value_num"]):
             raise bundle_error(p, where, "数值无效", "invalid number")
+        _check_range(p, where, data, cat)
     rnd = data["round"]
     if rnd is not None:
         key = (rnd.get("name"), rnd.get("start_year"), rnd.get("end_year"))
@@ -352,6 +354,24 @@ def _check_submission(
             raise bundle_error(
                 p, where, f"审核记录字段 {bad} 缺失或类型错误", f"review field {bad} missing or wrong"
             )
+
+
+def _check_range(p: Path, where: str, data: dict[str, Any], cat: Catalog) -> None:
+    """A value or contribution in the range the services allow on entry (:func:`range_problem`: not
+    negative, within the element's or the indicator's maximum, a count whole), named as the entry forms
+    name it."""
+    item = str(data["item"])
+    if item.startswith(("indicator:", "official:", "explain:")):
+        elem, ind = None, cat.indicator(item.split(":", 1)[1])
+        name = f"指标{ind.id}“{ind.name}”"
+    else:
+        elem, ind = cat.element(item), None
+        name = f"“{elem.name}”"
+    problem = range_problem(data["value_num"], elem, ind)
+    if problem is not None:
+        raise bundle_error(
+            p, where, f"{name}{data['year']}年的数值{problem}", "a value out of the range allowed on entry"
+        )
 
 
 def contribution_key(data: dict[str, Any]) -> tuple[Any, ...]:
@@ -375,6 +395,7 @@ def _check_contribution(
         data["value_num"] = float(data["value_num"])
         if not math.isfinite(data["value_num"]):
             raise bundle_error(p, where, "分项数值无效", "invalid number")
+        _check_range(p, where, data, cat)
     if data["evidence"] is not None and data["evidence"] not in out.evidence:
         raise bundle_error(
             p,
