@@ -6,12 +6,12 @@ overwritten or deleted, the history append-only, records already here listed as 
 from __future__ import annotations
 
 import json
-import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bundlesupport import rebuilt
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -19,7 +19,7 @@ from liangshan.cli import app
 from liangshan.demo.build import REGION
 from liangshan.services.base_status import status_of, write_status
 from liangshan.services.incidents import record_step, register_rows
-from liangshan.store.bundle import BundleError, build_bundle, export_bundle, import_bundle, read_bundle
+from liangshan.store.bundle import BundleError, export_bundle, import_bundle, read_bundle
 from liangshan.store.db import session_scope
 from liangshan.store.models import AuditLog, Submission
 from liangshan.store.models_after import BaseStatus, Incident, IncidentUpdate
@@ -107,28 +107,6 @@ def test_history_is_appended_and_local_records_are_kept(db: str, county: str, tm
     assert notes[-2:] == ["县级：完成第 3 处迹地整治", "省级：现场核查"] and len(notes) == 3
 
 
-def _rebuilt(src: Path, dst: Path, change: Any) -> Path:
-    """``src`` with its records changed by ``change(type, data)`` and every hash recomputed (a bundle
-    made by other software, or edited by hand, that passes the archive's own checks)."""
-    with zipfile.ZipFile(src) as z:
-        manifest = json.loads(z.read("manifest.json"))
-        lines = z.read("records.jsonl").decode().splitlines()
-    recs = []
-    for line in lines:
-        r = json.loads(line)
-        change(r["type"], r["data"])
-        recs.append((r["type"], r["data"]))
-    data, _ = build_bundle(
-        recs,
-        instance=manifest["instance"],
-        region=manifest["region"],
-        alembic=manifest["alembic_revision"],
-        catalog_version=manifest["catalog_version"],
-    )
-    dst.write_bytes(data)
-    return dst
-
-
 def test_bad_after_naming_records_refuse_the_whole_bundle(db: str, county: str, tmp_path: Path) -> None:
     good = tmp_path / "good.zip"
     export_bundle(county, REGION, good)
@@ -144,7 +122,7 @@ def test_bad_after_naming_records_refuse_the_whole_bundle(db: str, county: str, 
 
     before = totals(db)
     for change, words in ((bad_step, "第 2 条整改记录的字段 status"), (bad_status, "字段 named_on")):
-        bad = _rebuilt(good, tmp_path / f"{change.__name__}.zip", change)
+        bad = rebuilt(good, tmp_path / f"{change.__name__}.zip", change)
         with pytest.raises(BundleError) as e:
             import_bundle(db, bad, "province")
         msg = str(e.value)

@@ -5,51 +5,27 @@ and the rule in Chinese, and nothing is written; a good bundle still round-trips
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bundlesupport import Change, rebuilt
 from sqlalchemy import func, select
 
 from liangshan.demo.build import REGION
 from liangshan.services.base_status import status_of, write_status
 from liangshan.services.checks import EntryError
-from liangshan.store.bundle import BundleError, build_bundle, export_bundle, import_bundle
+from liangshan.store.bundle import BundleError, export_bundle, import_bundle
 from liangshan.store.db import session_scope
 from liangshan.store.models import AuditLog, Region, Submission, TitleAward
 from liangshan.store.models_after import BaseStatus, Incident, IncidentUpdate
 from liangshan.store.models_contributions import Contribution
 from liangshan.store.service import ensure_db
 
-Change = Callable[[str, dict[str, Any]], None]
 WATER = "乡镇污水处理设施运行负荷率偏低"  # 省级督察, two steps
 SAND = "部分河段采砂迹地生态修复不到位"  # 中央生态环境保护督察, serious
 CROWN = "国家生态文明建设示范区"
-
-
-def rebuilt(src: Path, dst: Path, change: Change) -> Path:
-    """``src`` with its records changed by ``change(type, data)`` and every hash recomputed (a bundle
-    edited by hand that passes the archive's own checks)."""
-    with zipfile.ZipFile(src) as z:
-        manifest = json.loads(z.read("manifest.json"))
-        lines = z.read("records.jsonl").decode().splitlines()
-    recs = []
-    for line in lines:
-        r = json.loads(line)
-        change(r["type"], r["data"])
-        recs.append((r["type"], r["data"]))
-    data, _ = build_bundle(
-        recs,
-        instance=manifest["instance"],
-        region=manifest["region"],
-        alembic=manifest["alembic_revision"],
-        catalog_version=manifest["catalog_version"],
-    )
-    dst.write_bytes(data)
-    return dst
 
 
 def totals(url: str) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from liangshan.catalog.models import Catalog, DataElement, Indicator
 from liangshan.store.errors import EntryError as EntryError  # in the store: its record rules raise it too
+from liangshan.store.record_rules import clean_text
 from liangshan.store.record_rules import range_problem as range_problem  # the rule lives with the others
 from liangshan.store.submissions import latest
 
@@ -125,12 +126,8 @@ def parse_value(raw: object, element: DataElement | None, indicator: Indicator |
 
 
 def check_note(note: str) -> str:
-    text = note.replace("\r\n", "\n").strip()
-    if len(text) > MAX_TEXT:
-        raise EntryError(f"备注最多 {MAX_TEXT} 字（现有 {len(text)} 字）")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise EntryError("备注含有不可见的控制字符")
-    return text
+    """A value's note (备注): at most :data:`MAX_TEXT` characters, no control characters."""
+    return clean_text(note, "备注", MAX_TEXT)
 
 
 def _current(session: Session, region: str, item: str, year: int) -> float | None:

@@ -229,14 +229,20 @@ def check_later_step(
 MAX_COMMENT = 1000  # characters of a contribution's comment
 
 
+def clean_text(text: str, what: str, limit: int) -> str:
+    """Free text as stored: line ends as ``\\n``, trimmed, at most ``limit`` characters, no control
+    characters but line ends and tabs; ``what`` names it in the message (说明, 备注)."""
+    clean = text.replace("\r\n", "\n").strip()
+    if len(clean) > limit:
+        raise EntryError(f"{what}最多 {limit} 字（现有 {len(clean)} 字）")
+    if any(ord(c) < 32 and c not in "\n\t" for c in clean):
+        raise EntryError(f"{what}含有不可见的控制字符")
+    return clean
+
+
 def check_comment(comment: str) -> str:
     """A contribution's comment: at most :data:`MAX_COMMENT` characters, no control characters."""
-    clean = comment.replace("\r\n", "\n").strip()
-    if len(clean) > MAX_COMMENT:
-        raise EntryError(f"说明最多 {MAX_COMMENT} 字（现有 {len(clean)} 字）")
-    if any(ord(c) < 32 and c not in "\n\t" for c in clean):
-        raise EntryError("说明含有不可见的控制字符")
-    return clean
+    return clean_text(comment, "说明", MAX_COMMENT)
 
 
 def check_contribution_parts(part: float | None, comment: str, has_evidence: bool) -> None:

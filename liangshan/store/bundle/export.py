@@ -17,6 +17,7 @@ from liangshan.catalog import Catalog, CatalogSetError, load_catalog, load_set
 from liangshan.config import evidence_root
 from liangshan.store.bundle.database import alembic_revision, begin_transaction, instance_id
 from liangshan.store.bundle.format import BundleError, build_bundle, iso_utc, region_data
+from liangshan.store.bundle.rules import TITLE_FIELDS
 from liangshan.store.bundle.summary import ExportSummary
 from liangshan.store.db import session_scope
 from liangshan.store.evidence import blob_path
@@ -89,17 +90,7 @@ def _collect(session: Session, region: Region) -> list[tuple[str, dict[str, Any]
         .where(TitleAward.region_code == region.code)
         .order_by(TitleAward.awarded_on, TitleAward.name)
     ):
-        fields = (
-            "name",
-            "level",
-            "awarding_body",
-            "document",
-            "awarded_on",
-            "valid_until",
-            "evidence",
-            "example",
-        )
-        recs.append(("title", {f: getattr(t, f) for f in fields}))
+        recs.append(("title", {f: getattr(t, f) for f in TITLE_FIELDS}))
 
     approved = (Submission.region_code == region.code) & (Submission.status == "approved")
     subs = session.scalars(
